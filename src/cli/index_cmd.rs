@@ -1,0 +1,123 @@
+//! `kubesift index`: ingest logs, report progress, rejects and a summary on stderr.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::exit;
+use crate::index::IndexDir;
+use crate::ingest::{self, IngestOptions, IngestSummary, Progress};
+use crate::model::sanitize::escape_control;
+
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Files or directories to index (`-` reads stdin). Directories are walked recursively.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Exit with status 3 when any record was rejected.
+    #[arg(long)]
+    pub strict: bool,
+    /// Keep the `data` / `stringData` values of Secrets (redacted by default).
+    #[arg(long)]
+    pub keep_secret_values: bool,
+    /// Reject records longer than this many bytes.
+    #[arg(long, default_value_t = 32 << 20, value_name = "BYTES")]
+    pub max_record_bytes: usize,
+    /// Parser threads (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub threads: usize,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
+    let summary = ingest_paths(dir, &args.paths, args)?;
+    report(&summary);
+    if !summary.problems.is_empty() {
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    if args.strict && summary.rejected > 0 {
+        return Ok(ExitCode::from(exit::REJECTS));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ingests paths with a progress bar when stderr is a terminal.
+pub fn ingest_paths(dir: &IndexDir, paths: &[PathBuf], args: &IndexArgs) -> anyhow::Result<IngestSummary> {
+    let (inputs, problems) = ingest::source::discover(paths, Some(&dir.root));
+    let opts = IngestOptions {
+        keep_secret_values: args.keep_secret_values,
+        max_record_bytes: args.max_record_bytes,
+        workers: args.threads,
+        ..IngestOptions::default()
+    };
+    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
+    Ok(ingest::run(dir, inputs, problems, &opts, &bar)?)
+}
+
+/// Prints the first rejects, truncated inputs, unreadable inputs and the summary line.
+pub fn report(summary: &IngestSummary) {
+    for r in &summary.first_rejects {
+        eprintln!("rejected {r}");
+    }
+    if summary.rejected > summary.first_rejects.len() as u64 {
+        eprintln!(
+            "… {} more rejected records; all of them are listed by `kubesift rejects` (files in {})",
+            summary.rejected - summary.first_rejects.len() as u64,
+            summary.rejects_dir.display()
+        );
+    }
+    for t in &summary.truncated {
+        eprintln!("warning: {}", escape_control(t));
+    }
+    for p in &summary.problems {
+        eprintln!("error: cannot read {}: {}", escape_control(&p.path), p.reason);
+    }
+    eprintln!("indexed: {}", summary.line());
+}
+
+/// indicatif progress on stderr: bytes, throughput, events/s and ETA.
+struct Bar {
+    bar: Option<ProgressBar>,
+}
+
+impl Bar {
+    fn new(enabled: bool) -> Bar {
+        Bar {
+            bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        if let Some(b) = &self.bar {
+            b.set_length(total_bytes);
+            let style = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar());
+            b.set_style(style);
+            b.enable_steady_tick(Duration::from_millis(200));
+        }
+    }
+
+    fn update(&self, bytes: u64, events: u64) {
+        if let Some(b) = &self.bar {
+            b.set_position(bytes);
+            let secs = b.elapsed().as_secs_f64().max(1e-3);
+            b.set_message(format!("{events} records ({:.0}/s)", events as f64 / secs));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! The command line: arguments (clap) and the headless twin of every view. Each command
+//! turns its arguments into library calls and writes the result; no logic of its own.
+
+mod index_cmd;
+pub mod output;
+mod search_cmd;
+mod show_cmd;
+mod stats_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::index::IndexDir;
+use crate::query::TimeSpec;
+
+pub use output::Format;
+
+/// kubesift — investigate Kubernetes API-server audit logs.
+#[derive(Debug, Parser)]
+#[command(name = "kubesift", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Index directory.
+    #[arg(long, global = true, env = "KUBESIFT_INDEX", default_value = ".kubesift", value_name = "DIR")]
+    pub index: PathBuf,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index audit logs (files, directories, gzip, `-` for stdin) into the index directory.
+    Index(index_cmd::IndexArgs),
+    /// Search events with the query language; results in time order.
+    Search(search_cmd::SearchArgs),
+    /// Show one event, normalized and raw, by audit ID.
+    Show(show_cmd::ShowArgs),
+    /// Counts, time span, inputs, and the top accounts, source IPs, namespaces, user agents.
+    Stats(stats_cmd::StatsArgs),
+    /// List rejected input records (file, line, reason).
+    Rejects(stats_cmd::RejectsArgs),
+}
+
+/// Exit codes.
+pub mod exit {
+    /// An error stopped the command (bad arguments, missing index, unreadable input).
+    pub const ERROR: u8 = 1;
+    /// `index --strict`: records were rejected (everything else was indexed).
+    pub const REJECTS: u8 = 3;
+}
+
+/// Runs the parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let dir = IndexDir::new(cli.index);
+    match cli.command {
+        Command::Index(args) => index_cmd::run(&dir, &args),
+        Command::Search(args) => search_cmd::run(&dir, &args),
+        Command::Show(args) => show_cmd::run(&dir, &args),
+        Command::Stats(args) => stats_cmd::run(&dir, &args),
+        Command::Rejects(args) => stats_cmd::rejects(&dir, &args),
+    }
+}
+
+/// Parses `--since` / `--until` values for clap.
+pub fn parse_time_arg(s: &str) -> Result<TimeSpec, String> {
+    TimeSpec::parse(s).ok_or_else(|| format!("`{s}` is not a time: use RFC 3339 (2024-01-02T03:04:05Z), a date (2024-01-02), or a duration back from the newest event (2h, 30m, 1d)"))
+}
+
+/// Writes to stdout, treating a closed pipe (`| head`) as a normal end.
+pub fn stdout_ok(r: std::io::Result<()>) -> anyhow::Result<()> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}

@@ -1,0 +1,104 @@
+//! `kubesift search`: the headless twin of the events view.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::output::{self, EVENT_COLUMNS, EventRecord, Format};
+use super::{parse_time_arg, stdout_ok};
+use crate::index::reader::TimeOrder;
+use crate::index::{IndexDir, IndexReader};
+use crate::query::{self, Expr, TimeSpec};
+
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query (`verb:create ns:shop`, `ip:10.0.0.0/8 AND NOT user:alice`); empty or `*`
+    /// matches everything. See README, "Query language".
+    #[arg(default_value = "*", value_name = "QUERY")]
+    pub query: String,
+    /// Only events at or after this time (RFC 3339, date, or a duration back from the newest
+    /// event such as `2h`).
+    #[arg(long, value_parser = parse_time_arg, value_name = "T")]
+    pub since: Option<TimeSpec>,
+    /// Only events before this time.
+    #[arg(long, value_parser = parse_time_arg, value_name = "T")]
+    pub until: Option<TimeSpec>,
+    /// At most this many events (0: all). Defaults to 100 for tables, all otherwise.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Newest events first.
+    #[arg(long)]
+    pub newest_first: bool,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Print only the number of matching events.
+    #[arg(long)]
+    pub count: bool,
+}
+
+/// Parses the query and the time window into one plan; errors point at the column.
+pub fn plan(query_text: &str, since: Option<TimeSpec>, until: Option<TimeSpec>) -> anyhow::Result<Expr> {
+    let expr = query::parse(query_text).map_err(|e| {
+        let pointer = format!("{}^", " ".repeat(e.column));
+        anyhow::anyhow!("bad query {e}\n  {query_text}\n  {pointer}")
+    })?;
+    Ok(expr.and(Expr::time_window(since, until)))
+}
+
+pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
+    let reader = IndexReader::open(dir)?;
+    let expr = plan(&args.query, args.since, args.until)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.count {
+        stdout_ok(writeln!(out, "{}", reader.count(&expr)?))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let limit = args.limit.unwrap_or(if args.format == Format::Table { 100 } else { 0 });
+    let order = if args.newest_first { TimeOrder::Newest } else { TimeOrder::Oldest };
+    let hits = reader.search(&expr, limit, 0, order)?;
+    stdout_ok(write_hits(&reader, &hits, args.format, &mut out))?;
+    if args.format == Format::Table && limit > 0 && hits.len() == limit {
+        let total = reader.count(&expr)?;
+        if total > limit as u64 {
+            eprintln!("showing {limit} of {total} events (use --limit 0 for all)");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_hits(reader: &IndexReader, hits: &[crate::index::Hit], format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+    let load = |h| reader.load(h).map_err(std::io::Error::other);
+    match format {
+        Format::Jsonl => {
+            for h in hits {
+                let l = load(h)?;
+                serde_json::to_writer(&mut *out, &EventRecord::new(&l.event))?;
+                writeln!(out)?;
+            }
+        }
+        Format::Json => {
+            writeln!(out, "[")?;
+            for (i, h) in hits.iter().enumerate() {
+                let l = load(h)?;
+                let sep = if i + 1 < hits.len() { "," } else { "" };
+                writeln!(out, "{}{sep}", serde_json::to_string(&EventRecord::new(&l.event))?)?;
+            }
+            writeln!(out, "]")?;
+        }
+        Format::Csv => {
+            let rows = hits.iter().map(|h| load(h).map(|l| output::event_cells(&l.event)));
+            let rows: Vec<Vec<String>> = rows.collect::<Result<_, _>>()?;
+            output::write_csv(out, EVENT_COLUMNS, rows)?;
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = hits
+                .iter()
+                .map(|h| load(h).map(|l| output::event_cells(&l.event)))
+                .collect::<Result<_, _>>()?;
+            output::write_table(out, EVENT_COLUMNS, &rows, 60)?;
+        }
+    }
+    out.flush()
+}

@@ -1,0 +1,143 @@
+//! `kubesift show`: one event, its decoded fields and the raw record — the detail view's twin.
+
+use std::fmt::Write as _;
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+
+use super::exit;
+use super::output::EventRecord;
+use crate::index::reader::Loaded;
+use crate::index::{IndexDir, IndexReader};
+use crate::model::exec;
+use crate::model::sanitize::escape_control;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ShowFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The audit ID of the event.
+    pub audit_id: String,
+    #[arg(long, value_enum, default_value_t = ShowFormat::Text)]
+    pub format: ShowFormat,
+}
+
+#[derive(Serialize)]
+struct Shown<'a> {
+    event: EventRecord<'a>,
+    raw: serde_json::Value,
+}
+
+pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let reader = IndexReader::open(dir)?;
+    let hits = reader.find_audit_id(&args.audit_id)?;
+    if hits.is_empty() {
+        eprintln!("no event with audit ID {}", escape_control(&args.audit_id));
+        return Ok(ExitCode::from(exit::ERROR));
+    }
+    let loaded: Vec<Loaded> = hits.iter().map(|h| reader.load(h)).collect::<Result<_, _>>()?;
+    let mut out = std::io::stdout().lock();
+    let text = match args.format {
+        ShowFormat::Json => {
+            let shown: Vec<Shown<'_>> = loaded
+                .iter()
+                .map(|l| Shown {
+                    event: EventRecord::new(&l.event),
+                    raw: serde_json::from_str(&l.raw).unwrap_or(serde_json::Value::String(l.raw.clone())),
+                })
+                .collect();
+            let mut s = if shown.len() == 1 {
+                serde_json::to_string_pretty(&shown[0])?
+            } else {
+                serde_json::to_string_pretty(&shown)?
+            };
+            s.push('\n');
+            s
+        }
+        ShowFormat::Text => loaded.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+    };
+    super::stdout_ok(out.write_all(text.as_bytes()))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The decoded fields on top, then the raw record pretty-printed. Every log string is escaped.
+pub fn render_text(l: &Loaded) -> String {
+    let e = &l.event;
+    let mut s = String::new();
+    let mut field = |name: &str, value: &str| {
+        if !value.is_empty() {
+            let _ = writeln!(s, "  {name:<13}{}", escape_control(value));
+        }
+    };
+    field("audit id", &e.audit_id);
+    field("time", &format!("{} (UTC)", e.time));
+    let stages: Vec<&str> = e.stages.iter().map(|s| s.as_str()).collect();
+    field("stage", &format!("{} (seen: {})", e.stage.map_or("-", |s| s.as_str()), stages.join(", ")));
+    let who = match e.actor.service_account() {
+        Some(sa) => format!("{}  [{} {sa}]", e.user.username, e.actor.kind),
+        None => format!("{}  [{}]", e.user.username, e.actor.kind),
+    };
+    field("user", &who);
+    field("groups", &e.user.groups.join(", "));
+    if let Some(imp) = &e.impersonated {
+        field("impersonating", &format!("{} (groups: {})", imp.username, imp.groups.join(", ")));
+    }
+    let c = &e.credential;
+    let lineage: Vec<String> = [
+        c.id.as_ref().map(|v| format!("credential {v}")),
+        c.pod_name.as_ref().map(|v| format!("pod {v}")),
+        c.node_name.as_ref().map(|v| format!("node {v}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    field("lineage", &lineage.join("  "));
+    field("source ip", &format!("{} (sourceIPs: {})", e.peer_ip().unwrap_or("-"), e.source_ips.join(", ")));
+    field("user agent", &format!("{}  [{}]", e.user_agent, e.ua_family));
+    let target = [e.object.namespace.as_str(), e.object.name.as_str()]
+        .iter()
+        .filter(|p| !p.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join("/");
+    field("request", &format!("{} {} {target}", e.verb, e.resource_path()));
+    field("uri", &exec::decode_uri(&e.request_uri));
+    let code = e.code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+    field("response", &format!("{code} {}", e.status_reason));
+    field("message", &e.status_message);
+    field("decision", format!("{} {}", e.decision, e.authz_reason).trim());
+    if let Some(x) = &e.exec {
+        field(x.kind.as_str(), &x.command_line);
+        let mut flags = Vec::new();
+        if let Some(c) = &x.container {
+            flags.push(format!("container {c}"));
+        }
+        for (on, name) in [(x.stdin, "stdin"), (x.stdout, "stdout"), (x.stderr, "stderr"), (x.tty, "tty")] {
+            if on {
+                flags.push(name.to_owned());
+            }
+        }
+        if !x.ports.is_empty() {
+            flags.push(format!("ports {}", x.ports.join(",")));
+        }
+        if let Some(t) = &x.target {
+            flags.push(format!("kubelet {t}"));
+        }
+        field("streams", &flags.join(", "));
+    }
+    field("source", &format!("{}:{}", e.source.file, e.source.line));
+    let pretty = serde_json::from_str::<serde_json::Value>(&l.raw)
+        .and_then(|v| serde_json::to_string_pretty(&v))
+        .unwrap_or_else(|_| l.raw.clone());
+    let _ = writeln!(s, "raw event:");
+    for line in pretty.lines() {
+        let _ = writeln!(s, "  {}", escape_control(line));
+    }
+    s
+}

@@ -1,0 +1,233 @@
+//! Reading the index: queries in time order, counts, pivots, histograms, and loading the
+//! events behind hits (re-normalized from the stored raw record).
+
+use std::ops::Bound;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::directory::MmapDirectory;
+use tantivy::query::Query;
+use tantivy::schema::Value;
+use tantivy::{DateTime, DocAddress, Index, Order, ReloadPolicy, Searcher, TantivyDocument};
+
+use super::agg::{self, AllHits, IpCounts, TermCounts, TimeHistogram};
+use super::manifest::Manifest;
+use super::schema::Fields;
+use super::translate::Translator;
+use super::writer::read_manifest;
+use super::{IndexDir, IndexError, Result};
+use crate::ingest::formats::{self, NormalizeOptions};
+use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef, StageSet};
+use crate::query::{Expr, Pattern};
+
+/// One matching event: where it is, and its time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Hit {
+    addr: DocAddress,
+    pub time: Micros,
+}
+
+/// An event loaded from the index.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub event: AuditEvent,
+    /// The stored record, as logged (Secret values redacted unless kept at ingest).
+    pub raw: String,
+}
+
+/// Which end of the time order a search starts from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeOrder {
+    Oldest,
+    Newest,
+}
+
+pub struct IndexReader {
+    pub dir: IndexDir,
+    index: Index,
+    reader: tantivy::IndexReader,
+    fields: Fields,
+    pub manifest: Manifest,
+}
+
+impl IndexReader {
+    pub fn open(dir: &IndexDir) -> Result<IndexReader> {
+        if !dir.exists() {
+            return Err(IndexError::Missing(dir.root.clone()));
+        }
+        let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
+        let index = Index::open(mmap)?;
+        let manifest = read_manifest(&index, dir)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(IndexReader {
+            dir: dir.clone(),
+            index,
+            reader,
+            fields: Fields::new(),
+            manifest,
+        })
+    }
+
+    fn searcher(&self) -> Searcher {
+        self.reader.searcher()
+    }
+
+    /// Picks up a newer commit (after an ingest in another process).
+    pub fn reload(&mut self) -> Result<()> {
+        self.reader.reload()?;
+        self.manifest = read_manifest(&self.index, &self.dir)?;
+        Ok(())
+    }
+
+    pub fn num_events(&self) -> u64 {
+        self.searcher().num_docs()
+    }
+
+    /// Oldest and newest event time.
+    pub fn time_span(&self) -> Result<Option<(Micros, Micros)>> {
+        let searcher = self.searcher();
+        let mut span: Option<(i64, i64)> = None;
+        for seg in searcher.segment_readers() {
+            if seg.num_docs() == 0 {
+                continue;
+            }
+            let col = seg.fast_fields().date("time")?;
+            let (lo, hi) = (col.min_value().into_timestamp_micros(), col.max_value().into_timestamp_micros());
+            span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
+        }
+        Ok(span.map(|(a, b)| (Micros(a), Micros(b))))
+    }
+
+    fn compile(&self, expr: &Expr) -> Result<Box<dyn Query>> {
+        let anchor = if expr.is_relative() {
+            self.time_span()?.map_or(Micros(0), |(_, newest)| newest)
+        } else {
+            Micros(0)
+        };
+        let text_analyzer = self.index.tokenizer_for_field(self.fields.text)?;
+        let mut t = Translator {
+            fields: &self.fields,
+            text_analyzer,
+            anchor,
+        };
+        t.query(expr)
+    }
+
+    pub fn count(&self, expr: &Expr) -> Result<u64> {
+        let q = self.compile(expr)?;
+        Ok(self.searcher().search(&q, &Count)? as u64)
+    }
+
+    /// Hits in time order, skipping `offset`, at most `limit` (all when `limit` is 0).
+    pub fn search(&self, expr: &Expr, limit: usize, offset: usize, order: TimeOrder) -> Result<Vec<Hit>> {
+        let q = self.compile(expr)?;
+        let searcher = self.searcher();
+        if limit == 0 {
+            let mut all = searcher.search(&q, &AllHits)?;
+            all.sort_unstable_by_key(|(t, a)| (*t, a.segment_ord, a.doc_id));
+            if order == TimeOrder::Newest {
+                all.reverse();
+            }
+            return Ok(all.into_iter().skip(offset).map(|(t, addr)| Hit { addr, time: Micros(t) }).collect());
+        }
+        let tantivy_order = match order {
+            TimeOrder::Oldest => Order::Asc,
+            TimeOrder::Newest => Order::Desc,
+        };
+        let top = TopDocs::with_limit(limit)
+            .and_offset(offset)
+            .order_by_fast_field::<DateTime>("time", tantivy_order);
+        let hits = searcher.search(&q, &top)?;
+        Ok(hits
+            .into_iter()
+            .map(|(t, addr)| Hit {
+                addr,
+                time: Micros(t.map_or(0, DateTime::into_timestamp_micros)),
+            })
+            .collect())
+    }
+
+    /// Loads the event behind a hit, re-normalized from the stored record.
+    pub fn load(&self, hit: &Hit) -> Result<Loaded> {
+        let searcher = self.searcher();
+        let doc: TantivyDocument = searcher.doc(hit.addr)?;
+        let get_u64 = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+        let file_id = get_u64(self.fields.file);
+        let line = get_u64(self.fields.line);
+        let raw_bytes = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default();
+        let raw = String::from_utf8_lossy(raw_bytes).into_owned();
+        let seg = searcher.segment_reader(hit.addr.segment_ord);
+        let stages = seg.fast_fields().u64("stages")?.first(hit.addr.doc_id).unwrap_or(0);
+        let format = self.stored_format(hit)?;
+        let source = SourceRef {
+            file: self.manifest.path_of(file_id),
+            line,
+        };
+        let opts = NormalizeOptions { keep_bodies: true };
+        let mut event = formats::renormalize(&raw, format, source, opts)
+            .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;
+        event.stages = StageSet(stages as u8);
+        Ok(Loaded { event, raw })
+    }
+
+    fn stored_format(&self, hit: &Hit) -> Result<SourceFormat> {
+        let seg = self.searcher().segment_reader(hit.addr.segment_ord).clone();
+        let col = seg.fast_fields().str("format")?;
+        let mut s = String::new();
+        if let Some(col) = col
+            && let Some(ord) = col.term_ords(hit.addr.doc_id).next()
+        {
+            let _ = col.ord_to_str(ord, &mut s);
+        }
+        Ok(SourceFormat::parse(&s).unwrap_or(SourceFormat::Native))
+    }
+
+    /// Events with this audit ID (several when a client reused it), in time order.
+    pub fn find_audit_id(&self, id: &str) -> Result<Vec<Hit>> {
+        let expr = Expr::Field {
+            field: "audit_id",
+            pattern: Pattern::Exact(id.to_owned()),
+        };
+        self.search(&expr, 0, 0, TimeOrder::Oldest)
+    }
+
+    /// The most frequent values of a pivot field among the events matching `expr`, and the
+    /// number of matching events without a value.
+    pub fn top(&self, expr: &Expr, field: &str, n: usize) -> Result<(Vec<(String, u64)>, u64)> {
+        let q = self.compile(expr)?;
+        let searcher = self.searcher();
+        let (counts, missing) = if field == "peer" {
+            searcher.search(&q, &IpCounts { field: field.to_owned() })?
+        } else {
+            if self.fields.keyword(field).is_none() {
+                return Err(IndexError::Manifest(format!("`{field}` is not a pivot field")));
+            }
+            searcher.search(&q, &TermCounts { field: field.to_owned() })?
+        };
+        Ok((agg::top_n(counts, n), missing))
+    }
+
+    /// Counts of matching events per time bucket between `start` and `end`.
+    pub fn histogram(&self, expr: &Expr, start: Micros, end: Micros, buckets: usize) -> Result<Vec<u64>> {
+        let q = self.compile(expr)?;
+        let width = ((end.0 - start.0) / buckets.max(1) as i64).max(1) + 1;
+        Ok(self.searcher().search(
+            &q,
+            &TimeHistogram {
+                start: start.0,
+                width,
+                buckets,
+            },
+        )?)
+    }
+}
+
+/// `expr AND start <= time < end`.
+pub fn within(expr: &Expr, start: Micros, end: Micros) -> Expr {
+    expr.clone().and(Expr::Field {
+        field: "time",
+        pattern: Pattern::Time(
+            Bound::Included(crate::query::TimeSpec::At(start)),
+            Bound::Excluded(crate::query::TimeSpec::At(end)),
+        ),
+    })
+}

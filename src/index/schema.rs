@@ -1,0 +1,263 @@
+//! The tantivy schema: one keyword + fast field per pivot, a date fast field for time, one
+//! full-text field over a compact text, and the raw record stored (zstd). The whole raw JSON
+//! is deliberately not full-text indexed: term hashing would dominate ingest time.
+
+use std::net::{IpAddr, Ipv6Addr};
+
+use tantivy::schema::{
+    BytesOptions, DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption,
+    IpAddrOptions, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{DateTime, TantivyDocument};
+
+use crate::model::{AuditEvent, exec};
+
+/// Bumped whenever the schema or the meaning of a field changes; an index built with another
+/// version must be rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
+const MAX_TERM_BYTES: usize = 1024;
+
+/// Keyword fields: exact terms, each also a fast column for counting and pivots.
+/// (name in the index, what it holds)
+pub const KEYWORD_FIELDS: &[&str] = &[
+    "level",
+    "stage",
+    "verb",
+    "user",
+    "actor_kind",
+    "sa",
+    "sa_ns",
+    "impersonated",
+    "credential",
+    "pod",
+    "node",
+    "ua",
+    "ua_family",
+    "resource",
+    "subresource",
+    "api_group",
+    "namespace",
+    "name",
+    "decision",
+    "exec",
+    "format",
+    "cluster",
+];
+
+/// Keyword fields indexed but without a fast column (high cardinality, search only).
+pub const SEARCH_ONLY_FIELDS: &[&str] = &["audit_id", "group", "path", "fact"];
+
+/// Handles to every field of the schema.
+#[derive(Clone)]
+pub struct Fields {
+    pub schema: Schema,
+    pub key: Field,
+    pub key_hi: Field,
+    pub key_lo: Field,
+    pub stages: Field,
+    pub time: Field,
+    pub code: Field,
+    pub ip: Field,
+    pub peer: Field,
+    pub text: Field,
+    pub file: Field,
+    pub line: Field,
+    pub raw: Field,
+    keywords: Vec<(&'static str, Field)>,
+}
+
+impl Fields {
+    pub fn new() -> Fields {
+        let mut b = Schema::builder();
+        let key = b.add_bytes_field("key", BytesOptions::default().set_indexed());
+        let key_hi = b.add_u64_field("key_hi", FAST);
+        let key_lo = b.add_u64_field("key_lo", FAST);
+        let stages = b.add_u64_field("stages", FAST);
+        let time = b.add_date_field(
+            "time",
+            DateOptions::default()
+                .set_indexed()
+                .set_fast()
+                .set_precision(DateTimePrecision::Microseconds),
+        );
+        let code = b.add_u64_field("code", NumericOptions::default().set_indexed().set_fast());
+        let ip = b.add_ip_addr_field("ip", IpAddrOptions::default().set_indexed());
+        let peer = b.add_ip_addr_field("peer", IpAddrOptions::default().set_indexed().set_fast());
+        let text_indexing = TextFieldIndexing::default()
+            .set_tokenizer("default")
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions);
+        let text = b.add_text_field("text", TextOptions::default().set_indexing_options(text_indexing));
+        let file = b.add_u64_field("file", FAST | STORED);
+        let line = b.add_u64_field("line", STORED);
+        let raw = b.add_bytes_field("raw", STORED);
+        let mut keywords = Vec::new();
+        for name in KEYWORD_FIELDS {
+            keywords.push((*name, b.add_text_field(name, STRING | FAST)));
+        }
+        for name in SEARCH_ONLY_FIELDS {
+            keywords.push((*name, b.add_text_field(name, STRING)));
+        }
+        Fields {
+            schema: b.build(),
+            key,
+            key_hi,
+            key_lo,
+            stages,
+            time,
+            code,
+            ip,
+            peer,
+            text,
+            file,
+            line,
+            raw,
+            keywords,
+        }
+    }
+
+    /// The field behind a keyword name.
+    pub fn keyword(&self, name: &str) -> Option<Field> {
+        self.keywords.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// Builds the document of an event, all fields but `stages` (added when the request's
+    /// stage records have been merged).
+    pub fn document(&self, e: &AuditEvent, key: [u8; 16], raw: &[u8], file: u64, facts: &[String]) -> TantivyDocument {
+        let mut doc = TantivyDocument::new();
+        let mut kw = |name: &str, value: &str| {
+            if !value.is_empty()
+                && let Some(f) = self.keyword(name)
+            {
+                doc.add_text(f, clamp(value));
+            }
+        };
+        kw("level", &e.level);
+        kw("stage", e.stage.map(|s| s.as_str()).unwrap_or_default());
+        kw("verb", &e.verb);
+        kw("user", &e.user.username);
+        kw("actor_kind", e.actor.kind.as_str());
+        if let Some(sa) = e.actor.service_account() {
+            kw("sa", &sa);
+        }
+        kw("sa_ns", e.actor.sa_namespace.as_deref().unwrap_or_default());
+        if let Some(imp) = &e.impersonated {
+            kw("impersonated", &imp.username);
+        }
+        kw("credential", e.credential.id.as_deref().unwrap_or_default());
+        kw("pod", e.credential.pod_name.as_deref().unwrap_or_default());
+        let node = e.credential.node_name.as_deref().or(e.actor.node.as_deref());
+        kw("node", node.unwrap_or_default());
+        kw("ua", &e.user_agent);
+        kw("ua_family", &e.ua_family);
+        kw("resource", &e.object.resource);
+        kw("subresource", &e.object.subresource);
+        kw("api_group", &e.object.api_group);
+        kw("namespace", &e.object.namespace);
+        kw("name", &e.object.name);
+        kw("decision", &e.decision);
+        kw("exec", e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default());
+        kw("format", e.format.as_str());
+        kw("audit_id", &e.audit_id);
+        for g in &e.user.groups {
+            kw("group", g);
+        }
+        kw("path", e.path());
+        for fact in facts {
+            kw("fact", fact);
+        }
+        doc.add_bytes(self.key, &key);
+        let (hi, lo) = split_key(key);
+        doc.add_u64(self.key_hi, hi);
+        doc.add_u64(self.key_lo, lo);
+        doc.add_date(self.time, DateTime::from_timestamp_micros(e.time.0));
+        if let Some(code) = e.code {
+            doc.add_u64(self.code, u64::from(code));
+        }
+        for ip in e.source_ips.iter().filter_map(|s| parse_ip(s)) {
+            doc.add_ip_addr(self.ip, ip);
+        }
+        if let Some(peer) = e.peer_ip().and_then(parse_ip) {
+            doc.add_ip_addr(self.peer, peer);
+        }
+        doc.add_text(self.text, compact_text(e));
+        doc.add_u64(self.file, file);
+        doc.add_u64(self.line, e.source.line);
+        doc.add_bytes(self.raw, raw);
+        doc
+    }
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields::new()
+    }
+}
+
+pub fn split_key(key: [u8; 16]) -> (u64, u64) {
+    let mut hi = [0u8; 8];
+    let mut lo = [0u8; 8];
+    hi.copy_from_slice(&key[..8]);
+    lo.copy_from_slice(&key[8..]);
+    (u64::from_be_bytes(hi), u64::from_be_bytes(lo))
+}
+
+pub fn join_key(hi: u64, lo: u64) -> [u8; 16] {
+    let mut key = [0u8; 16];
+    key[..8].copy_from_slice(&hi.to_be_bytes());
+    key[8..].copy_from_slice(&lo.to_be_bytes());
+    key
+}
+
+/// IPs are stored as IPv6 (IPv4 mapped), as tantivy does.
+pub fn parse_ip(s: &str) -> Option<Ipv6Addr> {
+    let ip: IpAddr = s.trim().parse().ok()?;
+    Some(to_v6(ip))
+}
+
+pub fn to_v6(ip: IpAddr) -> Ipv6Addr {
+    match ip {
+        IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+        IpAddr::V6(v6) => v6,
+    }
+}
+
+pub fn from_v6(ip: Ipv6Addr) -> IpAddr {
+    match ip.to_ipv4_mapped() {
+        Some(v4) => IpAddr::V4(v4),
+        None => IpAddr::V6(ip),
+    }
+}
+
+fn clamp(s: &str) -> &str {
+    if s.len() <= MAX_TERM_BYTES {
+        return s;
+    }
+    let mut end = MAX_TERM_BYTES;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}
+
+/// The text behind bare-word search: who, with what, on which URI (decoded), the exec
+/// command, the status message and the authorization reason.
+pub fn compact_text(e: &AuditEvent) -> String {
+    let mut parts: Vec<&str> = vec![&e.user.username, &e.user_agent];
+    let uri = exec::decode_uri(&e.request_uri);
+    parts.push(&uri);
+    if let Some(x) = &e.exec {
+        parts.push(&x.command_line);
+    }
+    if let Some(imp) = &e.impersonated {
+        parts.push(&imp.username);
+    }
+    parts.extend([
+        e.status_message.as_str(),
+        e.status_reason.as_str(),
+        e.authz_reason.as_str(),
+    ]);
+    parts.retain(|p| !p.is_empty());
+    parts.join(" ")
+}

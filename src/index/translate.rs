@@ -1,0 +1,195 @@
+//! Turning a query plan ([`Expr`]) into a tantivy query.
+
+use std::net::IpAddr;
+use std::ops::Bound;
+
+use ipnet::IpNet;
+use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::{DateTime, Term};
+
+use super::schema::{Fields, to_v6};
+use super::{IndexError, Result};
+use crate::model::Micros;
+use crate::query::{Expr, Pattern, TimeSpec};
+
+pub(super) struct Translator<'a> {
+    pub fields: &'a Fields,
+    pub text_analyzer: TextAnalyzer,
+    /// What relative times (`2h`) count back from: the newest event.
+    pub anchor: Micros,
+}
+
+impl Translator<'_> {
+    pub fn query(&mut self, expr: &Expr) -> Result<Box<dyn Query>> {
+        Ok(match expr {
+            Expr::All => Box::new(AllQuery),
+            Expr::And(items) => self.boolean(items, Occur::Must)?,
+            Expr::Or(items) => self.boolean(items, Occur::Should)?,
+            Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, self.query(inner)?),
+            ])),
+            Expr::Text(text) => self.text(text)?,
+            Expr::Field { field, pattern } => self.field(field, pattern)?,
+        })
+    }
+
+    fn boolean(&mut self, items: &[Expr], occur: Occur) -> Result<Box<dyn Query>> {
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for item in items {
+            match (occur, item) {
+                (Occur::Must, Expr::Not(inner)) => clauses.push((Occur::MustNot, self.query(inner)?)),
+                _ => clauses.push((occur, self.query(item)?)),
+            }
+        }
+        if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
+            clauses.push((Occur::Must, Box::new(AllQuery)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    fn field(&self, name: &str, pattern: &Pattern) -> Result<Box<dyn Query>> {
+        let f = self.fields;
+        Ok(match (name, pattern) {
+            ("time", Pattern::Time(lo, hi)) => {
+                let conv = |b: &Bound<TimeSpec>| {
+                    map_bound(b, |t| Term::from_field_date(f.time, DateTime::from_timestamp_micros(t.resolve(self.anchor).0)))
+                };
+                range(conv(lo), conv(hi))
+            }
+            ("code", Pattern::Number(lo, hi)) => {
+                let conv = |b: &Bound<u64>| map_bound(b, |n| Term::from_field_u64(f.code, *n));
+                range(conv(lo), conv(hi))
+            }
+            ("code", Pattern::Any) => range(Bound::Included(Term::from_field_u64(f.code, 0)), Bound::Unbounded),
+            ("ip" | "peer", p) => {
+                let field = if name == "ip" { f.ip } else { f.peer };
+                ip_query(field, p)
+            }
+            (_, Pattern::Exact(v)) => Box::new(TermQuery::new(
+                Term::from_field_text(self.keyword(name)?, v),
+                IndexRecordOption::Basic,
+            )),
+            (_, Pattern::Wildcard(v)) => regex(&glob_to_regex(v), self.keyword(name)?)?,
+            (_, Pattern::Any) => regex(".+", self.keyword(name)?)?,
+            (_, other) => {
+                return Err(IndexError::Manifest(format!("field `{name}` cannot match {other:?}")));
+            }
+        })
+    }
+
+    fn keyword(&self, name: &str) -> Result<Field> {
+        self.fields
+            .keyword(name)
+            .ok_or_else(|| IndexError::Manifest(format!("field `{name}` is not in the index")))
+    }
+
+    /// Words of the event text: one word is a term, several a phrase; `word*` a prefix.
+    fn text(&mut self, text: &str) -> Result<Box<dyn Query>> {
+        let field = self.fields.text;
+        if let Some(prefix) = text.strip_suffix('*')
+            && !prefix.is_empty()
+            && prefix.chars().all(char::is_alphanumeric)
+        {
+            return regex(&format!("{}.*", regex_escape(&prefix.to_lowercase())), field);
+        }
+        let mut terms = Vec::new();
+        let mut stream = self.text_analyzer.token_stream(text);
+        while let Some(tok) = stream.next() {
+            terms.push(Term::from_field_text(field, &tok.text));
+        }
+        Ok(match terms.len() {
+            0 => Box::new(EmptyQuery),
+            1 => Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
+            _ => Box::new(PhraseQuery::new(terms)),
+        })
+    }
+}
+
+fn map_bound<T>(b: &Bound<T>, f: impl Fn(&T) -> Term) -> Bound<Term> {
+    match b {
+        Bound::Included(v) => Bound::Included(f(v)),
+        Bound::Excluded(v) => Bound::Excluded(f(v)),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn range(lo: Bound<Term>, hi: Bound<Term>) -> Box<dyn Query> {
+    if matches!((&lo, &hi), (Bound::Unbounded, Bound::Unbounded)) {
+        return Box::new(AllQuery);
+    }
+    Box::new(RangeQuery::new(lo, hi))
+}
+
+fn ip_query(field: Field, pattern: &Pattern) -> Box<dyn Query> {
+    match pattern {
+        Pattern::Ip(ip) => Box::new(TermQuery::new(
+            Term::from_field_ip_addr(field, to_v6(*ip)),
+            IndexRecordOption::Basic,
+        )),
+        Pattern::Cidr(net) => {
+            let (lo, hi): (IpAddr, IpAddr) = match net {
+                IpNet::V4(n) => (IpAddr::V4(n.network()), IpAddr::V4(n.broadcast())),
+                IpNet::V6(n) => (IpAddr::V6(n.network()), IpAddr::V6(n.broadcast())),
+            };
+            range(
+                Bound::Included(Term::from_field_ip_addr(field, to_v6(lo))),
+                Bound::Included(Term::from_field_ip_addr(field, to_v6(hi))),
+            )
+        }
+        Pattern::Any => range(
+            Bound::Included(Term::from_field_ip_addr(field, std::net::Ipv6Addr::UNSPECIFIED)),
+            Bound::Unbounded,
+        ),
+        _ => Box::new(EmptyQuery),
+    }
+}
+
+fn regex(pattern: &str, field: Field) -> Result<Box<dyn Query>> {
+    Ok(Box::new(RegexQuery::from_pattern(pattern, field)?))
+}
+
+/// `curl*` → `curl.*`; `?` → one character; `\*` stays a literal star.
+pub fn glob_to_regex(glob: &str) -> String {
+    let mut out = String::new();
+    let mut chars = glob.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' => out.push_str(".*"),
+            '?' => out.push('.'),
+            '\\' => {
+                if let Some(n) = chars.next() {
+                    out.push_str(&regex_escape(&n.to_string()));
+                }
+            }
+            c => out.push_str(&regex_escape(&c.to_string())),
+        }
+    }
+    out
+}
+
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert_eq!(glob_to_regex("curl*"), "curl.*");
+        assert_eq!(glob_to_regex("*:web"), ".*:web");
+        assert_eq!(glob_to_regex("a.b?"), "a\\.b.");
+        assert_eq!(glob_to_regex("lit\\*"), "lit\\*");
+    }
+}

@@ -1,0 +1,245 @@
+//! Writing the index: documents in, deletes for replaced stage records, commits that carry
+//! the manifest. Tuned for bulk loads: a large writer heap and a merge policy that leaves
+//! segments alone while loading.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use tantivy::directory::MmapDirectory;
+use tantivy::indexer::LogMergePolicy;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexSettings, ReloadPolicy, TantivyDocument, Term};
+
+use super::manifest::Manifest;
+use super::schema::{Fields, SCHEMA_VERSION, join_key};
+use super::{IndexDir, IndexError, Result};
+use crate::model::{Stage, StageSet};
+
+/// A document ready to add, built off the writer thread.
+pub struct PreparedDoc {
+    pub key: [u8; 16],
+    doc: TantivyDocument,
+}
+
+impl PreparedDoc {
+    pub fn new(key: [u8; 16], doc: TantivyDocument) -> Self {
+        PreparedDoc { key, doc }
+    }
+}
+
+/// Writer tuning.
+#[derive(Debug, Clone, Copy)]
+pub struct WriterOptions {
+    /// Total indexing heap; tantivy flushes a segment when it is full.
+    pub heap_bytes: usize,
+    pub threads: usize,
+}
+
+impl Default for WriterOptions {
+    fn default() -> Self {
+        WriterOptions {
+            heap_bytes: 512 << 20,
+            threads: 1,
+        }
+    }
+}
+
+/// Hashes merge keys, which are already uniformly random, by taking 8 of their bytes.
+#[derive(Default)]
+pub struct KeyHasher(u64);
+
+impl Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = self.0.rotate_left(17) ^ u64::from_le_bytes(b);
+        }
+    }
+    fn write_usize(&mut self, _: usize) {}
+}
+
+/// Merge key → the stages already recorded for that request. 17 bytes an entry.
+pub type KeyTable = HashMap<[u8; 16], u8, BuildHasherDefault<KeyHasher>>;
+
+/// The most complete stage in a set; a record without a stage counts as complete.
+pub fn best_rank(stages: u8) -> u8 {
+    if stages == 0 {
+        Stage::ResponseComplete as u8
+    } else {
+        7 - stages.leading_zeros() as u8
+    }
+}
+
+/// The stored part of a document: enough to rebuild it.
+pub struct StoredDoc {
+    pub raw: Vec<u8>,
+    pub file: u64,
+    pub line: u64,
+    pub stages: StageSet,
+}
+
+pub struct IndexWriter {
+    dir: IndexDir,
+    index: Index,
+    writer: tantivy::IndexWriter<TantivyDocument>,
+    fields: Fields,
+    pub manifest: Manifest,
+}
+
+impl IndexWriter {
+    /// Opens the index for writing, creating it (private, 0700) when absent.
+    pub fn open(dir: &IndexDir, opts: WriterOptions) -> Result<IndexWriter> {
+        dir.create()?;
+        let fields = Fields::new();
+        let path = dir.tantivy();
+        let mmap = MmapDirectory::open(&path).map_err(|e| IndexError::Tantivy(e.into()))?;
+        let index = if Index::exists(&mmap).map_err(|e| IndexError::Tantivy(e.into()))? {
+            Index::open(mmap)?
+        } else {
+            let settings = IndexSettings {
+                docstore_compression: Compressor::Zstd(ZstdCompressor {
+                    compression_level: Some(1),
+                }),
+                docstore_blocksize: 64 * 1024,
+                ..IndexSettings::default()
+            };
+            Index::builder()
+                .schema(fields.schema.clone())
+                .settings(settings)
+                .open_or_create(mmap)?
+        };
+        let manifest = read_manifest(&index, dir)?;
+        let writer = match index.writer_with_num_threads(opts.threads.max(1), opts.heap_bytes) {
+            Ok(w) => w,
+            Err(tantivy::TantivyError::LockFailure(..)) => return Err(IndexError::Locked(dir.root.clone())),
+            Err(e) => return Err(e.into()),
+        };
+        let mut policy = LogMergePolicy::default();
+        policy.set_min_num_segments(12);
+        policy.set_min_layer_size(100_000);
+        writer.set_merge_policy(Box::new(policy));
+        Ok(IndexWriter {
+            dir: dir.clone(),
+            index,
+            writer,
+            fields,
+            manifest,
+        })
+    }
+
+    pub fn fields(&self) -> &Fields {
+        &self.fields
+    }
+
+    pub fn dir(&self) -> &IndexDir {
+        &self.dir
+    }
+
+    /// The merge keys and stages of every committed event.
+    pub fn load_keys(&self) -> Result<KeyTable> {
+        let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let total = searcher.num_docs() as usize;
+        let mut table = KeyTable::with_capacity_and_hasher(total, BuildHasherDefault::default());
+        for seg in searcher.segment_readers() {
+            let ff = seg.fast_fields();
+            let (hi, lo, stages) = (ff.u64("key_hi")?, ff.u64("key_lo")?, ff.u64("stages")?);
+            for doc in seg.doc_ids_alive() {
+                let key = join_key(hi.first(doc).unwrap_or(0), lo.first(doc).unwrap_or(0));
+                let s = stages.first(doc).unwrap_or(0) as u8;
+                let e = table.entry(key).or_insert(0);
+                *e |= s;
+            }
+        }
+        Ok(table)
+    }
+
+    pub fn add(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {
+        let mut doc = prepared.doc;
+        doc.add_u64(self.fields.stages, u64::from(stages.0));
+        self.writer.add_document(doc)?;
+        Ok(())
+    }
+
+    /// Replaces the event with this key (every document carrying it) by a new document.
+    pub fn replace(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {
+        self.writer.delete_term(Term::from_field_bytes(self.fields.key, &prepared.key));
+        self.add(prepared, stages)
+    }
+
+    /// Commits the added documents together with the manifest.
+    pub fn commit(&mut self) -> Result<()> {
+        let payload = serde_json::to_string(&self.manifest).map_err(|e| IndexError::Manifest(e.to_string()))?;
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        Ok(())
+    }
+
+    /// The stored raw record of the committed event with this key.
+    pub fn fetch_stored(&self, key: [u8; 16]) -> Result<Option<StoredDoc>> {
+        let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let searcher = reader.searcher();
+        let query = TermQuery::new(Term::from_field_bytes(self.fields.key, &key), IndexRecordOption::Basic);
+        let hits = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+        let Some(addr) = hits.into_iter().next() else {
+            return Ok(None);
+        };
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let seg = searcher.segment_reader(addr.segment_ord);
+        let stages = seg.fast_fields().u64("stages")?.first(addr.doc_id).unwrap_or(0);
+        let u64_of = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+        Ok(Some(StoredDoc {
+            raw: doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default(),
+            file: u64_of(self.fields.file),
+            line: u64_of(self.fields.line),
+            stages: StageSet(stages as u8),
+        }))
+    }
+
+    /// Waits for background merges, so the process can exit cleanly.
+    pub fn finish(self) -> Result<()> {
+        self.writer.wait_merging_threads()?;
+        Ok(())
+    }
+}
+
+/// The manifest of the last commit (empty for a new index).
+pub(super) fn read_manifest(index: &Index, dir: &IndexDir) -> Result<Manifest> {
+    let metas = index.load_metas()?;
+    let Some(payload) = metas.payload else {
+        return Ok(Manifest::default());
+    };
+    let manifest: Manifest = serde_json::from_str(&payload).map_err(|e| IndexError::Manifest(e.to_string()))?;
+    if manifest.schema_version != SCHEMA_VERSION {
+        return Err(IndexError::SchemaMismatch {
+            path: dir.root.clone(),
+            found: manifest.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    Ok(manifest)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rank_of_stage_sets() {
+        let set = |s: &[Stage]| s.iter().fold(0u8, |a, s| a | s.bit());
+        assert_eq!(best_rank(0), Stage::ResponseComplete as u8);
+        assert_eq!(best_rank(set(&[Stage::RequestReceived])), Stage::RequestReceived as u8);
+        assert_eq!(best_rank(set(&[Stage::RequestReceived, Stage::Panic])), Stage::Panic as u8);
+        assert_eq!(
+            best_rank(set(&[Stage::ResponseStarted, Stage::ResponseComplete])),
+            Stage::ResponseComplete as u8
+        );
+    }
+}

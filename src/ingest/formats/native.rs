@@ -1,0 +1,316 @@
+//! The native `audit.k8s.io/v1` (and `v1beta1`) Event, as the API server writes it: parsed
+//! without copying where possible, then normalized into an [`AuditEvent`].
+
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::ingest::RecordError;
+use crate::model::exec::ExecInfo;
+use crate::model::{
+    Actor, AuditEvent, Credential, Micros, ObjectRef, SourceFormat, SourceRef, Stage, StageSet,
+    UserInfo, useragent,
+};
+
+type Str<'a> = Cow<'a, str>;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct RawEvent<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    level: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "auditID")]
+    audit_id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    stage: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "requestURI")]
+    request_uri: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    verb: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    user: Option<RawUser<'a>>,
+    #[serde(borrow, default)]
+    impersonated_user: Option<RawUser<'a>>,
+    #[serde(borrow, default, rename = "sourceIPs")]
+    source_ips: Option<Vec<Str<'a>>>,
+    #[serde(borrow, default)]
+    user_agent: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    object_ref: Option<RawObjectRef<'a>>,
+    #[serde(borrow, default)]
+    response_status: Option<RawStatus<'a>>,
+    #[serde(borrow, default)]
+    request_object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    response_object: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    request_received_timestamp: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    stage_timestamp: Option<Str<'a>>,
+    /// v1beta1 only.
+    #[serde(borrow, default)]
+    timestamp: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    annotations: Option<BTreeMap<Str<'a>, Str<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawUser<'a> {
+    #[serde(borrow, default)]
+    username: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    uid: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    groups: Option<Vec<Str<'a>>>,
+    #[serde(borrow, default)]
+    extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+struct RawObjectRef<'a> {
+    #[serde(borrow, default)]
+    resource: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    namespace: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    name: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    api_group: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    api_version: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    subresource: Option<Str<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawStatus<'a> {
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(borrow, default)]
+    reason: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    message: Option<Str<'a>>,
+}
+
+/// How much of a record to keep when normalizing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NormalizeOptions {
+    /// Keep `requestObject` / `responseObject` on the event (for display and detections).
+    pub keep_bodies: bool,
+}
+
+/// Parses and normalizes one native record. `json` must be the whole record.
+pub fn parse(
+    json: &str,
+    source: SourceRef,
+    opts: NormalizeOptions,
+) -> Result<AuditEvent, RecordError> {
+    let raw: RawEvent<'_> =
+        serde_json::from_str(json).map_err(|e| RecordError::from_json::<RawEvent<'_>>(&e, json))?;
+    normalize(raw, source, opts)
+}
+
+fn owned(s: Option<Str<'_>>) -> String {
+    s.map(Cow::into_owned).unwrap_or_default()
+}
+
+fn normalize(
+    raw: RawEvent<'_>,
+    source: SourceRef,
+    opts: NormalizeOptions,
+) -> Result<AuditEvent, RecordError> {
+    if let Some(kind) = raw.kind.as_deref()
+        && kind != "Event"
+    {
+        return Err(RecordError::NotAnEvent(format!("kind is {kind:?}, not \"Event\"")));
+    }
+    if raw.audit_id.is_none() && raw.request_uri.is_none() && raw.verb.is_none() {
+        return Err(RecordError::NotAnEvent(
+            "no auditID, requestURI or verb: not an audit event".to_owned(),
+        ));
+    }
+    let stage = match raw.stage.as_deref() {
+        None | Some("") => None,
+        Some(s) => Some(Stage::parse(s).ok_or_else(|| {
+            RecordError::BadValue(format!("stage {s:?} is not a known audit stage"))
+        })?),
+    };
+    let stage_time = parse_time(raw.stage_timestamp.as_deref(), "stageTimestamp")?;
+    let received = parse_time(raw.request_received_timestamp.as_deref(), "requestReceivedTimestamp")?;
+    let legacy = parse_time(raw.timestamp.as_deref(), "timestamp")?;
+    let time = received.or(stage_time).or(legacy).ok_or_else(|| {
+        RecordError::BadValue("no requestReceivedTimestamp, stageTimestamp or timestamp".to_owned())
+    })?;
+    let user = user_info(raw.user.unwrap_or_default());
+    let actor = Actor::classify(&user.username, &user.groups);
+    let credential = Credential::from_user(&user);
+    let object = raw.object_ref.map(object_ref).unwrap_or_default();
+    let status = raw.response_status.unwrap_or_default();
+    let annotations: BTreeMap<String, String> = raw
+        .annotations
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    let request_uri = owned(raw.request_uri);
+    let user_agent = owned(raw.user_agent);
+    let exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
+    let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
+    Ok(AuditEvent {
+        time,
+        stage_time,
+        audit_id: owned(raw.audit_id),
+        stage,
+        stages: stage.map(StageSet::of).unwrap_or_default(),
+        level: owned(raw.level),
+        verb: owned(raw.verb),
+        decision: annotations
+            .get("authorization.k8s.io/decision")
+            .cloned()
+            .unwrap_or_default(),
+        authz_reason: annotations
+            .get("authorization.k8s.io/reason")
+            .cloned()
+            .unwrap_or_default(),
+        actor,
+        credential,
+        user,
+        impersonated: raw.impersonated_user.map(user_info),
+        source_ips: raw
+            .source_ips
+            .unwrap_or_default()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect(),
+        ua_family: useragent::family(&user_agent),
+        user_agent,
+        object,
+        code: status.code.and_then(|c| u16::try_from(c).ok()),
+        status_reason: owned(status.reason),
+        status_message: owned(status.message),
+        request_uri,
+        exec,
+        annotations,
+        request_object: body(raw.request_object),
+        response_object: body(raw.response_object),
+        source,
+        format: SourceFormat::Native,
+    })
+}
+
+fn parse_time(s: Option<&str>, field: &str) -> Result<Option<Micros>, RecordError> {
+    match s {
+        None | Some("") => Ok(None),
+        Some(s) => Micros::parse(s)
+            .map(Some)
+            .ok_or_else(|| RecordError::BadValue(format!("{field} {s:?} is not a timestamp"))),
+    }
+}
+
+fn user_info(u: RawUser<'_>) -> UserInfo {
+    UserInfo {
+        username: owned(u.username),
+        uid: owned(u.uid),
+        groups: u
+            .groups
+            .unwrap_or_default()
+            .into_iter()
+            .map(Cow::into_owned)
+            .collect(),
+        extra: u
+            .extra
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| {
+                let values = v.unwrap_or_default().into_iter().map(Cow::into_owned);
+                (k.into_owned(), values.collect())
+            })
+            .collect(),
+    }
+}
+
+fn object_ref(o: RawObjectRef<'_>) -> ObjectRef {
+    ObjectRef {
+        resource: owned(o.resource),
+        subresource: owned(o.subresource),
+        api_group: owned(o.api_group),
+        api_version: owned(o.api_version),
+        namespace: owned(o.namespace),
+        name: owned(o.name),
+    }
+}
+
+/// The merge key of a record and the time it was received, read without a full parse:
+/// used to find records of the same request.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KeyFields<'a> {
+    #[serde(borrow, default, rename = "auditID")]
+    pub audit_id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    pub request_received_timestamp: Option<Str<'a>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn src() -> SourceRef {
+        SourceRef {
+            file: "t.log".into(),
+            line: 1,
+        }
+    }
+
+    const EXEC: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseStarted","requestURI":"/api/v1/namespaces/shop/pods/web-0/exec?command=sh\u0026command=-c\u0026command=cat+%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken\u0026container=web\u0026stdin=true\u0026stdout=true\u0026tty=true","verb":"get","user":{"username":"system:serviceaccount:shop:web","groups":["system:serviceaccounts"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=abc"],"authentication.kubernetes.io/pod-name":["web-0"],"authentication.kubernetes.io/node-name":["node-1"]}},"sourceIPs":["1.2.3.4","10.244.1.5"],"userAgent":"kubectl/v1.30.0 (linux/amd64) kubernetes/7c48c2b","objectRef":{"resource":"pods","namespace":"shop","name":"web-0","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"code":101},"requestReceivedTimestamp":"2024-01-02T03:04:05.123456Z","stageTimestamp":"2024-01-02T03:04:05.200000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed"}}"#;
+
+    #[test]
+    fn normalizes_exec_over_websocket() {
+        let e = parse(EXEC, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.verb, "get");
+        assert_eq!(e.stage, Some(Stage::ResponseStarted));
+        assert_eq!(e.actor.service_account().as_deref(), Some("shop:web"));
+        assert_eq!(e.credential.pod_name.as_deref(), Some("web-0"));
+        assert_eq!(e.credential.id.as_deref(), Some("JTI=abc"));
+        assert_eq!(e.peer_ip(), Some("10.244.1.5"));
+        assert_eq!(e.ua_family, "kubectl");
+        assert_eq!(e.code, Some(101));
+        assert_eq!(e.decision, "allow");
+        let exec = e.exec.unwrap();
+        assert_eq!(
+            exec.command,
+            vec!["sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/token"]
+        );
+        assert!(exec.tty && exec.stdin);
+        assert_eq!(e.time.to_string(), "2024-01-02T03:04:05.123456Z");
+    }
+
+    #[test]
+    fn rejects_wrong_types_with_the_path() {
+        let bad = r#"{"auditID":"x","verb":"get","objectRef":"pods","stageTimestamp":"2024-01-02T03:04:05Z"}"#;
+        let err = parse(bad, src(), NormalizeOptions::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("objectRef"), "{msg}");
+    }
+
+    #[test]
+    fn rejects_non_events() {
+        let err = parse(r#"{"kind": 0}"#, src(), NormalizeOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("kind"), "{err}");
+        let err = parse(r#"{"foo": 1}"#, src(), NormalizeOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("not an audit event"), "{err}");
+    }
+
+    #[test]
+    fn v1beta1_timestamp_fallback() {
+        let j = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1beta1","timestamp":"2018-10-26T13:38:34Z","auditID":"b","verb":"list","user":{}}"#;
+        let e = parse(j, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.time.to_string(), "2018-10-26T13:38:34.000000Z");
+        assert_eq!(e.actor.kind, crate::model::ActorKind::Anonymous);
+    }
+}

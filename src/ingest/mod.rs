@@ -1,0 +1,99 @@
+//! Reading audit logs into the index: find and open inputs, cut them into records, decode
+//! each record's format, merge the stage records of a request, and hand events to the index.
+//! The only module that reads log files.
+
+pub mod formats;
+mod pipeline;
+pub mod redact;
+pub mod reject;
+pub mod source;
+pub mod split;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use pipeline::{Progress, run};
+pub use reject::{Reject, RecordError};
+pub use source::{Input, InputProblem};
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Keep `data` / `stringData` of Secrets as logged (off: they are redacted).
+    pub keep_secret_values: bool,
+    /// Longest record accepted; longer ones are rejected without being buffered.
+    pub max_record_bytes: usize,
+    /// Parser threads (0: one per core).
+    pub workers: usize,
+    /// Records held back to merge a request's stage records before indexing.
+    pub merge_window: usize,
+    /// Commit (a crash-safe checkpoint) after this many input bytes.
+    pub commit_every_bytes: u64,
+    /// Writer heap for the index.
+    pub heap_bytes: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            keep_secret_values: false,
+            max_record_bytes: 32 << 20,
+            workers: 0,
+            merge_window: 16_384,
+            commit_every_bytes: 1 << 30,
+            heap_bytes: 512 << 20,
+        }
+    }
+}
+
+/// What one ingest run did.
+#[derive(Debug, Clone, Default)]
+pub struct IngestSummary {
+    pub files_read: usize,
+    /// Inputs skipped because the index already holds them.
+    pub files_skipped: usize,
+    pub problems: Vec<InputProblem>,
+    /// Valid records read.
+    pub records: u64,
+    /// New logical events.
+    pub added: u64,
+    /// Records folded into an event: other stages of a request, and duplicates.
+    pub merged: u64,
+    pub rejected: u64,
+    /// The first rejects, for the terminal (all of them are in the rejects files).
+    pub first_rejects: Vec<Reject>,
+    /// Inputs that ended mid-stream (truncated gzip), with what was kept.
+    pub truncated: Vec<String>,
+    /// Bytes read from disk (compressed size for gzip).
+    pub bytes: u64,
+    pub elapsed: Duration,
+    /// Events in the index after the run.
+    pub total_events: u64,
+    pub rejects_dir: PathBuf,
+}
+
+impl IngestSummary {
+    pub const SHOWN_REJECTS: usize = 10;
+
+    /// The one-line summary: files, events, merged stage records, rejected lines, MB/s.
+    pub fn line(&self) -> String {
+        let secs = self.elapsed.as_secs_f64().max(1e-9);
+        let mb = self.bytes as f64 / 1e6;
+        let skipped = if self.files_skipped > 0 {
+            format!(" ({} already indexed)", self.files_skipped)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} files{skipped}, {} events added ({} in index), {} stage records merged, {} rejected, {:.1} MB in {:.2}s ({:.1} MB/s)",
+            self.files_read,
+            self.added,
+            self.total_events,
+            self.merged,
+            self.rejected,
+            mb,
+            secs,
+            mb / secs
+        )
+    }
+}

@@ -1,0 +1,11 @@
+//! kubesift: a terminal workbench for investigating Kubernetes API-server audit logs.
+//!
+//! ```text
+//! logs ─▶ ingest (sniff, decode, normalize) ─▶ index (tantivy) ─▶ query ─▶ cli output
+//! ```
+
+pub mod cli;
+pub mod index;
+pub mod ingest;
+pub mod model;
+pub mod query;

@@ -1,0 +1,264 @@
+//! The normalized audit event and the values derived from it (actor, exec command,
+//! user-agent family, time). Pure data and pure functions: no I/O, no tantivy, no terminal.
+
+pub mod actor;
+pub mod exec;
+pub mod sanitize;
+pub mod time;
+pub mod useragent;
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+pub use actor::{Actor, ActorKind};
+pub use exec::ExecInfo;
+pub use time::Micros;
+
+/// The stage of a request at which an audit record was written.
+///
+/// Ordered by completeness: a request's stage records are merged into one event that keeps
+/// the most complete record (`ResponseComplete`, then `Panic`, then `ResponseStarted`,
+/// then `RequestReceived`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Stage {
+    RequestReceived,
+    ResponseStarted,
+    Panic,
+    ResponseComplete,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [
+        Stage::RequestReceived,
+        Stage::ResponseStarted,
+        Stage::Panic,
+        Stage::ResponseComplete,
+    ];
+
+    pub fn parse(s: &str) -> Option<Stage> {
+        Some(match s {
+            "RequestReceived" => Stage::RequestReceived,
+            "ResponseStarted" => Stage::ResponseStarted,
+            "Panic" => Stage::Panic,
+            "ResponseComplete" => Stage::ResponseComplete,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::RequestReceived => "RequestReceived",
+            Stage::ResponseStarted => "ResponseStarted",
+            Stage::Panic => "Panic",
+            Stage::ResponseComplete => "ResponseComplete",
+        }
+    }
+
+    /// The bit of this stage in a [`StageSet`].
+    pub fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl fmt::Display for Stage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The set of stages seen for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub struct StageSet(pub u8);
+
+impl StageSet {
+    pub fn of(stage: Stage) -> StageSet {
+        StageSet(stage.bit())
+    }
+
+    pub fn union(self, other: StageSet) -> StageSet {
+        StageSet(self.0 | other.0)
+    }
+
+    pub fn contains(self, stage: Stage) -> bool {
+        self.0 & stage.bit() != 0
+    }
+
+    pub fn is_superset_of(self, other: StageSet) -> bool {
+        self.0 & other.0 == other.0
+    }
+
+    pub fn iter(self) -> impl Iterator<Item = Stage> {
+        Stage::ALL.into_iter().filter(move |s| self.contains(*s))
+    }
+}
+
+impl Serialize for StageSet {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(Stage::as_str))
+    }
+}
+
+/// The input format a record was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceFormat {
+    /// `audit.k8s.io/v1` (or `v1beta1`) Event, as the API server writes it.
+    Native,
+}
+
+impl SourceFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceFormat::Native => "native",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SourceFormat> {
+        match s {
+            "native" => Some(SourceFormat::Native),
+            _ => None,
+        }
+    }
+}
+
+/// Where a record came from: the input file and the 1-based line its record starts on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct SourceRef {
+    pub file: String,
+    pub line: u64,
+}
+
+/// `user` / `impersonatedUser` of an audit event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct UserInfo {
+    pub username: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
+    pub groups: Vec<String>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+impl UserInfo {
+    /// The first value of a `user.extra` key.
+    pub fn extra_value(&self, key: &str) -> Option<&str> {
+        self.extra.get(key)?.first().map(String::as_str)
+    }
+}
+
+/// The credential lineage from `user.extra`: which token or certificate, issued to which pod
+/// on which node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct Credential {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pod_uid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_name: Option<String>,
+}
+
+impl Credential {
+    pub const ID_KEY: &'static str = "authentication.kubernetes.io/credential-id";
+    pub const POD_NAME_KEY: &'static str = "authentication.kubernetes.io/pod-name";
+    pub const POD_UID_KEY: &'static str = "authentication.kubernetes.io/pod-uid";
+    pub const NODE_NAME_KEY: &'static str = "authentication.kubernetes.io/node-name";
+
+    pub fn from_user(user: &UserInfo) -> Credential {
+        let get = |k: &str| user.extra_value(k).map(str::to_owned);
+        Credential {
+            id: get(Self::ID_KEY),
+            pod_name: get(Self::POD_NAME_KEY),
+            pod_uid: get(Self::POD_UID_KEY),
+            node_name: get(Self::NODE_NAME_KEY),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_none() && self.pod_name.is_none() && self.node_name.is_none()
+    }
+}
+
+/// `objectRef`: what the request was about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ObjectRef {
+    pub resource: String,
+    pub subresource: String,
+    pub api_group: String,
+    pub api_version: String,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// One logical request: the merged stage records of one `auditID`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEvent {
+    /// `requestReceivedTimestamp`, else `stageTimestamp` (else the v1beta1 `timestamp`).
+    pub time: Micros,
+    pub stage_time: Option<Micros>,
+    pub audit_id: String,
+    /// The most complete stage record kept; `None` when the record had no stage field.
+    pub stage: Option<Stage>,
+    pub stages: StageSet,
+    pub level: String,
+    pub verb: String,
+    pub user: UserInfo,
+    pub actor: Actor,
+    pub impersonated: Option<UserInfo>,
+    pub credential: Credential,
+    /// All source IPs as logged; the last one is the socket peer, the only trustworthy one.
+    pub source_ips: Vec<String>,
+    pub user_agent: String,
+    pub ua_family: String,
+    pub object: ObjectRef,
+    pub code: Option<u16>,
+    pub status_reason: String,
+    pub status_message: String,
+    pub decision: String,
+    pub authz_reason: String,
+    pub request_uri: String,
+    pub exec: Option<ExecInfo>,
+    pub annotations: BTreeMap<String, String>,
+    #[serde(skip)]
+    pub request_object: Option<Box<RawValue>>,
+    #[serde(skip)]
+    pub response_object: Option<Box<RawValue>>,
+    pub source: SourceRef,
+    pub format: SourceFormat,
+}
+
+impl AuditEvent {
+    /// The trusted source IP: the last of `sourceIPs` (the socket peer).
+    pub fn peer_ip(&self) -> Option<&str> {
+        self.source_ips.last().map(String::as_str)
+    }
+
+    /// The request path, without its query string.
+    pub fn path(&self) -> &str {
+        self.request_uri.split('?').next().unwrap_or_default()
+    }
+
+    /// True when the authorizer allowed the request: the decision annotation when present,
+    /// else a 2xx/101 response code.
+    pub fn allowed(&self) -> bool {
+        match self.decision.as_str() {
+            "allow" => true,
+            "forbid" => false,
+            _ => self.code.is_some_and(|c| (200..300).contains(&c) || c == 101),
+        }
+    }
+
+    /// `resource/subresource`, or `resource` alone.
+    pub fn resource_path(&self) -> String {
+        if self.object.subresource.is_empty() {
+            self.object.resource.clone()
+        } else {
+            format!("{}/{}", self.object.resource, self.object.subresource)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! User-agent families: `kubectl/v1.29.1 (linux/amd64) kubernetes/abc` → `kubectl`,
+//! `curl/8.4.0` → `curl`, client-go components → their binary name.
+
+/// Families that mark a hand-driven tool rather than a deployed client.
+pub const TOOL_FAMILIES: &[&str] = &[
+    "curl",
+    "wget",
+    "python-requests",
+    "python-urllib",
+    "python-kubernetes",
+    "aiohttp",
+    "httpie",
+    "go-http-client",
+    "postman",
+    "insomnia",
+    "powershell",
+    "kubectl",
+    "okhttp",
+    "node-fetch",
+    "axios",
+    "java",
+    "ruby",
+    "perl",
+    "libwww-perl",
+    "nmap",
+    "masscan",
+    "zgrab",
+    "nuclei",
+    "kube-hunter",
+    "kubeletctl",
+    "peirates",
+    "browser",
+];
+
+/// The family of a user agent: a short lower-case name for the client program.
+pub fn family(ua: &str) -> String {
+    let ua = ua.trim();
+    if ua.is_empty() {
+        return String::new();
+    }
+    let lower = ua.to_ascii_lowercase();
+    if lower.starts_with("mozilla/") {
+        return "browser".to_owned();
+    }
+    if lower.starts_with("openapi-generator/") && lower.contains("python") {
+        return "python-kubernetes".to_owned();
+    }
+    if lower.starts_with("python-urllib") {
+        return "python-urllib".to_owned();
+    }
+    let product = lower
+        .split([' ', '/', '('])
+        .find(|s| !s.is_empty())
+        .unwrap_or_default();
+    // "kube-controller-manager/v1.29.0 (linux/amd64) kubernetes/abc/system:serviceaccount:…"
+    // keeps the binary name; client-go default agents look like "<binary>/<version> (…)".
+    product
+        .trim_end_matches(".exe")
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(64)
+        .collect()
+}
+
+/// True when the family is a hand-driven tool (curl, python, kubectl, scanners…).
+pub fn is_tool(family: &str) -> bool {
+    TOOL_FAMILIES.contains(&family)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn families() {
+        assert_eq!(family("kubectl/v1.29.1 (linux/amd64) kubernetes/4c94112"), "kubectl");
+        assert_eq!(family("kubectl.exe/v1.29.1 (windows/amd64) kubernetes/4c94112"), "kubectl");
+        assert_eq!(family("curl/8.4.0"), "curl");
+        assert_eq!(family("python-requests/2.31.0"), "python-requests");
+        assert_eq!(family("OpenAPI-Generator/28.1.0/python"), "python-kubernetes");
+        assert_eq!(family("Go-http-client/1.1"), "go-http-client");
+        assert_eq!(
+            family("kube-controller-manager/v1.29.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:replicaset-controller"),
+            "kube-controller-manager"
+        );
+        assert_eq!(family("Mozilla/5.0 (X11; Linux x86_64)"), "browser");
+        assert_eq!(family("web-frontend/v2.3.1 (linux/amd64) kubernetes/$Format"), "web-frontend");
+        assert_eq!(family(""), "");
+        assert!(is_tool(&family("curl/7.1")));
+        assert!(!is_tool(&family("kubelet/v1.29")));
+    }
+}

@@ -1,0 +1,214 @@
+//! The analyst's filter language, parsed into a plan ([`Expr`]). Pure: no tantivy, no I/O.
+//!
+//! ```text
+//! query    := or | "*" | ""
+//! or       := and (("OR" | "||") and)*
+//! and      := unary (("AND" | "&&")? unary)*          -- juxtaposition is AND
+//! unary    := ("NOT" | "!" | "-") unary | primary
+//! primary  := "(" or ")" | field ":" value | word | "\"phrase\""
+//! value    := "\"quoted\"" | bare | op bare | range | "*"
+//! op       := ">" | ">=" | "<" | "<="                    -- code and time
+//! range    := ("[" | "{") bound "TO" bound ("]" | "}")  -- [ ] inclusive, { } exclusive
+//! bare     := any characters up to whitespace or ")"; `*` and `?` are wildcards
+//! ```
+//!
+//! Keywords are matched in any case. A value may contain `:`, quoted or not
+//! (`user:system:serviceaccount:shop:web`). `ip` takes an address or a CIDR; `code` takes
+//! `403`, `>=400`, `[400 TO 499]` or `4xx`; `time` takes RFC 3339, a date, or a duration
+//! back from the newest event (`time:>2h`). `res:pods/exec` means resource `pods` and
+//! subresource `exec`; `sa:web` matches service account `web` in any namespace.
+
+pub mod fields;
+mod parse;
+
+use std::net::IpAddr;
+use std::ops::Bound;
+
+use ipnet::IpNet;
+
+use crate::model::Micros;
+pub use fields::{FIELDS, FieldKind, FieldSpec};
+pub use parse::parse;
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Matches every event.
+    All,
+    And(Vec<Expr>),
+    Or(Vec<Expr>),
+    Not(Box<Expr>),
+    /// A condition on one field (canonical field name, see [`FIELDS`]).
+    Field { field: &'static str, pattern: Pattern },
+    /// Bare words or a quoted phrase, matched against the event text.
+    Text(String),
+}
+
+/// What a field's value must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pattern {
+    Exact(String),
+    /// A value with `*` / `?` wildcards.
+    Wildcard(String),
+    /// The field has any value.
+    Any,
+    Ip(IpAddr),
+    Cidr(IpNet),
+    Number(Bound<u64>, Bound<u64>),
+    Time(Bound<TimeSpec>, Bound<TimeSpec>),
+}
+
+/// A point in time in a query, absolute or relative to an anchor (the newest event).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeSpec {
+    At(Micros),
+    /// This many microseconds before the anchor.
+    Ago(i64),
+}
+
+impl TimeSpec {
+    pub fn resolve(self, anchor: Micros) -> Micros {
+        match self {
+            TimeSpec::At(t) => t,
+            TimeSpec::Ago(d) => anchor.saturating_add(-d),
+        }
+    }
+
+    /// Parses `2024-01-02T03:04:05Z`, `2024-01-02`, `2024-01-02 03:04`, `2h`, `-90m`,
+    /// `1d12h`, `now`.
+    pub fn parse(s: &str) -> Option<TimeSpec> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("now") {
+            return Some(TimeSpec::Ago(0));
+        }
+        if let Some(d) = parse_duration(s.strip_prefix('-').unwrap_or(s)) {
+            return Some(TimeSpec::Ago(d));
+        }
+        if let Some(t) = Micros::parse(s) {
+            return Some(TimeSpec::At(t));
+        }
+        let padded = match s.len() {
+            10 => format!("{s}T00:00:00Z"),
+            13 => format!("{s}:00:00Z"),
+            16 => format!("{s}:00Z"),
+            _ => return None,
+        };
+        Micros::parse(&padded).map(TimeSpec::At)
+    }
+}
+
+/// `90s`, `15m`, `2h`, `1d`, `1w`, `1h30m` → microseconds.
+pub fn parse_duration(s: &str) -> Option<i64> {
+    if s.is_empty() || !s.as_bytes()[0].is_ascii_digit() {
+        return None;
+    }
+    let mut total: i64 = 0;
+    let mut num: i64 = 0;
+    let mut saw_digit = false;
+    for c in s.chars() {
+        if let Some(d) = c.to_digit(10) {
+            num = num.checked_mul(10)?.checked_add(i64::from(d))?;
+            saw_digit = true;
+            continue;
+        }
+        let unit = match c {
+            's' => Micros::SECOND,
+            'm' => Micros::MINUTE,
+            'h' => Micros::HOUR,
+            'd' => 24 * Micros::HOUR,
+            'w' => 7 * 24 * Micros::HOUR,
+            _ => return None,
+        };
+        if !saw_digit {
+            return None;
+        }
+        total = total.checked_add(num.checked_mul(unit)?)?;
+        num = 0;
+        saw_digit = false;
+    }
+    (!saw_digit).then_some(total)
+}
+
+/// A query that could not be parsed: where (0-based character column) and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("at column {}: {message}", column + 1)]
+pub struct QueryError {
+    pub column: usize,
+    pub message: String,
+}
+
+impl Expr {
+    /// `self AND other`, flattening.
+    pub fn and(self, other: Expr) -> Expr {
+        match (self, other) {
+            (Expr::All, e) | (e, Expr::All) => e,
+            (Expr::And(mut a), Expr::And(b)) => {
+                a.extend(b);
+                Expr::And(a)
+            }
+            (Expr::And(mut a), e) => {
+                a.push(e);
+                Expr::And(a)
+            }
+            (e, Expr::And(mut b)) => {
+                b.insert(0, e);
+                Expr::And(b)
+            }
+            (a, b) => Expr::And(vec![a, b]),
+        }
+    }
+
+    /// A time window as a query (`--since` / `--until`).
+    pub fn time_window(since: Option<TimeSpec>, until: Option<TimeSpec>) -> Expr {
+        if since.is_none() && until.is_none() {
+            return Expr::All;
+        }
+        let lo = since.map_or(Bound::Unbounded, Bound::Included);
+        let hi = until.map_or(Bound::Unbounded, Bound::Excluded);
+        Expr::Field {
+            field: "time",
+            pattern: Pattern::Time(lo, hi),
+        }
+    }
+
+    /// True when the query uses relative times, which need an anchor to resolve.
+    pub fn is_relative(&self) -> bool {
+        match self {
+            Expr::And(v) | Expr::Or(v) => v.iter().any(Expr::is_relative),
+            Expr::Not(e) => e.is_relative(),
+            Expr::Field {
+                pattern: Pattern::Time(lo, hi),
+                ..
+            } => [lo, hi]
+                .iter()
+                .any(|b| matches!(b, Bound::Included(TimeSpec::Ago(_)) | Bound::Excluded(TimeSpec::Ago(_)))),
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("2h"), Some(2 * Micros::HOUR));
+        assert_eq!(parse_duration("1h30m"), Some(90 * Micros::MINUTE));
+        assert_eq!(parse_duration("1d"), Some(24 * Micros::HOUR));
+        assert_eq!(parse_duration("h"), None);
+        assert_eq!(parse_duration("12"), None);
+        assert_eq!(parse_duration("2x"), None);
+    }
+
+    #[test]
+    fn time_specs() {
+        let day = TimeSpec::parse("2024-01-02").unwrap();
+        assert_eq!(day, TimeSpec::At(Micros::parse("2024-01-02T00:00:00Z").unwrap()));
+        let minute = TimeSpec::parse("2024-01-02T03:04").unwrap();
+        assert_eq!(minute, TimeSpec::At(Micros::parse("2024-01-02T03:04:00Z").unwrap()));
+        assert_eq!(TimeSpec::parse("-2h"), Some(TimeSpec::Ago(2 * Micros::HOUR)));
+        assert_eq!(TimeSpec::Ago(10).resolve(Micros(100)), Micros(90));
+        assert!(TimeSpec::parse("yesterday").is_none());
+    }
+}
