@@ -33,6 +33,9 @@ pub struct IndexArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Commit a crash-safe checkpoint after this many input bytes.
+    #[arg(long, default_value_t = 1 << 30, value_name = "BYTES", hide = true)]
+    pub commit_every_bytes: u64,
 }
 
 pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
@@ -54,6 +57,7 @@ pub fn ingest_paths(dir: &IndexDir, paths: &[PathBuf], args: &IndexArgs) -> anyh
         keep_secret_values: args.keep_secret_values,
         max_record_bytes: args.max_record_bytes,
         workers: args.threads,
+        commit_every_bytes: args.commit_every_bytes,
         ..IngestOptions::default()
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());

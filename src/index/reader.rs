@@ -187,7 +187,15 @@ impl IndexReader {
             field: "audit_id",
             pattern: Pattern::Exact(id.to_owned()),
         };
-        self.search(&expr, 0, 0, TimeOrder::Oldest)
+        let hits = self.search(&expr, 0, 0, TimeOrder::Oldest)?;
+        // The column holds a 64-bit hash of the ID: confirm each hit.
+        let mut confirmed = Vec::with_capacity(hits.len());
+        for h in hits {
+            if self.load(&h)?.event.audit_id == id {
+                confirmed.push(h);
+            }
+        }
+        Ok(confirmed)
     }
 
     /// The most frequent values of a pivot field among the events matching `expr`, and the

@@ -5,12 +5,12 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use tantivy::schema::{
-    BytesOptions, DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption,
+    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption,
     IpAddrOptions, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::model::{AuditEvent, exec};
+use crate::model::{AuditEvent, authz, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
@@ -41,19 +41,23 @@ pub const KEYWORD_FIELDS: &[&str] = &[
     "namespace",
     "name",
     "decision",
+    "role",
+    "binding",
     "exec",
     "format",
     "cluster",
 ];
 
 /// Keyword fields indexed but without a fast column (high cardinality, search only).
-pub const SEARCH_ONLY_FIELDS: &[&str] = &["audit_id", "group", "path", "fact"];
+pub const SEARCH_ONLY_FIELDS: &[&str] = &["group", "path", "fact"];
 
-/// Handles to every field of the schema.
+/// Handles to every field of the schema. The merge key of a request is kept in two fast
+/// columns, not as terms: a unique term per document (audit IDs) would make building the
+/// term dictionaries dominate indexing time. `key_hi` is the hash of the audit ID, so an
+/// audit ID is found by scanning one column.
 #[derive(Clone)]
 pub struct Fields {
     pub schema: Schema,
-    pub key: Field,
     pub key_hi: Field,
     pub key_lo: Field,
     pub stages: Field,
@@ -71,7 +75,6 @@ pub struct Fields {
 impl Fields {
     pub fn new() -> Fields {
         let mut b = Schema::builder();
-        let key = b.add_bytes_field("key", BytesOptions::default().set_indexed());
         let key_hi = b.add_u64_field("key_hi", FAST);
         let key_lo = b.add_u64_field("key_lo", FAST);
         let stages = b.add_u64_field("stages", FAST);
@@ -101,7 +104,6 @@ impl Fields {
         }
         Fields {
             schema: b.build(),
-            key,
             key_hi,
             key_lo,
             stages,
@@ -157,9 +159,13 @@ impl Fields {
         kw("namespace", &e.object.namespace);
         kw("name", &e.object.name);
         kw("decision", &e.decision);
+        let grant = authz::rbac_grant(&e.authz_reason);
+        if let Some(g) = &grant {
+            kw("role", &g.role);
+            kw("binding", &g.binding);
+        }
         kw("exec", e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default());
         kw("format", e.format.as_str());
-        kw("audit_id", &e.audit_id);
         for g in &e.user.groups {
             kw("group", g);
         }
@@ -167,7 +173,6 @@ impl Fields {
         for fact in facts {
             kw("fact", fact);
         }
-        doc.add_bytes(self.key, &key);
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
         doc.add_u64(self.key_lo, lo);
@@ -181,7 +186,7 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        doc.add_text(self.text, compact_text(e));
+        doc.add_text(self.text, compact_text(e, grant.is_none()));
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         doc.add_bytes(self.raw, raw);
@@ -193,6 +198,27 @@ impl Default for Fields {
     fn default() -> Self {
         Fields::new()
     }
+}
+
+/// The merge key of a request: (hash of its audit ID, hash of audit ID and receive time).
+/// Records without an audit ID are keyed by their content, so only exact copies merge.
+pub fn merge_key(audit_id: &str, received: i64, raw: &str) -> [u8; 16] {
+    use xxhash_rust::xxh3::xxh3_64_with_seed;
+    if audit_id.is_empty() {
+        let hi = xxh3_64_with_seed(raw.as_bytes(), 1);
+        let lo = xxh3_64_with_seed(raw.as_bytes(), 2);
+        return join_key(hi, lo);
+    }
+    let mut buf = Vec::with_capacity(audit_id.len() + 9);
+    buf.extend_from_slice(audit_id.as_bytes());
+    buf.push(0);
+    buf.extend_from_slice(&received.to_le_bytes());
+    join_key(audit_id_hash(audit_id), xxh3_64_with_seed(&buf, 3))
+}
+
+/// The `key_hi` column value of every event with this audit ID.
+pub fn audit_id_hash(audit_id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(audit_id.as_bytes())
 }
 
 pub fn split_key(key: [u8; 16]) -> (u64, u64) {
@@ -241,10 +267,12 @@ fn clamp(s: &str) -> &str {
     &s[..end]
 }
 
-/// The text behind bare-word search: who, with what, on which URI (decoded), the exec
-/// command, the status message and the authorization reason.
-pub fn compact_text(e: &AuditEvent) -> String {
-    let mut parts: Vec<&str> = vec![&e.user.username, &e.user_agent];
+/// The text behind bare-word search: who, with which client family, on which URI (decoded),
+/// the exec command, the status message and the authorization reason. To keep the token
+/// count (and indexing time) low, the full user agent and RBAC "allowed by" reasons are not
+/// worded here: they have keyword fields (`ua`, `role`, `binding`).
+pub fn compact_text(e: &AuditEvent, with_reason: bool) -> String {
+    let mut parts: Vec<&str> = vec![&e.user.username, &e.ua_family];
     let uri = exec::decode_uri(&e.request_uri);
     parts.push(&uri);
     if let Some(x) = &e.exec {
@@ -253,11 +281,10 @@ pub fn compact_text(e: &AuditEvent) -> String {
     if let Some(imp) = &e.impersonated {
         parts.push(&imp.username);
     }
-    parts.extend([
-        e.status_message.as_str(),
-        e.status_reason.as_str(),
-        e.authz_reason.as_str(),
-    ]);
+    parts.extend([e.status_message.as_str(), e.status_reason.as_str()]);
+    if with_reason {
+        parts.push(&e.authz_reason);
+    }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")
 }

@@ -9,7 +9,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Term};
 
-use super::schema::{Fields, to_v6};
+use super::schema::{Fields, audit_id_hash, to_v6};
 use super::{IndexError, Result};
 use crate::model::Micros;
 use crate::query::{Expr, Pattern, TimeSpec};
@@ -64,6 +64,13 @@ impl Translator<'_> {
                 range(conv(lo), conv(hi))
             }
             ("code", Pattern::Any) => range(Bound::Included(Term::from_field_u64(f.code, 0)), Bound::Unbounded),
+            ("audit_id", Pattern::Exact(id)) => {
+                let h = Term::from_field_u64(f.key_hi, audit_id_hash(id));
+                range(Bound::Included(h.clone()), Bound::Included(h))
+            }
+            ("audit_id", _) => {
+                return Err(IndexError::Manifest("`audit_id` takes a whole audit ID, without wildcards".to_owned()));
+            }
             ("ip" | "peer", p) => {
                 let field = if name == "ip" { f.ip } else { f.peer };
                 ip_query(field, p)

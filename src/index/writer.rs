@@ -7,13 +7,15 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::LogMergePolicy;
-use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
+use std::ops::Bound;
+
+use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
+use tantivy::schema::Value;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings, ReloadPolicy, TantivyDocument, Term};
 
 use super::manifest::Manifest;
-use super::schema::{Fields, SCHEMA_VERSION, join_key};
+use super::schema::{Fields, SCHEMA_VERSION, join_key, split_key};
 use super::{IndexDir, IndexError, Result};
 use crate::model::{Stage, StageSet};
 
@@ -106,7 +108,7 @@ impl IndexWriter {
                 docstore_compression: Compressor::Zstd(ZstdCompressor {
                     compression_level: Some(1),
                 }),
-                docstore_blocksize: 64 * 1024,
+                docstore_blocksize: 128 * 1024,
                 ..IndexSettings::default()
             };
             Index::builder()
@@ -169,8 +171,24 @@ impl IndexWriter {
 
     /// Replaces the event with this key (every document carrying it) by a new document.
     pub fn replace(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {
-        self.writer.delete_term(Term::from_field_bytes(self.fields.key, &prepared.key));
+        let query = self.key_query(prepared.key);
+        self.writer.delete_query(query)?;
         self.add(prepared, stages)
+    }
+
+    /// The documents of one request, by its key columns.
+    fn key_query(&self, key: [u8; 16]) -> Box<dyn Query> {
+        let (hi, lo) = split_key(key);
+        let exactly = |field, v| -> Box<dyn Query> {
+            Box::new(RangeQuery::new(
+                Bound::Included(Term::from_field_u64(field, v)),
+                Bound::Included(Term::from_field_u64(field, v)),
+            ))
+        };
+        Box::new(BooleanQuery::new(vec![
+            (Occur::Must, exactly(self.fields.key_hi, hi)),
+            (Occur::Must, exactly(self.fields.key_lo, lo)),
+        ]))
     }
 
     /// Commits the added documents together with the manifest.
@@ -186,7 +204,7 @@ impl IndexWriter {
     pub fn fetch_stored(&self, key: [u8; 16]) -> Result<Option<StoredDoc>> {
         let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
         let searcher = reader.searcher();
-        let query = TermQuery::new(Term::from_field_bytes(self.fields.key, &key), IndexRecordOption::Basic);
+        let query = self.key_query(key);
         let hits = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
         let Some(addr) = hits.into_iter().next() else {
             return Ok(None);
@@ -201,6 +219,12 @@ impl IndexWriter {
             line: u64_of(self.fields.line),
             stages: StageSet(stages as u8),
         }))
+    }
+
+    /// Events in the committed index.
+    pub fn committed_events(&self) -> Result<u64> {
+        let reader: tantivy::IndexReader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        Ok(reader.searcher().num_docs())
     }
 
     /// Waits for background merges, so the process can exit cleanly.

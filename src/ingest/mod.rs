@@ -6,6 +6,7 @@ pub mod formats;
 mod pipeline;
 pub mod redact;
 pub mod reject;
+mod sequencer;
 pub mod source;
 pub mod split;
 

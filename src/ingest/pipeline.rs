@@ -4,16 +4,8 @@
 //! reader thread ──batches──▶ parser threads ──documents──▶ sequencer (this thread) ──▶ index
 //! (open, gunzip, split)       (decode, redact, build doc)   (reorder, merge stages, commit)
 //! ```
-//!
-//! The sequencer restores input order, then merges the stage records of each request: a
-//! window of recent requests is held back so that `RequestReceived` and `ResponseComplete`
-//! become one document; a more complete record arriving later replaces the document; a less
-//! complete one only adds its stage to the set. Commits carry the manifest, so a killed run
-//! leaves a consistent index and the next run re-reads only unfinished inputs.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{BufWriter, Cursor, Read, Write as _};
+use std::io::{Cursor, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -29,8 +21,10 @@ use super::split::{self, Piece, Splitter};
 use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
-use crate::index::{IndexDir, IndexError, IndexWriter, KeyTable, PreparedDoc, WriterOptions};
-use crate::model::{AuditEvent, SourceRef, StageSet};
+use crate::index::{IndexDir, IndexError, IndexWriter, PreparedDoc, WriterOptions};
+use super::formats::native;
+use super::sequencer::Sequencer;
+use crate::model::{AuditEvent, SourceRef, Stage, StageSet, is_long_running};
 
 /// Progress callback: bytes read so far, events decoded so far.
 pub trait Progress: Sync {
@@ -43,9 +37,9 @@ const BATCH_RECORDS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
 
 /// One input file of this run.
-struct RunFile {
-    input: Input,
-    id: u64,
+pub(super) struct RunFile {
+    pub input: Input,
+    pub id: u64,
 }
 
 enum Work {
@@ -53,36 +47,62 @@ enum Work {
     FileEnd { seq: u64, file: usize, end: FileEnd },
 }
 
-struct FileEnd {
-    digest: Digested,
-    gzip: bool,
+pub(super) struct FileEnd {
+    pub digest: Digested,
+    pub gzip: bool,
     /// The stream broke off (truncated gzip, read error): why.
-    broken: Option<String>,
+    pub broken: Option<String>,
     /// The input could not be opened at all.
-    failed: Option<String>,
+    pub failed: Option<String>,
 }
 
-enum Done {
+pub(super) enum Done {
     Batch { seq: u64, file: usize, outcomes: Vec<Outcome> },
     FileEnd { seq: u64, file: usize, end: FileEnd },
 }
 
 impl Done {
-    fn seq(&self) -> u64 {
+    pub fn seq(&self) -> u64 {
         match self {
             Done::Batch { seq, .. } | Done::FileEnd { seq, .. } => *seq,
         }
     }
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     Event(Box<Prepared>),
     Reject(Reject),
 }
 
-struct Prepared {
-    doc: PreparedDoc,
-    stages: StageSet,
+/// A record ready for the sequencer: a built document, or (for `RequestReceived` records,
+/// which are nearly always folded into a later stage) just the raw record, decoded only if
+/// it turns out to be the request's only record.
+pub(super) struct Prepared {
+    pub key: [u8; 16],
+    pub body: Body,
+    pub stages: StageSet,
+    /// A watch or stream whose completion may come minutes later.
+    pub long_running: bool,
+}
+
+pub(super) enum Body {
+    Doc(PreparedDoc),
+    Deferred { raw: Vec<u8>, line: u64 },
+}
+
+impl Prepared {
+    pub fn complete(&self) -> bool {
+        self.stages.0 == 0 || self.stages.contains(Stage::ResponseComplete) || self.stages.contains(Stage::Panic)
+    }
+
+    /// Keeps the more complete of two records of one request, with the union of their stages.
+    pub fn absorb(&mut self, other: Prepared) {
+        let union = self.stages.union(other.stages);
+        if best_rank(other.stages.0) > best_rank(self.stages.0) {
+            *self = other;
+        }
+        self.stages = union;
+    }
 }
 
 /// Runs an ingest of `inputs` into the index at `dir`.
@@ -98,7 +118,8 @@ pub fn run(
         dir,
         WriterOptions {
             heap_bytes: opts.heap_bytes,
-            threads: 1,
+            // Two indexing threads keep both cores busy on a 2-core machine.
+            threads: thread::available_parallelism().map_or(1, |n| n.get().min(2)),
         },
     )?;
     let mut summary = IngestSummary {
@@ -156,7 +177,7 @@ pub fn run(
 }
 
 fn count_events(writer: &IndexWriter) -> Result<u64, IndexError> {
-    Ok(writer.load_keys()?.len() as u64)
+    writer.committed_events()
 }
 
 /// Decides which inputs to read: those not already complete in the manifest.
@@ -326,6 +347,16 @@ fn prepare_piece(piece: Piece, f: &RunFile, fields: &Fields, keep_secrets: bool,
             return;
         }
     };
+    if let Some(probe) = native::probe_request_received(text) {
+        let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
+        out.push(Outcome::Event(Box::new(Prepared {
+            key,
+            body: Body::Deferred { raw: bytes, line },
+            stages: StageSet::of(Stage::RequestReceived),
+            long_running: probe.long_running,
+        })));
+        return;
+    }
     let source = SourceRef {
         file: name.clone(),
         line,
@@ -339,7 +370,17 @@ fn prepare_piece(piece: Piece, f: &RunFile, fields: &Fields, keep_secrets: bool,
 }
 
 /// Builds the index document of one decoded event.
-fn prepare_event(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, keep_secrets: bool) -> Prepared {
+pub(super) fn prepare_event(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, keep_secrets: bool) -> Prepared {
+    Prepared {
+        key: merge_key(event, raw),
+        body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
+        stages: event.stages,
+        long_running: is_long_running(&event.verb, &event.object.subresource, &event.request_uri),
+    }
+}
+
+/// The document of an event; Secret values are redacted from the stored record.
+pub(super) fn build_doc(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, keep_secrets: bool) -> PreparedDoc {
     let redacted = if !keep_secrets && redact::needs_redaction(event, raw) {
         redact::redact_record(raw, event.object.resource == "secrets")
     } else {
@@ -347,308 +388,14 @@ fn prepare_event(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, k
     };
     let stored = redacted.as_deref().unwrap_or(raw);
     let key = merge_key(event, raw);
-    let doc = fields.document(event, key, stored.as_bytes(), file_id, &[]);
-    Prepared {
-        doc: PreparedDoc::new(key, doc),
-        stages: event.stages,
-    }
+    PreparedDoc::new(key, fields.document(event, key, stored.as_bytes(), file_id, &[]))
 }
 
-/// The request a record belongs to: (auditID, requestReceivedTimestamp). Records without
-/// an audit ID are keyed by their content, so only exact duplicates collapse.
+/// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a
+/// requestReceivedTimestamp only identical stage records can be recognised as one request.
 pub fn merge_key(event: &AuditEvent, raw: &str) -> [u8; 16] {
-    use xxhash_rust::xxh3::Xxh3;
-    let mut h = Xxh3::new();
-    if event.audit_id.is_empty() {
-        h.update(b"raw\0");
-        h.update(raw.as_bytes());
-    } else {
-        h.update(b"id\0");
-        h.update(event.audit_id.as_bytes());
-        h.update(b"\0");
-        // The request's receive time: `time` is requestReceivedTimestamp when logged.
-        h.update(&event.time.0.to_le_bytes());
-        if let Some(stage_time) = event.stage_time.filter(|_| !has_received_time(raw)) {
-            // No requestReceivedTimestamp: only identical stage records are duplicates.
-            h.update(&stage_time.0.to_le_bytes());
-        }
-    }
-    h.digest128().to_be_bytes()
-}
-
-fn has_received_time(raw: &str) -> bool {
-    raw.contains("\"requestReceivedTimestamp\"")
-}
-
-/// Per-file counters of this run.
-#[derive(Default, Clone)]
-struct FileCounts {
-    records: u64,
-    rejected: u64,
-    merged: u64,
-    added: u64,
-}
-
-/// Restores input order and merges stage records into documents.
-struct Sequencer<'a> {
-    writer: &'a mut IndexWriter,
-    keys: KeyTable,
-    dir: &'a IndexDir,
-    files: &'a [RunFile],
-    opts: &'a IngestOptions,
-    summary: &'a mut IngestSummary,
-    /// Requests held back, by key, and their arrival order.
-    pending: HashMap<[u8; 16], (Prepared, usize)>,
-    order: VecDeque<[u8; 16]>,
-    /// Stage bits learned after the event was written: key → bits to add.
-    fixups: HashMap<[u8; 16], StageSet>,
-    counts: Vec<FileCounts>,
-    reject_files: HashMap<usize, BufWriter<File>>,
-    /// Files fully read, waiting for a commit to be marked complete.
-    done_files: Vec<usize>,
-    bytes_since_commit: u64,
-    events_seen: u64,
-}
-
-impl<'a> Sequencer<'a> {
-    fn new(
-        writer: &'a mut IndexWriter,
-        keys: KeyTable,
-        dir: &'a IndexDir,
-        files: &'a [RunFile],
-        opts: &'a IngestOptions,
-        summary: &'a mut IngestSummary,
-    ) -> Self {
-        Sequencer {
-            writer,
-            keys,
-            dir,
-            files,
-            opts,
-            summary,
-            pending: HashMap::new(),
-            order: VecDeque::new(),
-            fixups: HashMap::new(),
-            counts: vec![FileCounts::default(); files.len()],
-            reject_files: HashMap::new(),
-            done_files: Vec::new(),
-            bytes_since_commit: 0,
-            events_seen: 0,
-        }
-    }
-
-    fn run(&mut self, rx: &Receiver<Done>, progress: &dyn Progress, bytes: &AtomicU64) -> Result<(), IndexError> {
-        let mut next = 0u64;
-        let mut parked: BTreeMap<u64, Done> = BTreeMap::new();
-        let mut last_report = Instant::now();
-        for done in rx {
-            parked.insert(done.seq(), done);
-            while let Some(d) = parked.remove(&next) {
-                next += 1;
-                self.handle(d)?;
-            }
-            if last_report.elapsed().as_millis() >= 100 {
-                progress.update(bytes.load(Ordering::Relaxed), self.events_seen);
-                last_report = Instant::now();
-            }
-        }
-        self.final_commit()
-    }
-
-    fn handle(&mut self, done: Done) -> Result<(), IndexError> {
-        match done {
-            Done::Batch { file, outcomes, .. } => {
-                for outcome in outcomes {
-                    match outcome {
-                        Outcome::Event(p) => self.merge(*p, file)?,
-                        Outcome::Reject(r) => self.reject(file, r)?,
-                    }
-                }
-            }
-            Done::FileEnd { file, end, .. } => self.file_end(file, end)?,
-        }
-        Ok(())
-    }
-
-    fn merge(&mut self, p: Prepared, file: usize) -> Result<(), IndexError> {
-        self.events_seen += 1;
-        let counts = &mut self.counts[file];
-        counts.records += 1;
-        let key = p.doc.key;
-        if let Some((held, _)) = self.pending.get_mut(&key) {
-            counts.merged += 1;
-            let union = held.stages.union(p.stages);
-            if best_rank(p.stages.0) > best_rank(held.stages.0) {
-                *held = p;
-            }
-            held.stages = union;
-            return Ok(());
-        }
-        if let Some(&known) = self.keys.get(&key) {
-            counts.merged += 1;
-            let known = StageSet(known);
-            if known.is_superset_of(p.stages) && known.0 != 0 {
-                return Ok(());
-            }
-            if p.stages.0 == 0 && known.0 == 0 {
-                return Ok(()); // an exact duplicate of a record without a stage
-            }
-            let union = known.union(p.stages);
-            self.keys.insert(key, union.0);
-            if best_rank(p.stages.0) > best_rank(known.0) {
-                self.fixups.remove(&key);
-                return self.writer.replace(p.doc, union);
-            }
-            let bits = self.fixups.entry(key).or_default();
-            *bits = bits.union(p.stages);
-            return Ok(());
-        }
-        counts.added += 1;
-        self.pending.insert(key, (p, file));
-        self.order.push_back(key);
-        if self.order.len() > self.opts.merge_window {
-            self.flush_oldest()?;
-        }
-        Ok(())
-    }
-
-    fn flush_oldest(&mut self) -> Result<(), IndexError> {
-        let Some(key) = self.order.pop_front() else {
-            return Ok(());
-        };
-        if let Some((p, _)) = self.pending.remove(&key) {
-            self.keys.insert(key, p.stages.0);
-            self.writer.add(p.doc, p.stages)?;
-        }
-        Ok(())
-    }
-
-    fn flush_all(&mut self) -> Result<(), IndexError> {
-        while !self.order.is_empty() {
-            self.flush_oldest()?;
-        }
-        Ok(())
-    }
-
-    fn reject(&mut self, file: usize, r: Reject) -> Result<(), IndexError> {
-        self.counts[file].rejected += 1;
-        self.summary.rejected += 1;
-        let out = match self.reject_files.entry(file) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let path = self.dir.rejects_file(self.files[file].id);
-                let f = File::create(&path).map_err(|e| IndexError::io(format!("cannot write {}", path.display()), e))?;
-                v.insert(BufWriter::new(f))
-            }
-        };
-        let line = serde_json::to_string(&r).unwrap_or_default();
-        writeln!(out, "{line}").map_err(|e| IndexError::io("cannot write the rejects file", e))?;
-        if self.summary.first_rejects.len() < IngestSummary::SHOWN_REJECTS {
-            self.summary.first_rejects.push(r);
-        }
-        Ok(())
-    }
-
-    fn file_end(&mut self, file: usize, end: FileEnd) -> Result<(), IndexError> {
-        let f = &self.files[file];
-        if let Some(why) = end.failed {
-            self.summary.problems.push(InputProblem {
-                path: f.input.name.clone(),
-                reason: why,
-            });
-            return Ok(());
-        }
-        if let Some(mut w) = self.reject_files.remove(&file) {
-            w.flush().map_err(|e| IndexError::io("cannot write the rejects file", e))?;
-        } else {
-            // No rejects this time: remove a stale file from an earlier, interrupted run.
-            let _ = std::fs::remove_file(self.dir.rejects_file(f.id));
-        }
-        if let Some(why) = &end.broken {
-            self.summary.truncated.push(format!(
-                "{}: input ends early ({why}); kept the {} records read before the cut",
-                f.input.name, self.counts[file].records
-            ));
-        }
-        let c = self.counts[file].clone();
-        self.summary.files_read += 1;
-        self.summary.records += c.records;
-        self.summary.added += c.added;
-        self.summary.merged += c.merged;
-        if let Some(e) = self.writer.manifest.entry_mut(f.id) {
-            e.sha256 = end.digest.sha256;
-            if f.input.is_stdin() {
-                e.size = end.digest.bytes;
-            }
-            e.gzip = end.gzip;
-            e.records = c.records;
-            e.rejected = c.rejected;
-            e.merged = c.merged;
-            e.added = c.added;
-            e.truncated = end.broken.is_some();
-            e.formats = vec!["native".to_owned()];
-            e.ingested_at = jiff::Timestamp::now().to_string();
-        }
-        self.done_files.push(file);
-        self.bytes_since_commit += end.digest.bytes;
-        if self.bytes_since_commit >= self.opts.commit_every_bytes {
-            self.checkpoint()?;
-        }
-        Ok(())
-    }
-
-    /// Commits what is written so far. Files read to the end are marked complete, unless
-    /// stage fixups are pending (they are applied at the final commit).
-    fn checkpoint(&mut self) -> Result<(), IndexError> {
-        self.flush_all()?;
-        if self.fixups.is_empty() {
-            self.mark_done_complete();
-        }
-        self.writer.commit()?;
-        self.bytes_since_commit = 0;
-        Ok(())
-    }
-
-    fn mark_done_complete(&mut self) {
-        for file in self.done_files.drain(..) {
-            if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
-                e.complete = true;
-            }
-        }
-    }
-
-    fn final_commit(&mut self) -> Result<(), IndexError> {
-        self.flush_all()?;
-        if !self.fixups.is_empty() {
-            self.writer.commit()?;
-            self.apply_fixups()?;
-        }
-        self.mark_done_complete();
-        self.writer.commit()
-    }
-
-    /// Adds late stage bits to committed events: rebuilds each document from its stored raw.
-    fn apply_fixups(&mut self) -> Result<(), IndexError> {
-        let fixups = std::mem::take(&mut self.fixups);
-        let fields = self.writer.fields().clone();
-        for (key, bits) in fixups {
-            let Some(stored) = self.writer.fetch_stored(key)? else {
-                continue;
-            };
-            let Ok(raw) = std::str::from_utf8(&stored.raw) else {
-                continue;
-            };
-            let file = self.writer.manifest.path_of(stored.file);
-            let source = SourceRef { file, line: stored.line };
-            let Some(Ok(decoded)) = formats::decode(raw, &source, NormalizeOptions::default()).into_iter().next() else {
-                continue;
-            };
-            let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file, &[]);
-            let stages = stored.stages.union(bits);
-            self.writer.replace(PreparedDoc::new(key, doc), stages)?;
-        }
-        Ok(())
-    }
+    let received = event.received.or(event.stage_time).unwrap_or(event.time);
+    crate::index::schema::merge_key(&event.audit_id, received.0, raw)
 }
 
 #[cfg(test)]

@@ -11,9 +11,7 @@ const SECRET_KEYS: [&str; 2] = ["data", "stringData"];
 
 /// True when a record may carry secret values worth redacting.
 pub fn needs_redaction(event: &AuditEvent, raw: &str) -> bool {
-    let secret_request = event.object.resource == "secrets";
-    let has_body = raw.contains("\"requestObject\"") || raw.contains("\"responseObject\"");
-    has_body && (secret_request || raw.contains("\"Secret\"") || raw.contains("\"SecretList\""))
+    event.has_bodies && (event.object.resource == "secrets" || raw.contains("\"Secret"))
 }
 
 /// Returns the record with secret values redacted, or `None` when nothing was changed

@@ -70,6 +70,9 @@ pub struct Actor {
 const SA_PREFIX: &str = "system:serviceaccount:";
 const NODE_PREFIX: &str = "system:node:";
 
+/// `system:` names that are people with admin certificates, not components.
+const HUMAN_SYSTEM_USERS: &[&str] = &["system:admin"];
+
 /// Control-plane identities of managed clusters that do not use the `system:` prefix.
 const MANAGED_CONTROL_PLANE: &[&str] = &[
     "aksService",
@@ -113,6 +116,9 @@ impl Actor {
         }
         if in_group("system:nodes") {
             return bare(ActorKind::Node);
+        }
+        if HUMAN_SYSTEM_USERS.contains(&username) {
+            return bare(ActorKind::Human);
         }
         if username.starts_with("system:")
             || username.starts_with("eks:")
@@ -163,6 +169,7 @@ mod tests {
         assert_eq!(kind("system:kube-scheduler", &[]), ActorKind::ControlPlane);
         assert_eq!(kind("eks:certificate-controller", &[]), ActorKind::ControlPlane);
         assert_eq!(kind("alice@example.com", &[]), ActorKind::Human);
+        assert_eq!(kind("system:admin", &["system:masters"]), ActorKind::Human);
         assert_eq!(
             kind("arn:aws:iam::123456789012:user/alice", &[]),
             ActorKind::Human

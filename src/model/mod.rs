@@ -2,6 +2,7 @@
 //! user-agent family, time). Pure data and pure functions: no I/O, no tantivy, no terminal.
 
 pub mod actor;
+pub mod authz;
 pub mod exec;
 pub mod sanitize;
 pub mod time;
@@ -200,6 +201,8 @@ pub struct ObjectRef {
 pub struct AuditEvent {
     /// `requestReceivedTimestamp`, else `stageTimestamp` (else the v1beta1 `timestamp`).
     pub time: Micros,
+    /// `requestReceivedTimestamp` as logged (absent in some exports).
+    pub received: Option<Micros>,
     pub stage_time: Option<Micros>,
     pub audit_id: String,
     /// The most complete stage record kept; `None` when the record had no stage field.
@@ -224,12 +227,24 @@ pub struct AuditEvent {
     pub request_uri: String,
     pub exec: Option<ExecInfo>,
     pub annotations: BTreeMap<String, String>,
+    /// Whether the record carried a request / response body (kept or not).
+    #[serde(skip)]
+    pub has_bodies: bool,
     #[serde(skip)]
     pub request_object: Option<Box<RawValue>>,
     #[serde(skip)]
     pub response_object: Option<Box<RawValue>>,
     pub source: SourceRef,
     pub format: SourceFormat,
+}
+
+/// Verbs and subresources whose requests stay open (watches, exec and attach sessions, port
+/// forwards, proxies): their last stage is written much later than the first.
+pub fn is_long_running(verb: &str, subresource: &str, request_uri: &str) -> bool {
+    verb == "watch"
+        || matches!(subresource, "exec" | "attach" | "portforward" | "proxy")
+        || request_uri.contains("watch=true")
+        || request_uri.contains("watch=1")
 }
 
 impl AuditEvent {

@@ -49,6 +49,8 @@ pub const FIELDS: &[FieldSpec] = &[
     f("ua_family", &["uaf", "client"], FieldKind::LowerKeyword, "user-agent family: kubectl, curl…"),
     f("code", &["status"], FieldKind::Number, "response code: 403, >=400, [400 TO 499], 4xx"),
     f("decision", &["authz"], FieldKind::LowerKeyword, "authorization decision: allow | forbid"),
+    f("role", &[], FieldKind::Keyword, "RBAC role that allowed the request (from the reason)"),
+    f("binding", &[], FieldKind::Keyword, "RBAC binding that allowed the request"),
     f("stage", &[], FieldKind::Keyword, "most complete stage kept for the request"),
     f("level", &[], FieldKind::Keyword, "audit level"),
     f("audit_id", &["id", "auditid"], FieldKind::Keyword, "audit ID"),

@@ -3,8 +3,7 @@ and composite flows (pod start-up) shared by benign noise and the attack story."
 
 from urllib.parse import quote
 
-from events import (gj, objref, ann_allow, ANN_FORBID, forbidden_status, US, ts_sec,
-                    uuid4)
+from events import gj, objref, ann_allow, ANN_FORBID, forbidden_status, US, uuid4
 import bodies
 from cluster import UA_KUBELET, UA_SCHED, kcm_ua, kcm_reason
 
@@ -50,13 +49,22 @@ class Api:
              sub=None, query=None, src=None, ua=None, code=None, level="Metadata", req=None,
              resp=None, reason="", long=None, started=None, omit_rr=False, uid=None, rv=None,
              status=None, imp=None, ann=None, uri=None, ref_name=True, latency=None):
+        # a plain create names the object in its body, not in the URL: the
+        # RequestReceived objectRef has no name; the server fills it in later
+        # (with uid/resourceVersion of updated objects) from the decoded object.
+        in_url = name if not (verb == "create" and sub is None) else None
         if uri is None:
-            uri = res_path(resource, ns, name, group, version, sub)
+            uri = res_path(resource, ns, in_url, group, version, sub)
             if query:
                 uri += "?" + query
         if code is None:
             code = 201 if verb == "create" else 200
         ref = objref(resource, ns, name if ref_name else None, group, version, sub, uid, rv)
+        ref_rr = None
+        if uid or rv or in_url != name:
+            ref_rr = objref(resource, ns, in_url, group, version, sub)
+            if code >= 400:      # denied before the body was decoded
+                ref = ref_rr
         who = ident.name if ident is not None else ""
         if code == 403:
             if status is None:
@@ -72,7 +80,7 @@ class Api:
         if resp is not None and not isinstance(resp, str):
             resp = gj(resp)
         return self.e.request(rng, t, ident, verb, uri, src, ua, ref, code, level, req, resp,
-                              ann, status, latency, imp, long, omit_rr, started)
+                              ann, status, latency, imp, long, omit_rr, started, ref_rr)
 
     def nonres(self, rng, t, ident, path, src, ua=None, code=200, reason="", verb="get",
                imp=None):
@@ -92,8 +100,9 @@ class Api:
              "timeout": "%dm%ds" % divmod(secs, 60), "timeoutSeconds": secs, "watch": "true"}
         p.update(params)
         dur = duration if duration is not None else secs * US + rng.randint(0, 30000)
-        self.call(rng, t, ident, "watch", resource, ns=ns, group=group, version=version,
-                  query=q(**p), src=src, ua=ua, reason=reason, long=dur)
+        self.last_aid = self.call(rng, t, ident, "watch", resource, ns=ns, group=group,
+                                  version=version, query=q(**p), src=src, ua=ua, reason=reason,
+                                  long=dur)
         return t + dur + rng.randint(5000, 800000)
 
     # ------------------------------------------------------------ pod flows
@@ -160,8 +169,7 @@ class Api:
         aid = self.call(rng, t, n.identity, "create", "serviceaccounts", ns=pod.ns,
                         name=pod.sa.name, sub="token", src=n.ip, ua=UA_KUBELET, level="Request",
                         req=bodies.token_request(pod), ann=ann)
-        if self.w.token_labels is not None:
-            self.w.token_labels.add("kubelet-token-requests", aid)
+        self.w.label("kubelet-token-requests", aid)
         return aid
 
     def kubelet_pod_status(self, rng, t, pod, started, ready=True, phase="Running", restarts=0):

@@ -5,20 +5,21 @@ from events import ts_sec, uuid4, hexid, k8s_suffix
 
 def container(name, image, ports=(8080,), env_secret=None, privileged=False, caps=None,
               run_as_root=False, mounts=(), command=None, probes=True, resources=True,
-              stdin_tty=False):
+              stdin_tty=False, env=True):
     c = {"name": name, "image": image}
     if command:
         c["command"] = list(command)
     if ports:
         c["ports"] = [{"name": "http" if i == 0 else "p%d" % p, "containerPort": p,
                        "protocol": "TCP"} for i, p in enumerate(ports)]
-    env = [{"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1",
+    envs = [{"name": "POD_NAMESPACE", "valueFrom": {"fieldRef": {"apiVersion": "v1",
                                                                 "fieldPath": "metadata.namespace"}}},
            {"name": "LOG_LEVEL", "value": "info"}]
     if env_secret:
-        env.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {
+        envs.append({"name": "DATABASE_URL", "valueFrom": {"secretKeyRef": {
             "name": env_secret, "key": "url"}}})
-    c["env"] = env
+    if env:
+        c["env"] = envs
     if resources:
         c["resources"] = {"limits": {"cpu": "500m", "memory": "512Mi"},
                           "requests": {"cpu": "100m", "memory": "128Mi"}}
@@ -216,7 +217,16 @@ def node_status_patch(node, t, rng, big=False):
                           "systemUUID": uuid4(rng)}
         st["volumesInUse"] = ["kubernetes.io/csi/ebs.csi.aws.com^vol-0%s" % hexid(rng, 8)
                               for _ in range(rng.randint(1, 4))]
-    return {"status": st}
+    return sort_keys({"status": st})
+
+
+def sort_keys(obj):
+    """Go marshals maps (e.g. a strategic-merge patch) with sorted keys."""
+    if isinstance(obj, dict):
+        return {k: sort_keys(obj[k]) for k in sorted(obj)}
+    if isinstance(obj, list):
+        return [sort_keys(v) for v in obj]
+    return obj
 
 
 def token_request(pod=None, audiences=("https://kubernetes.default.svc.cluster.local",),

@@ -244,6 +244,7 @@ class Engine:
         self._seq = 0
         self.rv = 4_812_337
         self.now = start_us
+        self.void = set()
 
     # -- scheduling
     def at(self, t, fn):
@@ -285,7 +286,7 @@ class Engine:
     def request(self, rng, t, user, verb, uri, src, ua, objref_js=None,
                 code=200, level="Metadata", req=None, resp=None, ann=None,
                 status=None, latency=None, imp=None, long=None, omit_rr=False,
-                started=None):
+                started=None, objref_rr=None):
         """Emit the records of one request; returns its auditID.
 
         user: Identity or None (failed authentication -> single 401 record).
@@ -295,6 +296,8 @@ class Engine:
         started: code of ResponseStarted (101 for upgrades).
         """
         aid = uuid4(rng)
+        if t >= self.end:
+            self.void.add(aid)          # after the end of the log: never written
         uri_js = gjs(uri)
         src_js = srcips(src)
         ua_js = gjs(ua) if ua else None
@@ -318,7 +321,7 @@ class Engine:
         if not omit_rr:
             t0 = t + rng.randint(0, 40)
             self._push(t0, render(level, aid, "RequestReceived", uri_js, verb,
-                                  user_js, imp_js, src_js, ua_js, objref_js,
+                                  user_js, imp_js, src_js, ua_js, objref_rr or objref_js,
                                   None, None, None, rr, ts(t0), None))
         if long is not None and code < 400:
             t1 = t + rng.randint(600, 4000)

@@ -4,7 +4,7 @@ import random
 
 from events import Identity, uuid4, k8s_suffix, rbac_reason
 from cluster import (Node, ServiceAccount, Pod, Human, kcm_identity, rs_hash, CP_IP, VPN,
-                     CRED, UA_KUBECTL, UA_KUBECTL_MAC)
+                     CRED, UA_KUBECTL_MAC)
 from events import hexid
 
 CONTROLLERS = ["replicaset-controller", "deployment-controller", "endpointslice-controller",

@@ -160,9 +160,11 @@ fn normalize(
     let request_uri = owned(raw.request_uri);
     let user_agent = owned(raw.user_agent);
     let exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
+    let has_bodies = raw.request_object.is_some() || raw.response_object.is_some();
     let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
     Ok(AuditEvent {
         time,
+        received,
         stage_time,
         audit_id: owned(raw.audit_id),
         stage,
@@ -196,6 +198,7 @@ fn normalize(
         request_uri,
         exec,
         annotations,
+        has_bodies,
         request_object: body(raw.request_object),
         response_object: body(raw.response_object),
         source,
@@ -245,15 +248,63 @@ fn object_ref(o: RawObjectRef<'_>) -> ObjectRef {
     }
 }
 
-/// The merge key of a record and the time it was received, read without a full parse:
-/// used to find records of the same request.
+/// The few fields of a `RequestReceived` record needed to merge it into its request, read
+/// without building an event: most such records are folded into a later stage anyway.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct KeyFields<'a> {
-    #[serde(borrow, default, rename = "auditID")]
-    pub audit_id: Option<Str<'a>>,
+struct StageProbe<'a> {
     #[serde(borrow, default)]
-    pub request_received_timestamp: Option<Str<'a>>,
+    kind: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "auditID")]
+    audit_id: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    stage: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    verb: Option<Str<'a>>,
+    #[serde(borrow, default, rename = "requestURI")]
+    request_uri: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    object_ref: Option<ProbeObjectRef<'a>>,
+    #[serde(borrow, default)]
+    request_received_timestamp: Option<Str<'a>>,
+}
+
+#[derive(Deserialize)]
+struct ProbeObjectRef<'a> {
+    #[serde(borrow, default)]
+    subresource: Option<Str<'a>>,
+}
+
+/// A `RequestReceived` record recognised by [`probe_request_received`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedProbe {
+    pub audit_id: String,
+    pub received: Micros,
+    /// A watch or stream: its later stages may come minutes later.
+    pub long_running: bool,
+}
+
+/// Recognises a well-formed native `RequestReceived` record cheaply. `None` means "decode it
+/// fully" (another stage, another shape, or anything unusual).
+pub fn probe_request_received(json: &str) -> Option<ReceivedProbe> {
+    memchr::memmem::find(json.as_bytes(), b"\"RequestReceived\"")?;
+    let p: StageProbe<'_> = serde_json::from_str(json).ok()?;
+    if p.stage.as_deref() != Some("RequestReceived") || p.kind.as_deref().is_some_and(|k| k != "Event") {
+        return None;
+    }
+    let audit_id = p.audit_id.filter(|a| !a.is_empty())?.into_owned();
+    let received = Micros::parse(p.request_received_timestamp.as_deref()?)?;
+    let sub = p.object_ref.and_then(|o| o.subresource);
+    let long_running = crate::model::is_long_running(
+        p.verb.as_deref().unwrap_or_default(),
+        sub.as_deref().unwrap_or_default(),
+        p.request_uri.as_deref().unwrap_or_default(),
+    );
+    Some(ReceivedProbe {
+        audit_id,
+        received,
+        long_running,
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,369 @@
+//! The sequencer: restores input order and merges the stage records of each request into
+//! one document before it reaches the index.
+//!
+//! A window of recent requests is held back so that `RequestReceived` and `ResponseComplete`
+//! become one document; long-running requests (watches, exec sessions) wait beyond the window
+//! for their last stage; a more complete record arriving after the document was written
+//! replaces it; a less complete one only adds its stage (applied before the final commit).
+//! Commits carry the manifest, so a killed run leaves a consistent index.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::fs::File;
+use std::io::{BufWriter, Write as _};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use crossbeam_channel::Receiver;
+
+use super::pipeline::{Body, Done, FileEnd, Outcome, Prepared, Progress, RunFile, build_doc};
+use super::reject::Reject;
+use super::source::InputProblem;
+use super::{IngestOptions, IngestSummary, formats};
+use crate::index::writer::best_rank;
+use crate::index::{IndexDir, IndexError, IndexWriter, KeyTable, PreparedDoc};
+use crate::model::{SourceRef, StageSet};
+
+/// Open long-running requests held back at most (watches, exec sessions).
+const MAX_OPEN_REQUESTS: usize = 262_144;
+
+/// Per-file counters of this run.
+#[derive(Default, Clone)]
+struct FileCounts {
+    records: u64,
+    rejected: u64,
+    merged: u64,
+    added: u64,
+}
+
+pub(super) struct Sequencer<'a> {
+    writer: &'a mut IndexWriter,
+    keys: KeyTable,
+    dir: &'a IndexDir,
+    files: &'a [RunFile],
+    opts: &'a IngestOptions,
+    summary: &'a mut IngestSummary,
+    /// Requests held back, by key (with the input they came from), and their arrival order.
+    pending: HashMap<[u8; 16], (Prepared, usize)>,
+    order: VecDeque<[u8; 16]>,
+    /// Long-running requests still waiting for their last stage, beyond the window.
+    open: HashMap<[u8; 16], (Prepared, usize)>,
+    open_order: VecDeque<[u8; 16]>,
+    /// Stage bits learned after the event was written: key → bits to add.
+    fixups: HashMap<[u8; 16], StageSet>,
+    counts: Vec<FileCounts>,
+    reject_files: HashMap<usize, BufWriter<File>>,
+    /// Inputs read to the end, waiting for a commit to be marked complete.
+    done_files: Vec<usize>,
+    bytes_since_commit: u64,
+    records_seen: u64,
+}
+
+impl<'a> Sequencer<'a> {
+    pub(super) fn new(
+        writer: &'a mut IndexWriter,
+        keys: KeyTable,
+        dir: &'a IndexDir,
+        files: &'a [RunFile],
+        opts: &'a IngestOptions,
+        summary: &'a mut IngestSummary,
+    ) -> Self {
+        Sequencer {
+            writer,
+            keys,
+            dir,
+            files,
+            opts,
+            summary,
+            pending: HashMap::new(),
+            order: VecDeque::new(),
+            open: HashMap::new(),
+            open_order: VecDeque::new(),
+            fixups: HashMap::new(),
+            counts: vec![FileCounts::default(); files.len()],
+            reject_files: HashMap::new(),
+            done_files: Vec::new(),
+            bytes_since_commit: 0,
+            records_seen: 0,
+        }
+    }
+
+    /// Consumes the parsers' output in input order, then makes the final commit.
+    pub(super) fn run(&mut self, rx: &Receiver<Done>, progress: &dyn Progress, bytes: &AtomicU64) -> Result<(), IndexError> {
+        let mut next = 0u64;
+        let mut parked: BTreeMap<u64, Done> = BTreeMap::new();
+        let mut last_report = Instant::now();
+        for done in rx {
+            parked.insert(done.seq(), done);
+            while let Some(d) = parked.remove(&next) {
+                next += 1;
+                self.handle(d)?;
+            }
+            if last_report.elapsed().as_millis() >= 100 {
+                progress.update(bytes.load(Ordering::Relaxed), self.records_seen);
+                last_report = Instant::now();
+            }
+        }
+        self.final_commit()
+    }
+
+    fn handle(&mut self, done: Done) -> Result<(), IndexError> {
+        match done {
+            Done::Batch { file, outcomes, .. } => {
+                for outcome in outcomes {
+                    match outcome {
+                        Outcome::Event(p) => self.merge(*p, file)?,
+                        Outcome::Reject(r) => self.reject(file, r)?,
+                    }
+                }
+            }
+            Done::FileEnd { file, end, .. } => self.file_end(file, end)?,
+        }
+        Ok(())
+    }
+
+    fn merge(&mut self, p: Prepared, file: usize) -> Result<(), IndexError> {
+        self.records_seen += 1;
+        self.counts[file].records += 1;
+        let key = p.key;
+        if let Some((held, _)) = self.pending.get_mut(&key) {
+            self.counts[file].merged += 1;
+            held.absorb(p);
+            return Ok(());
+        }
+        if let Some((held, _)) = self.open.get_mut(&key) {
+            self.counts[file].merged += 1;
+            held.absorb(p);
+            if held.complete()
+                && let Some((done, from)) = self.open.remove(&key)
+            {
+                self.write_new(key, done, from)?;
+            }
+            return Ok(());
+        }
+        if let Some(&known) = self.keys.get(&key) {
+            self.counts[file].merged += 1;
+            return self.merge_written(key, StageSet(known), p, file);
+        }
+        self.counts[file].added += 1;
+        self.pending.insert(key, (p, file));
+        self.order.push_back(key);
+        if self.order.len() > self.opts.merge_window {
+            self.flush_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// A record of a request whose event is already written (earlier in this run, or in the
+    /// index): replace the event when this record is more complete, else note its stage.
+    fn merge_written(&mut self, key: [u8; 16], known: StageSet, p: Prepared, file: usize) -> Result<(), IndexError> {
+        if known.is_superset_of(p.stages) {
+            return Ok(()); // a duplicate
+        }
+        let union = known.union(p.stages);
+        self.keys.insert(key, union.0);
+        if best_rank(p.stages.0) > best_rank(known.0) {
+            self.fixups.remove(&key);
+            let doc = self.materialize(p.body, file)?;
+            return self.writer.replace(doc, union);
+        }
+        let bits = self.fixups.entry(key).or_default();
+        *bits = bits.union(p.stages);
+        Ok(())
+    }
+
+    /// Writes the document of a request seen for the first time.
+    fn write_new(&mut self, key: [u8; 16], p: Prepared, file: usize) -> Result<(), IndexError> {
+        self.keys.insert(key, p.stages.0);
+        let doc = self.materialize(p.body, file)?;
+        self.writer.add(doc, p.stages)
+    }
+
+    /// The document of a record, decoding a deferred one now.
+    fn materialize(&mut self, body: Body, file: usize) -> Result<PreparedDoc, IndexError> {
+        match body {
+            Body::Doc(doc) => Ok(doc),
+            Body::Deferred { raw, line } => {
+                let f = &self.files[file];
+                let fields = self.writer.fields().clone();
+                let text = String::from_utf8_lossy(&raw);
+                let source = SourceRef {
+                    file: f.input.name.clone(),
+                    line,
+                };
+                let decoded = formats::decode(&text, &source, formats::NormalizeOptions::default());
+                match decoded.into_iter().next() {
+                    Some(Ok(d)) => Ok(build_doc(&d.event, &d.raw, f.id, &fields, self.opts.keep_secret_values)),
+                    // The probe accepted it, so it decodes; stay total all the same.
+                    _ => Err(IndexError::Manifest(format!("{}:{line}: record no longer decodes", f.input.name))),
+                }
+            }
+        }
+    }
+
+    fn flush_oldest(&mut self) -> Result<(), IndexError> {
+        let Some(key) = self.order.pop_front() else {
+            return Ok(());
+        };
+        let Some((p, file)) = self.pending.remove(&key) else {
+            return Ok(());
+        };
+        if p.long_running && !p.complete() {
+            self.hold_open(key, p, file)?;
+            return Ok(());
+        }
+        self.write_new(key, p, file)
+    }
+
+    fn hold_open(&mut self, key: [u8; 16], p: Prepared, file: usize) -> Result<(), IndexError> {
+        self.open.insert(key, (p, file));
+        self.open_order.push_back(key);
+        if self.open_order.len() > 2 * self.open.len() + 1024 {
+            let open = &self.open;
+            self.open_order.retain(|k| open.contains_key(k));
+        }
+        if self.open.len() > MAX_OPEN_REQUESTS {
+            self.flush_open_oldest()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the oldest open request (its completion, if it comes, will replace it).
+    fn flush_open_oldest(&mut self) -> Result<(), IndexError> {
+        while let Some(key) = self.open_order.pop_front() {
+            if let Some((p, file)) = self.open.remove(&key) {
+                return self.write_new(key, p, file);
+            }
+        }
+        Ok(())
+    }
+
+    fn flush_all(&mut self) -> Result<(), IndexError> {
+        while !self.order.is_empty() {
+            self.flush_oldest()?;
+        }
+        while !self.open_order.is_empty() {
+            self.flush_open_oldest()?;
+        }
+        Ok(())
+    }
+
+    fn reject(&mut self, file: usize, r: Reject) -> Result<(), IndexError> {
+        self.counts[file].rejected += 1;
+        self.summary.rejected += 1;
+        let out = match self.reject_files.entry(file) {
+            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                let path = self.dir.rejects_file(self.files[file].id);
+                let f = File::create(&path).map_err(|e| IndexError::io(format!("cannot write {}", path.display()), e))?;
+                v.insert(BufWriter::new(f))
+            }
+        };
+        let line = serde_json::to_string(&r).unwrap_or_default();
+        writeln!(out, "{line}").map_err(|e| IndexError::io("cannot write the rejects file", e))?;
+        if self.summary.first_rejects.len() < IngestSummary::SHOWN_REJECTS {
+            self.summary.first_rejects.push(r);
+        }
+        Ok(())
+    }
+
+    fn file_end(&mut self, file: usize, end: FileEnd) -> Result<(), IndexError> {
+        let f = &self.files[file];
+        if let Some(why) = end.failed {
+            self.summary.problems.push(InputProblem {
+                path: f.input.name.clone(),
+                reason: why,
+            });
+            return Ok(());
+        }
+        if let Some(mut w) = self.reject_files.remove(&file) {
+            w.flush().map_err(|e| IndexError::io("cannot write the rejects file", e))?;
+        } else {
+            // No rejects this time: remove a stale file from an earlier, interrupted run.
+            let _ = std::fs::remove_file(self.dir.rejects_file(f.id));
+        }
+        if let Some(why) = &end.broken {
+            self.summary.truncated.push(format!(
+                "{}: input ends early ({why}); kept the {} records read before the cut",
+                f.input.name, self.counts[file].records
+            ));
+        }
+        let c = self.counts[file].clone();
+        self.summary.files_read += 1;
+        self.summary.records += c.records;
+        self.summary.added += c.added;
+        self.summary.merged += c.merged;
+        if let Some(e) = self.writer.manifest.entry_mut(f.id) {
+            e.sha256 = end.digest.sha256;
+            if f.input.is_stdin() {
+                e.size = end.digest.bytes;
+            }
+            e.gzip = end.gzip;
+            e.records = c.records;
+            e.rejected = c.rejected;
+            e.merged = c.merged;
+            e.added = c.added;
+            e.truncated = end.broken.is_some();
+            e.formats = vec!["native".to_owned()];
+            e.ingested_at = jiff::Timestamp::now().to_string();
+        }
+        self.done_files.push(file);
+        self.bytes_since_commit += end.digest.bytes;
+        if self.bytes_since_commit >= self.opts.commit_every_bytes {
+            self.checkpoint()?;
+        }
+        Ok(())
+    }
+
+    /// Commits what is written so far. Inputs read to the end are marked complete, unless
+    /// stage fixups are pending (those are applied at the final commit).
+    fn checkpoint(&mut self) -> Result<(), IndexError> {
+        self.flush_all()?;
+        if self.fixups.is_empty() {
+            self.mark_done_complete();
+        }
+        self.writer.commit()?;
+        self.bytes_since_commit = 0;
+        Ok(())
+    }
+
+    fn mark_done_complete(&mut self) {
+        for file in self.done_files.drain(..) {
+            if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
+                e.complete = true;
+            }
+        }
+    }
+
+    fn final_commit(&mut self) -> Result<(), IndexError> {
+        self.flush_all()?;
+        if !self.fixups.is_empty() {
+            self.writer.commit()?;
+            self.apply_fixups()?;
+        }
+        self.mark_done_complete();
+        self.writer.commit()
+    }
+
+    /// Adds late stage bits to committed events: rebuilds each document from its stored raw.
+    fn apply_fixups(&mut self) -> Result<(), IndexError> {
+        let fixups = std::mem::take(&mut self.fixups);
+        let fields = self.writer.fields().clone();
+        for (key, bits) in fixups {
+            let Some(stored) = self.writer.fetch_stored(key)? else {
+                continue;
+            };
+            let Ok(raw) = std::str::from_utf8(&stored.raw) else {
+                continue;
+            };
+            let file = self.writer.manifest.path_of(stored.file);
+            let source = SourceRef { file, line: stored.line };
+            let Some(Ok(decoded)) = formats::decode(raw, &source, formats::NormalizeOptions::default()).into_iter().next() else {
+                continue;
+            };
+            // The stored raw is already redacted: rebuild the document from it as is.
+            let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file, &[]);
+            self.writer.replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
+        }
+        Ok(())
+    }
+}
