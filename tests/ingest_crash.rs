@@ -14,11 +14,23 @@ fn kill_during_ingest_then_rerun_gives_exact_counts() {
     let logs = dir.path().join("logs");
     std::fs::create_dir(&logs).unwrap();
     for i in 0..4 {
-        write(&logs, &format!("audit-{i}.log"), synthetic_log(15_000, &format!("f{i}")));
+        write(
+            &logs,
+            &format!("audit-{i}.log"),
+            synthetic_log(15_000, &format!("f{i}")),
+        );
     }
     // A clean run gives the reference counts.
     let clean = dir.path().join("clean");
-    assert!(ks(&clean).arg("index").arg(&logs).output().unwrap().status.success());
+    assert!(
+        ks(&clean)
+            .arg("index")
+            .arg(&logs)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let reference = stats(&clean);
     assert_eq!(reference["events"], 60_000);
 
@@ -48,11 +60,21 @@ fn kill_during_ingest_then_rerun_gives_exact_counts() {
         let _ = child.wait();
         if index.join("tantivy/meta.json").exists() {
             // The index opens, whatever the moment of the kill.
-            let out = ks(&index).args(["stats", "--format", "json"]).output().unwrap();
-            assert!(out.status.success(), "index does not open after kill at {delay_ms}ms: {}", common::stderr(&out));
+            let out = ks(&index)
+                .args(["stats", "--format", "json"])
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "index does not open after kill at {delay_ms}ms: {}",
+                common::stderr(&out)
+            );
         }
     }
-    assert!(killed_mid_run > 0, "no run was killed mid-ingest; make the input bigger");
+    assert!(
+        killed_mid_run > 0,
+        "no run was killed mid-ingest; make the input bigger"
+    );
     let out = ks(&index).arg("index").arg(&logs).output().unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
     let after = stats(&index);

@@ -2,29 +2,63 @@
 
 mod common;
 
-use common::{events_in, ks, record, stderr, stats, synthetic_log, write};
+use common::{events_in, ks, record, stats, stderr, synthetic_log, write};
 
 #[test]
 fn stage_records_merge_and_keep_the_most_complete() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = "2026-03-14T08:00:00.000001Z";
     let lines = [
-        record("req-1", "RequestReceived", t0, t0, "get", "alice", "/api/v1/pods"),
-        record("req-1", "ResponseComplete", t0, "2026-03-14T08:00:00.2Z", "get", "alice", "/api/v1/pods"),
+        record(
+            "req-1",
+            "RequestReceived",
+            t0,
+            t0,
+            "get",
+            "alice",
+            "/api/v1/pods",
+        ),
+        record(
+            "req-1",
+            "ResponseComplete",
+            t0,
+            "2026-03-14T08:00:00.2Z",
+            "get",
+            "alice",
+            "/api/v1/pods",
+        ),
         // Same audit ID, another request time: another request (aggregated API servers).
-        record("req-1", "ResponseComplete", "2026-03-14T08:00:05Z", "2026-03-14T08:00:05.1Z", "get", "alice", "/api/v1/pods"),
+        record(
+            "req-1",
+            "ResponseComplete",
+            "2026-03-14T08:00:05Z",
+            "2026-03-14T08:00:05.1Z",
+            "get",
+            "alice",
+            "/api/v1/pods",
+        ),
     ];
     let file = write(dir.path(), "audit.log", lines.join("\n"));
     let index = dir.path().join("idx");
     let out = ks(&index).arg("index").arg(&file).output().unwrap();
     assert!(out.status.success());
-    assert!(stderr(&out).contains("1 stage records merged"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 stage records merged"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(events_in(&index), 2);
-    let out = ks(&index).args(["show", "req-1", "--format", "json"]).output().unwrap();
+    let out = ks(&index)
+        .args(["show", "req-1", "--format", "json"])
+        .output()
+        .unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let first = &shown[0]["event"];
     assert_eq!(first["stage"], "ResponseComplete");
-    assert_eq!(first["stages"], serde_json::json!(["RequestReceived", "ResponseComplete"]));
+    assert_eq!(
+        first["stages"],
+        serde_json::json!(["RequestReceived", "ResponseComplete"])
+    );
     assert_eq!(first["code"], 200);
 }
 
@@ -34,18 +68,84 @@ fn a_later_more_complete_record_replaces_the_event() {
     let dir = tempfile::tempdir().unwrap();
     let t0 = "2026-03-14T08:00:00.000001Z";
     let index = dir.path().join("idx");
-    let a = write(dir.path(), "a.log", record("w-1", "ResponseStarted", t0, t0, "watch", "bob", "/api/v1/pods?watch=1"));
-    assert!(ks(&index).arg("index").arg(&a).output().unwrap().status.success());
-    let b = write(dir.path(), "b.log", record("w-1", "ResponseComplete", t0, "2026-03-14T08:05:00Z", "watch", "bob", "/api/v1/pods?watch=1"));
-    assert!(ks(&index).arg("index").arg(&b).output().unwrap().status.success());
+    let a = write(
+        dir.path(),
+        "a.log",
+        record(
+            "w-1",
+            "ResponseStarted",
+            t0,
+            t0,
+            "watch",
+            "bob",
+            "/api/v1/pods?watch=1",
+        ),
+    );
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&a)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let b = write(
+        dir.path(),
+        "b.log",
+        record(
+            "w-1",
+            "ResponseComplete",
+            t0,
+            "2026-03-14T08:05:00Z",
+            "watch",
+            "bob",
+            "/api/v1/pods?watch=1",
+        ),
+    );
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&b)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     assert_eq!(events_in(&index), 1);
     // And a less complete one arriving even later only adds its stage.
-    let c = write(dir.path(), "c.log", record("w-1", "RequestReceived", t0, t0, "watch", "bob", "/api/v1/pods?watch=1"));
-    assert!(ks(&index).arg("index").arg(&c).output().unwrap().status.success());
-    let out = ks(&index).args(["show", "w-1", "--format", "json"]).output().unwrap();
+    let c = write(
+        dir.path(),
+        "c.log",
+        record(
+            "w-1",
+            "RequestReceived",
+            t0,
+            t0,
+            "watch",
+            "bob",
+            "/api/v1/pods?watch=1",
+        ),
+    );
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&c)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let out = ks(&index)
+        .args(["show", "w-1", "--format", "json"])
+        .output()
+        .unwrap();
     let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(shown["event"]["stage"], "ResponseComplete");
-    assert_eq!(shown["event"]["stages"], serde_json::json!(["RequestReceived", "ResponseStarted", "ResponseComplete"]));
+    assert_eq!(
+        shown["event"]["stages"],
+        serde_json::json!(["RequestReceived", "ResponseStarted", "ResponseComplete"])
+    );
     assert_eq!(events_in(&index), 1);
 }
 
@@ -55,19 +155,39 @@ fn reindexing_the_same_inputs_adds_nothing_and_copies_collapse() {
     let log = synthetic_log(3000, "idem");
     let a = write(dir.path(), "audit.log", &log);
     let index = dir.path().join("idx");
-    assert!(ks(&index).arg("index").arg(&a).output().unwrap().status.success());
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&a)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     assert_eq!(events_in(&index), 3000);
     let out = ks(&index).arg("index").arg(&a).output().unwrap();
     assert!(stderr(&out).contains("0 events added"), "{}", stderr(&out));
     assert!(stderr(&out).contains("already indexed"), "{}", stderr(&out));
     // A copy under another name, gzipped: every record is a duplicate.
-    let copy = write(dir.path(), "audit-copy.log.gz", common::gzip(log.as_bytes()));
+    let copy = write(
+        dir.path(),
+        "audit-copy.log.gz",
+        common::gzip(log.as_bytes()),
+    );
     let out = ks(&index).arg("index").arg(&copy).output().unwrap();
     assert!(stderr(&out).contains("0 events added"), "{}", stderr(&out));
     assert_eq!(events_in(&index), 3000);
     // New files extend the index.
     let more = write(dir.path(), "audit-new.log", synthetic_log(500, "new"));
-    assert!(ks(&index).arg("index").arg(&more).output().unwrap().status.success());
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&more)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     assert_eq!(events_in(&index), 3500);
     assert_eq!(stats(&index)["files"], 3);
 }

@@ -51,7 +51,11 @@ pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Ingests paths with a progress bar when stderr is a terminal.
-pub fn ingest_paths(dir: &IndexDir, paths: &[PathBuf], args: &IndexArgs) -> anyhow::Result<IngestSummary> {
+pub fn ingest_paths(
+    dir: &IndexDir,
+    paths: &[PathBuf],
+    args: &IndexArgs,
+) -> anyhow::Result<IngestSummary> {
     let (inputs, problems) = ingest::source::discover(paths, Some(&dir.root));
     let opts = IngestOptions {
         keep_secret_values: args.keep_secret_values,
@@ -80,7 +84,11 @@ pub fn report(summary: &IngestSummary) {
         eprintln!("warning: {}", escape_control(t));
     }
     for p in &summary.problems {
-        eprintln!("error: cannot read {}: {}", escape_control(&p.path), p.reason);
+        eprintln!(
+            "error: cannot read {}: {}",
+            escape_control(&p.path),
+            p.reason
+        );
     }
     eprintln!("indexed: {}", summary.line());
 }

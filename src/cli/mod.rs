@@ -22,7 +22,13 @@ pub use output::Format;
 #[command(name = "kubesift", version, about, long_about = None, propagate_version = true)]
 pub struct Cli {
     /// Index directory.
-    #[arg(long, global = true, env = "KUBESIFT_INDEX", default_value = ".kubesift", value_name = "DIR")]
+    #[arg(
+        long,
+        global = true,
+        env = "KUBESIFT_INDEX",
+        default_value = ".kubesift",
+        value_name = "DIR"
+    )]
     pub index: PathBuf,
 
     #[command(subcommand)]

@@ -99,7 +99,14 @@ impl<'a> EventRecord<'a> {
 
 /// Columns of the table and CSV views of events.
 pub const EVENT_COLUMNS: &[&str] = &[
-    "time", "account", "verb", "resource", "namespace/name", "source_ip", "code", "user_agent",
+    "time",
+    "account",
+    "verb",
+    "resource",
+    "namespace/name",
+    "source_ip",
+    "code",
+    "user_agent",
 ];
 
 /// The cells of one event row (raw: not yet escaped).
@@ -130,10 +137,19 @@ pub fn event_cells(e: &AuditEvent) -> Vec<String> {
 
 /// Writes rows as an aligned table. Cells are escaped (no control characters reach the
 /// terminal) and cut to a maximum width.
-pub fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>], max_width: usize) -> io::Result<()> {
+pub fn write_table(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    max_width: usize,
+) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| r.iter().map(|c| truncate(&escape_control(c), max_width)).collect())
+        .map(|r| {
+            r.iter()
+                .map(|c| truncate(&escape_control(c), max_width))
+                .collect()
+        })
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
@@ -162,11 +178,16 @@ pub fn write_table(out: &mut dyn Write, header: &[&str], rows: &[Vec<String>], m
 
 /// Writes rows as CSV with a header; cells a spreadsheet would run as formulas are
 /// neutralised.
-pub fn write_csv(out: &mut dyn Write, header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> io::Result<()> {
+pub fn write_csv(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     w.write_record(header).map_err(io::Error::other)?;
     for row in rows {
-        w.write_record(row.iter().map(|c| csv_cell(c).into_owned())).map_err(io::Error::other)?;
+        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(io::Error::other)?;
     }
     w.flush()
 }
@@ -187,7 +208,10 @@ mod tests {
     #[test]
     fn table_escapes_and_aligns() {
         let mut out = Vec::new();
-        let rows = vec![vec!["a\x1b[31m".to_owned(), "x".to_owned()], vec!["bb".to_owned(), "y".to_owned()]];
+        let rows = vec![
+            vec!["a\x1b[31m".to_owned(), "x".to_owned()],
+            vec!["bb".to_owned(), "y".to_owned()],
+        ];
         write_table(&mut out, &["one", "two"], &rows, 0).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(!s.contains('\x1b'));
@@ -197,7 +221,12 @@ mod tests {
     #[test]
     fn csv_neutralises_formulas() {
         let mut out = Vec::new();
-        write_csv(&mut out, &["a"], vec![vec!["=cmd|' /C calc'!A0".to_owned()]]).unwrap();
+        write_csv(
+            &mut out,
+            &["a"],
+            vec![vec!["=cmd|' /C calc'!A0".to_owned()]],
+        )
+        .unwrap();
         let s = String::from_utf8(out).unwrap();
         assert_eq!(s, "a\n'=cmd|' /C calc'!A0\n");
     }

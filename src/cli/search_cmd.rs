@@ -38,7 +38,11 @@ pub struct SearchArgs {
 }
 
 /// Parses the query and the time window into one plan; errors point at the column.
-pub fn plan(query_text: &str, since: Option<TimeSpec>, until: Option<TimeSpec>) -> anyhow::Result<Expr> {
+pub fn plan(
+    query_text: &str,
+    since: Option<TimeSpec>,
+    until: Option<TimeSpec>,
+) -> anyhow::Result<Expr> {
     let expr = query::parse(query_text).map_err(|e| {
         let pointer = format!("{}^", " ".repeat(e.column));
         anyhow::anyhow!("bad query {e}\n  {query_text}\n  {pointer}")
@@ -55,8 +59,14 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         stdout_ok(writeln!(out, "{}", reader.count(&expr)?))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let limit = args.limit.unwrap_or(if args.format == Format::Table { 100 } else { 0 });
-    let order = if args.newest_first { TimeOrder::Newest } else { TimeOrder::Oldest };
+    let limit = args
+        .limit
+        .unwrap_or(if args.format == Format::Table { 100 } else { 0 });
+    let order = if args.newest_first {
+        TimeOrder::Newest
+    } else {
+        TimeOrder::Oldest
+    };
     let hits = reader.search(&expr, limit, 0, order)?;
     stdout_ok(write_hits(&reader, &hits, args.format, &mut out))?;
     if args.format == Format::Table && limit > 0 && hits.len() == limit {
@@ -68,7 +78,12 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn write_hits(reader: &IndexReader, hits: &[crate::index::Hit], format: Format, out: &mut dyn Write) -> std::io::Result<()> {
+fn write_hits(
+    reader: &IndexReader,
+    hits: &[crate::index::Hit],
+    format: Format,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let load = |h| reader.load(h).map_err(std::io::Error::other);
     match format {
         Format::Jsonl => {
@@ -83,12 +98,18 @@ fn write_hits(reader: &IndexReader, hits: &[crate::index::Hit], format: Format, 
             for (i, h) in hits.iter().enumerate() {
                 let l = load(h)?;
                 let sep = if i + 1 < hits.len() { "," } else { "" };
-                writeln!(out, "{}{sep}", serde_json::to_string(&EventRecord::new(&l.event))?)?;
+                writeln!(
+                    out,
+                    "{}{sep}",
+                    serde_json::to_string(&EventRecord::new(&l.event))?
+                )?;
             }
             writeln!(out, "]")?;
         }
         Format::Csv => {
-            let rows = hits.iter().map(|h| load(h).map(|l| output::event_cells(&l.event)));
+            let rows = hits
+                .iter()
+                .map(|h| load(h).map(|l| output::event_cells(&l.event)));
             let rows: Vec<Vec<String>> = rows.collect::<Result<_, _>>()?;
             output::write_csv(out, EVENT_COLUMNS, rows)?;
         }

@@ -41,7 +41,10 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         eprintln!("no event with audit ID {}", escape_control(&args.audit_id));
         return Ok(ExitCode::from(exit::ERROR));
     }
-    let loaded: Vec<Loaded> = hits.iter().map(|h| reader.load(h)).collect::<Result<_, _>>()?;
+    let loaded: Vec<Loaded> = hits
+        .iter()
+        .map(|h| reader.load(h))
+        .collect::<Result<_, _>>()?;
     let mut out = std::io::stdout().lock();
     let text = match args.format {
         ShowFormat::Json => {
@@ -49,7 +52,8 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
                 .iter()
                 .map(|l| Shown {
                     event: EventRecord::new(&l.event),
-                    raw: serde_json::from_str(&l.raw).unwrap_or(serde_json::Value::String(l.raw.clone())),
+                    raw: serde_json::from_str(&l.raw)
+                        .unwrap_or(serde_json::Value::String(l.raw.clone())),
                 })
                 .collect();
             let mut s = if shown.len() == 1 {
@@ -60,7 +64,11 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
             s.push('\n');
             s
         }
-        ShowFormat::Text => loaded.iter().map(render_text).collect::<Vec<_>>().join("\n"),
+        ShowFormat::Text => loaded
+            .iter()
+            .map(render_text)
+            .collect::<Vec<_>>()
+            .join("\n"),
     };
     super::stdout_ok(out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
@@ -78,7 +86,14 @@ pub fn render_text(l: &Loaded) -> String {
     field("audit id", &e.audit_id);
     field("time", &format!("{} (UTC)", e.time));
     let stages: Vec<&str> = e.stages.iter().map(|s| s.as_str()).collect();
-    field("stage", &format!("{} (seen: {})", e.stage.map_or("-", |s| s.as_str()), stages.join(", ")));
+    field(
+        "stage",
+        &format!(
+            "{} (seen: {})",
+            e.stage.map_or("-", |s| s.as_str()),
+            stages.join(", ")
+        ),
+    );
     let who = match e.actor.service_account() {
         Some(sa) => format!("{}  [{} {sa}]", e.user.username, e.actor.kind),
         None => format!("{}  [{}]", e.user.username, e.actor.kind),
@@ -86,7 +101,10 @@ pub fn render_text(l: &Loaded) -> String {
     field("user", &who);
     field("groups", &e.user.groups.join(", "));
     if let Some(imp) = &e.impersonated {
-        field("impersonating", &format!("{} (groups: {})", imp.username, imp.groups.join(", ")));
+        field(
+            "impersonating",
+            &format!("{} (groups: {})", imp.username, imp.groups.join(", ")),
+        );
     }
     let c = &e.credential;
     let lineage: Vec<String> = [
@@ -98,27 +116,48 @@ pub fn render_text(l: &Loaded) -> String {
     .flatten()
     .collect();
     field("lineage", &lineage.join("  "));
-    field("source ip", &format!("{} (sourceIPs: {})", e.peer_ip().unwrap_or("-"), e.source_ips.join(", ")));
-    field("user agent", &format!("{}  [{}]", e.user_agent, e.ua_family));
+    field(
+        "source ip",
+        &format!(
+            "{} (sourceIPs: {})",
+            e.peer_ip().unwrap_or("-"),
+            e.source_ips.join(", ")
+        ),
+    );
+    field(
+        "user agent",
+        &format!("{}  [{}]", e.user_agent, e.ua_family),
+    );
     let target = [e.object.namespace.as_str(), e.object.name.as_str()]
         .iter()
         .filter(|p| !p.is_empty())
         .copied()
         .collect::<Vec<_>>()
         .join("/");
-    field("request", &format!("{} {} {target}", e.verb, e.resource_path()));
+    field(
+        "request",
+        &format!("{} {} {target}", e.verb, e.resource_path()),
+    );
     field("uri", &exec::decode_uri(&e.request_uri));
     let code = e.code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
     field("response", &format!("{code} {}", e.status_reason));
     field("message", &e.status_message);
-    field("decision", format!("{} {}", e.decision, e.authz_reason).trim());
+    field(
+        "decision",
+        format!("{} {}", e.decision, e.authz_reason).trim(),
+    );
     if let Some(x) = &e.exec {
         field(x.kind.as_str(), &x.command_line);
         let mut flags = Vec::new();
         if let Some(c) = &x.container {
             flags.push(format!("container {c}"));
         }
-        for (on, name) in [(x.stdin, "stdin"), (x.stdout, "stdout"), (x.stderr, "stderr"), (x.tty, "tty")] {
+        for (on, name) in [
+            (x.stdin, "stdin"),
+            (x.stdout, "stdout"),
+            (x.stderr, "stderr"),
+            (x.tty, "tty"),
+        ] {
             if on {
                 flags.push(name.to_owned());
             }

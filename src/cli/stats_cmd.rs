@@ -96,7 +96,10 @@ fn collect(reader: &IndexReader, n: usize) -> anyhow::Result<Stats> {
         let (values, _) = reader.top(&Expr::All, field, n)?;
         top.push(TopList {
             field: title,
-            values: values.into_iter().map(|(value, count)| TopValue { value, count }).collect(),
+            values: values
+                .into_iter()
+                .map(|(value, count)| TopValue { value, count })
+                .collect(),
         });
     }
     Ok(Stats {
@@ -126,15 +129,29 @@ fn collect(reader: &IndexReader, n: usize) -> anyhow::Result<Stats> {
 fn write_table(out: &mut dyn Write, s: &Stats) -> std::io::Result<()> {
     writeln!(out, "events      {}", s.events)?;
     if let (Some(a), Some(b)) = (&s.first, &s.last) {
-        let span = crate::model::Micros::parse(b).zip(crate::model::Micros::parse(a)).map(|(b, a)| b.0 - a.0);
-        writeln!(out, "time span   {a} .. {b} UTC ({})", span.map(format_duration).unwrap_or_default())?;
+        let span = crate::model::Micros::parse(b)
+            .zip(crate::model::Micros::parse(a))
+            .map(|(b, a)| b.0 - a.0);
+        writeln!(
+            out,
+            "time span   {a} .. {b} UTC ({})",
+            span.map(format_duration).unwrap_or_default()
+        )?;
     }
     writeln!(out, "files       {}", s.files)?;
-    writeln!(out, "records     {} ({} stage records merged into events)", s.records, s.merged)?;
+    writeln!(
+        out,
+        "records     {} ({} stage records merged into events)",
+        s.records, s.merged
+    )?;
     writeln!(out, "rejected    {}", s.rejected)?;
     for list in &s.top {
         writeln!(out, "\ntop {}:", list.field)?;
-        let rows: Vec<Vec<String>> = list.values.iter().map(|v| vec![v.count.to_string(), v.value.clone()]).collect();
+        let rows: Vec<Vec<String>> = list
+            .values
+            .iter()
+            .map(|v| vec![v.count.to_string(), v.value.clone()])
+            .collect();
         let mut buf = Vec::new();
         output::write_table(&mut buf, &["count", "value"], &rows, 100)?;
         for line in String::from_utf8_lossy(&buf).lines().skip(1) {
@@ -156,7 +173,8 @@ pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
     let mut all: Vec<Reject> = Vec::new();
     for f in reader.manifest.complete_files().filter(|f| f.rejected > 0) {
         let path = dir.rejects_file(f.id);
-        let file = std::fs::File::open(&path).map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        let file = std::fs::File::open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
         for line in BufReader::new(file).lines() {
             if let Ok(r) = serde_json::from_str::<Reject>(&line?) {
                 all.push(r);
@@ -164,10 +182,20 @@ pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
         }
     }
     let mut out = std::io::stdout().lock();
-    let rows = all.iter().map(|r| vec![r.file.clone(), r.line.to_string(), r.kind.clone(), r.reason.clone(), r.excerpt.clone()]);
+    let rows = all.iter().map(|r| {
+        vec![
+            r.file.clone(),
+            r.line.to_string(),
+            r.kind.clone(),
+            r.reason.clone(),
+            r.excerpt.clone(),
+        ]
+    });
     let header = ["file", "line", "kind", "reason", "excerpt"];
     let res = match args.format {
-        Format::Jsonl | Format::Json => all.iter().try_for_each(|r| writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())),
+        Format::Jsonl | Format::Json => all
+            .iter()
+            .try_for_each(|r| writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())),
         Format::Csv => output::write_csv(&mut out, &header, rows),
         Format::Table => output::write_table(&mut out, &header, &rows.collect::<Vec<_>>(), 80),
     };
@@ -175,7 +203,11 @@ pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
     if all.is_empty() {
         eprintln!("no rejected records");
     } else {
-        eprintln!("{} rejected records in {}", all.len(), escape_control(&dir.rejects_dir().display().to_string()));
+        eprintln!(
+            "{} rejected records in {}",
+            all.len(),
+            escape_control(&dir.rejects_dir().display().to_string())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

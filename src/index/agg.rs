@@ -27,7 +27,11 @@ impl Collector for TermCounts {
     type Fruit = (HashMap<String, u64>, u64);
     type Child = TermCountsSegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<TermCountsSegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<TermCountsSegment> {
         let column = segment.fast_fields().str(&self.field)?;
         let n = column.as_ref().map_or(0, |c| c.dictionary().num_terms());
         Ok(TermCountsSegment {
@@ -41,7 +45,10 @@ impl Collector for TermCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<(HashMap<String, u64>, u64)>) -> tantivy::Result<Self::Fruit> {
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(HashMap<String, u64>, u64)>,
+    ) -> tantivy::Result<Self::Fruit> {
         let mut total = HashMap::new();
         let mut missing = 0;
         for (map, m) in fruits {
@@ -103,7 +110,11 @@ impl Collector for IpCounts {
     type Fruit = (HashMap<String, u64>, u64);
     type Child = IpCountsSegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, segment: &SegmentReader) -> tantivy::Result<IpCountsSegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<IpCountsSegment> {
         Ok(IpCountsSegment {
             column: segment.fast_fields().ip_addr(&self.field)?,
             counts: HashMap::new(),
@@ -115,8 +126,14 @@ impl Collector for IpCounts {
         false
     }
 
-    fn merge_fruits(&self, fruits: Vec<(HashMap<String, u64>, u64)>) -> tantivy::Result<Self::Fruit> {
-        TermCounts { field: String::new() }.merge_fruits(fruits)
+    fn merge_fruits(
+        &self,
+        fruits: Vec<(HashMap<String, u64>, u64)>,
+    ) -> tantivy::Result<Self::Fruit> {
+        TermCounts {
+            field: String::new(),
+        }
+        .merge_fruits(fruits)
     }
 }
 
@@ -131,7 +148,11 @@ impl SegmentCollector for IpCountsSegment {
     }
 
     fn harvest(self) -> Self::Fruit {
-        let out = self.counts.into_iter().map(|(ip, n)| (from_v6(ip).to_string(), n)).collect();
+        let out = self
+            .counts
+            .into_iter()
+            .map(|(ip, n)| (from_v6(ip).to_string(), n))
+            .collect();
         (out, self.missing)
     }
 }
@@ -149,7 +170,11 @@ impl Collector for AllHits {
     type Fruit = Vec<(i64, DocAddress)>;
     type Child = AllHitsSegment;
 
-    fn for_segment(&self, segment: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<AllHitsSegment> {
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<AllHitsSegment> {
         Ok(AllHitsSegment {
             segment,
             time: reader.fast_fields().date("time")?,
@@ -170,7 +195,10 @@ impl SegmentCollector for AllHitsSegment {
     type Fruit = Vec<(i64, DocAddress)>;
 
     fn collect(&mut self, doc: DocId, _: Score) {
-        let t = self.time.first(doc).map_or(0, |d| d.into_timestamp_micros());
+        let t = self
+            .time
+            .first(doc)
+            .map_or(0, |d| d.into_timestamp_micros());
         self.hits.push((t, DocAddress::new(self.segment, doc)));
     }
 
@@ -197,7 +225,11 @@ impl Collector for TimeHistogram {
     type Fruit = Vec<u64>;
     type Child = TimeHistogramSegment;
 
-    fn for_segment(&self, _: SegmentOrdinal, reader: &SegmentReader) -> tantivy::Result<TimeHistogramSegment> {
+    fn for_segment(
+        &self,
+        _: SegmentOrdinal,
+        reader: &SegmentReader,
+    ) -> tantivy::Result<TimeHistogramSegment> {
         Ok(TimeHistogramSegment {
             time: reader.fast_fields().date("time")?,
             start: self.start,

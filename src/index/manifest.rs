@@ -69,7 +69,13 @@ impl Manifest {
     }
 
     /// The complete entry for a file with this path, size and mtime, or with this fingerprint.
-    pub fn already_indexed(&self, path: &str, size: u64, mtime: i64, fingerprint: Option<&str>) -> Option<&FileEntry> {
+    pub fn already_indexed(
+        &self,
+        path: &str,
+        size: u64,
+        mtime: i64,
+        fingerprint: Option<&str>,
+    ) -> Option<&FileEntry> {
         self.complete_files().find(|f| {
             (f.path == path && f.size == size && f.mtime == mtime)
                 || fingerprint.is_some_and(|fp| !fp.is_empty() && f.fingerprint == fp)
@@ -101,7 +107,8 @@ impl Manifest {
     }
 
     pub fn path_of(&self, id: u64) -> String {
-        self.entry(id).map_or_else(|| format!("<file #{id}>"), |f| f.path.clone())
+        self.entry(id)
+            .map_or_else(|| format!("<file #{id}>"), |f| f.path.clone())
     }
 
     pub fn total(&self, f: impl Fn(&FileEntry) -> u64) -> u64 {

@@ -29,7 +29,9 @@ pub use writer::{IndexWriter, KeyTable, PreparedDoc, WriterOptions};
 pub enum IndexError {
     #[error("no index at {0}: run `kubesift index <logs>` first (or pass --index DIR)")]
     Missing(PathBuf),
-    #[error("the index at {path} was built by kubesift with schema {found}; this kubesift uses schema {expected}: delete the directory and index again")]
+    #[error(
+        "the index at {path} was built by kubesift with schema {found}; this kubesift uses schema {expected}: delete the directory and index again"
+    )]
     SchemaMismatch {
         path: PathBuf,
         found: u32,
@@ -99,7 +101,8 @@ impl IndexDir {
     /// Creates the directory tree, private to the user (0700): audit logs hold secrets.
     pub fn create(&self) -> Result<()> {
         for dir in [&self.root, &self.tantivy(), &self.rejects_dir()] {
-            create_private_dir(dir).map_err(|e| IndexError::io(format!("cannot create {}", dir.display()), e))?;
+            create_private_dir(dir)
+                .map_err(|e| IndexError::io(format!("cannot create {}", dir.display()), e))?;
         }
         Ok(())
     }
@@ -109,7 +112,10 @@ impl IndexDir {
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if !dir.exists() {
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
     }
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
 }
@@ -123,7 +129,10 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     {
         let mut f = fs::File::create(&tmp)?;

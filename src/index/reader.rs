@@ -57,7 +57,10 @@ impl IndexReader {
         let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
         let index = Index::open(mmap)?;
         let manifest = read_manifest(&index, dir)?;
-        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(IndexReader {
             dir: dir.clone(),
             index,
@@ -91,7 +94,10 @@ impl IndexReader {
                 continue;
             }
             let col = seg.fast_fields().date("time")?;
-            let (lo, hi) = (col.min_value().into_timestamp_micros(), col.max_value().into_timestamp_micros());
+            let (lo, hi) = (
+                col.min_value().into_timestamp_micros(),
+                col.max_value().into_timestamp_micros(),
+            );
             span = Some(span.map_or((lo, hi), |(a, b)| (a.min(lo), b.max(hi))));
         }
         Ok(span.map(|(a, b)| (Micros(a), Micros(b))))
@@ -118,7 +124,13 @@ impl IndexReader {
     }
 
     /// Hits in time order, skipping `offset`, at most `limit` (all when `limit` is 0).
-    pub fn search(&self, expr: &Expr, limit: usize, offset: usize, order: TimeOrder) -> Result<Vec<Hit>> {
+    pub fn search(
+        &self,
+        expr: &Expr,
+        limit: usize,
+        offset: usize,
+        order: TimeOrder,
+    ) -> Result<Vec<Hit>> {
         let q = self.compile(expr)?;
         let searcher = self.searcher();
         if limit == 0 {
@@ -127,7 +139,14 @@ impl IndexReader {
             if order == TimeOrder::Newest {
                 all.reverse();
             }
-            return Ok(all.into_iter().skip(offset).map(|(t, addr)| Hit { addr, time: Micros(t) }).collect());
+            return Ok(all
+                .into_iter()
+                .skip(offset)
+                .map(|(t, addr)| Hit {
+                    addr,
+                    time: Micros(t),
+                })
+                .collect());
         }
         let tantivy_order = match order {
             TimeOrder::Oldest => Order::Asc,
@@ -153,10 +172,17 @@ impl IndexReader {
         let get_u64 = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
         let file_id = get_u64(self.fields.file);
         let line = get_u64(self.fields.line);
-        let raw_bytes = doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).unwrap_or_default();
+        let raw_bytes = doc
+            .get_first(self.fields.raw)
+            .and_then(|v| v.as_bytes())
+            .unwrap_or_default();
         let raw = String::from_utf8_lossy(raw_bytes).into_owned();
         let seg = searcher.segment_reader(hit.addr.segment_ord);
-        let stages = seg.fast_fields().u64("stages")?.first(hit.addr.doc_id).unwrap_or(0);
+        let stages = seg
+            .fast_fields()
+            .u64("stages")?
+            .first(hit.addr.doc_id)
+            .unwrap_or(0);
         let format = self.stored_format(hit)?;
         let source = SourceRef {
             file: self.manifest.path_of(file_id),
@@ -204,18 +230,36 @@ impl IndexReader {
         let q = self.compile(expr)?;
         let searcher = self.searcher();
         let (counts, missing) = if field == "peer" {
-            searcher.search(&q, &IpCounts { field: field.to_owned() })?
+            searcher.search(
+                &q,
+                &IpCounts {
+                    field: field.to_owned(),
+                },
+            )?
         } else {
             if self.fields.keyword(field).is_none() {
-                return Err(IndexError::Manifest(format!("`{field}` is not a pivot field")));
+                return Err(IndexError::Manifest(format!(
+                    "`{field}` is not a pivot field"
+                )));
             }
-            searcher.search(&q, &TermCounts { field: field.to_owned() })?
+            searcher.search(
+                &q,
+                &TermCounts {
+                    field: field.to_owned(),
+                },
+            )?
         };
         Ok((agg::top_n(counts, n), missing))
     }
 
     /// Counts of matching events per time bucket between `start` and `end`.
-    pub fn histogram(&self, expr: &Expr, start: Micros, end: Micros, buckets: usize) -> Result<Vec<u64>> {
+    pub fn histogram(
+        &self,
+        expr: &Expr,
+        start: Micros,
+        end: Micros,
+        buckets: usize,
+    ) -> Result<Vec<u64>> {
         let q = self.compile(expr)?;
         let width = ((end.0 - start.0) / buckets.max(1) as i64).max(1) + 1;
         Ok(self.searcher().search(

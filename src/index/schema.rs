@@ -5,8 +5,8 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption,
-    IpAddrOptions, NumericOptions, STORED, STRING, Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, IpAddrOptions, NumericOptions,
+    STORED, STRING, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
@@ -91,7 +91,10 @@ impl Fields {
         let text_indexing = TextFieldIndexing::default()
             .set_tokenizer("default")
             .set_index_option(IndexRecordOption::WithFreqsAndPositions);
-        let text = b.add_text_field("text", TextOptions::default().set_indexing_options(text_indexing));
+        let text = b.add_text_field(
+            "text",
+            TextOptions::default().set_indexing_options(text_indexing),
+        );
         let file = b.add_u64_field("file", FAST | STORED);
         let line = b.add_u64_field("line", STORED);
         let raw = b.add_bytes_field("raw", STORED);
@@ -121,12 +124,22 @@ impl Fields {
 
     /// The field behind a keyword name.
     pub fn keyword(&self, name: &str) -> Option<Field> {
-        self.keywords.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+        self.keywords
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
     }
 
     /// Builds the document of an event, all fields but `stages` (added when the request's
     /// stage records have been merged).
-    pub fn document(&self, e: &AuditEvent, key: [u8; 16], raw: &[u8], file: u64, facts: &[String]) -> TantivyDocument {
+    pub fn document(
+        &self,
+        e: &AuditEvent,
+        key: [u8; 16],
+        raw: &[u8],
+        file: u64,
+        facts: &[String],
+    ) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
         let mut kw = |name: &str, value: &str| {
             if !value.is_empty()
@@ -149,7 +162,11 @@ impl Fields {
         }
         kw("credential", e.credential.id.as_deref().unwrap_or_default());
         kw("pod", e.credential.pod_name.as_deref().unwrap_or_default());
-        let node = e.credential.node_name.as_deref().or(e.actor.node.as_deref());
+        let node = e
+            .credential
+            .node_name
+            .as_deref()
+            .or(e.actor.node.as_deref());
         kw("node", node.unwrap_or_default());
         kw("ua", &e.user_agent);
         kw("ua_family", &e.ua_family);
@@ -164,7 +181,10 @@ impl Fields {
             kw("role", &g.role);
             kw("binding", &g.binding);
         }
-        kw("exec", e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default());
+        kw(
+            "exec",
+            e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default(),
+        );
         kw("format", e.format.as_str());
         for g in &e.user.groups {
             kw("group", g);

@@ -4,7 +4,10 @@ use std::net::IpAddr;
 use std::ops::Bound;
 
 use ipnet::IpNet;
-use tantivy::query::{AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
+    TermQuery,
+};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Term};
@@ -40,7 +43,9 @@ impl Translator<'_> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in items {
             match (occur, item) {
-                (Occur::Must, Expr::Not(inner)) => clauses.push((Occur::MustNot, self.query(inner)?)),
+                (Occur::Must, Expr::Not(inner)) => {
+                    clauses.push((Occur::MustNot, self.query(inner)?))
+                }
                 _ => clauses.push((occur, self.query(item)?)),
             }
         }
@@ -55,7 +60,12 @@ impl Translator<'_> {
         Ok(match (name, pattern) {
             ("time", Pattern::Time(lo, hi)) => {
                 let conv = |b: &Bound<TimeSpec>| {
-                    map_bound(b, |t| Term::from_field_date(f.time, DateTime::from_timestamp_micros(t.resolve(self.anchor).0)))
+                    map_bound(b, |t| {
+                        Term::from_field_date(
+                            f.time,
+                            DateTime::from_timestamp_micros(t.resolve(self.anchor).0),
+                        )
+                    })
                 };
                 range(conv(lo), conv(hi))
             }
@@ -63,13 +73,18 @@ impl Translator<'_> {
                 let conv = |b: &Bound<u64>| map_bound(b, |n| Term::from_field_u64(f.code, *n));
                 range(conv(lo), conv(hi))
             }
-            ("code", Pattern::Any) => range(Bound::Included(Term::from_field_u64(f.code, 0)), Bound::Unbounded),
+            ("code", Pattern::Any) => range(
+                Bound::Included(Term::from_field_u64(f.code, 0)),
+                Bound::Unbounded,
+            ),
             ("audit_id", Pattern::Exact(id)) => {
                 let h = Term::from_field_u64(f.key_hi, audit_id_hash(id));
                 range(Bound::Included(h.clone()), Bound::Included(h))
             }
             ("audit_id", _) => {
-                return Err(IndexError::Manifest("`audit_id` takes a whole audit ID, without wildcards".to_owned()));
+                return Err(IndexError::Manifest(
+                    "`audit_id` takes a whole audit ID, without wildcards".to_owned(),
+                ));
             }
             ("ip" | "peer", p) => {
                 let field = if name == "ip" { f.ip } else { f.peer };
@@ -82,7 +97,9 @@ impl Translator<'_> {
             (_, Pattern::Wildcard(v)) => regex(&glob_to_regex(v), self.keyword(name)?)?,
             (_, Pattern::Any) => regex(".+", self.keyword(name)?)?,
             (_, other) => {
-                return Err(IndexError::Manifest(format!("field `{name}` cannot match {other:?}")));
+                return Err(IndexError::Manifest(format!(
+                    "field `{name}` cannot match {other:?}"
+                )));
             }
         })
     }
@@ -100,7 +117,10 @@ impl Translator<'_> {
             && !prefix.is_empty()
             && prefix.chars().all(char::is_alphanumeric)
         {
-            return regex(&format!("{}.*", regex_escape(&prefix.to_lowercase())), field);
+            return regex(
+                &format!("{}.*", regex_escape(&prefix.to_lowercase())),
+                field,
+            );
         }
         let mut terms = Vec::new();
         let mut stream = self.text_analyzer.token_stream(text);
@@ -147,7 +167,10 @@ fn ip_query(field: Field, pattern: &Pattern) -> Box<dyn Query> {
             )
         }
         Pattern::Any => range(
-            Bound::Included(Term::from_field_ip_addr(field, std::net::Ipv6Addr::UNSPECIFIED)),
+            Bound::Included(Term::from_field_ip_addr(
+                field,
+                std::net::Ipv6Addr::UNSPECIFIED,
+            )),
             Bound::Unbounded,
         ),
         _ => Box::new(EmptyQuery),

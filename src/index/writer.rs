@@ -5,9 +5,9 @@
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use std::ops::Bound;
 use tantivy::directory::MmapDirectory;
 use tantivy::indexer::LogMergePolicy;
-use std::ops::Bound;
 
 use tantivy::query::{BooleanQuery, Occur, Query, RangeQuery};
 use tantivy::schema::Value;
@@ -119,7 +119,9 @@ impl IndexWriter {
         let manifest = read_manifest(&index, dir)?;
         let writer = match index.writer_with_num_threads(opts.threads.max(1), opts.heap_bytes) {
             Ok(w) => w,
-            Err(tantivy::TantivyError::LockFailure(..)) => return Err(IndexError::Locked(dir.root.clone())),
+            Err(tantivy::TantivyError::LockFailure(..)) => {
+                return Err(IndexError::Locked(dir.root.clone()));
+            }
             Err(e) => return Err(e.into()),
         };
         let mut policy = LogMergePolicy::default();
@@ -145,7 +147,11 @@ impl IndexWriter {
 
     /// The merge keys and stages of every committed event.
     pub fn load_keys(&self) -> Result<KeyTable> {
-        let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let total = searcher.num_docs() as usize;
         let mut table = KeyTable::with_capacity_and_hasher(total, BuildHasherDefault::default());
@@ -193,7 +199,8 @@ impl IndexWriter {
 
     /// Commits the added documents together with the manifest.
     pub fn commit(&mut self) -> Result<()> {
-        let payload = serde_json::to_string(&self.manifest).map_err(|e| IndexError::Manifest(e.to_string()))?;
+        let payload = serde_json::to_string(&self.manifest)
+            .map_err(|e| IndexError::Manifest(e.to_string()))?;
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
@@ -202,7 +209,11 @@ impl IndexWriter {
 
     /// The stored raw record of the committed event with this key.
     pub fn fetch_stored(&self, key: [u8; 16]) -> Result<Option<StoredDoc>> {
-        let reader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         let searcher = reader.searcher();
         let query = self.key_query(key);
         let hits = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
@@ -211,10 +222,18 @@ impl IndexWriter {
         };
         let doc: TantivyDocument = searcher.doc(addr)?;
         let seg = searcher.segment_reader(addr.segment_ord);
-        let stages = seg.fast_fields().u64("stages")?.first(addr.doc_id).unwrap_or(0);
+        let stages = seg
+            .fast_fields()
+            .u64("stages")?
+            .first(addr.doc_id)
+            .unwrap_or(0);
         let u64_of = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
         Ok(Some(StoredDoc {
-            raw: doc.get_first(self.fields.raw).and_then(|v| v.as_bytes()).map(<[u8]>::to_vec).unwrap_or_default(),
+            raw: doc
+                .get_first(self.fields.raw)
+                .and_then(|v| v.as_bytes())
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default(),
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),
             stages: StageSet(stages as u8),
@@ -223,7 +242,11 @@ impl IndexWriter {
 
     /// Events in the committed index.
     pub fn committed_events(&self) -> Result<u64> {
-        let reader: tantivy::IndexReader = self.index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let reader: tantivy::IndexReader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
         Ok(reader.searcher().num_docs())
     }
 
@@ -240,7 +263,8 @@ pub(super) fn read_manifest(index: &Index, dir: &IndexDir) -> Result<Manifest> {
     let Some(payload) = metas.payload else {
         return Ok(Manifest::default());
     };
-    let manifest: Manifest = serde_json::from_str(&payload).map_err(|e| IndexError::Manifest(e.to_string()))?;
+    let manifest: Manifest =
+        serde_json::from_str(&payload).map_err(|e| IndexError::Manifest(e.to_string()))?;
     if manifest.schema_version != SCHEMA_VERSION {
         return Err(IndexError::SchemaMismatch {
             path: dir.root.clone(),
@@ -259,8 +283,14 @@ mod tests {
     fn rank_of_stage_sets() {
         let set = |s: &[Stage]| s.iter().fold(0u8, |a, s| a | s.bit());
         assert_eq!(best_rank(0), Stage::ResponseComplete as u8);
-        assert_eq!(best_rank(set(&[Stage::RequestReceived])), Stage::RequestReceived as u8);
-        assert_eq!(best_rank(set(&[Stage::RequestReceived, Stage::Panic])), Stage::Panic as u8);
+        assert_eq!(
+            best_rank(set(&[Stage::RequestReceived])),
+            Stage::RequestReceived as u8
+        );
+        assert_eq!(
+            best_rank(set(&[Stage::RequestReceived, Stage::Panic])),
+            Stage::Panic as u8
+        );
         assert_eq!(
             best_rank(set(&[Stage::ResponseStarted, Stage::ResponseComplete])),
             Stage::ResponseComplete as u8

@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use pipeline::{Progress, run};
-pub use reject::{Reject, RecordError};
+pub use reject::{RecordError, Reject};
 pub use source::{Input, InputProblem};
 
 /// How to ingest.

@@ -13,17 +13,17 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use super::formats::native;
 use super::formats::{self, NormalizeOptions};
 use super::redact;
 use super::reject::{RecordError, Reject};
+use super::sequencer::Sequencer;
 use super::source::{self, Digested, Input, InputProblem};
 use super::split::{self, Piece, Splitter};
 use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, PreparedDoc, WriterOptions};
-use super::formats::native;
-use super::sequencer::Sequencer;
 use crate::model::{AuditEvent, SourceRef, Stage, StageSet, is_long_running};
 
 /// Progress callback: bytes read so far, events decoded so far.
@@ -43,8 +43,16 @@ pub(super) struct RunFile {
 }
 
 enum Work {
-    Batch { seq: u64, file: usize, pieces: Vec<Piece> },
-    FileEnd { seq: u64, file: usize, end: FileEnd },
+    Batch {
+        seq: u64,
+        file: usize,
+        pieces: Vec<Piece>,
+    },
+    FileEnd {
+        seq: u64,
+        file: usize,
+        end: FileEnd,
+    },
 }
 
 pub(super) struct FileEnd {
@@ -57,8 +65,16 @@ pub(super) struct FileEnd {
 }
 
 pub(super) enum Done {
-    Batch { seq: u64, file: usize, outcomes: Vec<Outcome> },
-    FileEnd { seq: u64, file: usize, end: FileEnd },
+    Batch {
+        seq: u64,
+        file: usize,
+        outcomes: Vec<Outcome>,
+    },
+    FileEnd {
+        seq: u64,
+        file: usize,
+        end: FileEnd,
+    },
 }
 
 impl Done {
@@ -92,7 +108,9 @@ pub(super) enum Body {
 
 impl Prepared {
     pub fn complete(&self) -> bool {
-        self.stages.0 == 0 || self.stages.contains(Stage::ResponseComplete) || self.stages.contains(Stage::Panic)
+        self.stages.0 == 0
+            || self.stages.contains(Stage::ResponseComplete)
+            || self.stages.contains(Stage::Panic)
     }
 
     /// Keeps the more complete of two records of one request, with the union of their stages.
@@ -181,7 +199,11 @@ fn count_events(writer: &IndexWriter) -> Result<u64, IndexError> {
 }
 
 /// Decides which inputs to read: those not already complete in the manifest.
-fn plan_files(writer: &mut IndexWriter, inputs: Vec<Input>, summary: &mut IngestSummary) -> Vec<RunFile> {
+fn plan_files(
+    writer: &mut IndexWriter,
+    inputs: Vec<Input>,
+    summary: &mut IngestSummary,
+) -> Vec<RunFile> {
     let mut files = Vec::new();
     for input in inputs {
         let fp = input
@@ -220,7 +242,11 @@ fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx:
                 let Some(broken) = split_input(opened.reader, idx, max_record, &mut seq, tx) else {
                     return; // the sequencer hung up
                 };
-                let digest = digest.lock().ok().and_then(|d| d.clone()).unwrap_or_default();
+                let digest = digest
+                    .lock()
+                    .ok()
+                    .and_then(|d| d.clone())
+                    .unwrap_or_default();
                 FileEnd {
                     digest,
                     gzip,
@@ -235,7 +261,14 @@ fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx:
                 failed: Some(e.to_string()),
             },
         };
-        if tx.send(Work::FileEnd { seq, file: idx, end }).is_err() {
+        if tx
+            .send(Work::FileEnd {
+                seq,
+                file: idx,
+                end,
+            })
+            .is_err()
+        {
             return;
         }
         seq += 1;
@@ -244,7 +277,13 @@ fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx:
 
 /// Splits one input into batches. Returns why the stream broke off, if it did (`Some(None)`
 /// for a clean end), or `None` when the receiver is gone.
-fn split_input(mut reader: Box<dyn Read + Send>, file: usize, max_record: usize, seq: &mut u64, tx: &Sender<Work>) -> Option<Option<String>> {
+fn split_input(
+    mut reader: Box<dyn Read + Send>,
+    file: usize,
+    max_record: usize,
+    seq: &mut u64,
+    tx: &Sender<Work>,
+) -> Option<Option<String>> {
     let mut head = vec![0u8; 64 * 1024];
     let mut n = 0;
     let mut head_error = None;
@@ -280,13 +319,23 @@ fn split_input(mut reader: Box<dyn Read + Send>, file: usize, max_record: usize,
         pieces.push(piece);
         if pieces.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
             let batch = std::mem::replace(&mut pieces, Vec::with_capacity(BATCH_RECORDS));
-            tx.send(Work::Batch { seq: *seq, file, pieces: batch }).ok()?;
+            tx.send(Work::Batch {
+                seq: *seq,
+                file,
+                pieces: batch,
+            })
+            .ok()?;
             *seq += 1;
             batch_bytes = 0;
         }
     }
     if !pieces.is_empty() {
-        tx.send(Work::Batch { seq: *seq, file, pieces }).ok()?;
+        tx.send(Work::Batch {
+            seq: *seq,
+            file,
+            pieces,
+        })
+        .ok()?;
         *seq += 1;
     }
     Some(splitter.read_error.map(|e| e.to_string()))
@@ -311,7 +360,13 @@ impl<R: Read> Read for BrokenAfter<R> {
 }
 
 /// Parser thread: decodes records into documents.
-fn parse_worker(rx: &Receiver<Work>, tx: &Sender<Done>, fields: &Fields, files: &[RunFile], keep_secrets: bool) {
+fn parse_worker(
+    rx: &Receiver<Work>,
+    tx: &Sender<Done>,
+    fields: &Fields,
+    files: &[RunFile],
+    keep_secrets: bool,
+) {
     for work in rx {
         let done = match work {
             Work::Batch { seq, file, pieces } => {
@@ -320,7 +375,11 @@ fn parse_worker(rx: &Receiver<Work>, tx: &Sender<Done>, fields: &Fields, files: 
                 for piece in pieces {
                     prepare_piece(piece, f, fields, keep_secrets, &mut outcomes);
                 }
-                Done::Batch { seq, file, outcomes }
+                Done::Batch {
+                    seq,
+                    file,
+                    outcomes,
+                }
             }
             Work::FileEnd { seq, file, end } => Done::FileEnd { seq, file, end },
         };
@@ -330,11 +389,21 @@ fn parse_worker(rx: &Receiver<Work>, tx: &Sender<Done>, fields: &Fields, files: 
     }
 }
 
-fn prepare_piece(piece: Piece, f: &RunFile, fields: &Fields, keep_secrets: bool, out: &mut Vec<Outcome>) {
+fn prepare_piece(
+    piece: Piece,
+    f: &RunFile,
+    fields: &Fields,
+    keep_secrets: bool,
+    out: &mut Vec<Outcome>,
+) {
     let name = &f.input.name;
     let (line, bytes) = match piece {
         Piece::Record(r) => (r.line, r.bytes),
-        Piece::Error { line, error, excerpt } => {
+        Piece::Error {
+            line,
+            error,
+            excerpt,
+        } => {
             out.push(Outcome::Reject(Reject::new(name, line, &error, &excerpt)));
             return;
         }
@@ -363,14 +432,26 @@ fn prepare_piece(piece: Piece, f: &RunFile, fields: &Fields, keep_secrets: bool,
     };
     for decoded in formats::decode(text, &source, NormalizeOptions::default()) {
         match decoded {
-            Ok(d) => out.push(Outcome::Event(Box::new(prepare_event(&d.event, &d.raw, f.id, fields, keep_secrets)))),
+            Ok(d) => out.push(Outcome::Event(Box::new(prepare_event(
+                &d.event,
+                &d.raw,
+                f.id,
+                fields,
+                keep_secrets,
+            )))),
             Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
         }
     }
 }
 
 /// Builds the index document of one decoded event.
-pub(super) fn prepare_event(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, keep_secrets: bool) -> Prepared {
+pub(super) fn prepare_event(
+    event: &AuditEvent,
+    raw: &str,
+    file_id: u64,
+    fields: &Fields,
+    keep_secrets: bool,
+) -> Prepared {
     Prepared {
         key: merge_key(event, raw),
         body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
@@ -380,7 +461,13 @@ pub(super) fn prepare_event(event: &AuditEvent, raw: &str, file_id: u64, fields:
 }
 
 /// The document of an event; Secret values are redacted from the stored record.
-pub(super) fn build_doc(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fields, keep_secrets: bool) -> PreparedDoc {
+pub(super) fn build_doc(
+    event: &AuditEvent,
+    raw: &str,
+    file_id: u64,
+    fields: &Fields,
+    keep_secrets: bool,
+) -> PreparedDoc {
     let redacted = if !keep_secrets && redact::needs_redaction(event, raw) {
         redact::redact_record(raw, event.object.resource == "secrets")
     } else {
@@ -388,7 +475,10 @@ pub(super) fn build_doc(event: &AuditEvent, raw: &str, file_id: u64, fields: &Fi
     };
     let stored = redacted.as_deref().unwrap_or(raw);
     let key = merge_key(event, raw);
-    PreparedDoc::new(key, fields.document(event, key, stored.as_bytes(), file_id, &[]))
+    PreparedDoc::new(
+        key,
+        fields.document(event, key, stored.as_bytes(), file_id, &[]),
+    )
 }
 
 /// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a

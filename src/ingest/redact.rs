@@ -24,16 +24,25 @@ pub fn redact_record(raw: &str, secret_request: bool) -> Option<String> {
             changed |= redact_body(body, secret_request);
         }
     }
-    changed.then(|| serde_json::to_string(&record).ok()).flatten()
+    changed
+        .then(|| serde_json::to_string(&record).ok())
+        .flatten()
 }
 
 /// Redacts one body. `secret_request` says the request was about `secrets`, so patches and
 /// partial objects without `kind` are treated as Secrets too.
 fn redact_body(body: &mut Value, secret_request: bool) -> bool {
     match body {
-        Value::Array(ops) if secret_request => ops.iter_mut().map(redact_patch_op).fold(false, |a, b| a | b),
+        Value::Array(ops) if secret_request => ops
+            .iter_mut()
+            .map(redact_patch_op)
+            .fold(false, |a, b| a | b),
         Value::Object(obj) => {
-            let kind = obj.get("kind").and_then(Value::as_str).unwrap_or_default().to_owned();
+            let kind = obj
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
             let mut changed = false;
             if kind == "Secret" || (kind.is_empty() && secret_request) {
                 changed |= redact_secret_object(obj);
@@ -43,8 +52,13 @@ fn redact_body(body: &mut Value, secret_request: bool) -> bool {
             {
                 for item in items.iter_mut() {
                     if let Value::Object(o) = item {
-                        let is_secret = o.get("kind").and_then(Value::as_str).is_none_or(|k| k == "Secret");
-                        if is_secret && (secret_request || kind == "SecretList" || o.get("kind").is_some()) {
+                        let is_secret = o
+                            .get("kind")
+                            .and_then(Value::as_str)
+                            .is_none_or(|k| k == "Secret");
+                        if is_secret
+                            && (secret_request || kind == "SecretList" || o.get("kind").is_some())
+                        {
                             changed |= redact_secret_object(o);
                         }
                     }

@@ -88,7 +88,10 @@ fn friendly_type_message(msg: &str) -> String {
     if let Some(i) = out.find("expected an object Raw") {
         let tail = &out[i + "expected an object ".len()..];
         let end = tail.find([' ', ')']).unwrap_or(tail.len());
-        out.replace_range(i + "expected an object".len()..i + "expected an object ".len() + end, "");
+        out.replace_range(
+            i + "expected an object".len()..i + "expected an object ".len() + end,
+            "",
+        );
     }
     out
 }
@@ -159,9 +162,15 @@ mod tests {
     fn truncated_and_garbage() {
         let json = r#"{"objectRef":{"resource":"po"#;
         let err = serde_json::from_str::<RawThing>(json).err().unwrap();
-        assert_eq!(RecordError::from_json::<RawThing>(&err, json).kind(), "truncated");
+        assert_eq!(
+            RecordError::from_json::<RawThing>(&err, json).kind(),
+            "truncated"
+        );
         let json = "hello";
         let err = serde_json::from_str::<RawThing>(json).err().unwrap();
-        assert_eq!(RecordError::from_json::<RawThing>(&err, json).kind(), "not-json");
+        assert_eq!(
+            RecordError::from_json::<RawThing>(&err, json).kind(),
+            "not-json"
+        );
     }
 }

@@ -88,7 +88,12 @@ impl<'a> Sequencer<'a> {
     }
 
     /// Consumes the parsers' output in input order, then makes the final commit.
-    pub(super) fn run(&mut self, rx: &Receiver<Done>, progress: &dyn Progress, bytes: &AtomicU64) -> Result<(), IndexError> {
+    pub(super) fn run(
+        &mut self,
+        rx: &Receiver<Done>,
+        progress: &dyn Progress,
+        bytes: &AtomicU64,
+    ) -> Result<(), IndexError> {
         let mut next = 0u64;
         let mut parked: BTreeMap<u64, Done> = BTreeMap::new();
         let mut last_report = Instant::now();
@@ -155,7 +160,13 @@ impl<'a> Sequencer<'a> {
 
     /// A record of a request whose event is already written (earlier in this run, or in the
     /// index): replace the event when this record is more complete, else note its stage.
-    fn merge_written(&mut self, key: [u8; 16], known: StageSet, p: Prepared, file: usize) -> Result<(), IndexError> {
+    fn merge_written(
+        &mut self,
+        key: [u8; 16],
+        known: StageSet,
+        p: Prepared,
+        file: usize,
+    ) -> Result<(), IndexError> {
         if known.is_superset_of(p.stages) {
             return Ok(()); // a duplicate
         }
@@ -192,9 +203,18 @@ impl<'a> Sequencer<'a> {
                 };
                 let decoded = formats::decode(&text, &source, formats::NormalizeOptions::default());
                 match decoded.into_iter().next() {
-                    Some(Ok(d)) => Ok(build_doc(&d.event, &d.raw, f.id, &fields, self.opts.keep_secret_values)),
+                    Some(Ok(d)) => Ok(build_doc(
+                        &d.event,
+                        &d.raw,
+                        f.id,
+                        &fields,
+                        self.opts.keep_secret_values,
+                    )),
                     // The probe accepted it, so it decodes; stay total all the same.
-                    _ => Err(IndexError::Manifest(format!("{}:{line}: record no longer decodes", f.input.name))),
+                    _ => Err(IndexError::Manifest(format!(
+                        "{}:{line}: record no longer decodes",
+                        f.input.name
+                    ))),
                 }
             }
         }
@@ -254,7 +274,8 @@ impl<'a> Sequencer<'a> {
             std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
             std::collections::hash_map::Entry::Vacant(v) => {
                 let path = self.dir.rejects_file(self.files[file].id);
-                let f = File::create(&path).map_err(|e| IndexError::io(format!("cannot write {}", path.display()), e))?;
+                let f = File::create(&path)
+                    .map_err(|e| IndexError::io(format!("cannot write {}", path.display()), e))?;
                 v.insert(BufWriter::new(f))
             }
         };
@@ -276,7 +297,8 @@ impl<'a> Sequencer<'a> {
             return Ok(());
         }
         if let Some(mut w) = self.reject_files.remove(&file) {
-            w.flush().map_err(|e| IndexError::io("cannot write the rejects file", e))?;
+            w.flush()
+                .map_err(|e| IndexError::io("cannot write the rejects file", e))?;
         } else {
             // No rejects this time: remove a stale file from an earlier, interrupted run.
             let _ = std::fs::remove_file(self.dir.rejects_file(f.id));
@@ -356,13 +378,21 @@ impl<'a> Sequencer<'a> {
                 continue;
             };
             let file = self.writer.manifest.path_of(stored.file);
-            let source = SourceRef { file, line: stored.line };
-            let Some(Ok(decoded)) = formats::decode(raw, &source, formats::NormalizeOptions::default()).into_iter().next() else {
+            let source = SourceRef {
+                file,
+                line: stored.line,
+            };
+            let Some(Ok(decoded)) =
+                formats::decode(raw, &source, formats::NormalizeOptions::default())
+                    .into_iter()
+                    .next()
+            else {
                 continue;
             };
             // The stored raw is already redacted: rebuild the document from it as is.
             let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file, &[]);
-            self.writer.replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
+            self.writer
+                .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
         }
         Ok(())
     }

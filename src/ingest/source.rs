@@ -66,7 +66,12 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> (Vec<Input>, Vec<I
     (inputs, problems)
 }
 
-fn walk(dir: &Path, exclude: Option<&Path>, inputs: &mut Vec<Input>, problems: &mut Vec<InputProblem>) {
+fn walk(
+    dir: &Path,
+    exclude: Option<&Path>,
+    inputs: &mut Vec<Input>,
+    problems: &mut Vec<InputProblem>,
+) {
     if exclude.is_some_and(|x| fs::canonicalize(dir).is_ok_and(|d| d == x)) {
         return;
     }
@@ -83,7 +88,10 @@ fn walk(dir: &Path, exclude: Option<&Path>, inputs: &mut Vec<Input>, problems: &
     let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
     paths.sort();
     for p in paths {
-        let name = p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = p
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         if name.starts_with('.') {
             continue;
         }
@@ -99,7 +107,9 @@ fn walk(dir: &Path, exclude: Option<&Path>, inputs: &mut Vec<Input>, problems: &
 /// `audit.log.1`, `*.gz`, `*.json`, `*.jsonl`.
 pub fn looks_like_log(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit()).trim_end_matches('.');
+    let stem = lower
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .trim_end_matches('.');
     [".log", ".gz", ".json", ".jsonl", ".ndjson", ".txt", ".csv"]
         .iter()
         .any(|ext| lower.ends_with(ext) || stem.ends_with(ext))
@@ -204,10 +214,12 @@ impl<R: Read> Drop for Finisher<R> {
 
 pub fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }
 
 /// Opens an input, decompressing gzip (by magic bytes; concatenated members are read too).
@@ -276,7 +288,14 @@ mod tests {
 
     #[test]
     fn log_names() {
-        for n in ["audit.log", "audit-2024-01-02T03-04-05.678.log", "audit.log.1", "x.json", "kube-apiserver-audit.log-20240102-1704164645.gz", "events.jsonl"] {
+        for n in [
+            "audit.log",
+            "audit-2024-01-02T03-04-05.678.log",
+            "audit.log.1",
+            "x.json",
+            "kube-apiserver-audit.log-20240102-1704164645.gz",
+            "events.jsonl",
+        ] {
             assert!(looks_like_log(n), "{n}");
         }
         for n in ["README.md", "script.py", "Cargo.toml"] {

@@ -36,7 +36,10 @@ pub enum Mode {
 /// Picks the mode from the first bytes of an input: a document that starts with `[`, or whose
 /// first line is not a complete JSON value, is scanned structurally.
 pub fn sniff(head: &[u8]) -> Mode {
-    let start = head.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(head.len());
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
     let head = &head[start..];
     match head.first() {
         Some(b'[') => Mode::Scan,
@@ -220,14 +223,22 @@ impl<R: Read> Splitter<R> {
 
     fn next_scanned(&mut self) -> Option<Piece> {
         loop {
-            match self.scanner.step(&self.buf, &mut self.pos, &mut self.line, self.max_record) {
+            match self
+                .scanner
+                .step(&self.buf, &mut self.pos, &mut self.line, self.max_record)
+            {
                 Step::Value { start, end, line } => {
                     return Some(Piece::Record(RawRecord {
                         line,
                         bytes: self.buf[start..end].to_vec(),
                     }));
                 }
-                Step::Garbage { start, end, line, error } => {
+                Step::Garbage {
+                    start,
+                    end,
+                    line,
+                    error,
+                } => {
                     return Some(Piece::Error {
                         line,
                         error,
@@ -246,7 +257,11 @@ impl<R: Read> Splitter<R> {
                 }
                 Step::NeedMore => {
                     if !self.fill() {
-                        return self.scanner.finish(&self.buf, &mut self.pos, self.read_error.is_some());
+                        return self.scanner.finish(
+                            &self.buf,
+                            &mut self.pos,
+                            self.read_error.is_some(),
+                        );
                     }
                 }
             }
@@ -262,8 +277,14 @@ impl<R: Read> Iterator for Splitter<R> {
 }
 
 fn trim(b: &[u8]) -> &[u8] {
-    let start = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(start, |e| e + 1);
+    let start = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let end = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |e| e + 1);
     &b[start..end.max(start)]
 }
 
@@ -272,9 +293,22 @@ fn excerpt(b: &[u8]) -> Vec<u8> {
 }
 
 enum Step {
-    Value { start: usize, end: usize, line: u64 },
-    Garbage { start: usize, end: usize, line: u64, error: RecordError },
-    TooLong { line: u64, len: u64, head: Vec<u8> },
+    Value {
+        start: usize,
+        end: usize,
+        line: u64,
+    },
+    Garbage {
+        start: usize,
+        end: usize,
+        line: u64,
+        error: RecordError,
+    },
+    TooLong {
+        line: u64,
+        len: u64,
+        head: Vec<u8>,
+    },
     NeedMore,
 }
 
@@ -411,7 +445,9 @@ impl Scanner {
         if let Some(start) = self.value_start
             && self.cursor - start > max
         {
-            let entry = self.skipping.get_or_insert_with(|| (0, excerpt(&buf[start..])));
+            let entry = self
+                .skipping
+                .get_or_insert_with(|| (0, excerpt(&buf[start..])));
             entry.0 += (self.cursor - start) as u64;
             self.value_start = Some(self.cursor);
             *pos = self.cursor;
@@ -519,7 +555,11 @@ mod tests {
         let got = records("{\"a\":1}\n\n  {\"b\":2}\r\n{\"c\":3}", Mode::Lines);
         assert_eq!(
             got,
-            vec![(1, "{\"a\":1}".into()), (3, "{\"b\":2}".into()), (4, "{\"c\":3}".into())]
+            vec![
+                (1, "{\"a\":1}".into()),
+                (3, "{\"b\":2}".into()),
+                (4, "{\"c\":3}".into())
+            ]
         );
     }
 
@@ -529,7 +569,14 @@ mod tests {
         let input = format!("{{\"a\":1}}\n{long}\n{{\"b\":2}}\n");
         let got: Vec<_> = Splitter::new(input.as_bytes(), Mode::Lines, 100).collect();
         assert_eq!(got.len(), 3);
-        assert!(matches!(&got[1], Piece::Error { line: 2, error: RecordError::TooLong { .. }, .. }));
+        assert!(matches!(
+            &got[1],
+            Piece::Error {
+                line: 2,
+                error: RecordError::TooLong { .. },
+                ..
+            }
+        ));
         assert!(matches!(&got[2], Piece::Record(r) if r.line == 3));
     }
 
@@ -539,7 +586,10 @@ mod tests {
         let got = records(input, Mode::Scan);
         assert_eq!(
             got,
-            vec![(2, "{\"a\": \"x]}\\\"\"}".into()), (3, "{\"b\": [1, {\"c\": 2}]}".into())]
+            vec![
+                (2, "{\"a\": \"x]}\\\"\"}".into()),
+                (3, "{\"b\": [1, {\"c\": 2}]}".into())
+            ]
         );
     }
 
@@ -549,7 +599,11 @@ mod tests {
         let got = records(input, Mode::Scan);
         assert_eq!(
             got,
-            vec![(1, "{\"a\":1}".into()), (1, "{\"b\":2}".into()), (2, "{\n  \"c\": 3\n}".into())]
+            vec![
+                (1, "{\"a\":1}".into()),
+                (1, "{\"b\":2}".into()),
+                (2, "{\n  \"c\": 3\n}".into())
+            ]
         );
     }
 
@@ -557,13 +611,23 @@ mod tests {
     fn scanner_reports_garbage_and_resyncs() {
         let input = "{\"a\":1}\nhello world\n{\"b\":2}\n";
         let got = records(input, Mode::Scan);
-        assert_eq!(got, vec![(1, "{\"a\":1}".into()), (2, "ERR not-json".into()), (3, "{\"b\":2}".into())]);
+        assert_eq!(
+            got,
+            vec![
+                (1, "{\"a\":1}".into()),
+                (2, "ERR not-json".into()),
+                (3, "{\"b\":2}".into())
+            ]
+        );
     }
 
     #[test]
     fn scanner_reports_truncated_tail() {
         let got = records("{\"a\":1}\n{\"b\":", Mode::Scan);
-        assert_eq!(got, vec![(1, "{\"a\":1}".into()), (2, "ERR truncated".into())]);
+        assert_eq!(
+            got,
+            vec![(1, "{\"a\":1}".into()), (2, "ERR truncated".into())]
+        );
     }
 
     #[test]
@@ -572,7 +636,9 @@ mod tests {
         let input = format!("[{{\"a\":1}}, {long}, {{\"b\":2}}]");
         let got: Vec<_> = Splitter::new(input.as_bytes(), Mode::Scan, 100).collect();
         assert_eq!(got.len(), 3);
-        assert!(matches!(&got[1], Piece::Error { error: RecordError::TooLong { len, .. }, .. } if *len >= 5000));
+        assert!(
+            matches!(&got[1], Piece::Error { error: RecordError::TooLong { len, .. }, .. } if *len >= 5000)
+        );
         assert!(matches!(&got[2], Piece::Record(r) if r.bytes == b"{\"b\":2}"));
     }
 

@@ -167,7 +167,10 @@ mod tests {
         assert_eq!(kind("x", &["system:unauthenticated"]), ActorKind::Anonymous);
         assert_eq!(kind("system:node:ip-10-0-1-2", &[]), ActorKind::Node);
         assert_eq!(kind("system:kube-scheduler", &[]), ActorKind::ControlPlane);
-        assert_eq!(kind("eks:certificate-controller", &[]), ActorKind::ControlPlane);
+        assert_eq!(
+            kind("eks:certificate-controller", &[]),
+            ActorKind::ControlPlane
+        );
         assert_eq!(kind("alice@example.com", &[]), ActorKind::Human);
         assert_eq!(kind("system:admin", &["system:masters"]), ActorKind::Human);
         assert_eq!(
@@ -182,7 +185,10 @@ mod tests {
         assert_eq!(a.kind, ActorKind::ServiceAccount);
         assert_eq!(a.service_account().as_deref(), Some("shop:web"));
         assert!(!a.is_controller());
-        let c = Actor::classify("system:serviceaccount:kube-system:replicaset-controller", &[]);
+        let c = Actor::classify(
+            "system:serviceaccount:kube-system:replicaset-controller",
+            &[],
+        );
         assert!(c.is_controller());
     }
 }

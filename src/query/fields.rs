@@ -28,39 +28,189 @@ pub struct FieldSpec {
 }
 
 pub const FIELDS: &[FieldSpec] = &[
-    f("user", &["username", "u"], FieldKind::Keyword, "authenticated username"),
-    f("sa", &["serviceaccount"], FieldKind::Keyword, "service account `ns:name` (or `name`)"),
-    f("sa_ns", &["sans"], FieldKind::LowerKeyword, "service account namespace"),
-    f("group", &["groups"], FieldKind::Keyword, "a group of the user"),
-    f("actor_kind", &["kind", "actor"], FieldKind::LowerKeyword, "anonymous | service-account | node | control-plane | human"),
-    f("impersonated", &["as", "imp"], FieldKind::Keyword, "impersonated username"),
-    f("credential", &["cred"], FieldKind::Keyword, "credential id from user.extra (JTI=…, X509SHA256=…)"),
-    f("pod", &[], FieldKind::Keyword, "pod the service-account token was bound to"),
-    f("node", &[], FieldKind::Keyword, "node of the bound token, or the kubelet's node"),
-    f("verb", &["v"], FieldKind::LowerKeyword, "get, list, watch, create, update, patch, delete…"),
-    f("resource", &["res", "r"], FieldKind::LowerKeyword, "resource, or `resource/subresource`"),
-    f("subresource", &["sub"], FieldKind::LowerKeyword, "subresource (exec, log, status, token…)"),
-    f("api_group", &["apigroup", "apig"], FieldKind::LowerKeyword, "API group (\"\" is core)"),
-    f("namespace", &["ns"], FieldKind::LowerKeyword, "object namespace"),
+    f(
+        "user",
+        &["username", "u"],
+        FieldKind::Keyword,
+        "authenticated username",
+    ),
+    f(
+        "sa",
+        &["serviceaccount"],
+        FieldKind::Keyword,
+        "service account `ns:name` (or `name`)",
+    ),
+    f(
+        "sa_ns",
+        &["sans"],
+        FieldKind::LowerKeyword,
+        "service account namespace",
+    ),
+    f(
+        "group",
+        &["groups"],
+        FieldKind::Keyword,
+        "a group of the user",
+    ),
+    f(
+        "actor_kind",
+        &["kind", "actor"],
+        FieldKind::LowerKeyword,
+        "anonymous | service-account | node | control-plane | human",
+    ),
+    f(
+        "impersonated",
+        &["as", "imp"],
+        FieldKind::Keyword,
+        "impersonated username",
+    ),
+    f(
+        "credential",
+        &["cred"],
+        FieldKind::Keyword,
+        "credential id from user.extra (JTI=…, X509SHA256=…)",
+    ),
+    f(
+        "pod",
+        &[],
+        FieldKind::Keyword,
+        "pod the service-account token was bound to",
+    ),
+    f(
+        "node",
+        &[],
+        FieldKind::Keyword,
+        "node of the bound token, or the kubelet's node",
+    ),
+    f(
+        "verb",
+        &["v"],
+        FieldKind::LowerKeyword,
+        "get, list, watch, create, update, patch, delete…",
+    ),
+    f(
+        "resource",
+        &["res", "r"],
+        FieldKind::LowerKeyword,
+        "resource, or `resource/subresource`",
+    ),
+    f(
+        "subresource",
+        &["sub"],
+        FieldKind::LowerKeyword,
+        "subresource (exec, log, status, token…)",
+    ),
+    f(
+        "api_group",
+        &["apigroup", "apig"],
+        FieldKind::LowerKeyword,
+        "API group (\"\" is core)",
+    ),
+    f(
+        "namespace",
+        &["ns"],
+        FieldKind::LowerKeyword,
+        "object namespace",
+    ),
     f("name", &["obj"], FieldKind::Keyword, "object name"),
-    f("ip", &["source_ip", "src", "srcip"], FieldKind::Ip, "any source IP (IP or CIDR)"),
-    f("peer", &["peer_ip"], FieldKind::Ip, "the trusted source IP: the socket peer (IP or CIDR)"),
-    f("ua", &["user_agent", "agent"], FieldKind::Keyword, "user agent (use `*` wildcards)"),
-    f("ua_family", &["uaf", "client"], FieldKind::LowerKeyword, "user-agent family: kubectl, curl…"),
-    f("code", &["status"], FieldKind::Number, "response code: 403, >=400, [400 TO 499], 4xx"),
-    f("decision", &["authz"], FieldKind::LowerKeyword, "authorization decision: allow | forbid"),
-    f("role", &[], FieldKind::Keyword, "RBAC role that allowed the request (from the reason)"),
-    f("binding", &[], FieldKind::Keyword, "RBAC binding that allowed the request"),
-    f("stage", &[], FieldKind::Keyword, "most complete stage kept for the request"),
+    f(
+        "ip",
+        &["source_ip", "src", "srcip"],
+        FieldKind::Ip,
+        "any source IP (IP or CIDR)",
+    ),
+    f(
+        "peer",
+        &["peer_ip"],
+        FieldKind::Ip,
+        "the trusted source IP: the socket peer (IP or CIDR)",
+    ),
+    f(
+        "ua",
+        &["user_agent", "agent"],
+        FieldKind::Keyword,
+        "user agent (use `*` wildcards)",
+    ),
+    f(
+        "ua_family",
+        &["uaf", "client"],
+        FieldKind::LowerKeyword,
+        "user-agent family: kubectl, curl…",
+    ),
+    f(
+        "code",
+        &["status"],
+        FieldKind::Number,
+        "response code: 403, >=400, [400 TO 499], 4xx",
+    ),
+    f(
+        "decision",
+        &["authz"],
+        FieldKind::LowerKeyword,
+        "authorization decision: allow | forbid",
+    ),
+    f(
+        "role",
+        &[],
+        FieldKind::Keyword,
+        "RBAC role that allowed the request (from the reason)",
+    ),
+    f(
+        "binding",
+        &[],
+        FieldKind::Keyword,
+        "RBAC binding that allowed the request",
+    ),
+    f(
+        "stage",
+        &[],
+        FieldKind::Keyword,
+        "most complete stage kept for the request",
+    ),
     f("level", &[], FieldKind::Keyword, "audit level"),
-    f("audit_id", &["id", "auditid"], FieldKind::Keyword, "audit ID"),
-    f("path", &["uri"], FieldKind::Keyword, "request path without query (`/api/v1/secrets`)"),
-    f("exec", &["stream"], FieldKind::LowerKeyword, "exec | attach | portforward | node-proxy"),
-    f("format", &[], FieldKind::LowerKeyword, "input format the event was read from"),
+    f(
+        "audit_id",
+        &["id", "auditid"],
+        FieldKind::Keyword,
+        "audit ID",
+    ),
+    f(
+        "path",
+        &["uri"],
+        FieldKind::Keyword,
+        "request path without query (`/api/v1/secrets`)",
+    ),
+    f(
+        "exec",
+        &["stream"],
+        FieldKind::LowerKeyword,
+        "exec | attach | portforward | node-proxy",
+    ),
+    f(
+        "format",
+        &[],
+        FieldKind::LowerKeyword,
+        "input format the event was read from",
+    ),
     f("cluster", &[], FieldKind::Keyword, "cluster label"),
-    f("fact", &[], FieldKind::Keyword, "a derived fact (hostpath:/, privileged, podip…)"),
-    f("time", &["t", "ts"], FieldKind::Time, "event time: >2024-01-02T03:00Z, [A TO B], >2h"),
-    f("text", &["msg", "any"], FieldKind::Text, "words of the event text (URI, command, messages)"),
+    f(
+        "fact",
+        &[],
+        FieldKind::Keyword,
+        "a derived fact (hostpath:/, privileged, podip…)",
+    ),
+    f(
+        "time",
+        &["t", "ts"],
+        FieldKind::Time,
+        "event time: >2024-01-02T03:00Z, [A TO B], >2h",
+    ),
+    f(
+        "text",
+        &["msg", "any"],
+        FieldKind::Text,
+        "words of the event text (URI, command, messages)",
+    ),
 ];
 
 const fn f(
@@ -90,7 +240,11 @@ pub fn suggest(name: &str) -> Option<&'static str> {
     let lower = name.to_ascii_lowercase();
     FIELDS
         .iter()
-        .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()).map(move |n| (n, f.name)))
+        .flat_map(|f| {
+            std::iter::once(f.name)
+                .chain(f.aliases.iter().copied())
+                .map(move |n| (n, f.name))
+        })
         .map(|(alias, canonical)| (edit_distance(&lower, alias), canonical))
         .filter(|(d, _)| *d <= 1 || (*d <= 2 && lower.len() > 4))
         .min_by_key(|(d, _)| *d)

@@ -39,7 +39,10 @@ pub enum Expr {
     Or(Vec<Expr>),
     Not(Box<Expr>),
     /// A condition on one field (canonical field name, see [`FIELDS`]).
-    Field { field: &'static str, pattern: Pattern },
+    Field {
+        field: &'static str,
+        pattern: Pattern,
+    },
     /// Bare words or a quoted phrase, matched against the event text.
     Text(String),
 }
@@ -179,9 +182,12 @@ impl Expr {
             Expr::Field {
                 pattern: Pattern::Time(lo, hi),
                 ..
-            } => [lo, hi]
-                .iter()
-                .any(|b| matches!(b, Bound::Included(TimeSpec::Ago(_)) | Bound::Excluded(TimeSpec::Ago(_)))),
+            } => [lo, hi].iter().any(|b| {
+                matches!(
+                    b,
+                    Bound::Included(TimeSpec::Ago(_)) | Bound::Excluded(TimeSpec::Ago(_))
+                )
+            }),
             _ => false,
         }
     }
@@ -204,10 +210,19 @@ mod tests {
     #[test]
     fn time_specs() {
         let day = TimeSpec::parse("2024-01-02").unwrap();
-        assert_eq!(day, TimeSpec::At(Micros::parse("2024-01-02T00:00:00Z").unwrap()));
+        assert_eq!(
+            day,
+            TimeSpec::At(Micros::parse("2024-01-02T00:00:00Z").unwrap())
+        );
         let minute = TimeSpec::parse("2024-01-02T03:04").unwrap();
-        assert_eq!(minute, TimeSpec::At(Micros::parse("2024-01-02T03:04:00Z").unwrap()));
-        assert_eq!(TimeSpec::parse("-2h"), Some(TimeSpec::Ago(2 * Micros::HOUR)));
+        assert_eq!(
+            minute,
+            TimeSpec::At(Micros::parse("2024-01-02T03:04:00Z").unwrap())
+        );
+        assert_eq!(
+            TimeSpec::parse("-2h"),
+            Some(TimeSpec::Ago(2 * Micros::HOUR))
+        );
         assert_eq!(TimeSpec::Ago(10).resolve(Micros(100)), Micros(90));
         assert!(TimeSpec::parse("yesterday").is_none());
     }

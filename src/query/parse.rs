@@ -191,7 +191,10 @@ impl Parser {
                 self.pos = after + 1;
                 return self.field_value(spec, start);
             }
-            let has_value = self.chars.get(after + 1).is_some_and(|c| !c.is_whitespace());
+            let has_value = self
+                .chars
+                .get(after + 1)
+                .is_some_and(|c| !c.is_whitespace());
             if let (Some(s), true) = (fields::suggest(&ident), has_value) {
                 return Err(self.error_at(
                     start,
@@ -284,10 +287,16 @@ impl Parser {
                 if v.contains(':') {
                     Ok(field("sa", keyword_pattern(&v, quoted)))
                 } else {
-                    Ok(field("sa", Pattern::Wildcard(format!("*:{}", escape_glob(&v, quoted)))))
+                    Ok(field(
+                        "sa",
+                        Pattern::Wildcard(format!("*:{}", escape_glob(&v, quoted))),
+                    ))
                 }
             }
-            "stage" | "level" => Ok(field(spec.name, Pattern::Exact(canonical_case(spec.name, &value)))),
+            "stage" | "level" => Ok(field(
+                spec.name,
+                Pattern::Exact(canonical_case(spec.name, &value)),
+            )),
             _ => Ok(field(spec.name, keyword_pattern(&value, quoted))),
         }
     }
@@ -322,7 +331,10 @@ impl Parser {
             && let Some(d) = value.chars().next().and_then(|c| c.to_digit(10))
         {
             let lo = u64::from(d) * 100;
-            return Ok(field(spec.name, Pattern::Number(Bound::Included(lo), Bound::Excluded(lo + 100))));
+            return Ok(field(
+                spec.name,
+                Pattern::Number(Bound::Included(lo), Bound::Excluded(lo + 100)),
+            ));
         }
         let n: u64 = value.parse().map_err(|_| self.error_at(at, bad()))?;
         Ok(field(spec.name, compare(op, n, n + 1, Pattern::Number)))
@@ -349,16 +361,24 @@ impl Parser {
         };
         if op.is_none() && matches!(t, TimeSpec::Ago(_)) {
             // `time:2h` reads as "the last two hours".
-            return Ok(field(spec.name, Pattern::Time(Bound::Included(t), Bound::Unbounded)));
+            return Ok(field(
+                spec.name,
+                Pattern::Time(Bound::Included(t), Bound::Unbounded),
+            ));
         }
         Ok(field(spec.name, compare(op, t, end, Pattern::Time)))
     }
 
     fn comparison(&mut self) -> Option<&'static str> {
-        [">=", "<=", ">", "<"].into_iter().find(|op| self.symbol(op))
+        [">=", "<=", ">", "<"]
+            .into_iter()
+            .find(|op| self.symbol(op))
     }
 
-    fn range<T>(&mut self, parse: impl Fn(&str) -> Option<T>) -> Result<(Bound<T>, Bound<T>), QueryError> {
+    fn range<T>(
+        &mut self,
+        parse: impl Fn(&str) -> Option<T>,
+    ) -> Result<(Bound<T>, Bound<T>), QueryError> {
         let open = self.peek();
         let start = self.pos;
         self.pos += 1;
@@ -389,10 +409,18 @@ impl Parser {
             if s == "*" {
                 return Ok(Bound::Unbounded);
             }
-            let v = parse(s).ok_or_else(|| self.error_at(at, format!("`{s}` is not a valid range bound")))?;
-            Ok(if inclusive { Bound::Included(v) } else { Bound::Excluded(v) })
+            let v = parse(s)
+                .ok_or_else(|| self.error_at(at, format!("`{s}` is not a valid range bound")))?;
+            Ok(if inclusive {
+                Bound::Included(v)
+            } else {
+                Bound::Excluded(v)
+            })
         };
-        Ok((bound(&lo, lo_at, open == Some('['))?, bound(&hi, hi_at, close == Some(']'))?))
+        Ok((
+            bound(&lo, lo_at, open == Some('['))?,
+            bound(&hi, hi_at, close == Some(']'))?,
+        ))
     }
 }
 
@@ -414,14 +442,22 @@ fn keyword_pattern(value: &str, quoted: bool) -> Pattern {
 /// Escapes glob characters of a quoted value so they stay literal inside a wildcard.
 fn escape_glob(value: &str, quoted: bool) -> String {
     if quoted {
-        value.replace('\\', "\\\\").replace('*', "\\*").replace('?', "\\?")
+        value
+            .replace('\\', "\\\\")
+            .replace('*', "\\*")
+            .replace('?', "\\?")
     } else {
         value.to_owned()
     }
 }
 
 /// `>=`, `>`, `<`, `<=` or equality (`[v, next)`) as bounds.
-fn compare<T: Copy>(op: Option<&str>, v: T, next: T, make: fn(Bound<T>, Bound<T>) -> Pattern) -> Pattern {
+fn compare<T: Copy>(
+    op: Option<&str>,
+    v: T,
+    next: T,
+    make: fn(Bound<T>, Bound<T>) -> Pattern,
+) -> Pattern {
     match op {
         Some(">=") => make(Bound::Included(v), Bound::Unbounded),
         Some(">") => make(Bound::Excluded(v), Bound::Unbounded),
@@ -444,7 +480,12 @@ fn granularity(value: &str) -> i64 {
 
 fn canonical_case(field: &str, value: &str) -> String {
     let known: &[&str] = match field {
-        "stage" => &["RequestReceived", "ResponseStarted", "ResponseComplete", "Panic"],
+        "stage" => &[
+            "RequestReceived",
+            "ResponseStarted",
+            "ResponseComplete",
+            "Panic",
+        ],
         _ => &["None", "Metadata", "Request", "RequestResponse"],
     };
     known
@@ -471,7 +512,10 @@ mod tests {
     fn values_with_colons_quoted_and_unquoted() {
         let want = exact("user", "system:serviceaccount:shop:web");
         assert_eq!(parse("user:system:serviceaccount:shop:web").unwrap(), want);
-        assert_eq!(parse("user:\"system:serviceaccount:shop:web\"").unwrap(), want);
+        assert_eq!(
+            parse("user:\"system:serviceaccount:shop:web\"").unwrap(),
+            want
+        );
     }
 
     #[test]
@@ -485,20 +529,35 @@ mod tests {
                 Expr::Not(Box::new(exact("user", "alice"))),
             ])
         );
-        assert_eq!(parse("verb:get ns:x").unwrap(), parse("verb:get AND ns:x").unwrap());
-        assert_eq!(parse("-verb:get").unwrap(), Expr::Not(Box::new(exact("verb", "get"))));
+        assert_eq!(
+            parse("verb:get ns:x").unwrap(),
+            parse("verb:get AND ns:x").unwrap()
+        );
+        assert_eq!(
+            parse("-verb:get").unwrap(),
+            Expr::Not(Box::new(exact("verb", "get")))
+        );
     }
 
     #[test]
     fn prefix_and_any() {
-        assert_eq!(parse("ua:curl*").unwrap(), field("ua", Pattern::Wildcard("curl*".into())));
+        assert_eq!(
+            parse("ua:curl*").unwrap(),
+            field("ua", Pattern::Wildcard("curl*".into()))
+        );
         assert_eq!(parse("ua:\"curl*\"").unwrap(), exact("ua", "curl*"));
-        assert_eq!(parse("impersonated:*").unwrap(), field("impersonated", Pattern::Any));
+        assert_eq!(
+            parse("impersonated:*").unwrap(),
+            field("impersonated", Pattern::Any)
+        );
     }
 
     #[test]
     fn ip_and_cidr() {
-        assert_eq!(parse("ip:10.0.0.1").unwrap(), field("ip", Pattern::Ip("10.0.0.1".parse().unwrap())));
+        assert_eq!(
+            parse("ip:10.0.0.1").unwrap(),
+            field("ip", Pattern::Ip("10.0.0.1".parse().unwrap()))
+        );
         assert_eq!(
             parse("ip:10.244.1.7/16").unwrap(),
             field("ip", Pattern::Cidr("10.244.0.0/16".parse().unwrap()))
@@ -511,11 +570,26 @@ mod tests {
     #[test]
     fn code_forms() {
         let n = |lo, hi| field("code", Pattern::Number(lo, hi));
-        assert_eq!(parse("code:403").unwrap(), n(Bound::Included(403), Bound::Excluded(404)));
-        assert_eq!(parse("code:>=400").unwrap(), n(Bound::Included(400), Bound::Unbounded));
-        assert_eq!(parse("code:4xx").unwrap(), n(Bound::Included(400), Bound::Excluded(500)));
-        assert_eq!(parse("code:[400 TO 499]").unwrap(), n(Bound::Included(400), Bound::Included(499)));
-        assert_eq!(parse("code:{400 TO *]").unwrap(), n(Bound::Excluded(400), Bound::Unbounded));
+        assert_eq!(
+            parse("code:403").unwrap(),
+            n(Bound::Included(403), Bound::Excluded(404))
+        );
+        assert_eq!(
+            parse("code:>=400").unwrap(),
+            n(Bound::Included(400), Bound::Unbounded)
+        );
+        assert_eq!(
+            parse("code:4xx").unwrap(),
+            n(Bound::Included(400), Bound::Excluded(500))
+        );
+        assert_eq!(
+            parse("code:[400 TO 499]").unwrap(),
+            n(Bound::Included(400), Bound::Included(499))
+        );
+        assert_eq!(
+            parse("code:{400 TO *]").unwrap(),
+            n(Bound::Excluded(400), Bound::Unbounded)
+        );
     }
 
     #[test]
@@ -523,15 +597,33 @@ mod tests {
         let t = |s: &str| TimeSpec::At(Micros::parse(s).unwrap());
         assert_eq!(
             parse("time:[2024-01-02T03:00:00Z TO 2024-01-02T04:00:00Z]").unwrap(),
-            field("time", Pattern::Time(Bound::Included(t("2024-01-02T03:00:00Z")), Bound::Included(t("2024-01-02T04:00:00Z"))))
+            field(
+                "time",
+                Pattern::Time(
+                    Bound::Included(t("2024-01-02T03:00:00Z")),
+                    Bound::Included(t("2024-01-02T04:00:00Z"))
+                )
+            )
         );
         assert_eq!(
             parse("time:2024-01-02").unwrap(),
-            field("time", Pattern::Time(Bound::Included(t("2024-01-02T00:00:00Z")), Bound::Excluded(t("2024-01-03T00:00:00Z"))))
+            field(
+                "time",
+                Pattern::Time(
+                    Bound::Included(t("2024-01-02T00:00:00Z")),
+                    Bound::Excluded(t("2024-01-03T00:00:00Z"))
+                )
+            )
         );
         assert_eq!(
             parse("time:>2h").unwrap(),
-            field("time", Pattern::Time(Bound::Excluded(TimeSpec::Ago(2 * Micros::HOUR)), Bound::Unbounded))
+            field(
+                "time",
+                Pattern::Time(
+                    Bound::Excluded(TimeSpec::Ago(2 * Micros::HOUR)),
+                    Bound::Unbounded
+                )
+            )
         );
         assert!(parse("time:>2h").unwrap().is_relative());
     }
@@ -540,24 +632,42 @@ mod tests {
     fn resource_with_subresource_and_sa_shortcuts() {
         assert_eq!(
             parse("res:pods/exec").unwrap(),
-            Expr::And(vec![exact("resource", "pods"), exact("subresource", "exec")])
+            Expr::And(vec![
+                exact("resource", "pods"),
+                exact("subresource", "exec")
+            ])
         );
         assert_eq!(parse("sa:shop:web").unwrap(), exact("sa", "shop:web"));
-        assert_eq!(parse("sa:system:serviceaccount:shop:web").unwrap(), exact("sa", "shop:web"));
-        assert_eq!(parse("sa:web").unwrap(), field("sa", Pattern::Wildcard("*:web".into())));
+        assert_eq!(
+            parse("sa:system:serviceaccount:shop:web").unwrap(),
+            exact("sa", "shop:web")
+        );
+        assert_eq!(
+            parse("sa:web").unwrap(),
+            field("sa", Pattern::Wildcard("*:web".into()))
+        );
     }
 
     #[test]
     fn lower_keywords_and_canonical_stage() {
         assert_eq!(parse("verb:GET").unwrap(), exact("verb", "get"));
-        assert_eq!(parse("stage:responsecomplete").unwrap(), exact("stage", "ResponseComplete"));
+        assert_eq!(
+            parse("stage:responsecomplete").unwrap(),
+            exact("stage", "ResponseComplete")
+        );
     }
 
     #[test]
     fn bare_words_and_phrases_are_text() {
         assert_eq!(parse("bash").unwrap(), Expr::Text("bash".into()));
-        assert_eq!(parse("\"/bin/bash -i\"").unwrap(), Expr::Text("/bin/bash -i".into()));
-        assert_eq!(parse("system:anonymous").unwrap(), Expr::Text("system:anonymous".into()));
+        assert_eq!(
+            parse("\"/bin/bash -i\"").unwrap(),
+            Expr::Text("/bin/bash -i".into())
+        );
+        assert_eq!(
+            parse("system:anonymous").unwrap(),
+            Expr::Text("system:anonymous".into())
+        );
     }
 
     #[test]
@@ -572,7 +682,10 @@ mod tests {
         let e = parse("verb: get").unwrap_err();
         assert!(e.message.contains("needs a value"), "{e}");
         let e = parse("code:abc").unwrap_err();
-        assert_eq!(e.to_string(), "at column 6: `abc` is not a number (e.g. 403, >=400, [400 TO 499], 4xx)");
+        assert_eq!(
+            e.to_string(),
+            "at column 6: `abc` is not a number (e.g. 403, >=400, [400 TO 499], 4xx)"
+        );
         let e = parse("\"open").unwrap_err();
         assert!(e.message.contains("unterminated"), "{e}");
         let e = parse("verb:get AND").unwrap_err();

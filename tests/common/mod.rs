@@ -29,14 +29,29 @@ pub fn events_in(index: &Path) -> u64 {
 }
 
 pub fn stats(index: &Path) -> serde_json::Value {
-    let out = ks(index).args(["stats", "--format", "json"]).output().unwrap();
+    let out = ks(index)
+        .args(["stats", "--format", "json"])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// One audit record of a request, in the API server's shape.
-pub fn record(id: &str, stage: &str, received: &str, stage_time: &str, verb: &str, user: &str, uri: &str) -> String {
-    let status = if stage == "RequestReceived" { String::new() } else { r#","responseStatus":{"metadata":{},"code":200}"#.to_owned() };
+pub fn record(
+    id: &str,
+    stage: &str,
+    received: &str,
+    stage_time: &str,
+    verb: &str,
+    user: &str,
+    uri: &str,
+) -> String {
+    let status = if stage == "RequestReceived" {
+        String::new()
+    } else {
+        r#","responseStatus":{"metadata":{},"code":200}"#.to_owned()
+    };
     format!(
         r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"{stage}","requestURI":"{uri}","verb":"{verb}","user":{{"username":"{user}","groups":["system:authenticated"]}},"sourceIPs":["10.0.0.5"],"userAgent":"kubectl/v1.29.3 (linux/amd64) kubernetes/6813625","objectRef":{{"resource":"pods","namespace":"default","apiVersion":"v1"}}{status},"requestReceivedTimestamp":"{received}","stageTimestamp":"{stage_time}","annotations":{{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":""}}}}"#
     )
@@ -48,13 +63,32 @@ pub fn synthetic_log(n: usize, id_prefix: &str) -> String {
     for i in 0..n {
         let secs = i / 1000;
         let micros = (i % 1000) * 1000;
-        let t0 = format!("2026-03-14T{:02}:{:02}:{:02}.{micros:06}Z", 8 + secs / 3600, secs / 60 % 60, secs % 60);
-        let t1 = format!("2026-03-14T{:02}:{:02}:{:02}.{:06}Z", 8 + secs / 3600, secs / 60 % 60, secs % 60, micros + 500);
+        let t0 = format!(
+            "2026-03-14T{:02}:{:02}:{:02}.{micros:06}Z",
+            8 + secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        );
+        let t1 = format!(
+            "2026-03-14T{:02}:{:02}:{:02}.{:06}Z",
+            8 + secs / 3600,
+            secs / 60 % 60,
+            secs % 60,
+            micros + 500
+        );
         let id = format!("{id_prefix}-{i:08}");
         let user = format!("user-{}", i % 17);
         let uri = format!("/api/v1/namespaces/default/pods?limit={i}");
-        let _ = writeln!(s, "{}", record(&id, "RequestReceived", &t0, &t0, "list", &user, &uri));
-        let _ = writeln!(s, "{}", record(&id, "ResponseComplete", &t0, &t1, "list", &user, &uri));
+        let _ = writeln!(
+            s,
+            "{}",
+            record(&id, "RequestReceived", &t0, &t0, "list", &user, &uri)
+        );
+        let _ = writeln!(
+            s,
+            "{}",
+            record(&id, "ResponseComplete", &t0, &t1, "list", &user, &uri)
+        );
     }
     s
 }

@@ -21,7 +21,11 @@ pub struct Decoded<'a> {
 
 /// Decodes one record into zero or more events. Errors are per event: one bad item of an
 /// `EventList` does not lose the others.
-pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Vec<Result<Decoded<'a>, RecordError>> {
+pub fn decode<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Vec<Result<Decoded<'a>, RecordError>> {
     let trimmed = json.trim_start();
     if trimmed.starts_with('[') {
         return decode_array(json, source, opts);
@@ -31,22 +35,38 @@ pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> 
             event,
             raw: Cow::Borrowed(json),
         })],
-        Err(RecordError::NotAnEvent(why)) if why.contains("EventList") => decode_event_list(json, source, opts),
-        Err(RecordError::NotJson(why)) if why.contains("trailing characters") => decode_concatenated(json, source, opts),
+        Err(RecordError::NotAnEvent(why)) if why.contains("EventList") => {
+            decode_event_list(json, source, opts)
+        }
+        Err(RecordError::NotJson(why)) if why.contains("trailing characters") => {
+            decode_concatenated(json, source, opts)
+        }
         Err(e) => vec![Err(e)],
     }
 }
 
 /// Re-normalizes a stored record (the raw text of one event).
-pub fn renormalize(raw: &str, format: SourceFormat, source: SourceRef, opts: NormalizeOptions) -> Result<AuditEvent, RecordError> {
+pub fn renormalize(
+    raw: &str,
+    format: SourceFormat,
+    source: SourceRef,
+    opts: NormalizeOptions,
+) -> Result<AuditEvent, RecordError> {
     match format {
         SourceFormat::Native => native::parse(raw, source, opts),
     }
 }
 
-fn decode_array<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Vec<Result<Decoded<'a>, RecordError>> {
+fn decode_array<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Vec<Result<Decoded<'a>, RecordError>> {
     match serde_json::from_str::<Vec<&'a RawValue>>(json) {
-        Ok(items) => items.into_iter().flat_map(|item| decode(item.get(), source, opts)).collect(),
+        Ok(items) => items
+            .into_iter()
+            .flat_map(|item| decode(item.get(), source, opts))
+            .collect(),
         Err(e) => vec![Err(RecordError::from_json::<Vec<&RawValue>>(&e, json))],
     }
 }
@@ -57,14 +77,26 @@ struct EventList<'a> {
     items: Vec<&'a RawValue>,
 }
 
-fn decode_event_list<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Vec<Result<Decoded<'a>, RecordError>> {
+fn decode_event_list<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Vec<Result<Decoded<'a>, RecordError>> {
     match serde_json::from_str::<EventList<'a>>(json) {
-        Ok(list) => list.items.into_iter().flat_map(|item| decode(item.get(), source, opts)).collect(),
+        Ok(list) => list
+            .items
+            .into_iter()
+            .flat_map(|item| decode(item.get(), source, opts))
+            .collect(),
         Err(e) => vec![Err(RecordError::from_json::<EventList<'_>>(&e, json))],
     }
 }
 
-fn decode_concatenated<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Vec<Result<Decoded<'a>, RecordError>> {
+fn decode_concatenated<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Vec<Result<Decoded<'a>, RecordError>> {
     let mut out = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(json).into_iter::<&'a RawValue>();
     loop {
@@ -72,7 +104,10 @@ fn decode_concatenated<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOpt
             None => break,
             Some(Ok(value)) => out.extend(decode(value.get(), source, opts)),
             Some(Err(e)) => {
-                out.push(Err(RecordError::from_json::<&RawValue>(&e, &json[stream.byte_offset()..])));
+                out.push(Err(RecordError::from_json::<&RawValue>(
+                    &e,
+                    &json[stream.byte_offset()..],
+                )));
                 break;
             }
         }
@@ -99,14 +134,24 @@ mod tests {
     fn unwraps_containers() {
         let ok = |s: &str| Ok(s.to_owned());
         assert_eq!(ids(&format!("[{E1},{E2}]")), vec![ok("1"), ok("2")]);
-        assert_eq!(ids(&format!(r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{E1},{E2}]}}"#)), vec![ok("1"), ok("2")]);
+        assert_eq!(
+            ids(&format!(
+                r#"{{"kind":"EventList","apiVersion":"audit.k8s.io/v1","items":[{E1},{E2}]}}"#
+            )),
+            vec![ok("1"), ok("2")]
+        );
         assert_eq!(ids(&format!("{E1}{E2}")), vec![ok("1"), ok("2")]);
     }
 
     #[test]
     fn one_bad_item_keeps_the_others() {
-        let got = ids(&format!(r#"[{E1},{{"kind":"Event","auditID":"x","verb":7}},{E2}]"#));
-        assert_eq!(got, vec![Ok("1".into()), Err("wrong-type".into()), Ok("2".into())]);
+        let got = ids(&format!(
+            r#"[{E1},{{"kind":"Event","auditID":"x","verb":7}},{E2}]"#
+        ));
+        assert_eq!(
+            got,
+            vec![Ok("1".into()), Err("wrong-type".into()), Ok("2".into())]
+        );
         let got = ids(&format!("{E1}{{\"auditID\":"));
         assert_eq!(got, vec![Ok("1".into()), Err("truncated".into())]);
     }

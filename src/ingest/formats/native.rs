@@ -127,7 +127,9 @@ fn normalize(
     if let Some(kind) = raw.kind.as_deref()
         && kind != "Event"
     {
-        return Err(RecordError::NotAnEvent(format!("kind is {kind:?}, not \"Event\"")));
+        return Err(RecordError::NotAnEvent(format!(
+            "kind is {kind:?}, not \"Event\""
+        )));
     }
     if raw.audit_id.is_none() && raw.request_uri.is_none() && raw.verb.is_none() {
         return Err(RecordError::NotAnEvent(
@@ -141,7 +143,10 @@ fn normalize(
         })?),
     };
     let stage_time = parse_time(raw.stage_timestamp.as_deref(), "stageTimestamp")?;
-    let received = parse_time(raw.request_received_timestamp.as_deref(), "requestReceivedTimestamp")?;
+    let received = parse_time(
+        raw.request_received_timestamp.as_deref(),
+        "requestReceivedTimestamp",
+    )?;
     let legacy = parse_time(raw.timestamp.as_deref(), "timestamp")?;
     let time = received.or(stage_time).or(legacy).ok_or_else(|| {
         RecordError::BadValue("no requestReceivedTimestamp, stageTimestamp or timestamp".to_owned())
@@ -289,7 +294,9 @@ pub struct ReceivedProbe {
 pub fn probe_request_received(json: &str) -> Option<ReceivedProbe> {
     memchr::memmem::find(json.as_bytes(), b"\"RequestReceived\"")?;
     let p: StageProbe<'_> = serde_json::from_str(json).ok()?;
-    if p.stage.as_deref() != Some("RequestReceived") || p.kind.as_deref().is_some_and(|k| k != "Event") {
+    if p.stage.as_deref() != Some("RequestReceived")
+        || p.kind.as_deref().is_some_and(|k| k != "Event")
+    {
         return None;
     }
     let audit_id = p.audit_id.filter(|a| !a.is_empty())?.into_owned();
@@ -335,7 +342,11 @@ mod tests {
         let exec = e.exec.unwrap();
         assert_eq!(
             exec.command,
-            vec!["sh", "-c", "cat /var/run/secrets/kubernetes.io/serviceaccount/token"]
+            vec![
+                "sh",
+                "-c",
+                "cat /var/run/secrets/kubernetes.io/serviceaccount/token"
+            ]
         );
         assert!(exec.tty && exec.stdin);
         assert_eq!(e.time.to_string(), "2024-01-02T03:04:05.123456Z");
