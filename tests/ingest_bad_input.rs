@@ -1,5 +1,7 @@
 //! Bad input is reported with file, line and reason; everything else is kept; no panic.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{events_in, ks, record, stderr, synthetic_log, write};

@@ -1,6 +1,8 @@
 //! `kill -9` at any moment leaves an index that opens, and re-running the same command ends
 //! with exactly the inputs' events, none twice.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::process::Command;

@@ -1,5 +1,7 @@
 //! Stage records merge into one event; re-runs add nothing; duplicates across files collapse.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{events_in, ks, record, stats, stderr, synthetic_log, write};

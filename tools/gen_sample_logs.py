@@ -121,6 +121,9 @@ def main(argv=None):
     ap.add_argument("--with-bad-lines", action="store_true",
                     help="append a few deliberately malformed lines to audit.log")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--truth-dir", default=None,
+                    help="where attacks.jsonl and benign.jsonl go (default: --out). The committed "
+                         "sample keeps them in tests/ground-truth, out of the log directory.")
     args = ap.parse_args(argv)
 
     t0 = time.time()
@@ -143,7 +146,9 @@ def main(argv=None):
     if args.with_bad_lines:
         sink.append_raw(BAD_LINES)
     files = sink.close()
-    attacks.write_ground_truth(args.out, world, benign, story)
+    truth = args.truth_dir or args.out
+    os.makedirs(truth, exist_ok=True)
+    attacks.write_ground_truth(truth, world, benign, story)
     if not args.quiet:
         print("scale %.2f, %d records, %.1f MB raw in %.1f s" % (
             scale, sink.total_records, sink.total_bytes / 1e6, time.time() - t0))

@@ -42,12 +42,11 @@ impl Translator<'_> {
     fn boolean(&mut self, items: &[Expr], occur: Occur) -> Result<Box<dyn Query>> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in items {
-            match (occur, item) {
-                (Occur::Must, Expr::Not(inner)) => {
-                    clauses.push((Occur::MustNot, self.query(inner)?))
-                }
-                _ => clauses.push((occur, self.query(item)?)),
-            }
+            let clause = match (occur, item) {
+                (Occur::Must, Expr::Not(inner)) => (Occur::MustNot, self.query(inner)?),
+                _ => (occur, self.query(item)?),
+            };
+            clauses.push(clause);
         }
         if clauses.iter().all(|(o, _)| *o == Occur::MustNot) {
             clauses.push((Occur::Must, Box::new(AllQuery)));

@@ -278,6 +278,25 @@ mod tests {
     }
 
     #[test]
+    fn readme_documents_every_field() {
+        let readme = include_str!("../../README.md");
+        for f in FIELDS {
+            assert!(
+                readme.contains(&format!("| `{}`", f.name)),
+                "README lacks field `{}`",
+                f.name
+            );
+            for a in f.aliases {
+                assert!(
+                    readme.contains(&format!("`{a}`")),
+                    "README lacks alias `{a}` of `{}`",
+                    f.name
+                );
+            }
+        }
+    }
+
+    #[test]
     fn suggests_typos_only() {
         assert_eq!(suggest("usr"), Some("user"));
         assert_eq!(suggest("namespce"), Some("namespace"));

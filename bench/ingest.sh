@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Ingest benchmark: generate ~1 GB of audit log with the sample generator, then time, on
+# the same data, a jq pass, `kubesift index`, and `kubesift search` queries. Prints the
+# figures the foundation issue asks for: index time / jq time, MB/s, peak memory, search
+# latency percentiles.
+#
+#   bench/ingest.sh [SIZE]        SIZE defaults to 1G (K/M/G suffixes)
+#   BENCH_DIR=/path bench/ingest.sh   where data and indexes go (default: bench/out)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+size=${1:-1G}
+out=${BENCH_DIR:-bench/out}
+mkdir -p "$out"
+data="$out/data-$size"
+if [ ! -s "$data/audit.log" ]; then
+  echo "generating $size of audit log into $data ..."
+  python3 tools/gen_sample_logs.py --out "$data" --target-bytes "$size" --layout single --no-gzip --quiet
+fi
+log="$data/audit.log"
+bytes=$(stat -c %s "$log")
+mb=$(python3 -c "print(f'{$bytes/1e6:.0f}')")
+cargo build --release --quiet
+bin=target/release/kubesift
+idx="$out/index-$size"
+
+timed() { # label, command...: prints wall seconds and peak RSS (KB) on one line
+  local label=$1; shift
+  /usr/bin/time -f "$label %e %M" "$@" 2>&1 >/dev/null | tail -1
+}
+
+echo "input: $log ($mb MB)"
+cat "$log" >/dev/null # warm the page cache for both contenders
+jq_line=$(timed jq jq -c 'select(.verb=="create")' "$log")
+rm -rf "$idx"
+ks_line=$(timed index "$bin" --index "$idx" index --quiet "$log")
+read -r _ jq_s jq_kb <<<"$jq_line"
+read -r _ ks_s ks_kb <<<"$ks_line"
+events=$("$bin" --index "$idx" search --count '*')
+python3 - "$jq_s" "$ks_s" "$ks_kb" "$bytes" "$events" <<'PY'
+import sys
+jq, ks, kb, size, events = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+print(f"jq select pass      {jq:7.2f} s   {size/1e6/jq:6.1f} MB/s")
+print(f"kubesift index      {ks:7.2f} s   {size/1e6/ks:6.1f} MB/s   peak RSS {kb/1024:.0f} MiB   {events} events")
+print(f"index / jq ratio    {ks/jq:7.2f}     (target <= 0.50)")
+PY
+
+echo "search latency (whole CLI process, $events events, 21 runs each):"
+python3 - "$bin" "$idx" <<'PY'
+import subprocess, sys, time, statistics
+bin, idx = sys.argv[1], sys.argv[2]
+queries = [
+    ["search", "--count", "verb:create"],
+    ["search", "--count", "user:system:serviceaccount:shop:web AND NOT verb:get"],
+    ["search", "--count", "ip:10.244.0.0/16 code:>=400"],
+    ["search", "--limit", "50", "res:pods/exec"],
+    ["search", "--limit", "50", "--format", "jsonl", "ns:kube-system verb:create"],
+]
+for q in queries:
+    times = []
+    for _ in range(21):
+        t = time.perf_counter()
+        subprocess.run([bin, "--index", idx, *q], stdout=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    print(f"  p50 {statistics.median(times):6.1f} ms  p95 {times[int(len(times)*0.95)-1]:6.1f} ms   {' '.join(q)}")
+PY
