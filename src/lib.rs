@@ -5,6 +5,7 @@
 //! ```
 
 pub mod cli;
+pub mod detect;
 pub mod index;
 pub mod ingest;
 pub mod model;

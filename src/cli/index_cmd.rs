@@ -41,6 +41,15 @@ pub struct IndexArgs {
 pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let summary = ingest_paths(dir, &args.paths, args)?;
     report(&summary);
+    if dir.exists() {
+        let (findings, took) = super::detect_cmd::refresh(dir)?;
+        eprintln!(
+            "detections: {} findings ({}) in {:.2}s; list them with `kubesift detect`",
+            findings.len(),
+            super::detect_cmd::tally(&findings),
+            took.as_secs_f64()
+        );
+    }
     if !summary.problems.is_empty() {
         return Ok(ExitCode::from(exit::ERROR));
     }

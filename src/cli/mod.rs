@@ -1,6 +1,7 @@
 //! The command line: arguments (clap) and the headless twin of every view. Each command
 //! turns its arguments into library calls and writes the result; no logic of its own.
 
+pub mod detect_cmd;
 mod index_cmd;
 pub mod output;
 mod search_cmd;
@@ -45,6 +46,10 @@ pub enum Command {
     Show(show_cmd::ShowArgs),
     /// Counts, time span, inputs, and the top accounts, source IPs, namespaces, user agents.
     Stats(stats_cmd::StatsArgs),
+    /// Findings of the detections: threats by family and severity, with their events.
+    Detect(detect_cmd::DetectArgs),
+    /// List the detection rules: id, detections.md number, family, severity, title.
+    Rules(detect_cmd::RulesArgs),
     /// List rejected input records (file, line, reason).
     Rejects(stats_cmd::RejectsArgs),
 }
@@ -66,6 +71,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Show(args) => show_cmd::run(&dir, &args),
         Command::Stats(args) => stats_cmd::run(&dir, &args),
         Command::Rejects(args) => stats_cmd::rejects(&dir, &args),
+        Command::Detect(args) => detect_cmd::run(&dir, &args),
+        Command::Rules(args) => detect_cmd::list_rules(&args),
     }
 }
 

@@ -6,14 +6,16 @@
 //! .kubesift/
 //!   tantivy/            the tantivy index; each commit carries the manifest as payload
 //!   rejects/<id>.jsonl  every rejected record of input file <id>: file, line, reason
-//!   findings.jsonl      detections computed after the last ingest
+//!   findings.json       detections computed after the last ingest
 //!   case.json           bookmarks, tags, notes
 //! ```
 
 pub mod agg;
 pub mod manifest;
 pub mod reader;
+mod rows;
 pub mod schema;
+pub mod store;
 mod translate;
 pub mod writer;
 
@@ -87,7 +89,7 @@ impl IndexDir {
     }
 
     pub fn findings(&self) -> PathBuf {
-        self.root.join("findings.jsonl")
+        self.root.join("findings.json")
     }
 
     pub fn case(&self) -> PathBuf {

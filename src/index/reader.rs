@@ -26,6 +26,12 @@ pub struct Hit {
     pub time: Micros,
 }
 
+impl Hit {
+    pub(super) fn new(addr: DocAddress, time: Micros) -> Hit {
+        Hit { addr, time }
+    }
+}
+
 /// An event loaded from the index.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -70,7 +76,7 @@ impl IndexReader {
         })
     }
 
-    fn searcher(&self) -> Searcher {
+    pub(super) fn searcher(&self) -> Searcher {
         self.reader.searcher()
     }
 
@@ -79,6 +85,11 @@ impl IndexReader {
         self.reader.reload()?;
         self.manifest = read_manifest(&self.index, &self.dir)?;
         Ok(())
+    }
+
+    /// The commit this reader sees (changes with every ingest that adds something).
+    pub fn opstamp(&self) -> u64 {
+        self.index.load_metas().map_or(0, |m| m.opstamp)
     }
 
     pub fn num_events(&self) -> u64 {

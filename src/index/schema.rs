@@ -14,7 +14,7 @@ use crate::model::{AuditEvent, authz, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 const MAX_TERM_BYTES: usize = 1024;
@@ -44,12 +44,14 @@ pub const KEYWORD_FIELDS: &[&str] = &[
     "role",
     "binding",
     "exec",
+    "fact",
+    "nonresource",
     "format",
     "cluster",
 ];
 
 /// Keyword fields indexed but without a fast column (high cardinality, search only).
-pub const SEARCH_ONLY_FIELDS: &[&str] = &["group", "path", "fact"];
+pub const SEARCH_ONLY_FIELDS: &[&str] = &["group", "path"];
 
 /// Handles to every field of the schema. The merge key of a request is kept in two fast
 /// columns, not as terms: a unique term per document (audit IDs) would make building the
@@ -69,6 +71,8 @@ pub struct Fields {
     pub file: Field,
     pub line: Field,
     pub raw: Field,
+    /// The audit ID as a fast column only (no term dictionary): read for findings.
+    pub audit_id: Field,
     keywords: Vec<(&'static str, Field)>,
 }
 
@@ -98,6 +102,7 @@ impl Fields {
         let file = b.add_u64_field("file", FAST | STORED);
         let line = b.add_u64_field("line", STORED);
         let raw = b.add_bytes_field("raw", STORED);
+        let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
         let mut keywords = Vec::new();
         for name in KEYWORD_FIELDS {
             keywords.push((*name, b.add_text_field(name, STRING | FAST)));
@@ -118,6 +123,7 @@ impl Fields {
             file,
             line,
             raw,
+            audit_id,
             keywords,
         }
     }
@@ -138,7 +144,6 @@ impl Fields {
         key: [u8; 16],
         raw: &[u8],
         file: u64,
-        facts: &[String],
     ) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
         let mut kw = |name: &str, value: &str| {
@@ -190,7 +195,10 @@ impl Fields {
             kw("group", g);
         }
         kw("path", e.path());
-        for fact in facts {
+        if e.object.resource.is_empty() {
+            kw("nonresource", e.path());
+        }
+        for fact in &e.facts {
             kw("fact", fact);
         }
         let (hi, lo) = split_key(key);
@@ -210,6 +218,9 @@ impl Fields {
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         doc.add_bytes(self.raw, raw);
+        if !e.audit_id.is_empty() {
+            doc.add_text(self.audit_id, clamp(&e.audit_id));
+        }
         doc
     }
 }

@@ -390,7 +390,7 @@ impl<'a> Sequencer<'a> {
                 continue;
             };
             // The stored raw is already redacted: rebuild the document from it as is.
-            let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file, &[]);
+            let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
         }

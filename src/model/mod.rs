@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod authz;
 pub mod exec;
+pub mod net;
 pub mod sanitize;
 pub mod time;
 pub mod useragent;
@@ -227,6 +228,9 @@ pub struct AuditEvent {
     pub request_uri: String,
     pub exec: Option<ExecInfo>,
     pub annotations: BTreeMap<String, String>,
+    /// Facts derived from the request (see `detect::facts`): pod-spec risks, pod IPs, RBAC
+    /// grants, exec command classes…
+    pub facts: Vec<String>,
     /// Whether the record carried a request / response body (kept or not).
     #[serde(skip)]
     pub has_bodies: bool,

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::detect::facts;
 use crate::ingest::RecordError;
 use crate::model::exec::ExecInfo;
 use crate::model::{
@@ -167,7 +168,7 @@ fn normalize(
     let exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
     let has_bodies = raw.request_object.is_some() || raw.response_object.is_some();
     let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
-    Ok(AuditEvent {
+    let mut event = AuditEvent {
         time,
         received,
         stage_time,
@@ -203,12 +204,24 @@ fn normalize(
         request_uri,
         exec,
         annotations,
+        facts: Vec::new(),
         has_bodies,
         request_object: body(raw.request_object),
         response_object: body(raw.response_object),
         source,
         format: SourceFormat::Native,
-    })
+    };
+    let bodies = facts::wants_bodies(&event.object.resource, &event.object.subresource);
+    let (req, resp) = if bodies {
+        (
+            raw.request_object.map(RawValue::get),
+            raw.response_object.map(RawValue::get),
+        )
+    } else {
+        (None, None)
+    };
+    event.facts = facts::extract(&event, req, resp);
+    Ok(event)
 }
 
 fn parse_time(s: Option<&str>, field: &str) -> Result<Option<Micros>, RecordError> {

@@ -1,0 +1,286 @@
+//! `kubesift detect`: findings, the headless twin of the detections view.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Args;
+
+use super::output::{self, Format};
+use super::stdout_ok;
+use crate::detect::{self, DetectOptions, Family, Finding, Severity, rules};
+use crate::index::{IndexDir, IndexReader, store};
+use crate::model::Micros;
+
+#[derive(Debug, Args)]
+pub struct DetectArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY", default_value = "info", value_parser = parse_severity)]
+    pub min_severity: Severity,
+    /// Only findings of these families (repeat or comma-separate).
+    #[arg(long, value_name = "FAMILY", value_delimiter = ',', value_parser = parse_family)]
+    pub family: Vec<Family>,
+    #[command(flatten)]
+    pub tuning: Tuning,
+    /// Compute again even when stored findings are fresh.
+    #[arg(long)]
+    pub recompute: bool,
+}
+
+/// Settings that change what is detected (stored findings use the defaults).
+#[derive(Debug, Args, Clone, Default)]
+pub struct Tuning {
+    /// More rule files (*.toml) to load; a rule with a built-in id replaces it.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Pod network(s), on top of the pod IPs learned from the data.
+    #[arg(long, value_name = "CIDR", value_delimiter = ',')]
+    pub pod_cidr: Vec<ipnet::IpNet>,
+    /// Events an account needs before anything it does counts as new [default: 5].
+    #[arg(long, value_name = "N")]
+    pub baseline_min_events: Option<u32>,
+    /// Time span an account's history needs before anything counts as new [default: 1h].
+    #[arg(long, value_name = "DURATION", value_parser = parse_span)]
+    pub baseline_min_span: Option<i64>,
+}
+
+impl Tuning {
+    fn is_default(&self) -> bool {
+        self.rules.is_empty()
+            && self.pod_cidr.is_empty()
+            && self.baseline_min_events.is_none()
+            && self.baseline_min_span.is_none()
+    }
+
+    fn options(&self) -> DetectOptions {
+        let mut o = DetectOptions {
+            pod_cidrs: self.pod_cidr.clone(),
+            ..DetectOptions::default()
+        };
+        if let Some(n) = self.baseline_min_events {
+            o.min_history_events = n;
+        }
+        if let Some(s) = self.baseline_min_span {
+            o.min_history_span = s;
+        }
+        o
+    }
+}
+
+fn parse_severity(s: &str) -> Result<Severity, String> {
+    s.parse()
+}
+
+fn parse_family(s: &str) -> Result<Family, String> {
+    s.parse()
+}
+
+fn parse_span(s: &str) -> Result<i64, String> {
+    crate::query::parse_duration(s).ok_or_else(|| format!("`{s}` is not a duration (30m, 2h, 1d)"))
+}
+
+/// Computes the findings of an index.
+pub fn compute(reader: &IndexReader, tuning: &Tuning) -> anyhow::Result<Vec<Finding>> {
+    let dirs: Vec<&std::path::Path> = tuning.rules.iter().map(PathBuf::as_path).collect();
+    let rules = rules::load(&dirs)?;
+    rules::validate(&rules)?;
+    let rows = reader.rows()?;
+    Ok(detect::detect(&rows, &rules, &tuning.options(), reader))
+}
+
+/// Computes and stores the default findings of an index; returns them and the time taken.
+pub fn refresh(dir: &IndexDir) -> anyhow::Result<(Vec<Finding>, std::time::Duration)> {
+    let started = Instant::now();
+    let reader = IndexReader::open(dir)?;
+    let findings = compute(&reader, &Tuning::default())?;
+    store::save_findings(dir, reader.opstamp(), &findings)?;
+    Ok((findings, started.elapsed()))
+}
+
+/// The findings: stored ones when fresh and default, else computed now.
+pub fn findings(dir: &IndexDir, tuning: &Tuning, recompute: bool) -> anyhow::Result<Vec<Finding>> {
+    let reader = IndexReader::open(dir)?;
+    if tuning.is_default() {
+        if !recompute && let Some(f) = store::load_findings(dir, reader.opstamp()) {
+            return Ok(f);
+        }
+        let f = compute(&reader, tuning)?;
+        store::save_findings(dir, reader.opstamp(), &f)?;
+        return Ok(f);
+    }
+    compute(&reader, tuning)
+}
+
+/// One line per severity: `2 critical, 5 high, …`.
+pub fn tally(findings: &[Finding]) -> String {
+    let parts: Vec<String> = Severity::ALL
+        .iter()
+        .rev()
+        .map(|s| (s, findings.iter().filter(|f| f.severity == *s).count()))
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {s}"))
+        .collect();
+    if parts.is_empty() {
+        "none".to_owned()
+    } else {
+        parts.join(", ")
+    }
+}
+
+pub fn run(dir: &IndexDir, args: &DetectArgs) -> anyhow::Result<ExitCode> {
+    let mut all = findings(dir, &args.tuning, args.recompute)?;
+    all.retain(|f| {
+        f.severity >= args.min_severity
+            && (args.family.is_empty() || args.family.contains(&f.family))
+    });
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    stdout_ok(write(&mut out, &all, args.format))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+const COLUMNS: &[&str] = &[
+    "severity",
+    "rule_id",
+    "family",
+    "account",
+    "count",
+    "first_seen",
+    "last_seen",
+    "summary",
+];
+
+fn write(out: &mut dyn Write, findings: &[Finding], format: Format) -> std::io::Result<()> {
+    match format {
+        Format::Jsonl => {
+            for f in findings {
+                serde_json::to_writer(&mut *out, f)?;
+                writeln!(out)?;
+            }
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, findings)?;
+            writeln!(out)?;
+        }
+        Format::Csv => {
+            let mut header = COLUMNS.to_vec();
+            header.extend(["attack", "source_ips", "namespaces", "audit_ids", "advice"]);
+            let rows = findings.iter().map(|f| {
+                let mut r = cells(f);
+                r.push(
+                    f.attack
+                        .as_ref()
+                        .map(|a| format!("{} {}", a.id, a.name))
+                        .unwrap_or_default(),
+                );
+                r.push(f.source_ips.join(" "));
+                r.push(f.namespaces.join(" "));
+                r.push(f.audit_ids.join(" "));
+                r.push(f.advice.clone());
+                r
+            });
+            output::write_csv(out, &header, rows)?;
+        }
+        Format::Table => {
+            let rows: Vec<Vec<String>> = findings.iter().map(cells).collect();
+            output::write_table(out, COLUMNS, &rows, 90)?;
+            if findings.is_empty() {
+                writeln!(out, "(no findings)")?;
+            }
+        }
+    }
+    out.flush()
+}
+
+fn cells(f: &Finding) -> Vec<String> {
+    let short = |t: &str| {
+        Micros::parse(t).map_or_else(|| t.to_owned(), |m| m.to_string()[..19].replace('T', " "))
+    };
+    vec![
+        f.severity.to_string(),
+        f.rule_id.clone(),
+        f.family.to_string(),
+        f.account.clone(),
+        f.count.to_string(),
+        short(&f.first_seen),
+        short(&f.last_seen),
+        f.summary.clone(),
+    ]
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// More rule files to load, as `detect --rules` does.
+    #[arg(long = "rules", value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+}
+
+#[derive(serde::Serialize)]
+struct RuleInfo<'a> {
+    id: &'a str,
+    detection: &'a [String],
+    family: Family,
+    severity: Severity,
+    title: &'a str,
+    attack: Option<&'a detect::finding::Attack>,
+    description: &'a str,
+    advice: &'a str,
+    source: &'a str,
+}
+
+/// `kubesift rules`: every detection rule, data and code, with what it means.
+pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
+    let dirs: Vec<&std::path::Path> = args.rules.iter().map(PathBuf::as_path).collect();
+    let data = rules::load(&dirs)?;
+    rules::validate(&data)?;
+    let all = detect::engine::all_rules(&data);
+    let infos: Vec<RuleInfo<'_>> = all
+        .iter()
+        .map(|r| RuleInfo {
+            id: &r.id,
+            detection: &r.detection,
+            family: r.family,
+            severity: r.severity,
+            title: &r.title,
+            attack: r.attack.as_ref(),
+            description: &r.description,
+            advice: &r.advice,
+            source: &r.file,
+        })
+        .collect();
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let res = match args.format {
+        Format::Json => serde_json::to_writer_pretty(&mut out, &infos)
+            .map_err(std::io::Error::other)
+            .and_then(|()| writeln!(out)),
+        Format::Jsonl => infos
+            .iter()
+            .try_for_each(|i| writeln!(out, "{}", serde_json::to_string(i).unwrap_or_default())),
+        Format::Csv | Format::Table => {
+            let header = ["id", "detection", "family", "severity", "title"];
+            let rows: Vec<Vec<String>> = infos
+                .iter()
+                .map(|i| {
+                    vec![
+                        i.id.to_owned(),
+                        i.detection.join(","),
+                        i.family.to_string(),
+                        i.severity.to_string(),
+                        i.title.to_owned(),
+                    ]
+                })
+                .collect();
+            if args.format == Format::Csv {
+                output::write_csv(&mut out, &header, rows)
+            } else {
+                output::write_table(&mut out, &header, &rows, 90)
+            }
+        }
+    };
+    stdout_ok(res)?;
+    Ok(ExitCode::SUCCESS)
+}

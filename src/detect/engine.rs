@@ -1,0 +1,377 @@
+//! Running detections: single-event rules over every row, then the stateful detectors, then
+//! grouping hits into findings — one per (rule, account, burst in time).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde_json::json;
+
+use super::finding::{self, Finding, Severity};
+use super::row::{Row, Rows, Sym};
+use super::rules::{CompiledRule, Rule};
+use super::stateful;
+use crate::model::{AuditEvent, Micros};
+
+/// Detection settings (documented in the README).
+#[derive(Debug, Clone)]
+pub struct DetectOptions {
+    /// An account's history must hold this many events before anything it does is "new".
+    pub min_history_events: u32,
+    /// … spread over at least this long (microseconds).
+    pub min_history_span: i64,
+    /// Bursts: this many events inside `burst_window` (microseconds).
+    pub burst_min: usize,
+    pub burst_window: i64,
+    /// Pod networks given by the analyst, on top of the pod IPs learned from the data.
+    pub pod_cidrs: Vec<ipnet::IpNet>,
+}
+
+impl Default for DetectOptions {
+    fn default() -> Self {
+        DetectOptions {
+            min_history_events: 5,
+            min_history_span: Micros::HOUR,
+            burst_min: 10,
+            burst_window: 5 * Micros::MINUTE,
+            pod_cidrs: Vec::new(),
+        }
+    }
+}
+
+/// Where the events behind rows come from (the index, or a slice of events in tests).
+pub trait EventSource {
+    fn audit_id(&self, doc: u64) -> String;
+    fn event(&self, doc: u64) -> Option<AuditEvent>;
+}
+
+impl EventSource for [AuditEvent] {
+    fn audit_id(&self, doc: u64) -> String {
+        self.get(doc as usize)
+            .map(|e| e.audit_id.clone())
+            .unwrap_or_default()
+    }
+    fn event(&self, doc: u64) -> Option<AuditEvent> {
+        self.get(doc as usize).cloned()
+    }
+}
+
+/// One event matched by one rule.
+#[derive(Debug, Clone)]
+pub struct Hit {
+    /// Index into the rule table ([`all_rules`]).
+    pub rule: usize,
+    /// Index into `rows.rows`.
+    pub row: usize,
+    pub severity: Severity,
+    /// What findings are grouped by besides the rule: usually the account.
+    pub group: Sym,
+    /// Evidence a stateful detector adds (the history an anomaly was compared with).
+    pub note: Option<String>,
+}
+
+/// The data rules followed by the stateful detectors' rules.
+pub fn all_rules(data: &[Rule]) -> Vec<Rule> {
+    let mut all = data.to_vec();
+    all.extend(stateful::rules());
+    all
+}
+
+/// Runs every detection over `rows` (sorted by time).
+pub fn detect(
+    rows: &Rows,
+    data_rules: &[Rule],
+    opts: &DetectOptions,
+    src: &dyn EventSource,
+) -> Vec<Finding> {
+    let rules = all_rules(data_rules);
+    let mut hits = single_event_hits(rows, &rules[..data_rules.len()]);
+    let index_of = |id: &str| rules.iter().position(|r| r.id == id);
+    hits.extend(stateful::run(rows, opts, &index_of));
+    let mut findings = group(rows, &rules, hits, src);
+    finding::sort(&mut findings);
+    findings
+}
+
+fn single_event_hits(rows: &Rows, rules: &[Rule]) -> Vec<Hit> {
+    let compiled: Vec<CompiledRule<'_>> =
+        rules.iter().map(|r| CompiledRule::new(r, rows)).collect();
+    let mut hits = Vec::new();
+    for (i, row) in rows.rows.iter().enumerate() {
+        for (ri, c) in compiled.iter().enumerate() {
+            if let Some(severity) = c.evaluate(rows, row) {
+                hits.push(Hit {
+                    rule: ri,
+                    row: i,
+                    severity,
+                    group: row.user,
+                    note: None,
+                });
+            }
+        }
+    }
+    hits
+}
+
+/// Groups hits by (rule, group key) and splits each group where the gap between events
+/// exceeds the rule's `group_gap`.
+fn group(rows: &Rows, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource) -> Vec<Finding> {
+    hits.sort_by_key(|h| (h.rule, h.group, rows.rows[h.row].time, h.row));
+    hits.dedup_by_key(|h| (h.rule, h.row));
+    let mut findings = Vec::new();
+    let mut start = 0;
+    while start < hits.len() {
+        let mut end = start + 1;
+        let gap = rules[hits[start].rule].group_gap;
+        while end < hits.len()
+            && hits[end].rule == hits[start].rule
+            && hits[end].group == hits[start].group
+            && rows.rows[hits[end].row].time - rows.rows[hits[end - 1].row].time <= gap
+        {
+            end += 1;
+        }
+        findings.push(build(
+            rows,
+            &rules[hits[start].rule],
+            &hits[start..end],
+            src,
+        ));
+        start = end;
+    }
+    findings
+}
+
+const LIST_CAP: usize = 20;
+
+fn build(rows: &Rows, rule: &Rule, hits: &[Hit], src: &dyn EventSource) -> Finding {
+    let rs: Vec<&Row> = hits.iter().map(|h| &rows.rows[h.row]).collect();
+    let mut severity = hits
+        .iter()
+        .map(|h| h.severity)
+        .max()
+        .unwrap_or(rule.severity);
+    let all_denied = rs.iter().all(|r| rows.denied(r));
+    if all_denied && !rule.keep_denied {
+        severity = severity.lower();
+    }
+    let distinct = |f: &dyn Fn(&Row) -> Sym| -> Vec<String> {
+        let set: BTreeSet<&str> = rs
+            .iter()
+            .map(|r| rows.s(f(r)))
+            .filter(|s| !s.is_empty())
+            .collect();
+        set.into_iter().take(LIST_CAP).map(str::to_owned).collect()
+    };
+    let account = account_of(rows, rs[0], hits[0].group);
+    let source_ips = distinct(&|r| r.peer);
+    let namespaces = distinct(&|r| r.namespace);
+    let user_agents = distinct(&|r| r.ua);
+    let actions: Vec<String> = {
+        let set: BTreeSet<String> = rs.iter().map(|r| action(rows, r)).collect();
+        set.into_iter().take(LIST_CAP).collect()
+    };
+    let targets: Vec<String> = {
+        let set: BTreeSet<String> = rs
+            .iter()
+            .map(|r| target(rows, r))
+            .filter(|t| !t.is_empty())
+            .collect();
+        set.into_iter().take(LIST_CAP).collect()
+    };
+    let facts: Vec<String> = {
+        let set: BTreeSet<&str> = rs
+            .iter()
+            .flat_map(|r| rows.facts(r).iter().map(|f| rows.s(*f)))
+            .collect();
+        set.into_iter().take(LIST_CAP).map(str::to_owned).collect()
+    };
+    let commands = exec_commands(rows, &rs, src);
+    let notes: Vec<&str> = {
+        let set: BTreeSet<&str> = hits.iter().filter_map(|h| h.note.as_deref()).collect();
+        set.into_iter().take(5).collect()
+    };
+    let codes: BTreeMap<String, usize> = rs.iter().fold(BTreeMap::new(), |mut m, r| {
+        let k = if r.code == 0 {
+            "none".to_owned()
+        } else {
+            r.code.to_string()
+        };
+        *m.entry(k).or_insert(0) += 1;
+        m
+    });
+    let first = Micros(rs.first().map_or(0, |r| r.time));
+    let last = Micros(rs.last().map_or(0, |r| r.time));
+    let summary = summarize(
+        &account,
+        rs.len(),
+        &actions,
+        &targets,
+        &commands,
+        &facts,
+        &notes,
+        &source_ips,
+        all_denied,
+    );
+    let mut evidence = json!({
+        "actions": actions,
+        "targets": targets,
+        "user_agents": user_agents,
+        "codes": codes,
+        "denied": all_denied,
+    });
+    if !facts.is_empty() {
+        evidence["facts"] = json!(facts);
+    }
+    if !commands.is_empty() {
+        evidence["commands"] = json!(commands);
+    }
+    if !notes.is_empty() {
+        evidence["history"] = json!(notes);
+    }
+    if !rule.description.is_empty() {
+        evidence["why"] = json!(rule.description);
+    }
+    Finding {
+        rule_id: rule.id.clone(),
+        title: rule.title.clone(),
+        family: rule.family,
+        severity,
+        attack: rule.attack.clone(),
+        first_seen: first.to_string(),
+        last_seen: last.to_string(),
+        account,
+        source_ips,
+        namespaces,
+        audit_ids: rs.iter().map(|r| src.audit_id(r.doc)).collect(),
+        count: rs.len(),
+        summary,
+        evidence,
+        advice: rule.advice.clone(),
+    }
+}
+
+fn account_of(rows: &Rows, r: &Row, group: Sym) -> String {
+    let user = rows.s(r.user);
+    let user = if user.is_empty() {
+        "(unauthenticated)"
+    } else {
+        user
+    };
+    if group != r.user && !rows.s(group).is_empty() {
+        format!("{user} from {}", rows.s(group))
+    } else {
+        user.to_owned()
+    }
+}
+
+/// `verb resource/subresource`, or `verb /path` for non-resource requests.
+pub fn action(rows: &Rows, r: &Row) -> String {
+    let verb = rows.s(r.verb);
+    if r.resource == super::row::EMPTY {
+        return format!("{verb} {}", rows.s(r.nonresource));
+    }
+    match rows.s(r.subresource) {
+        "" => format!("{verb} {}", rows.s(r.resource)),
+        sub => format!("{verb} {}/{sub}", rows.s(r.resource)),
+    }
+}
+
+fn target(rows: &Rows, r: &Row) -> String {
+    match (rows.s(r.namespace), rows.s(r.name)) {
+        ("", "") => String::new(),
+        ("", n) => n.to_owned(),
+        (ns, "") => format!("{ns}/*"),
+        (ns, n) => format!("{ns}/{n}"),
+    }
+}
+
+/// The decoded commands of exec rows (from the stored events; a handful at most).
+fn exec_commands(rows: &Rows, rs: &[&Row], src: &dyn EventSource) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rs.iter().filter(|r| r.exec != super::row::EMPTY).take(50) {
+        if let Some(x) = src.event(r.doc).and_then(|e| e.exec) {
+            let line = if x.command_line.is_empty() {
+                match x.kind {
+                    crate::model::exec::StreamKind::PortForward => {
+                        format!("port-forward {}", x.ports.join(","))
+                    }
+                    _ => format!("{} (no command)", x.kind.as_str()),
+                }
+            } else {
+                x.command_line.clone()
+            };
+            let line = match &x.target {
+                Some(t) => format!("{line} via kubelet {t}"),
+                None => line,
+            };
+            if !out.contains(&line) {
+                out.push(line);
+            }
+        }
+        if out.len() >= 5 {
+            break;
+        }
+    }
+    let _ = rows;
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn summarize(
+    account: &str,
+    count: usize,
+    actions: &[String],
+    targets: &[String],
+    commands: &[String],
+    facts: &[String],
+    notes: &[&str],
+    ips: &[String],
+    denied: bool,
+) -> String {
+    let mut s = format!("{account}: {}", join_some(actions, 3));
+    if !targets.is_empty() {
+        s.push_str(&format!(" on {}", join_some(targets, 3)));
+    }
+    if !commands.is_empty() {
+        s.push_str(&format!(
+            " running `{}`",
+            join_some(commands, 2).replace(", ", "`, `")
+        ));
+    }
+    if !ips.is_empty() {
+        s.push_str(&format!(" from {}", join_some(ips, 3)));
+    }
+    if count > 1 {
+        s.push_str(&format!(" ({count} events)"));
+    }
+    let shown: Vec<&String> = facts
+        .iter()
+        .filter(|f| !f.starts_with("podip:") && !f.starts_with("hostip:"))
+        .collect();
+    if !shown.is_empty() {
+        let list: Vec<String> = shown.iter().take(4).map(|f| (*f).clone()).collect();
+        s.push_str(&format!(" [{}]", list.join(", ")));
+    }
+    if let Some(n) = notes.first() {
+        s.push_str(&format!("; {n}"));
+    }
+    if denied {
+        s.push_str("; every attempt was denied");
+    }
+    s
+}
+
+fn join_some(items: &[String], n: usize) -> String {
+    let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
+    if items.len() > n {
+        s.push_str(&format!(" and {} more", items.len() - n));
+    }
+    s
+}
+
+/// Counts of events per rule id, for reports.
+pub fn counts_by_rule(findings: &[Finding]) -> HashMap<&str, usize> {
+    let mut m = HashMap::new();
+    for f in findings {
+        *m.entry(f.rule_id.as_str()).or_insert(0) += 1;
+    }
+    m
+}

