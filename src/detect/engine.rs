@@ -43,7 +43,7 @@ pub trait EventSource {
     fn event(&self, doc: u64) -> Option<AuditEvent>;
 }
 
-impl EventSource for [AuditEvent] {
+impl EventSource for Vec<AuditEvent> {
     fn audit_id(&self, doc: u64) -> String {
         self.get(doc as usize)
             .map(|e| e.audit_id.clone())
@@ -66,6 +66,10 @@ pub struct Hit {
     pub group: Sym,
     /// Evidence a stateful detector adds (the history an anomaly was compared with).
     pub note: Option<String>,
+    /// Hits of one rule and group are split further by this (routine vs. not).
+    pub variant: u8,
+    /// A grouping gap other than the rule's (routines group over a day).
+    pub gap: Option<i64>,
 }
 
 /// The data rules followed by the stateful detectors' rules.
@@ -104,6 +108,8 @@ fn single_event_hits(rows: &Rows, rules: &[Rule]) -> Vec<Hit> {
                     severity,
                     group: row.user,
                     note: None,
+                    variant: 0,
+                    gap: None,
                 });
             }
         }
@@ -114,16 +120,17 @@ fn single_event_hits(rows: &Rows, rules: &[Rule]) -> Vec<Hit> {
 /// Groups hits by (rule, group key) and splits each group where the gap between events
 /// exceeds the rule's `group_gap`.
 fn group(rows: &Rows, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource) -> Vec<Finding> {
-    hits.sort_by_key(|h| (h.rule, h.group, rows.rows[h.row].time, h.row));
+    hits.sort_by_key(|h| (h.rule, h.group, h.variant, rows.rows[h.row].time, h.row));
     hits.dedup_by_key(|h| (h.rule, h.row));
     let mut findings = Vec::new();
     let mut start = 0;
     while start < hits.len() {
         let mut end = start + 1;
-        let gap = rules[hits[start].rule].group_gap;
+        let gap = hits[start].gap.unwrap_or(rules[hits[start].rule].group_gap);
         while end < hits.len()
             && hits[end].rule == hits[start].rule
             && hits[end].group == hits[start].group
+            && hits[end].variant == hits[start].variant
             && rows.rows[hits[end].row].time - rows.rows[hits[end - 1].row].time <= gap
         {
             end += 1;

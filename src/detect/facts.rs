@@ -149,6 +149,7 @@ fn risk_pair(key: &str, v: &Value, facts: &mut Facts) {
         "hostNetwork" if truthy => facts.push("host-network".into()),
         "allowPrivilegeEscalation" if truthy => facts.push("allow-privilege-escalation".into()),
         "runAsUser" if v.as_i64() == Some(0) => facts.push("run-as-root".into()),
+        "runAsNonRoot" if v.as_bool() == Some(false) => facts.push("run-as-root".into()),
         "procMount" if v.as_str() == Some("Unmasked") => facts.push("unmasked-proc".into()),
         "ephemeralContainers" if v.as_array().is_some_and(|a| !a.is_empty()) => {
             facts.push("ephemeral-container".into());
@@ -383,10 +384,10 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         let verbs = list("verbs");
         let resources = list("resources");
         if verbs.iter().any(|v| v == "*") {
-            facts.push("rbac-verb:*".into());
+            facts.push("rbac-wildcard:verbs".into());
         }
         if resources.iter().any(|r| r == "*") {
-            facts.push("rbac-resource:*".into());
+            facts.push("rbac-wildcard:resources".into());
         }
         for v in verbs
             .iter()
@@ -394,14 +395,20 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         {
             facts.push(format!("rbac-verb:{v}"));
         }
-        for r in resources
-            .iter()
-            .filter(|r| SENSITIVE_GRANTS.contains(&r.as_str()))
-        {
-            facts.push(format!("rbac-resource:{r}"));
+        for r in &resources {
+            // `pods/*` grants every pod subresource, exec and attach among them.
+            let covered = SENSITIVE_GRANTS.iter().filter(|g| {
+                **g == r.as_str()
+                    || r.strip_suffix("/*").is_some_and(|base| {
+                        g.strip_prefix(base).is_some_and(|s| s.starts_with('/'))
+                    })
+            });
+            for g in covered {
+                facts.push(format!("rbac-resource:{g}"));
+            }
         }
         if list("nonResourceURLs").iter().any(|u| u == "*") {
-            facts.push("rbac-nonresource:*".into());
+            facts.push("rbac-wildcard:nonresource".into());
         }
     }
 }
@@ -550,11 +557,20 @@ mod tests {
         let role = r#"{"kind":"ClusterRole","rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]},{"resources":["clusterroles"],"verbs":["escalate","bind"]},{"resources":["secrets"],"verbs":["get"]}]}"#;
         let f = facts_of(&ev("create", "clusterroles", "", role));
         for want in [
-            "rbac-verb:*",
-            "rbac-resource:*",
+            "rbac-wildcard:verbs",
+            "rbac-wildcard:resources",
             "rbac-verb:escalate",
             "rbac-verb:bind",
             "rbac-resource:secrets",
+        ] {
+            assert!(f.contains(&want.to_owned()), "{want} in {f:?}");
+        }
+        let sub = r#"{"kind":"Role","rules":[{"resources":["pods/*","nodes/*"],"verbs":["get"]}]}"#;
+        let f = facts_of(&ev("create", "roles", "", sub));
+        for want in [
+            "rbac-resource:pods/exec",
+            "rbac-resource:pods/attach",
+            "rbac-resource:nodes/proxy",
         ] {
             assert!(f.contains(&want.to_owned()), "{want} in {f:?}");
         }

@@ -248,6 +248,14 @@ impl Rows {
         }
     }
 
+    /// True when the request took effect: 2xx or 101, or no code logged and not denied.
+    pub fn succeeded(&self, r: &Row) -> bool {
+        match r.code {
+            0 => self.s(r.decision) != "forbid",
+            c => (200..300).contains(&c) || c == 101,
+        }
+    }
+
     /// True when the request was refused (forbidden, unauthorized).
     pub fn denied(&self, r: &Row) -> bool {
         self.s(r.decision) == "forbid" || r.code == 401 || r.code == 403

@@ -133,6 +133,9 @@ pub struct Conditions {
     namespaced: Option<bool>,
     /// The trusted source IP is on the internet.
     public_ip: Option<bool>,
+    /// The request took effect: a 2xx (or 101) response, or no response code logged and no
+    /// denial. Failed creations (refused by RBAC, admission or validation) created nothing.
+    succeeded: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -398,6 +401,7 @@ pub struct Compiled {
     allowed: Option<bool>,
     namespaced: Option<bool>,
     public_ip: Option<(bool, SymSet)>,
+    succeeded: Option<bool>,
 }
 
 /// Glob match with `*` and `?`.
@@ -501,6 +505,7 @@ impl Conditions {
             allowed: self.allowed,
             namespaced: self.namespaced,
             public_ip: self.public_ip.map(|want| (want, public_ips(rows))),
+            succeeded: self.succeeded,
         }
     }
 
@@ -542,6 +547,9 @@ impl Compiled {
             return false;
         }
         if self.allowed.is_some_and(|a| a != rows.allowed(r)) {
+            return false;
+        }
+        if self.succeeded.is_some_and(|s| s != rows.succeeded(r)) {
             return false;
         }
         if self

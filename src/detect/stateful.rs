@@ -138,6 +138,14 @@ struct Hits<'f> {
 }
 
 impl Hits<'_> {
+    /// Marks the last hit as part of a routine: grouped apart, over a day.
+    fn routine(&mut self) {
+        if let Some(h) = self.hits.last_mut() {
+            h.variant = 1;
+            h.gap = Some(24 * crate::model::Micros::HOUR);
+        }
+    }
+
     fn add(
         &mut self,
         rule: &str,
@@ -153,6 +161,8 @@ impl Hits<'_> {
                 severity,
                 group,
                 note,
+                variant: 0,
+                gap: None,
             });
         }
     }
@@ -563,6 +573,9 @@ fn bursts(rows: &Rows, opts: &DetectOptions, out: &mut Hits<'_>) {
             };
             for i in burst {
                 out.add(SECRET_BURST, i, sev, user, Some(note.clone()));
+                if routine {
+                    out.routine();
+                }
             }
         }
     }
@@ -621,7 +634,8 @@ fn cluster_wide_secret_lists(rows: &Rows, out: &mut Hits<'_>) {
             && r.namespace == EMPTY
             && r.name == EMPTY
             && matches!(rows.s(r.verb), "list" | "watch")
-            && !matches!(r.actor, Actor::ControlPlane)
+            && rows.allowed(r)
+            && !is_controller(rows, r)
         {
             by_account.entry(r.user).or_default().push(i);
         }
@@ -661,6 +675,9 @@ fn cluster_wide_secret_lists(rows: &Rows, out: &mut Hits<'_>) {
                 )
             };
             out.add(SECRET_CLUSTER_LIST, i, sev, user, Some(note));
+            if routine {
+                out.routine();
+            }
         }
     }
 }
@@ -713,6 +730,9 @@ fn pods_from_pod_ips(rows: &Rows, learned: &Learned<'_>, out: &mut Hits<'_>) {
                 }
             );
             out.add(POD_FROM_POD_IP, i, sev, user, Some(note));
+            if routine && !risky {
+                out.routine();
+            }
         }
     }
 }
@@ -724,6 +744,7 @@ fn token_requests(rows: &Rows, learned: &Learned<'_>, out: &mut Hits<'_>) {
         if rows.s(r.resource) != "serviceaccounts"
             || rows.s(r.subresource) != "token"
             || rows.s(r.verb) != "create"
+            || !rows.succeeded(r)
         {
             continue;
         }

@@ -86,6 +86,38 @@ impl ExecInfo {
         info
     }
 
+    /// Fills the command and flags from a `PodExecOptions` body (GKE logs exec options in
+    /// the request; some exports do too) when the URI carried none.
+    pub fn fill_from_options(&mut self, body: &str) {
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(body) else {
+            return;
+        };
+        if let Some(cmd) = v.get("command") {
+            match cmd {
+                serde_json::Value::Array(a) => {
+                    self.command = a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(str::to_owned))
+                        .collect();
+                }
+                serde_json::Value::String(s) => self.command = vec![s.clone()],
+                _ => {}
+            }
+        }
+        if self.container.is_none() {
+            self.container = v
+                .get("container")
+                .and_then(|c| c.as_str())
+                .map(str::to_owned);
+        }
+        let flag = |k: &str| v.get(k).and_then(serde_json::Value::as_bool);
+        self.stdin = flag("stdin").unwrap_or(self.stdin);
+        self.stdout = flag("stdout").unwrap_or(self.stdout);
+        self.stderr = flag("stderr").unwrap_or(self.stderr);
+        self.tty = flag("tty").unwrap_or(self.tty);
+        self.command_line = shell_join(&self.command);
+    }
+
     fn empty(kind: StreamKind) -> ExecInfo {
         ExecInfo {
             kind,

@@ -165,7 +165,13 @@ fn normalize(
         .collect();
     let request_uri = owned(raw.request_uri);
     let user_agent = owned(raw.user_agent);
-    let exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
+    let mut exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
+    if let Some(x) = exec.as_mut()
+        && x.command.is_empty()
+        && let Some(body) = raw.request_object
+    {
+        x.fill_from_options(body.get());
+    }
     let has_bodies = raw.request_object.is_some() || raw.response_object.is_some();
     let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
     let mut event = AuditEvent {
