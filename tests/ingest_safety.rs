@@ -13,19 +13,49 @@ fn secret_values_are_redacted_unless_kept() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "audit.log", SECRET_WRITE);
     let index = dir.path().join("idx");
-    assert!(ks(&index).arg("index").arg(&file).output().unwrap().status.success());
-    let shown = stdout(&ks(&index).args(["show", "s-1", "--format", "json"]).output().unwrap());
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let shown = stdout(
+        &ks(&index)
+            .args(["show", "s-1", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
     assert!(!shown.contains("aHVudGVyMg=="), "{shown}");
     assert!(!shown.contains("tok-123456"), "{shown}");
     assert!(shown.contains("<redacted 12 bytes>"), "{shown}");
     // The index files themselves hold no secret value either.
     for entry in walk(&index) {
         let bytes = std::fs::read(&entry).unwrap();
-        assert!(!contains(&bytes, b"tok-123456"), "{} holds the secret", entry.display());
+        assert!(
+            !contains(&bytes, b"tok-123456"),
+            "{} holds the secret",
+            entry.display()
+        );
     }
     let kept = dir.path().join("kept");
-    assert!(ks(&kept).args(["index", "--keep-secret-values"]).arg(&file).output().unwrap().status.success());
-    let shown = stdout(&ks(&kept).args(["show", "s-1", "--format", "json"]).output().unwrap());
+    assert!(
+        ks(&kept)
+            .args(["index", "--keep-secret-values"])
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
+    let shown = stdout(
+        &ks(&kept)
+            .args(["show", "s-1", "--format", "json"])
+            .output()
+            .unwrap(),
+    );
     assert!(shown.contains("tok-123456"));
 }
 
@@ -53,7 +83,15 @@ fn index_directory_is_private() {
     let dir = tempfile::tempdir().unwrap();
     let file = write(dir.path(), "audit.log", SECRET_WRITE);
     let index = dir.path().join("idx");
-    assert!(ks(&index).arg("index").arg(&file).output().unwrap().status.success());
+    assert!(
+        ks(&index)
+            .arg("index")
+            .arg(&file)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     let mode = std::fs::metadata(&index).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
 }
@@ -74,7 +112,11 @@ impl Rng {
 
 #[test]
 fn mangled_input_never_panics_and_good_records_survive() {
-    let base = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/sample-logs/audit.log")).unwrap();
+    let base = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/sample-logs/audit.log"
+    ))
+    .unwrap();
     let lines: Vec<&str> = base.lines().take(400).collect();
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut mangled: Vec<u8> = Vec::new();
@@ -114,10 +156,18 @@ fn mangled_input_never_panics_and_good_records_survive() {
     array.extend_from_slice(b"\n]\n");
     write(dir.path(), "mangled-array.json", &array);
     let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(dir.path().join("mangled.log")).arg(dir.path().join("mangled-array.json")).output().unwrap();
+    let out = ks(&index)
+        .arg("index")
+        .arg(dir.path().join("mangled.log"))
+        .arg(dir.path().join("mangled-array.json"))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
     let events = common::events_in(&index);
     // Unchanged records are kept (stage records of one request merge, so compare loosely).
-    assert!(events as usize >= intact / 3, "{events} events from {intact} intact records");
+    assert!(
+        events as usize >= intact / 3,
+        "{events} events from {intact} intact records"
+    );
 }

@@ -7,7 +7,9 @@ pub mod output;
 mod search_cmd;
 mod show_cmd;
 mod stats_cmd;
+mod tui_cmd;
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -19,8 +21,17 @@ use crate::query::TimeSpec;
 pub use output::Format;
 
 /// kubesift — investigate Kubernetes API-server audit logs.
+///
+/// `kubesift PATH...` indexes the logs (skipping what the index already holds) and opens the
+/// workbench; `kubesift` alone opens the workbench on the index.
 #[derive(Debug, Parser)]
-#[command(name = "kubesift", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "kubesift",
+    version,
+    about,
+    propagate_version = true,
+    allow_external_subcommands = true
+)]
 pub struct Cli {
     /// Index directory.
     #[arg(
@@ -32,14 +43,23 @@ pub struct Cli {
     )]
     pub index: PathBuf,
 
+    /// Time zone of the workbench: utc, local, or an IANA name.
+    #[arg(long, default_value = "utc", value_name = "ZONE")]
+    pub tz: String,
+
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Index audit logs (files, directories, gzip, `-` for stdin) into the index directory.
     Index(index_cmd::IndexArgs),
+    /// Open the terminal workbench on the index.
+    Tui(tui_cmd::TuiArgs),
+    /// `kubesift PATH...`: index the logs, then open the workbench.
+    #[command(external_subcommand)]
+    Paths(Vec<OsString>),
     /// Search events with the query language; results in time order.
     Search(search_cmd::SearchArgs),
     /// Show one event, normalized and raw, by audit ID.
@@ -65,8 +85,16 @@ pub mod exit {
 /// Runs the parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let dir = IndexDir::new(cli.index);
-    match cli.command {
+    let Some(command) = cli.command else {
+        return tui_cmd::index_then_open(&dir, &[], &cli.tz);
+    };
+    match command {
         Command::Index(args) => index_cmd::run(&dir, &args),
+        Command::Tui(args) => tui_cmd::run(&dir, &args),
+        Command::Paths(paths) => {
+            let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
+            tui_cmd::index_then_open(&dir, &paths, &cli.tz)
+        }
         Command::Search(args) => search_cmd::run(&dir, &args),
         Command::Show(args) => show_cmd::run(&dir, &args),
         Command::Stats(args) => stats_cmd::run(&dir, &args),

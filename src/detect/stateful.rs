@@ -249,13 +249,21 @@ fn sensitive_op(rows: &Rows, r: &Row) -> Option<Severity> {
 
 fn family_summary(rows: &Rows, a: &Account) -> String {
     let mut fams: Vec<(&Sym, &u32)> = a.families.iter().collect();
-    fams.sort_by(|x, y| y.1.cmp(x.1));
+    fams.sort_by(|x, y| y.1.cmp(x.1).then_with(|| rows.s(*x.0).cmp(rows.s(*y.0))));
     let list: Vec<String> = fams
         .iter()
         .take(3)
         .map(|(f, n)| format!("`{}` ×{n}", display_family(rows.s(**f))))
         .collect();
     list.join(", ")
+}
+
+/// The first `n` values of a set, sorted (evidence must not depend on hash order).
+fn first_sorted<'a>(rows: &'a Rows, set: &HashSet<Sym>, n: usize) -> Vec<&'a str> {
+    let mut v: Vec<&str> = set.iter().map(|s| rows.s(*s)).collect();
+    v.sort_unstable();
+    v.truncate(n);
+    v
 }
 
 fn display_family(f: &str) -> &str {
@@ -374,7 +382,7 @@ fn workload_baseline(
         && !a.novel_agent.contains_key(&r.ua)
     {
         a.novel_agent.insert(r.ua, r.time);
-        let seen: Vec<&str> = a.agents.iter().take(3).map(|s| rows.s(*s)).collect();
+        let seen = first_sorted(rows, &a.agents, 3);
         let note = format!(
             "{}, with `{}`; now `{}`",
             a.history(r.time),
@@ -414,7 +422,7 @@ fn workload_baseline(
             } else {
                 Severity::Medium
             };
-            let seen: Vec<&str> = a.ips.iter().take(3).map(|s| rows.s(*s)).collect();
+            let seen = first_sorted(rows, &a.ips, 3);
             let note = format!(
                 "{}, from {}; now {peer}{}",
                 a.history(r.time),

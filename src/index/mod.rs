@@ -12,6 +12,7 @@
 
 pub mod agg;
 pub mod manifest;
+pub mod paging;
 pub mod reader;
 mod rows;
 pub mod schema;

@@ -30,6 +30,26 @@ impl Hit {
     pub(super) fn new(addr: DocAddress, time: Micros) -> Hit {
         Hit { addr, time }
     }
+
+    /// An opaque handle to the event (valid while this reader is open).
+    pub fn handle(&self) -> u64 {
+        (u64::from(self.addr.segment_ord) << 32) | u64::from(self.addr.doc_id)
+    }
+
+    pub fn from_handle(handle: u64) -> Hit {
+        Hit {
+            addr: DocAddress::new((handle >> 32) as u32, handle as u32),
+            time: Micros(0),
+        }
+    }
+
+    pub(super) fn segment_ord(&self) -> u32 {
+        self.addr.segment_ord
+    }
+
+    pub(super) fn doc_id(&self) -> u32 {
+        self.addr.doc_id
+    }
 }
 
 /// An event loaded from the index.
@@ -271,13 +291,24 @@ impl IndexReader {
         end: Micros,
         buckets: usize,
     ) -> Result<Vec<u64>> {
-        let q = self.compile(expr)?;
         let width = ((end.0 - start.0) / buckets.max(1) as i64).max(1) + 1;
+        self.histogram_raw(expr, start.0, width, buckets)
+    }
+
+    /// Counts of matching events in `buckets` buckets of `width` microseconds from `start`.
+    pub fn histogram_raw(
+        &self,
+        expr: &Expr,
+        start: i64,
+        width: i64,
+        buckets: usize,
+    ) -> Result<Vec<u64>> {
+        let q = self.compile(expr)?;
         Ok(self.searcher().search(
             &q,
             &TimeHistogram {
-                start: start.0,
-                width,
+                start,
+                width: width.max(1),
                 buckets,
             },
         )?)

@@ -16,6 +16,11 @@ use super::schema::{Fields, audit_id_hash, to_v6};
 use super::{IndexError, Result};
 use crate::model::Micros;
 use crate::query::{Expr, Pattern, TimeSpec};
+use std::collections::HashSet;
+use std::sync::Arc;
+use tantivy::BitSet;
+use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Scorer, Weight};
+use tantivy::{DocId, Score, SegmentReader};
 
 pub(super) struct Translator<'a> {
     pub fields: &'a Fields,
@@ -35,6 +40,9 @@ impl Translator<'_> {
                 (Occur::MustNot, self.query(inner)?),
             ])),
             Expr::Text(text) => self.text(text)?,
+            Expr::AuditIds(ids) => Box::new(KeySetQuery {
+                hashes: Arc::new(ids.iter().map(|id| audit_id_hash(id)).collect()),
+            }),
             Expr::Field { field, pattern } => self.field(field, pattern)?,
         })
     }
@@ -131,6 +139,36 @@ impl Translator<'_> {
             1 => Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
             _ => Box::new(PhraseQuery::new(terms)),
         })
+    }
+}
+
+/// Documents whose `key_hi` (the hash of the audit ID) is in a set: the events of a finding.
+/// Found by one pass over the column of each segment.
+#[derive(Debug, Clone)]
+struct KeySetQuery {
+    hashes: Arc<HashSet<u64>>,
+}
+
+impl Query for KeySetQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for KeySetQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let col = reader.fast_fields().u64("key_hi")?;
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        for d in 0..reader.max_doc() {
+            if col.first(d).is_some_and(|h| self.hashes.contains(&h)) {
+                docs.insert(d);
+            }
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
+        Ok(Explanation::new("audit id in set", 1.0))
     }
 }
 

@@ -197,6 +197,29 @@ pub struct ObjectRef {
     pub name: String,
 }
 
+/// The few fields of an event a table row shows (read from the index's columns).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct EventSummary {
+    /// The index's handle of the event, to load it whole.
+    pub handle: u64,
+    pub time: Micros,
+    pub audit_id: String,
+    pub user: String,
+    pub verb: String,
+    pub resource: String,
+    pub subresource: String,
+    pub namespace: String,
+    pub name: String,
+    /// The request path of a non-resource request.
+    pub path: String,
+    pub source_ip: String,
+    pub code: Option<u16>,
+    pub user_agent: String,
+    pub decision: String,
+    /// exec, attach, portforward, node-proxy
+    pub stream: String,
+}
+
 /// One logical request: the merged stage records of one `auditID`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEvent {

@@ -45,6 +45,8 @@ pub enum Expr {
     },
     /// Bare words or a quoted phrase, matched against the event text.
     Text(String),
+    /// Events with any of these audit IDs (the events of a finding).
+    AuditIds(std::sync::Arc<Vec<String>>),
 }
 
 /// What a field's value must be.

@@ -1,0 +1,57 @@
+//! `kubesift tui` and `kubesift PATH...`: open the workbench (indexing first when paths are
+//! given).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::detect_cmd::{self, Tuning};
+use super::index_cmd::{self, IndexArgs};
+use crate::index::IndexDir;
+use crate::tui::{self, TuiOptions};
+
+#[derive(Debug, Args)]
+pub struct TuiArgs {
+    /// Time zone of displayed times: utc, local, or an IANA name (Europe/Paris).
+    #[arg(long, default_value = "utc", value_name = "ZONE")]
+    pub tz: String,
+}
+
+pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
+    open(dir, &args.tz)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open(dir: &IndexDir, tz: &str) -> anyhow::Result<()> {
+    let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
+    tui::run(dir, findings, &TuiOptions { tz: tz.to_owned() })
+}
+
+/// Indexes `paths` (what is not indexed yet), runs the detections, opens the workbench.
+pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::Result<ExitCode> {
+    if paths.is_empty() && !dir.exists() {
+        anyhow::bail!(
+            "no index at {}: run `kubesift <logs>` (or `kubesift index <logs>`) first; `kubesift --help` lists the commands",
+            dir.root.display()
+        );
+    }
+    if !paths.is_empty() {
+        let args = IndexArgs {
+            paths: paths.to_vec(),
+            strict: false,
+            keep_secret_values: false,
+            max_record_bytes: 32 << 20,
+            threads: 0,
+            quiet: false,
+            commit_every_bytes: 1 << 30,
+        };
+        let summary = index_cmd::ingest_paths(dir, paths, &args)?;
+        index_cmd::report(&summary);
+        if !summary.problems.is_empty() && !dir.exists() {
+            return Ok(ExitCode::from(super::exit::ERROR));
+        }
+    }
+    open(dir, tz)?;
+    Ok(ExitCode::SUCCESS)
+}

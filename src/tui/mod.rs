@@ -1,0 +1,185 @@
+//! The terminal workbench. The only module that imports ratatui and crossterm.
+//!
+//! One loop: read terminal events, map keys to [`Action`]s through the keymap, let
+//! [`App::update`] change state and name an [`Effect`], run the effect (a request to the
+//! index worker, a copy, quit), draw. Index queries run on the worker thread, so typing
+//! never waits for the index.
+
+pub mod action;
+pub mod app;
+pub mod jsontree;
+pub mod keymap;
+pub mod layout;
+pub mod views;
+pub mod worker;
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use ratatui::crossterm::event::{
+    self, DisableMouseCapture, EnableMouseCapture, Event, KeyCode, KeyEventKind, MouseEventKind,
+};
+use ratatui::crossterm::execute;
+use ratatui::{DefaultTerminal, Terminal};
+
+pub use action::Action;
+pub use app::{App, Effect, IndexFacts};
+use keymap::{Key, Keymap};
+use worker::Worker;
+
+use crate::detect::Finding;
+use crate::index::{IndexDir, IndexReader};
+
+/// Options of `kubesift tui`.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    /// `utc`, `local` or an IANA zone name.
+    pub tz: String,
+}
+
+/// Opens the workbench on an index until the user quits. The terminal is restored on exit
+/// and on panic.
+pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!(
+            "the workbench needs a terminal; without one use the headless commands (detect, search, show, stats)"
+        );
+    }
+    let keymap = Keymap::load()?;
+    let (tz, tz_name) = app::parse_tz(&opts.tz).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown time zone `{}` (utc, local, or an IANA name like Europe/Paris)",
+            opts.tz
+        )
+    })?;
+    let reader = IndexReader::open(dir)?;
+    let facts = IndexFacts {
+        events: reader.num_events(),
+        files: reader.manifest.complete_files().count(),
+        span: reader.time_span()?,
+    };
+    drop(reader);
+    let worker = Worker::spawn(dir)?;
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    let size = terminal
+        .size()
+        .map(|s| (s.width, s.height))
+        .unwrap_or((120, 40));
+    let mut app = App::new(findings, facts, tz, tz_name, size);
+    let result = event_loop(&mut terminal, &mut app, &keymap, &worker);
+    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    ratatui::restore();
+    result
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    keymap: &Keymap,
+    worker: &Worker,
+) -> anyhow::Result<()> {
+    let first = app.start();
+    run_effect(first, worker);
+    let mut dirty = true;
+    while !app.quit {
+        if dirty {
+            terminal.draw(|f| views::render(app, keymap, f))?;
+            dirty = false;
+        }
+        // Worker answers first: they are what the user waits for.
+        while let Ok(resp) = worker.rx.try_recv() {
+            let eff = app.update(Action::Response(Box::new(resp)));
+            run_effect(eff, worker);
+            dirty = true;
+        }
+        if dirty {
+            continue;
+        }
+        if !event::poll(Duration::from_millis(25))? {
+            continue;
+        }
+        let started = Instant::now();
+        while event::poll(Duration::ZERO)? {
+            if let Some(action) = translate(&event::read()?, app, keymap) {
+                let eff = app.update(action);
+                run_effect(eff, worker);
+                dirty = true;
+            }
+            // Keep a flood of keys (held arrow) from starving redraws.
+            if started.elapsed() > Duration::from_millis(30) {
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn run_effect(effect: Option<Effect>, worker: &Worker) {
+    match effect {
+        Some(Effect::Request(r)) => worker.send(r),
+        Some(Effect::Copy(text)) => copy_osc52(&text),
+        Some(Effect::Quit) | None => {}
+    }
+}
+
+/// Copies through the terminal (OSC 52): works over SSH and inside tmux
+/// (`set -g set-clipboard on`).
+fn copy_osc52(text: &str) {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+    let mut out = std::io::stdout();
+    let _ = write!(out, "\x1b]52;c;{b64}\x07");
+    let _ = out.flush();
+}
+
+/// Maps a terminal event to an action: typed text while an input line is open, else the
+/// keymap of the current view.
+pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press || k.kind == KeyEventKind::Repeat => {
+            let key = Key::from_event(k);
+            if app.input.is_some() {
+                return match k.code {
+                    KeyCode::Enter => Some(Action::Submit),
+                    KeyCode::Esc => Some(Action::Cancel),
+                    KeyCode::Backspace => Some(Action::Backspace),
+                    KeyCode::Char('c') if key.ctrl => Some(Action::Quit),
+                    KeyCode::Char(c) if !key.ctrl => Some(Action::Char(c)),
+                    _ => None,
+                };
+            }
+            keymap.action(app.view.context(), key)
+        }
+        Event::Mouse(m) => match m.kind {
+            MouseEventKind::ScrollDown => Some(Action::Scroll(3)),
+            MouseEventKind::ScrollUp => Some(Action::Scroll(-3)),
+            MouseEventKind::Down(_) => Some(Action::Click {
+                column: m.column,
+                row: m.row,
+            }),
+            _ => None,
+        },
+        Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
+        _ => None,
+    }
+}
+
+/// Renders one frame of `app` into a test backend (snapshots, benchmarks).
+pub fn render_to_string(app: &App, keymap: &Keymap, width: u16, height: u16) -> String {
+    let backend = ratatui::backend::TestBackend::new(width, height);
+    let Ok(mut terminal) = Terminal::new(backend);
+    let _ = terminal.draw(|f| views::render(app, keymap, f));
+    let buf = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut line = String::new();
+        for x in 0..buf.area.width {
+            line.push_str(buf[(x, y)].symbol());
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}

@@ -1,0 +1,254 @@
+//! Drawing: every view renders from a borrowed `App`, never mutating it. Log strings are
+//! attacker-controlled: all of them pass through [`clean`] (control characters shown as
+//! `\x1b`), never reaching the terminal raw.
+
+mod detail;
+mod lists;
+mod tables;
+mod theme;
+
+use std::borrow::Cow;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+
+use super::action::Action;
+use super::app::{App, View};
+use super::keymap::Keymap;
+use super::layout;
+use crate::model::sanitize::escape_control;
+
+pub use theme::severity_style;
+
+/// A log string made safe to draw.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    escape_control(s)
+}
+
+/// Draws the whole screen.
+pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
+    let r = layout::regions(frame.area());
+    header(app, frame, r.header);
+    filters(app, frame, r.filters);
+    match app.view {
+        View::Detections => tables::detections(app, frame, r.main),
+        View::Events => tables::events(app, frame, r.main),
+        View::Detail => detail::render(app, frame, r.main),
+        View::Pivots => lists::pivots(app, frame, r.main),
+        View::Timeline => lists::timeline(app, frame, r.main),
+    }
+    status(app, keymap, frame, r.status);
+    if app.menu.is_some() {
+        menu(app, frame);
+    }
+    if app.help {
+        help(app, keymap, frame);
+    }
+}
+
+fn header(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::styled(" kubesift ", theme::title())];
+    for (view, label) in [
+        (View::Detections, "1 Detections"),
+        (View::Events, "2 Events"),
+        (View::Pivots, "3 Pivots"),
+        (View::Timeline, "4 Timeline"),
+    ] {
+        let current = app.view == view || (app.view == View::Detail && view == View::Events);
+        let style = if current {
+            theme::tab_active()
+        } else {
+            theme::tab()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {label} "), style));
+    }
+    let span = app.facts.span.map_or_else(String::new, |(a, b)| {
+        format!(" · {} .. {}", a.display_in(&app.tz), b.display_in(&app.tz))
+    });
+    spans.push(Span::styled(
+        format!(
+            "   {} events · {} findings{span} · {}",
+            app.facts.events,
+            app.findings.len(),
+            app.tz_name
+        ),
+        theme::dim(),
+    ));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn filters(app: &App, frame: &mut Frame, area: Rect) {
+    let mut spans = vec![Span::styled(" filters: ", theme::dim())];
+    if app.filter.is_empty() {
+        spans.push(Span::styled("none (every event)", theme::dim()));
+    }
+    for c in &app.filter.chips {
+        spans.push(Span::styled(
+            format!(" {} ", clean(&c.label)),
+            theme::chip(),
+        ));
+        spans.push(Span::raw(" "));
+    }
+    if !app.filter.query.trim().is_empty() {
+        spans.push(Span::styled(
+            format!(" {} ", clean(&app.filter.query)),
+            theme::chip(),
+        ));
+    }
+    if let Some((s, _)) = &app.search {
+        spans.push(Span::styled("   search: ", theme::dim()));
+        spans.push(Span::styled(format!("/{}/", clean(s)), theme::search()));
+    }
+    if app.history.len() > 1 {
+        spans.push(Span::styled(
+            format!("   pivot {}/{}", app.history_pos + 1, app.history.len()),
+            theme::dim(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
+    if let Some(input) = &app.input {
+        let mut spans = vec![
+            Span::styled(format!("{}> ", input.mode.prompt()), theme::title()),
+            Span::raw(clean(&input.text).into_owned()),
+            Span::styled("█", theme::dim()),
+        ];
+        if let Some((col, msg)) = &input.error {
+            spans.push(Span::styled(
+                format!("   ✗ at column {}: {}", col + 1, clean(msg)),
+                theme::error(),
+            ));
+        }
+        frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        return;
+    }
+    let text = if app.status.is_empty() {
+        hints(app, keymap)
+    } else {
+        app.status.clone()
+    };
+    let style = if app.status.starts_with("error") {
+        theme::error()
+    } else {
+        theme::dim()
+    };
+    frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
+}
+
+/// Key hints for the status line, generated from the keymap.
+fn hints(app: &App, keymap: &Keymap) -> String {
+    let ctx = app.view.context();
+    let mut actions = vec![
+        (Action::Help, "help"),
+        (Action::Back, "back"),
+        (Action::Open, "open"),
+    ];
+    actions.extend([
+        (Action::Filter, "filter"),
+        (Action::Search, "search"),
+        (Action::Command, "command"),
+    ]);
+    match app.view {
+        View::Events | View::Detail => actions.extend([
+            (Action::PivotMenu, "pivot"),
+            (Action::AroundMinute, "±1m"),
+            (Action::Copy, "copy"),
+        ]),
+        View::Timeline => actions.extend([
+            (Action::MarkRange, "zoom range"),
+            (Action::ZoomOut, "zoom out"),
+        ]),
+        _ => {}
+    }
+    actions.extend([
+        (Action::PivotBack, "pivot back"),
+        (Action::PivotForward, "forward"),
+    ]);
+    actions
+        .iter()
+        .filter_map(|(a, label)| keymap.key_for(ctx, a).map(|k| format!("{k} {label}")))
+        .collect::<Vec<_>>()
+        .join("  ")
+}
+
+fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
+    let area = frame.area().centered(
+        Constraint::Length(width.min(frame.area().width)),
+        Constraint::Length(height.min(frame.area().height)),
+    );
+    frame.render_widget(Clear, area);
+    area
+}
+
+fn menu(app: &App, frame: &mut Frame) {
+    let Some(m) = &app.menu else { return };
+    let width = m
+        .items
+        .iter()
+        .map(|(l, _, _)| l.chars().count())
+        .max()
+        .unwrap_or(20)
+        .clamp(30, 100) as u16
+        + 4;
+    let area = popup(frame, width, m.items.len() as u16 + 2);
+    let items: Vec<ListItem<'_>> = m
+        .items
+        .iter()
+        .map(|(l, _, _)| ListItem::new(clean(l).into_owned()))
+        .collect();
+    let list = List::new(items)
+        .block(Block::bordered().title(Line::from(" pivot on ").style(theme::title())))
+        .highlight_style(theme::selected());
+    let mut state = ListState::default().with_selected(Some(m.selected));
+    frame.render_stateful_widget(list, area, &mut state);
+}
+
+fn help(app: &App, keymap: &Keymap, frame: &mut Frame) {
+    let mut lines = vec![Line::from(Span::styled("everywhere", theme::title()))];
+    for (keys, desc) in keymap.help_rows("global") {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("  {keys:<22}"),
+                Style::default().add_modifier(Modifier::BOLD),
+            ),
+            Span::raw(desc),
+        ]));
+    }
+    let ctx = app.view.context();
+    let view_rows = keymap.help_rows(ctx);
+    if !view_rows.is_empty() {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled(
+            format!("in {ctx}"),
+            theme::title(),
+        )));
+        for (keys, desc) in view_rows {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("  {keys:<22}"),
+                    Style::default().add_modifier(Modifier::BOLD),
+                ),
+                Span::raw(desc),
+            ]));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "query: user:X ns:Y ip:10.0.0.0/8 code:>=400 res:pods/exec NOT verb:get \"phrase\"",
+        theme::dim(),
+    )));
+    let height = lines.len() as u16 + 2;
+    let area = popup(frame, 90, height);
+    let p = Paragraph::new(lines)
+        .block(
+            Block::bordered().title(Line::from(" help (? or esc to close) ").style(theme::title())),
+        )
+        .wrap(Wrap { trim: false });
+    frame.render_widget(p, area);
+}

@@ -1,0 +1,78 @@
+//! Colours and styles. Colour carries meaning for severities and matches; it is never the
+//! only carrier (severity is also written out).
+
+use ratatui::style::{Color, Modifier, Style};
+
+use crate::detect::Severity;
+
+pub fn severity_style(s: Severity) -> Style {
+    match s {
+        Severity::Critical => Style::default().fg(Color::Red).add_modifier(Modifier::BOLD),
+        Severity::High => Style::default().fg(Color::LightRed),
+        Severity::Medium => Style::default().fg(Color::Yellow),
+        Severity::Low => Style::default().fg(Color::Cyan),
+        Severity::Info => Style::default().fg(Color::DarkGray),
+    }
+}
+
+pub fn title() -> Style {
+    Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
+}
+
+pub fn tab() -> Style {
+    Style::default().fg(Color::Gray)
+}
+
+pub fn tab_active() -> Style {
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
+}
+
+pub fn dim() -> Style {
+    Style::default().fg(Color::DarkGray)
+}
+
+pub fn chip() -> Style {
+    Style::default().fg(Color::Black).bg(Color::Yellow)
+}
+
+pub fn search() -> Style {
+    Style::default()
+        .fg(Color::Magenta)
+        .add_modifier(Modifier::BOLD)
+}
+
+/// A row matching the search: highlighted, not filtered.
+pub fn search_match() -> Style {
+    Style::default()
+        .fg(Color::Magenta)
+        .add_modifier(Modifier::BOLD)
+}
+
+pub fn error() -> Style {
+    Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+pub fn selected() -> Style {
+    Style::default()
+        .bg(Color::DarkGray)
+        .add_modifier(Modifier::BOLD)
+}
+
+pub fn header_row() -> Style {
+    Style::default()
+        .fg(Color::Cyan)
+        .add_modifier(Modifier::BOLD)
+}
+
+pub fn marker() -> Style {
+    Style::default().fg(Color::Red).add_modifier(Modifier::BOLD)
+}
+
+pub fn label() -> Style {
+    Style::default().fg(Color::Cyan)
+}

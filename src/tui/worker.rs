@@ -1,0 +1,332 @@
+//! Index queries off the UI thread: the worker owns the index reader, answers requests in
+//! order and tags each answer with its request id, so the app can drop stale ones and typing
+//! never waits for the index.
+
+use std::collections::HashMap;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::thread;
+
+use crate::index::paging::TimeIndex;
+use crate::index::{IndexDir, IndexReader};
+use crate::model::{AuditEvent, EventSummary, Micros};
+use crate::query::Expr;
+
+/// Something the app wants from the index.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    /// Rows `offset..offset+limit` of the events matching `expr` (time order), their total,
+    /// and which rows match `search` (highlighted, not filtered).
+    Page {
+        id: u64,
+        expr: Expr,
+        offset: u64,
+        limit: usize,
+        search: Option<Expr>,
+    },
+    /// The full event behind a row.
+    Event { id: u64, handle: u64 },
+    /// Top values of pivot fields for `expr`.
+    Pivots {
+        id: u64,
+        expr: Expr,
+        fields: Vec<&'static str>,
+        n: usize,
+    },
+    /// Counts per time bucket for `expr` between `start` and `end`.
+    Histogram {
+        id: u64,
+        expr: Expr,
+        start: Option<Micros>,
+        end: Option<Micros>,
+        buckets: usize,
+    },
+    /// Position of the next (or previous) event matching `search` in the time order of
+    /// `expr`, after (before) time `from`.
+    Find {
+        id: u64,
+        expr: Expr,
+        search: Expr,
+        from: Micros,
+        backwards: bool,
+    },
+}
+
+/// Top values of one field: (field, (value, count) most frequent first, events without a value).
+pub type PivotCounts = (&'static str, Vec<(String, u64)>, u64);
+
+/// The worker's answers.
+#[derive(Debug, Clone)]
+pub enum Response {
+    Page {
+        id: u64,
+        total: u64,
+        offset: u64,
+        rows: Vec<EventSummary>,
+        matches: Vec<bool>,
+    },
+    Event {
+        id: u64,
+        event: Box<AuditEvent>,
+        raw: String,
+    },
+    Pivots {
+        id: u64,
+        lists: Vec<PivotCounts>,
+    },
+    Histogram {
+        id: u64,
+        counts: Vec<u64>,
+        start: Micros,
+        end: Micros,
+    },
+    Found {
+        id: u64,
+        offset: Option<u64>,
+    },
+    Error {
+        id: u64,
+        message: String,
+    },
+}
+
+/// Responses are equal when they answer the same request the same way (kind and id): events
+/// carry raw bodies that have no useful equality.
+impl PartialEq for Response {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other) && self.id() == other.id()
+    }
+}
+
+impl Response {
+    pub fn id(&self) -> u64 {
+        match self {
+            Response::Page { id, .. }
+            | Response::Event { id, .. }
+            | Response::Pivots { id, .. }
+            | Response::Histogram { id, .. }
+            | Response::Found { id, .. }
+            | Response::Error { id, .. } => *id,
+        }
+    }
+}
+
+/// Answers requests against one index, with a cache of time indexes per query.
+pub struct Engine {
+    reader: IndexReader,
+    time_indexes: HashMap<String, TimeIndex>,
+}
+
+impl Engine {
+    pub fn new(reader: IndexReader) -> Engine {
+        Engine {
+            reader,
+            time_indexes: HashMap::new(),
+        }
+    }
+
+    pub fn reader(&self) -> &IndexReader {
+        &self.reader
+    }
+
+    /// Answers one request (synchronously: tests and benchmarks call this directly).
+    pub fn handle(&mut self, req: Request) -> Response {
+        let id = request_id(&req);
+        match self.try_handle(req) {
+            Ok(r) => r,
+            Err(e) => Response::Error {
+                id,
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// The time index of a query, built on first use (kept in a small cache).
+    fn take_time_index(&mut self, expr: &Expr) -> crate::index::Result<TimeIndex> {
+        match self.time_indexes.remove(&format!("{expr:?}")) {
+            Some(ti) => Ok(ti),
+            None => TimeIndex::new(&self.reader, expr),
+        }
+    }
+
+    fn keep_time_index(&mut self, ti: TimeIndex) {
+        if self.time_indexes.len() > 32 {
+            self.time_indexes.clear();
+        }
+        self.time_indexes.insert(format!("{:?}", ti.expr), ti);
+    }
+
+    fn try_handle(&mut self, req: Request) -> crate::index::Result<Response> {
+        Ok(match req {
+            Request::Page {
+                id,
+                expr,
+                offset,
+                limit,
+                search,
+            } => {
+                let mut ti = self.take_time_index(&expr)?;
+                let total = ti.total;
+                let hits = ti.page(&self.reader, offset, limit);
+                self.keep_time_index(ti);
+                let hits = hits?;
+                let rows = self.reader.summaries(&hits)?;
+                let matches = match search {
+                    Some(s) if !hits.is_empty() => {
+                        let (first, last) = (
+                            rows.first().map_or(0, |r| r.time.0),
+                            rows.last().map_or(0, |r| r.time.0),
+                        );
+                        let found = self.reader.search(
+                            &crate::index::reader::within(
+                                &expr.clone().and(s),
+                                Micros(first),
+                                Micros(last + 1),
+                            ),
+                            0,
+                            0,
+                            crate::index::reader::TimeOrder::Oldest,
+                        )?;
+                        let set: std::collections::HashSet<u64> =
+                            found.iter().map(crate::index::Hit::handle).collect();
+                        hits.iter().map(|h| set.contains(&h.handle())).collect()
+                    }
+                    _ => vec![false; rows.len()],
+                };
+                Response::Page {
+                    id,
+                    total,
+                    offset,
+                    rows,
+                    matches,
+                }
+            }
+            Request::Event { id, handle } => {
+                let loaded = self.reader.load(&crate::index::Hit::from_handle(handle))?;
+                Response::Event {
+                    id,
+                    event: Box::new(loaded.event),
+                    raw: loaded.raw,
+                }
+            }
+            Request::Pivots {
+                id,
+                expr,
+                fields,
+                n,
+            } => {
+                let mut lists = Vec::new();
+                for f in fields {
+                    let (top, missing) = self.reader.top(&expr, f, n)?;
+                    lists.push((f, top, missing));
+                }
+                Response::Pivots { id, lists }
+            }
+            Request::Histogram {
+                id,
+                expr,
+                start,
+                end,
+                buckets,
+            } => {
+                let span = self.reader.time_span()?.unwrap_or((Micros(0), Micros(1)));
+                let (start, end) = (
+                    start.unwrap_or(span.0),
+                    end.unwrap_or(span.1.saturating_add(1)),
+                );
+                let counts = self.reader.histogram(&expr, start, end, buckets.max(1))?;
+                Response::Histogram {
+                    id,
+                    counts,
+                    start,
+                    end,
+                }
+            }
+            Request::Find {
+                id,
+                expr,
+                search,
+                from,
+                backwards,
+            } => {
+                let window = if backwards {
+                    Expr::time_window(None, Some(crate::query::TimeSpec::At(from)))
+                } else {
+                    Expr::time_window(
+                        Some(crate::query::TimeSpec::At(from.saturating_add(1))),
+                        None,
+                    )
+                };
+                let order = if backwards {
+                    crate::index::reader::TimeOrder::Newest
+                } else {
+                    crate::index::reader::TimeOrder::Oldest
+                };
+                let next =
+                    self.reader
+                        .search(&expr.clone().and(search).and(window), 1, 0, order)?;
+                let offset = match next.first() {
+                    Some(h) => {
+                        let ti = self.take_time_index(&expr)?;
+                        let pos = ti.position_of(&self.reader, h.time);
+                        self.keep_time_index(ti);
+                        Some(pos?)
+                    }
+                    None => None,
+                };
+                Response::Found { id, offset }
+            }
+        })
+    }
+}
+
+fn request_id(r: &Request) -> u64 {
+    match r {
+        Request::Page { id, .. }
+        | Request::Event { id, .. }
+        | Request::Pivots { id, .. }
+        | Request::Histogram { id, .. }
+        | Request::Find { id, .. } => *id,
+    }
+}
+
+/// The worker thread and its channels.
+pub struct Worker {
+    tx: Sender<Request>,
+    pub rx: Receiver<Response>,
+}
+
+impl Worker {
+    pub fn spawn(dir: &IndexDir) -> crate::index::Result<Worker> {
+        let reader = IndexReader::open(dir)?;
+        let (tx, req_rx) = channel::<Request>();
+        let (resp_tx, rx) = channel::<Response>();
+        thread::Builder::new()
+            .name("kubesift-index".into())
+            .spawn(move || {
+                let mut engine = Engine::new(reader);
+                while let Ok(mut req) = req_rx.recv() {
+                    // Only the newest request of a kind matters when several queued up.
+                    while let Ok(newer) = req_rx.try_recv() {
+                        if std::mem::discriminant(&newer) == std::mem::discriminant(&req) {
+                            req = newer;
+                        } else {
+                            let r = engine.handle(req);
+                            if resp_tx.send(r).is_err() {
+                                return;
+                            }
+                            req = newer;
+                        }
+                    }
+                    if resp_tx.send(engine.handle(req)).is_err() {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| crate::index::IndexError::io("cannot start the index thread", e))?;
+        Ok(Worker { tx, rx })
+    }
+
+    pub fn send(&self, req: Request) {
+        let _ = self.tx.send(req);
+    }
+}

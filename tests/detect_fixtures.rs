@@ -1,0 +1,93 @@
+//! One positive and one negative fixture (at least) for every detection rule, data and code.
+//!
+//! Fixtures live in `tests/fixtures/detections/<RULE-ID>.jsonl`, one case per line:
+//! `{"case": "positive" | "negative", "name": "...", "events": [<native audit events>]}`.
+//! A positive case must make the rule fire; a negative one must not (other rules may).
+//! Events may omit `stage` (taken as ResponseComplete).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use kubesift::detect::{self, DetectOptions, Rows, rules};
+use kubesift::ingest::formats::{self, NormalizeOptions};
+use kubesift::model::{AuditEvent, SourceRef};
+
+fn fixtures_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/detections")
+}
+
+fn decode(events: &[serde_json::Value], case: &str) -> Vec<AuditEvent> {
+    let mut out = Vec::new();
+    for e in events {
+        let text = e.to_string();
+        for d in formats::decode(
+            &text,
+            &SourceRef::default(),
+            NormalizeOptions { keep_bodies: true },
+        ) {
+            out.push(
+                d.unwrap_or_else(|err| panic!("{case}: fixture event does not decode: {err}"))
+                    .event,
+            );
+        }
+    }
+    out
+}
+
+#[test]
+fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
+    let data_rules = rules::load(&[]).unwrap();
+    let all = detect::engine::all_rules(&data_rules);
+    let mut failures = Vec::new();
+    let mut missing = Vec::new();
+    for rule in &all {
+        let path = fixtures_dir().join(format!("{}.jsonl", rule.id));
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            missing.push(format!("{}: no fixture file", rule.id));
+            continue;
+        };
+        let mut kinds = BTreeSet::new();
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let case: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: {e}", path.display(), n + 1));
+            let kind = case["case"].as_str().unwrap();
+            let name = format!(
+                "{} {} `{}`",
+                rule.id,
+                kind,
+                case["name"].as_str().unwrap_or("?")
+            );
+            kinds.insert(kind.to_owned());
+            let events = decode(case["events"].as_array().unwrap(), &name);
+            let rows = Rows::from_events(&events);
+            let found = detect::detect(&rows, &data_rules, &DetectOptions::default(), &events);
+            let fired = found.iter().any(|f| f.rule_id == rule.id);
+            match (kind, fired) {
+                ("positive", false) => failures.push(format!(
+                    "{name}: did not fire (found {:?})",
+                    found.iter().map(|f| &f.rule_id).collect::<Vec<_>>()
+                )),
+                ("negative", true) => failures.push(format!("{name}: fired")),
+                ("positive" | "negative", _) => {}
+                _ => failures.push(format!("{name}: case must be positive or negative")),
+            }
+        }
+        for k in ["positive", "negative"] {
+            if !kinds.contains(k) {
+                missing.push(format!("{}: no {k} case", rule.id));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty() && failures.is_empty(),
+        "{}\n{}",
+        missing.join("\n"),
+        failures.join("\n")
+    );
+}
