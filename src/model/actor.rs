@@ -68,6 +68,59 @@ pub struct Actor {
 }
 
 const SA_PREFIX: &str = "system:serviceaccount:";
+
+/// The service accounts kube-controller-manager (with `--use-service-account-credentials`)
+/// and cloud-controller-manager run their controllers as, in `kube-system`.
+pub const BUILTIN_CONTROLLERS: &[&str] = &[
+    "attachdetach-controller",
+    "bootstrap-signer",
+    "certificate-controller",
+    "clusterrole-aggregation-controller",
+    "cronjob-controller",
+    "daemon-set-controller",
+    "deployment-controller",
+    "disruption-controller",
+    "endpoint-controller",
+    "endpointslice-controller",
+    "endpointslicemirroring-controller",
+    "ephemeral-volume-controller",
+    "expand-controller",
+    "generic-garbage-collector",
+    "horizontal-pod-autoscaler",
+    "job-controller",
+    "legacy-service-account-token-cleaner",
+    "namespace-controller",
+    "node-controller",
+    "persistent-volume-binder",
+    "pod-garbage-collector",
+    "pv-protection-controller",
+    "pvc-protection-controller",
+    "replicaset-controller",
+    "replication-controller",
+    "resource-claim-controller",
+    "resourcequota-controller",
+    "root-ca-cert-publisher",
+    "route-controller",
+    "selinux-warning-controller",
+    "service-account-controller",
+    "service-cidrs-controller",
+    "service-controller",
+    "statefulset-controller",
+    "token-cleaner",
+    "ttl-after-finished-controller",
+    "ttl-controller",
+    "validatingadmissionpolicy-status-controller",
+    "volumeattributesclass-protection-controller",
+    "cloud-node-controller",
+    "cloud-node-lifecycle-controller",
+    "node-ipam-controller",
+];
+
+/// True for `kube-system:<name>` of a built-in controller.
+pub fn is_builtin_controller_sa(sa: &str) -> bool {
+    sa.strip_prefix("kube-system:")
+        .is_some_and(|n| BUILTIN_CONTROLLERS.contains(&n))
+}
 const NODE_PREFIX: &str = "system:node:";
 
 /// `system:` names that are people with admin certificates, not components.
@@ -139,15 +192,15 @@ impl Actor {
         ))
     }
 
-    /// True for the service accounts of kube-controller-manager's controllers
-    /// (`kube-system:*-controller`), which create and delete pods and jobs as routine.
+    /// True for control-plane identities and the service accounts of kube-controller-manager's
+    /// and cloud-controller-manager's own controllers, which create and delete pods and jobs
+    /// as routine. Other `kube-system` accounts named `*-controller` (add-ons such as a load
+    /// balancer controller) are workloads like any other.
     pub fn is_controller(&self) -> bool {
         self.kind == ActorKind::ControlPlane
-            || (self.sa_namespace.as_deref() == Some("kube-system")
-                && self
-                    .sa_name
-                    .as_deref()
-                    .is_some_and(|n| n.ends_with("-controller")))
+            || self
+                .service_account()
+                .is_some_and(|sa| is_builtin_controller_sa(&sa))
     }
 }
 
@@ -190,5 +243,10 @@ mod tests {
             &[],
         );
         assert!(c.is_controller());
+        let addon = Actor::classify(
+            "system:serviceaccount:kube-system:aws-load-balancer-controller",
+            &[],
+        );
+        assert!(!addon.is_controller());
     }
 }

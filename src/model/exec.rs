@@ -153,14 +153,7 @@ impl ExecInfo {
 fn kubelet_target(path: &str) -> Option<String> {
     let rest = path.split_once("/proxy/").map(|(_, r)| r)?;
     let endpoint = rest.split('/').next().unwrap_or_default();
-    let streaming = [
-        "run",
-        "exec",
-        "attach",
-        "portForward",
-        "cri",
-        "containerLogs",
-    ];
+    let streaming = ["run", "exec", "attach", "portForward", "cri"];
     streaming
         .contains(&endpoint)
         .then(|| format!("/{}", percent_decode_str(rest).decode_utf8_lossy()))
