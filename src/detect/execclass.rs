@@ -207,7 +207,7 @@ fn is_tar_copy(argv: &[String]) -> bool {
                     && flags.ends_with('f')
                     && flags.chars().all(|c| c.is_ascii_alphabetic())
                     && (flags.contains('c') || flags.contains('x'))
-            }) || rest.iter().any(|a| *a == "--file=-")
+            }) || rest.contains(&"--file=-")
         })
 }
 
