@@ -613,14 +613,22 @@ fn windows<K: std::hash::Hash + Eq>(
             end += 1;
         }
         if keys.len() >= opts.burst_min {
-            // Extend while the next event is within the window of the previous one.
-            while end < idx.len()
-                && rows.rows[idx[end]].time - rows.rows[idx[end - 1]].time <= opts.burst_window
-            {
-                keys.insert(key(idx[end]));
+            // Extend while new items keep coming within the window of the last new one; the
+            // burst stands on the first event of each distinct item (repeats are routine).
+            let mut last_new = rows.rows[idx[end - 1]].time;
+            while end < idx.len() && rows.rows[idx[end]].time - last_new <= opts.burst_window {
+                if keys.insert(key(idx[end])) {
+                    last_new = rows.rows[idx[end]].time;
+                }
                 end += 1;
             }
-            out.push((idx[start..end].to_vec(), keys.len()));
+            let mut seen = HashSet::new();
+            let firsts: Vec<usize> = idx[start..end]
+                .iter()
+                .copied()
+                .filter(|&i| seen.insert(key(i)))
+                .collect();
+            out.push((firsts, keys.len()));
             start = end;
         } else {
             start += 1;

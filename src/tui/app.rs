@@ -1310,3 +1310,475 @@ fn build_detail(
         loading: false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{Family, Severity};
+
+    fn finding(rule: &str, ids: &[&str]) -> Finding {
+        Finding {
+            rule_id: rule.into(),
+            title: "t".into(),
+            family: Family::RemoteExec,
+            severity: Severity::High,
+            attack: None,
+            first_seen: "2026-03-14T10:00:00.000000Z".into(),
+            last_seen: "2026-03-14T10:00:00.000000Z".into(),
+            account: "system:serviceaccount:shop:web".into(),
+            source_ips: vec![],
+            namespaces: vec![],
+            audit_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            count: ids.len(),
+            summary: "summary".into(),
+            evidence: serde_json::json!({}),
+            advice: "advice".into(),
+        }
+    }
+
+    fn row(i: u64) -> EventSummary {
+        EventSummary {
+            handle: 1000 + i,
+            time: Micros(1_773_475_200_000_000 + i as i64 * 1_000_000),
+            audit_id: format!("id-{i}"),
+            user: if i % 2 == 0 {
+                "alice".into()
+            } else {
+                "system:serviceaccount:shop:web".into()
+            },
+            verb: "get".into(),
+            resource: "pods".into(),
+            namespace: "shop".into(),
+            name: format!("web-{i}"),
+            source_ip: "10.0.0.1".into(),
+            code: Some(200),
+            user_agent: "kubectl/v1.30.0".into(),
+            ..EventSummary::default()
+        }
+    }
+
+    fn app() -> App {
+        let findings = vec![
+            finding("KS-A", &["id-1", "id-2"]),
+            finding("KS-B", &["id-3"]),
+        ];
+        App::new(
+            findings,
+            IndexFacts::default(),
+            TimeZone::UTC,
+            "UTC".into(),
+            (120, 40),
+        )
+    }
+
+    fn request(e: Option<Effect>) -> Request {
+        match e {
+            Some(Effect::Request(r)) => r,
+            other => panic!("expected a request, got {other:?}"),
+        }
+    }
+
+    fn id_of(r: &Request) -> u64 {
+        match r {
+            Request::Page { id, .. }
+            | Request::Event { id, .. }
+            | Request::Pivots { id, .. }
+            | Request::Histogram { id, .. }
+            | Request::Find { id, .. } => *id,
+        }
+    }
+
+    /// An app on the events view with `total` events, the first page loaded.
+    fn events_app(total: u64) -> App {
+        let mut a = app();
+        let req = request(a.update(Action::ViewEvents));
+        let rows: Vec<EventSummary> = (0..total.min(PAGE as u64)).map(row).collect();
+        let n = rows.len();
+        a.update(Action::Response(Box::new(Response::Page {
+            id: id_of(&req),
+            total,
+            offset: 0,
+            rows,
+            matches: vec![false; n],
+        })));
+        a
+    }
+
+    #[test]
+    fn quit_and_back() {
+        let mut a = app();
+        assert_eq!(a.update(Action::Back), Some(Effect::Quit));
+        let mut a = events_app(5);
+        assert_eq!(a.view, View::Events);
+        a.update(Action::Back);
+        assert_eq!(a.view, View::Detections);
+        let mut a = app();
+        assert_eq!(a.update(Action::Quit), Some(Effect::Quit));
+        assert!(a.quit);
+    }
+
+    #[test]
+    fn help_opens_and_closes() {
+        let mut a = app();
+        a.update(Action::Help);
+        assert!(a.help);
+        a.update(Action::Down);
+        assert!(a.help, "keys other than close are ignored under the help");
+        a.update(Action::Cancel);
+        assert!(!a.help);
+    }
+
+    #[test]
+    fn moving_stays_in_bounds() {
+        let mut a = events_app(50);
+        a.update(Action::Down);
+        a.update(Action::Down);
+        assert_eq!(a.events.selected, 2);
+        a.update(Action::Up);
+        assert_eq!(a.events.selected, 1);
+        a.update(Action::Bottom);
+        assert_eq!(a.events.selected, 49);
+        a.update(Action::Down);
+        assert_eq!(a.events.selected, 49);
+        a.update(Action::Top);
+        assert_eq!(a.events.selected, 0);
+        a.update(Action::PageDown);
+        assert_eq!(a.events.selected, a.page_rows() as u64);
+        a.update(Action::HalfPageUp);
+        assert_eq!(
+            a.events.selected,
+            a.page_rows() as u64 - a.page_rows() as u64 / 2
+        );
+        a.update(Action::PageUp);
+        assert_eq!(a.events.selected, 0);
+        a.update(Action::HalfPageDown);
+        assert_eq!(a.events.selected, a.page_rows() as u64 / 2);
+        a.update(Action::Scroll(3));
+        assert_eq!(a.events.selected, a.page_rows() as u64 / 2 + 3);
+    }
+
+    #[test]
+    fn scrolling_far_asks_for_the_page_there() {
+        let mut a = events_app(1_000_000);
+        let req = request(a.update(Action::Bottom));
+        match req {
+            Request::Page { offset, .. } => assert!(offset > 999_000, "{offset}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(a.events.selected, 999_999);
+    }
+
+    #[test]
+    fn stale_responses_are_ignored() {
+        let mut a = app();
+        let first = request(a.update(Action::ViewEvents));
+        let _second = request(a.update(Action::Refresh));
+        a.update(Action::Response(Box::new(Response::Page {
+            id: id_of(&first),
+            total: 7,
+            offset: 0,
+            rows: vec![row(0)],
+            matches: vec![false],
+        })));
+        assert_eq!(
+            a.events.total, None,
+            "an answer to a superseded request changes nothing"
+        );
+    }
+
+    #[test]
+    fn open_a_finding_shows_its_events() {
+        let mut a = app();
+        let req = request(a.update(Action::Open));
+        assert_eq!(a.view, View::Events);
+        assert_eq!(a.filter.chips.len(), 1);
+        assert!(matches!(&a.filter.chips[0].expr, Expr::AuditIds(ids) if ids.len() == 2));
+        assert!(matches!(req, Request::Page { .. }));
+    }
+
+    #[test]
+    fn open_an_event_loads_its_detail_and_folds() {
+        let mut a = events_app(3);
+        let req = request(a.update(Action::Open));
+        assert_eq!(a.view, View::Detail);
+        assert!(matches!(req, Request::Event { handle: 1000, .. }));
+        let raw = r#"{"kind":"Event","auditID":"id-0","verb":"get","stageTimestamp":"2026-03-14T10:00:00Z","user":{"username":"alice","groups":["g"]},"objectRef":{"resource":"pods","namespace":"shop","name":"web-0"}}"#;
+        let event = crate::ingest::formats::native::parse(
+            raw,
+            crate::model::SourceRef::default(),
+            crate::ingest::formats::NormalizeOptions::default(),
+        )
+        .unwrap();
+        a.update(Action::Response(Box::new(Response::Event {
+            id: id_of(&req),
+            event: Box::new(event),
+            raw: raw.into(),
+        })));
+        assert!(a.detail.event.is_some());
+        let before = a.detail.lines().len();
+        let user_line = a
+            .detail
+            .lines()
+            .iter()
+            .position(|l| matches!(l, DetailLine::Json(j) if j.key.as_deref() == Some("user")))
+            .unwrap();
+        a.update(Action::Top);
+        for _ in 0..user_line {
+            a.update(Action::Down);
+        }
+        a.update(Action::ToggleFold);
+        assert!(
+            a.detail.lines().len() < before,
+            "folding hides the object's lines"
+        );
+        a.update(Action::ExpandAll);
+        assert_eq!(a.detail.lines().len(), before);
+        a.update(Action::CollapseAll);
+        assert!(a.detail.lines().len() < before);
+        // Copy the value under the cursor.
+        a.update(Action::Top);
+        a.update(Action::Down);
+        assert!(matches!(a.update(Action::Copy), Some(Effect::Copy(_))));
+    }
+
+    #[test]
+    fn filter_input_applies_or_says_where_it_is_wrong() {
+        let mut a = events_app(3);
+        a.update(Action::Filter);
+        assert_eq!(a.input.as_ref().map(|i| i.mode), Some(InputMode::Filter));
+        for c in "verb:get (".chars() {
+            a.update(Action::Char(c));
+        }
+        assert_eq!(a.update(Action::Submit), None);
+        let err = a.input.as_ref().and_then(|i| i.error.clone()).unwrap();
+        assert_eq!(err.0, 10, "{err:?}");
+        a.update(Action::Backspace);
+        a.update(Action::Backspace);
+        let req = request(a.update(Action::Submit));
+        assert!(a.input.is_none());
+        assert_eq!(a.filter.query, "verb:get");
+        assert!(matches!(req, Request::Page { .. }));
+        a.update(Action::Filter);
+        a.update(Action::Cancel);
+        assert!(a.input.is_none());
+    }
+
+    #[test]
+    fn search_highlights_and_jumps_without_filtering() {
+        let mut a = events_app(10);
+        assert_eq!(a.update(Action::SearchNext), None, "nothing to find yet");
+        assert!(a.status.contains("no search"));
+        a.update(Action::Search);
+        for c in "user:alice".chars() {
+            a.update(Action::Char(c));
+        }
+        let req = request(a.update(Action::Submit));
+        assert!(matches!(
+            req,
+            Request::Find {
+                backwards: false,
+                ..
+            }
+        ));
+        assert!(a.filter.is_empty(), "search does not filter");
+        let page = request(a.update(Action::Response(Box::new(Response::Found {
+            id: id_of(&req),
+            offset: Some(4),
+        }))));
+        let rows: Vec<EventSummary> = (0..10).map(row).collect();
+        a.update(Action::Response(Box::new(Response::Page {
+            id: id_of(&page),
+            total: 10,
+            offset: 0,
+            rows,
+            matches: (0..10).map(|i| i % 2 == 0).collect(),
+        })));
+        assert_eq!(a.events.selected, 4);
+        assert!(a.events.is_match(4));
+        assert!(matches!(
+            request(a.update(Action::SearchNext)),
+            Request::Find {
+                backwards: false,
+                ..
+            }
+        ));
+        assert!(matches!(
+            request(a.update(Action::SearchPrev)),
+            Request::Find {
+                backwards: true,
+                ..
+            }
+        ));
+        a.update(Action::Cancel);
+        assert!(a.search.is_none());
+    }
+
+    #[test]
+    fn commands_add_filters() {
+        let mut a = events_app(3);
+        let type_cmd = |a: &mut App, s: &str| {
+            a.update(Action::Command);
+            for c in s.chars() {
+                a.update(Action::Char(c));
+            }
+            a.update(Action::Submit)
+        };
+        type_cmd(&mut a, "ns shop");
+        assert_eq!(
+            a.filter.chips.last().map(|c| c.label.as_str()),
+            Some("ns:shop")
+        );
+        type_cmd(&mut a, "since 2h");
+        assert_eq!(a.filter.chips.len(), 2);
+        type_cmd(&mut a, "ip banana");
+        assert!(a.input.as_ref().is_some_and(|i| i.error.is_some()));
+        a.update(Action::Cancel);
+        type_cmd(&mut a, "frobnicate");
+        assert!(
+            a.input
+                .as_ref()
+                .and_then(|i| i.error.as_ref())
+                .is_some_and(|e| e.1.contains("unknown command"))
+        );
+        a.update(Action::Cancel);
+        type_cmd(&mut a, "tz Europe/Paris");
+        assert_eq!(a.tz_name, "Europe/Paris");
+        type_cmd(&mut a, "clear");
+        assert!(a.filter.is_empty());
+        assert_eq!(type_cmd(&mut a, "q"), Some(Effect::Quit));
+    }
+
+    #[test]
+    fn pivot_menu_history_and_clear() {
+        let mut a = events_app(3);
+        a.update(Action::PivotMenu);
+        let menu = a.menu.clone().unwrap();
+        assert!(menu.items[0].0.starts_with("account: alice"));
+        a.update(Action::Down);
+        a.update(Action::Open);
+        assert!(a.menu.is_none());
+        assert_eq!(a.filter.chips[0].label, "ip:10.0.0.1");
+        let id = a.pending["page"];
+        a.update(Action::Response(Box::new(Response::Page {
+            id,
+            total: 1,
+            offset: 0,
+            rows: vec![row(0)],
+            matches: vec![false],
+        })));
+        a.update(Action::PivotMenu);
+        a.update(Action::Open);
+        assert_eq!(a.filter.chips.len(), 2);
+        a.update(Action::PivotBack);
+        assert_eq!(a.filter.chips.len(), 1);
+        a.update(Action::PivotForward);
+        assert_eq!(a.filter.chips.len(), 2);
+        a.update(Action::PivotForward);
+        assert!(a.status.contains("no further"));
+        a.update(Action::ClearFilters);
+        assert!(a.filter.is_empty());
+        a.update(Action::PivotMenu);
+        a.update(Action::Cancel);
+        assert!(a.menu.is_none());
+    }
+
+    #[test]
+    fn around_an_event_drops_filters_and_keeps_it_selected() {
+        let mut a = events_app(3);
+        a.update(Action::Down);
+        let req = request(a.update(Action::AroundMinute));
+        assert_eq!(a.filter.chips.len(), 1);
+        assert!(a.filter.chips[0].label.starts_with("around"));
+        assert!(matches!(req, Request::Find { .. }));
+        let mut b = events_app(3);
+        let req = request(b.update(Action::AroundTenMinutes));
+        assert!(
+            b.filter.chips[0].label.contains("10m"),
+            "{}",
+            b.filter.chips[0].label
+        );
+        assert!(matches!(req, Request::Find { .. }));
+    }
+
+    #[test]
+    fn copy_in_events_copies_the_audit_id() {
+        let mut a = events_app(3);
+        assert_eq!(a.update(Action::Copy), Some(Effect::Copy("id-0".into())));
+    }
+
+    #[test]
+    fn pivots_view_counts_and_pivots() {
+        let mut a = app();
+        let req = request(a.update(Action::ViewPivots));
+        assert!(
+            matches!(&req, Request::Pivots { fields, .. } if fields.len() == PIVOT_FIELDS.len())
+        );
+        let lists = vec![
+            (
+                "user",
+                vec![("alice".to_owned(), 5), ("bob".to_owned(), 2)],
+                0,
+            ),
+            ("peer", vec![("10.0.0.1".to_owned(), 7)], 0),
+        ];
+        a.update(Action::Response(Box::new(Response::Pivots {
+            id: id_of(&req),
+            lists,
+        })));
+        a.update(Action::Down);
+        a.update(Action::NextPane);
+        assert_eq!(a.pivots.column, 1);
+        a.update(Action::PrevPane);
+        a.update(Action::Right);
+        a.update(Action::Left);
+        assert_eq!(a.pivots.column, 0);
+        assert_eq!(a.update(Action::Copy), Some(Effect::Copy("bob".into())));
+        a.update(Action::Open);
+        assert_eq!(a.filter.chips[0].label, "user:bob");
+    }
+
+    #[test]
+    fn timeline_marks_a_range_and_zooms() {
+        let mut a = app();
+        let req = request(a.update(Action::ViewTimeline));
+        a.update(Action::Response(Box::new(Response::Histogram {
+            id: id_of(&req),
+            counts: vec![1, 2, 3, 4, 5, 6],
+            start: Micros(0),
+            end: Micros(600),
+        })));
+        a.update(Action::Right);
+        a.update(Action::MarkRange);
+        assert_eq!(a.timeline.mark, Some(1));
+        a.update(Action::Right);
+        a.update(Action::Right);
+        a.update(Action::MarkRange);
+        assert_eq!(a.filter.chips.len(), 1);
+        assert!(a.filter.chips[0].label.contains(".."));
+        a.update(Action::ZoomOut);
+        assert!(a.filter.is_empty());
+        // Open a bucket: the events, positioned there.
+        let req = request(a.update(Action::Open));
+        assert_eq!(a.view, View::Events);
+        assert!(matches!(req, Request::Find { .. }));
+    }
+
+    #[test]
+    fn clicks_resize_and_views() {
+        let mut a = events_app(30);
+        let body =
+            layout::table_body(layout::regions(ratatui::layout::Rect::new(0, 0, 120, 40)).main);
+        a.update(Action::Click {
+            column: body.x + 2,
+            row: body.y + 3,
+        });
+        assert_eq!(a.events.selected, 3);
+        a.update(Action::Resize(80, 20));
+        assert_eq!(a.size, (80, 20));
+        a.update(Action::ViewDetections);
+        assert_eq!(a.view, View::Detections);
+        a.update(Action::Down);
+        assert_eq!(a.det_selected, 1);
+        assert_eq!(a.update(Action::Copy), Some(Effect::Copy("summary".into())));
+    }
+}

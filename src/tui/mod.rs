@@ -166,12 +166,22 @@ pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
     }
 }
 
-/// Renders one frame of `app` into a test backend (snapshots, benchmarks).
-pub fn render_to_string(app: &App, keymap: &Keymap, width: u16, height: u16) -> String {
+/// Renders one frame of `app` into a buffer (tests, benchmarks).
+pub fn render_to_buffer(
+    app: &App,
+    keymap: &Keymap,
+    width: u16,
+    height: u16,
+) -> ratatui::buffer::Buffer {
     let backend = ratatui::backend::TestBackend::new(width, height);
     let Ok(mut terminal) = Terminal::new(backend);
     let _ = terminal.draw(|f| views::render(app, keymap, f));
-    let buf = terminal.backend().buffer().clone();
+    terminal.backend().buffer().clone()
+}
+
+/// Renders one frame of `app` as text, one line per row (snapshots).
+pub fn render_to_string(app: &App, keymap: &Keymap, width: u16, height: u16) -> String {
+    let buf = render_to_buffer(app, keymap, width, height);
     let mut out = String::new();
     for y in 0..buf.area.height {
         let mut line = String::new();

