@@ -72,7 +72,7 @@ fn decode(records: &[String]) -> Option<Vec<AuditEvent>> {
 fn findings(events: &Vec<AuditEvent>) -> Vec<Finding> {
     let rules = rules::load(&[]).unwrap();
     let rows = Rows::from_events(events);
-    detect::detect(&rows, &rules, &DetectOptions::default(), events)
+    detect::detect(&rows, &rules, &DetectOptions::default(), events).unwrap()
 }
 
 fn fires(c: &Concept, found: &[Finding]) -> bool {

@@ -66,7 +66,8 @@ fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
             kinds.insert(kind.to_owned());
             let events = decode(case["events"].as_array().unwrap(), &name);
             let rows = Rows::from_events(&events);
-            let found = detect::detect(&rows, &data_rules, &DetectOptions::default(), &events);
+            let found =
+                detect::detect(&rows, &data_rules, &DetectOptions::default(), &events).unwrap();
             let fired = found.iter().any(|f| f.rule_id == rule.id);
             match (kind, fired) {
                 ("positive", false) => failures.push(format!(

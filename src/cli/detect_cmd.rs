@@ -88,7 +88,8 @@ pub fn compute(reader: &IndexReader, tuning: &Tuning) -> anyhow::Result<Vec<Find
     let rules = rules::load(&dirs)?;
     rules::validate(&rules)?;
     let rows = reader.rows()?;
-    Ok(detect::detect(&rows, &rules, &tuning.options(), reader))
+    detect::detect(&rows, &rules, &tuning.options(), reader)
+        .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))
 }
 
 /// Computes and stores the default findings of an index; returns them and the time taken.

@@ -33,6 +33,9 @@ pub struct IndexArgs {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Skip the detections after indexing (they run at the next `detect` or in the workbench).
+    #[arg(long)]
+    pub no_detect: bool,
     /// Commit a crash-safe checkpoint after this many input bytes.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES", hide = true)]
     pub commit_every_bytes: u64,
@@ -41,7 +44,7 @@ pub struct IndexArgs {
 pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     let summary = ingest_paths(dir, &args.paths, args)?;
     report(&summary);
-    if dir.exists() {
+    if dir.exists() && !args.no_detect {
         let (findings, took) = super::detect_cmd::refresh(dir)?;
         eprintln!(
             "detections: {} findings ({}) in {:.2}s; list them with `kubesift detect`",

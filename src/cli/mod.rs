@@ -1,6 +1,7 @@
 //! The command line: arguments (clap) and the headless twin of every view. Each command
 //! turns its arguments into library calls and writes the result; no logic of its own.
 
+mod bench_cmd;
 pub mod detect_cmd;
 mod index_cmd;
 pub mod output;
@@ -57,6 +58,9 @@ pub enum Command {
     Index(index_cmd::IndexArgs),
     /// Open the terminal workbench on the index.
     Tui(tui_cmd::TuiArgs),
+    /// Measure the workbench's latencies on the index (for bench/tui.sh).
+    #[command(hide = true)]
+    BenchTui(bench_cmd::BenchTuiArgs),
     /// `kubesift PATH...`: index the logs, then open the workbench.
     #[command(external_subcommand)]
     Paths(Vec<OsString>),
@@ -91,6 +95,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Index(args) => index_cmd::run(&dir, &args),
         Command::Tui(args) => tui_cmd::run(&dir, &args),
+        Command::BenchTui(args) => bench_cmd::run(&dir, &args),
         Command::Paths(paths) => {
             let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
             tui_cmd::index_then_open(&dir, &paths, &cli.tz)

@@ -44,6 +44,7 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             max_record_bytes: 32 << 20,
             threads: 0,
             quiet: false,
+            no_detect: true,
             commit_every_bytes: 1 << 30,
         };
         let summary = index_cmd::ingest_paths(dir, paths, &args)?;

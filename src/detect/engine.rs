@@ -6,9 +6,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde_json::json;
 
 use super::finding::{self, Finding, Severity};
-use super::row::{Row, Rows, Sym};
+use super::row::{Ip, Row, RowSource, ScanError, Sym, Vocab};
 use super::rules::{CompiledRule, Rule};
-use super::stateful;
+use super::stateful::{self, Hits, State};
 use crate::model::{AuditEvent, Micros};
 
 /// Detection settings (documented in the README).
@@ -37,7 +37,7 @@ impl Default for DetectOptions {
     }
 }
 
-/// Where the events behind rows come from (the index, or a slice of events in tests).
+/// Where the events behind rows come from (the index, or events in memory in tests).
 pub trait EventSource {
     fn audit_id(&self, doc: u64) -> String;
     fn event(&self, doc: u64) -> Option<AuditEvent>;
@@ -54,16 +54,33 @@ impl EventSource for Vec<AuditEvent> {
     }
 }
 
+/// What findings are grouped by besides the rule: an account, or a source address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Group {
+    Account(Sym),
+    Address(Ip),
+}
+
+impl From<Sym> for Group {
+    fn from(s: Sym) -> Group {
+        Group::Account(s)
+    }
+}
+
+impl From<Ip> for Group {
+    fn from(ip: Ip) -> Group {
+        Group::Address(ip)
+    }
+}
+
 /// One event matched by one rule.
 #[derive(Debug, Clone)]
 pub struct Hit {
     /// Index into the rule table ([`all_rules`]).
     pub rule: usize,
-    /// Index into `rows.rows`.
-    pub row: usize,
+    pub row: Row,
     pub severity: Severity,
-    /// What findings are grouped by besides the rule: usually the account.
-    pub group: Sym,
+    pub group: Group,
     /// Evidence a stateful detector adds (the history an anomaly was compared with).
     pub note: Option<String>,
     /// Hits of one rule and group are split further by this (routine vs. not).
@@ -79,49 +96,49 @@ pub fn all_rules(data: &[Rule]) -> Vec<Rule> {
     all
 }
 
-/// Runs every detection over `rows` (sorted by time).
+/// Runs every detection over the rows of `src` (streamed oldest first).
 pub fn detect(
-    rows: &Rows,
+    src: &dyn RowSource,
     data_rules: &[Rule],
     opts: &DetectOptions,
-    src: &dyn EventSource,
-) -> Vec<Finding> {
+    events: &dyn EventSource,
+) -> Result<Vec<Finding>, ScanError> {
     let rules = all_rules(data_rules);
-    let mut hits = single_event_hits(rows, &rules[..data_rules.len()]);
+    let vocab = src.vocab();
+    let compiled: Vec<CompiledRule<'_>> = rules[..data_rules.len()]
+        .iter()
+        .map(|r| CompiledRule::new(r, vocab))
+        .collect();
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
-    hits.extend(stateful::run(rows, opts, &index_of));
-    let mut findings = group(rows, &rules, hits, src);
-    finding::sort(&mut findings);
-    findings
-}
-
-fn single_event_hits(rows: &Rows, rules: &[Rule]) -> Vec<Hit> {
-    let compiled: Vec<CompiledRule<'_>> =
-        rules.iter().map(|r| CompiledRule::new(r, rows)).collect();
-    let mut hits = Vec::new();
-    for (i, row) in rows.rows.iter().enumerate() {
+    let mut out = Hits::new(&index_of);
+    let mut state = State::new(vocab, opts);
+    src.scan(&mut |row: &Row| {
         for (ri, c) in compiled.iter().enumerate() {
-            if let Some(severity) = c.evaluate(rows, row) {
-                hits.push(Hit {
+            if let Some(severity) = c.evaluate(vocab, row) {
+                out.hits.push(Hit {
                     rule: ri,
-                    row: i,
+                    row: row.clone(),
                     severity,
-                    group: row.user,
+                    group: Group::Account(row.user),
                     note: None,
                     variant: 0,
                     gap: None,
                 });
             }
         }
-    }
-    hits
+        state.observe(row, &mut out);
+    })?;
+    state.finish(&mut out);
+    let mut findings = group(vocab, &rules, out.hits, events);
+    finding::sort(&mut findings);
+    Ok(findings)
 }
 
 /// Groups hits by (rule, group key) and splits each group where the gap between events
 /// exceeds the rule's `group_gap`.
-fn group(rows: &Rows, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource) -> Vec<Finding> {
-    hits.sort_by_key(|h| (h.rule, h.group, h.variant, rows.rows[h.row].time, h.row));
-    hits.dedup_by_key(|h| (h.rule, h.row));
+fn group(v: &Vocab, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource) -> Vec<Finding> {
+    hits.sort_by_key(|h| (h.rule, h.group, h.variant, h.row.time, h.row.doc));
+    hits.dedup_by_key(|h| (h.rule, h.row.doc, h.row.time));
     let mut findings = Vec::new();
     let mut start = 0;
     while start < hits.len() {
@@ -131,16 +148,11 @@ fn group(rows: &Rows, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource)
             && hits[end].rule == hits[start].rule
             && hits[end].group == hits[start].group
             && hits[end].variant == hits[start].variant
-            && rows.rows[hits[end].row].time - rows.rows[hits[end - 1].row].time <= gap
+            && hits[end].row.time - hits[end - 1].row.time <= gap
         {
             end += 1;
         }
-        findings.push(build(
-            rows,
-            &rules[hits[start].rule],
-            &hits[start..end],
-            src,
-        ));
+        findings.push(build(v, &rules[hits[start].rule], &hits[start..end], src));
         start = end;
     }
     findings
@@ -148,49 +160,35 @@ fn group(rows: &Rows, rules: &[Rule], mut hits: Vec<Hit>, src: &dyn EventSource)
 
 const LIST_CAP: usize = 20;
 
-fn build(rows: &Rows, rule: &Rule, hits: &[Hit], src: &dyn EventSource) -> Finding {
-    let rs: Vec<&Row> = hits.iter().map(|h| &rows.rows[h.row]).collect();
+fn build(v: &Vocab, rule: &Rule, hits: &[Hit], src: &dyn EventSource) -> Finding {
+    let rs: Vec<&Row> = hits.iter().map(|h| &h.row).collect();
     let mut severity = hits
         .iter()
         .map(|h| h.severity)
         .max()
         .unwrap_or(rule.severity);
-    let all_denied = rs.iter().all(|r| rows.denied(r));
+    let all_denied = rs.iter().all(|r| v.denied(r));
     if all_denied && !rule.keep_denied {
         severity = severity.lower();
     }
-    let distinct = |f: &dyn Fn(&Row) -> Sym| -> Vec<String> {
-        let set: BTreeSet<&str> = rs
-            .iter()
-            .map(|r| rows.s(f(r)))
-            .filter(|s| !s.is_empty())
-            .collect();
-        set.into_iter().take(LIST_CAP).map(str::to_owned).collect()
-    };
-    let account = account_of(rows, rs[0], hits[0].group);
-    let source_ips = distinct(&|r| r.peer);
-    let namespaces = distinct(&|r| r.namespace);
-    let user_agents = distinct(&|r| r.ua);
-    let actions: Vec<String> = {
-        let set: BTreeSet<String> = rs.iter().map(|r| action(rows, r)).collect();
+    let distinct = |f: &dyn Fn(&Row) -> String| -> Vec<String> {
+        let set: BTreeSet<String> = rs.iter().map(|r| f(r)).filter(|s| !s.is_empty()).collect();
         set.into_iter().take(LIST_CAP).collect()
     };
-    let targets: Vec<String> = {
-        let set: BTreeSet<String> = rs
-            .iter()
-            .map(|r| target(rows, r))
-            .filter(|t| !t.is_empty())
-            .collect();
-        set.into_iter().take(LIST_CAP).collect()
-    };
+    let account = account_of(v, rs[0], hits[0].group);
+    let source_ips = distinct(&|r| r.peer.to_string());
+    let namespaces = distinct(&|r| v.s(r.namespace).to_owned());
+    let user_agents = distinct(&|r| v.s(r.ua).to_owned());
+    let actions = distinct(&|r| action(v, r));
+    let targets = distinct(&|r| target(v, r));
     let facts: Vec<String> = {
         let set: BTreeSet<&str> = rs
             .iter()
-            .flat_map(|r| rows.facts(r).iter().map(|f| rows.s(*f)))
+            .flat_map(|r| r.facts.iter().map(|f| v.s(*f)))
             .collect();
         set.into_iter().take(LIST_CAP).map(str::to_owned).collect()
     };
-    let commands = exec_commands(rows, &rs, src);
+    let commands = exec_commands(&rs, src);
     let notes: Vec<&str> = {
         let set: BTreeSet<&str> = hits.iter().filter_map(|h| h.note.as_deref()).collect();
         set.into_iter().take(5).collect()
@@ -255,34 +253,33 @@ fn build(rows: &Rows, rule: &Rule, hits: &[Hit], src: &dyn EventSource) -> Findi
     }
 }
 
-fn account_of(rows: &Rows, r: &Row, group: Sym) -> String {
-    let user = rows.s(r.user);
+fn account_of(v: &Vocab, r: &Row, group: Group) -> String {
+    let user = v.s(r.user);
     let user = if user.is_empty() {
         "(unauthenticated)"
     } else {
         user
     };
-    if group != r.user && !rows.s(group).is_empty() {
-        format!("{user} from {}", rows.s(group))
-    } else {
-        user.to_owned()
+    match group {
+        Group::Address(ip) => format!("{user} from {ip}"),
+        Group::Account(_) => user.to_owned(),
     }
 }
 
 /// `verb resource/subresource`, or `verb /path` for non-resource requests.
-pub fn action(rows: &Rows, r: &Row) -> String {
-    let verb = rows.s(r.verb);
+pub fn action(v: &Vocab, r: &Row) -> String {
+    let verb = v.s(r.verb);
     if r.resource == super::row::EMPTY {
-        return format!("{verb} {}", rows.s(r.nonresource));
+        return format!("{verb} {}", v.s(r.nonresource));
     }
-    match rows.s(r.subresource) {
-        "" => format!("{verb} {}", rows.s(r.resource)),
-        sub => format!("{verb} {}/{sub}", rows.s(r.resource)),
+    match v.s(r.subresource) {
+        "" => format!("{verb} {}", v.s(r.resource)),
+        sub => format!("{verb} {}/{sub}", v.s(r.resource)),
     }
 }
 
-fn target(rows: &Rows, r: &Row) -> String {
-    match (rows.s(r.namespace), rows.s(r.name)) {
+fn target(v: &Vocab, r: &Row) -> String {
+    match (v.s(r.namespace), v.s(r.name)) {
         ("", "") => String::new(),
         ("", n) => n.to_owned(),
         (ns, "") => format!("{ns}/*"),
@@ -291,7 +288,7 @@ fn target(rows: &Rows, r: &Row) -> String {
 }
 
 /// The decoded commands of exec rows (from the stored events; a handful at most).
-fn exec_commands(rows: &Rows, rs: &[&Row], src: &dyn EventSource) -> Vec<String> {
+fn exec_commands(rs: &[&Row], src: &dyn EventSource) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in rs.iter().filter(|r| r.exec != super::row::EMPTY).take(50) {
         if let Some(x) = src.event(r.doc).and_then(|e| e.exec) {
@@ -317,7 +314,6 @@ fn exec_commands(rows: &Rows, rs: &[&Row], src: &dyn EventSource) -> Vec<String>
             break;
         }
     }
-    let _ = rows;
     out
 }
 

@@ -12,4 +12,4 @@ pub mod stateful;
 
 pub use engine::{DetectOptions, EventSource, detect};
 pub use finding::{Family, Finding, Severity};
-pub use row::Rows;
+pub use row::{RowSource, Rows};

@@ -1,7 +1,9 @@
-//! The compact view of an event that detections run on: interned strings and a few numbers,
-//! built from the index's fast columns (or from events, in tests and fixtures).
+//! The compact view of an event that detections run on: interned strings and a few numbers.
+//! Rows stream from a [`RowSource`] in time order — the index's fast columns, or events in
+//! memory (tests, fixtures) — so detecting never holds every event at once.
 
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv6Addr};
 
 use crate::model::{ActorKind, AuditEvent, authz};
 
@@ -64,8 +66,56 @@ impl Interner {
     }
 }
 
+/// An IP address as 128 bits (IPv4 mapped into IPv6); 0 when absent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Ip(pub u128);
+
+impl Ip {
+    pub fn parse(s: &str) -> Ip {
+        match s.trim().parse::<IpAddr>() {
+            Ok(IpAddr::V4(v4)) => Ip(u128::from(v4.to_ipv6_mapped())),
+            Ok(IpAddr::V6(v6)) => Ip(u128::from(v6)),
+            Err(_) => Ip(0),
+        }
+    }
+
+    pub fn is_none(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn addr(self) -> Option<IpAddr> {
+        if self.is_none() {
+            return None;
+        }
+        let v6 = Ipv6Addr::from(self.0);
+        Some(v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4))
+    }
+
+    pub fn is_public(self) -> bool {
+        self.addr().is_some_and(crate::model::net::is_public_addr)
+    }
+
+    /// The first two octets of an IPv4 address (first 64 bits of an IPv6 one).
+    pub fn subnet(self) -> u128 {
+        match self.addr() {
+            Some(IpAddr::V4(v4)) => u128::from(u32::from(v4) >> 16),
+            Some(IpAddr::V6(_)) => self.0 >> 64,
+            None => 0,
+        }
+    }
+}
+
+impl std::fmt::Display for Ip {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.addr() {
+            Some(a) => write!(f, "{a}"),
+            None => Ok(()),
+        }
+    }
+}
+
 /// One event, compactly.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Row {
     /// Microseconds since the epoch.
     pub time: i64,
@@ -84,7 +134,7 @@ pub struct Row {
     pub namespace: Sym,
     pub name: Sym,
     /// The trusted source IP.
-    pub peer: Sym,
+    pub peer: Ip,
     /// Response code, 0 when none.
     pub code: u16,
     pub decision: Sym,
@@ -98,9 +148,7 @@ pub struct Row {
     pub node: Sym,
     /// The request path of a non-resource request (`/healthz`).
     pub nonresource: Sym,
-    /// Set by [`Rows::push`].
-    pub(crate) facts_at: u32,
-    pub(crate) facts_len: u16,
+    pub facts: Vec<Sym>,
 }
 
 /// [`ActorKind`] with a default, for compact rows.
@@ -140,111 +188,66 @@ impl Actor {
     }
 }
 
-/// All rows of a data set, in time order, with their strings and facts.
-#[derive(Debug, Clone, Default)]
-pub struct Rows {
-    pub rows: Vec<Row>,
-    facts: Vec<Sym>,
+/// The strings of a data set, with the symbols of the words detectors compare with.
+#[derive(Debug, Clone)]
+pub struct Vocab {
     pub strings: Interner,
+    pub k: Known,
 }
 
-impl Rows {
-    pub fn facts(&self, row: &Row) -> &[Sym] {
-        let at = row.facts_at as usize;
-        self.facts
-            .get(at..at + row.facts_len as usize)
-            .unwrap_or_default()
+macro_rules! known {
+    ($($field:ident = $text:literal),* $(,)?) => {
+        /// Symbols of fixed words (interned whether or not the data holds them).
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct Known { $(pub $field: Sym),* }
+        impl Known {
+            fn intern(s: &mut Interner) -> Known {
+                Known { $($field: s.intern($text)),* }
+            }
+        }
+    };
+}
+
+known! {
+    allow = "allow",
+    forbid = "forbid",
+    secrets = "secrets",
+    pods = "pods",
+    exec = "exec",
+    attach = "attach",
+    get = "get",
+    list = "list",
+    watch = "watch",
+    create = "create",
+    serviceaccounts = "serviceaccounts",
+    token = "token",
+}
+
+impl Default for Vocab {
+    fn default() -> Self {
+        Vocab::new(Interner::default())
+    }
+}
+
+impl Vocab {
+    pub fn new(mut strings: Interner) -> Vocab {
+        let k = Known::intern(&mut strings);
+        Vocab { strings, k }
     }
 
     pub fn s(&self, sym: Sym) -> &str {
         self.strings.str(sym)
     }
 
-    /// Adds a row with its facts (as symbols).
-    pub fn push(&mut self, mut row: Row, facts: &[Sym]) {
-        row.facts_at = self.facts.len() as u32;
-        row.facts_len = facts.len().min(u16::MAX as usize) as u16;
-        self.facts
-            .extend_from_slice(&facts[..row.facts_len as usize]);
-        self.rows.push(row);
-    }
-
-    /// Sorts rows by time (stable: equal times keep their order).
-    pub fn sort(&mut self) {
-        self.rows.sort_by_key(|r| r.time);
-    }
-
-    /// Rows of in-memory events; `doc` is the position in `events`. For tests and fixtures.
-    pub fn from_events(events: &[AuditEvent]) -> Rows {
-        let mut rows = Rows::default();
-        for (i, e) in events.iter().enumerate() {
-            let row = rows.row_of(e, i as u64);
-            let facts: Vec<Sym> = e.facts.iter().map(|f| rows.strings.intern(f)).collect();
-            rows.push(row, &facts);
-        }
-        rows.sort();
-        rows
-    }
-
-    fn row_of(&mut self, e: &AuditEvent, doc: u64) -> Row {
-        let s = &mut self.strings;
-        let grant = authz::rbac_grant(&e.authz_reason);
-        let node = e
-            .credential
-            .node_name
-            .as_deref()
-            .or(e.actor.node.as_deref())
-            .unwrap_or_default();
-        Row {
-            time: e.time.0,
-            doc,
-            user: s.intern(&e.user.username),
-            actor: Actor::from_kind(e.actor.kind),
-            sa: s.intern(&e.actor.service_account().unwrap_or_default()),
-            ua: s.intern(&e.user_agent),
-            ua_family: s.intern(&e.ua_family),
-            verb: s.intern(&e.verb),
-            resource: s.intern(&e.object.resource),
-            subresource: s.intern(&e.object.subresource),
-            api_group: s.intern(&e.object.api_group),
-            namespace: s.intern(&e.object.namespace),
-            name: s.intern(&e.object.name),
-            peer: s.intern(e.peer_ip().unwrap_or_default()),
-            code: e.code.unwrap_or(0),
-            decision: s.intern(&e.decision),
-            role: s.intern(grant.as_ref().map(|g| g.role.as_str()).unwrap_or_default()),
-            binding: s.intern(
-                grant
-                    .as_ref()
-                    .map(|g| g.binding.as_str())
-                    .unwrap_or_default(),
-            ),
-            exec: s.intern(e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default()),
-            impersonated: s.intern(
-                e.impersonated
-                    .as_ref()
-                    .map(|u| u.username.as_str())
-                    .unwrap_or_default(),
-            ),
-            pod: s.intern(e.credential.pod_name.as_deref().unwrap_or_default()),
-            node: s.intern(node),
-            nonresource: s.intern(if e.object.resource.is_empty() {
-                e.path()
-            } else {
-                ""
-            }),
-            facts_at: 0,
-            facts_len: 0,
-        }
-    }
-
     /// True when the authorizer allowed the request (the decision annotation, else a 2xx or
     /// 101 code).
     pub fn allowed(&self, r: &Row) -> bool {
-        match self.s(r.decision) {
-            "allow" => true,
-            "forbid" => false,
-            _ => (200..300).contains(&r.code) || r.code == 101,
+        if r.decision == self.k.allow {
+            true
+        } else if r.decision == self.k.forbid {
+            false
+        } else {
+            (200..300).contains(&r.code) || r.code == 101
         }
     }
 
@@ -257,13 +260,124 @@ impl Rows {
     /// True when the request took effect: 2xx or 101, or no code logged and not denied.
     pub fn succeeded(&self, r: &Row) -> bool {
         match r.code {
-            0 => self.s(r.decision) != "forbid",
+            0 => r.decision != self.k.forbid,
             c => (200..300).contains(&c) || c == 101,
         }
     }
 
     /// True when the request was refused (forbidden, unauthorized).
     pub fn denied(&self, r: &Row) -> bool {
-        self.s(r.decision) == "forbid" || r.code == 401 || r.code == 403
+        r.decision == self.k.forbid || r.code == 401 || r.code == 403
+    }
+}
+
+/// An error reading rows.
+pub type ScanError = Box<dyn std::error::Error + Send + Sync>;
+
+/// Rows in time order, with their vocabulary.
+pub trait RowSource {
+    fn vocab(&self) -> &Vocab;
+    /// Calls `f` with every row, oldest first.
+    fn scan(&self, f: &mut dyn FnMut(&Row)) -> Result<(), ScanError>;
+}
+
+/// Rows held in memory (events of tests and fixtures).
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    pub rows: Vec<Row>,
+    pub vocab: Vocab,
+}
+
+impl RowSource for Rows {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    fn scan(&self, f: &mut dyn FnMut(&Row)) -> Result<(), ScanError> {
+        self.rows.iter().for_each(f);
+        Ok(())
+    }
+}
+
+impl Rows {
+    /// Rows of in-memory events; `doc` is the position in `events`.
+    pub fn from_events(events: &[AuditEvent]) -> Rows {
+        let mut strings = Interner::default();
+        let mut rows: Vec<Row> = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| row_of(&mut strings, e, i as u64))
+            .collect();
+        rows.sort_by_key(|r| r.time);
+        Rows {
+            rows,
+            vocab: Vocab::new(strings),
+        }
+    }
+}
+
+fn row_of(s: &mut Interner, e: &AuditEvent, doc: u64) -> Row {
+    let grant = authz::rbac_grant(&e.authz_reason);
+    let node = e
+        .credential
+        .node_name
+        .as_deref()
+        .or(e.actor.node.as_deref())
+        .unwrap_or_default();
+    Row {
+        time: e.time.0,
+        doc,
+        user: s.intern(&e.user.username),
+        actor: Actor::from_kind(e.actor.kind),
+        sa: s.intern(&e.actor.service_account().unwrap_or_default()),
+        ua: s.intern(&e.user_agent),
+        ua_family: s.intern(&e.ua_family),
+        verb: s.intern(&e.verb),
+        resource: s.intern(&e.object.resource),
+        subresource: s.intern(&e.object.subresource),
+        api_group: s.intern(&e.object.api_group),
+        namespace: s.intern(&e.object.namespace),
+        name: s.intern(&e.object.name),
+        peer: Ip::parse(e.peer_ip().unwrap_or_default()),
+        code: e.code.unwrap_or(0),
+        decision: s.intern(&e.decision),
+        role: s.intern(grant.as_ref().map(|g| g.role.as_str()).unwrap_or_default()),
+        binding: s.intern(
+            grant
+                .as_ref()
+                .map(|g| g.binding.as_str())
+                .unwrap_or_default(),
+        ),
+        exec: s.intern(e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default()),
+        impersonated: s.intern(
+            e.impersonated
+                .as_ref()
+                .map(|u| u.username.as_str())
+                .unwrap_or_default(),
+        ),
+        pod: s.intern(e.credential.pod_name.as_deref().unwrap_or_default()),
+        node: s.intern(node),
+        nonresource: s.intern(if e.object.resource.is_empty() {
+            e.path()
+        } else {
+            ""
+        }),
+        facts: e.facts.iter().map(|f| s.intern(f)).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ips() {
+        let ip = Ip::parse("10.244.2.7");
+        assert_eq!(ip.to_string(), "10.244.2.7");
+        assert!(!ip.is_public());
+        assert!(Ip::parse("198.51.100.77").is_public());
+        assert_eq!(Ip::parse("10.244.9.9").subnet(), ip.subnet());
+        assert!(Ip::parse("nope").is_none());
+        assert_eq!(Ip::parse("::1").to_string(), "::1");
     }
 }

@@ -26,7 +26,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::finding::{Attack, Family, Severity};
-use super::row::{Row, Rows, Sym};
+use super::row::{Row, Sym, Vocab};
 
 /// The rule files built into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -365,7 +365,6 @@ enum Field {
     Exec,
     Path,
     Impersonated,
-    Peer,
 }
 
 fn field_of(r: &Row, f: Field) -> Sym {
@@ -386,7 +385,6 @@ fn field_of(r: &Row, f: Field) -> Sym {
         Field::Exec => r.exec,
         Field::Path => r.nonresource,
         Field::Impersonated => r.impersonated,
-        Field::Peer => r.peer,
     }
 }
 
@@ -394,6 +392,8 @@ fn field_of(r: &Row, f: Field) -> Sym {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     fields: Vec<(Field, SymSet)>,
+    /// Glob patterns on the source IP (`!` excludes).
+    peer: Option<Vec<String>>,
     actors: Option<Vec<super::row::Actor>>,
     fact: Option<SymSet>,
     no_fact: Option<SymSet>,
@@ -402,7 +402,7 @@ pub struct Compiled {
     code_max: Option<u16>,
     allowed: Option<bool>,
     namespaced: Option<bool>,
-    public_ip: Option<(bool, SymSet)>,
+    public_ip: Option<bool>,
     succeeded: Option<bool>,
     controller: Option<bool>,
 }
@@ -430,32 +430,21 @@ pub fn glob(pattern: &str, s: &str) -> bool {
     p[pi..].iter().all(|c| *c == '*')
 }
 
-/// The symbols that are public IP addresses.
-fn public_ips(rows: &Rows) -> SymSet {
-    let mut bits = vec![0u64; rows.strings.len() / 64 + 1];
-    for (sym, s) in rows.strings.iter() {
-        if crate::model::net::is_public(s) {
-            bits[sym as usize / 64] |= 1 << (sym % 64);
-        }
-    }
-    SymSet { bits }
-}
-
-fn compile_strings(pats: &Strings, rows: &Rows) -> SymSet {
+fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
     let pats = pats.patterns();
     let (neg, pos): (Vec<&str>, Vec<&str>) = pats.iter().partition(|p| p.starts_with('!'));
     let neg: Vec<&str> = neg.iter().map(|p| &p[1..]).collect();
-    let mut bits = vec![0u64; rows.strings.len() / 64 + 1];
+    let mut bits = vec![0u64; vocab.strings.len() / 64 + 1];
     let literal = |p: &&str| !p.contains(['*', '?']);
     if neg.is_empty() && pos.iter().all(literal) {
         for p in &pos {
-            if let Some(s) = rows.strings.get(p) {
+            if let Some(s) = vocab.strings.get(p) {
                 bits[s as usize / 64] |= 1 << (s % 64);
             }
         }
         return SymSet { bits };
     }
-    for (sym, s) in rows.strings.iter() {
+    for (sym, s) in vocab.strings.iter() {
         let included = pos.is_empty() || pos.iter().any(|p| glob(p, s));
         if included && !neg.iter().any(|p| glob(p, s)) {
             bits[sym as usize / 64] |= 1 << (sym % 64);
@@ -465,7 +454,7 @@ fn compile_strings(pats: &Strings, rows: &Rows) -> SymSet {
 }
 
 impl Conditions {
-    pub fn compile(&self, rows: &Rows) -> Compiled {
+    pub fn compile(&self, vocab: &Vocab) -> Compiled {
         let mut fields = Vec::new();
         let pairs = [
             (Field::Resource, &self.resource),
@@ -484,11 +473,10 @@ impl Conditions {
             (Field::Binding, &self.binding),
             (Field::Path, &self.path),
             (Field::Impersonated, &self.impersonated),
-            (Field::Peer, &self.peer),
         ];
         for (f, cond) in pairs {
             if let Some(c) = cond {
-                fields.push((f, compile_strings(c, rows)));
+                fields.push((f, compile_strings(c, vocab)));
             }
         }
         let actors = self.actor_kind.as_ref().map(|a| {
@@ -499,15 +487,19 @@ impl Conditions {
         });
         Compiled {
             fields,
+            peer: self
+                .peer
+                .as_ref()
+                .map(|p| p.patterns().iter().map(|s| (*s).to_owned()).collect()),
             actors,
-            fact: self.fact.as_ref().map(|f| compile_strings(f, rows)),
-            no_fact: self.no_fact.as_ref().map(|f| compile_strings(f, rows)),
+            fact: self.fact.as_ref().map(|f| compile_strings(f, vocab)),
+            no_fact: self.no_fact.as_ref().map(|f| compile_strings(f, vocab)),
             code: self.code.clone(),
             code_min: self.code_min,
             code_max: self.code_max,
             allowed: self.allowed,
             namespaced: self.namespaced,
-            public_ip: self.public_ip.map(|want| (want, public_ips(rows))),
+            public_ip: self.public_ip,
             succeeded: self.succeeded,
             controller: self.controller,
         }
@@ -529,7 +521,7 @@ impl Conditions {
 }
 
 impl Compiled {
-    pub fn matches(&self, rows: &Rows, r: &Row) -> bool {
+    pub fn matches(&self, vocab: &Vocab, r: &Row) -> bool {
         if !self
             .fields
             .iter()
@@ -550,13 +542,13 @@ impl Compiled {
         if self.code_min.is_some_and(|m| r.code < m) || self.code_max.is_some_and(|m| r.code > m) {
             return false;
         }
-        if self.allowed.is_some_and(|a| a != rows.allowed(r)) {
+        if self.allowed.is_some_and(|a| a != vocab.allowed(r)) {
             return false;
         }
-        if self.succeeded.is_some_and(|s| s != rows.succeeded(r)) {
+        if self.succeeded.is_some_and(|s| s != vocab.succeeded(r)) {
             return false;
         }
-        if self.controller.is_some_and(|c| c != rows.is_controller(r)) {
+        if self.controller.is_some_and(|c| c != vocab.is_controller(r)) {
             return false;
         }
         if self
@@ -565,32 +557,42 @@ impl Compiled {
         {
             return false;
         }
-        if let Some((want, set)) = &self.public_ip
-            && *want != set.contains(r.peer)
+        if self
+            .public_ip
+            .is_some_and(|want| want != r.peer.is_public())
         {
             return false;
         }
         if let Some(set) = &self.fact
-            && !rows.facts(r).iter().any(|f| set.contains(*f))
+            && !r.facts.iter().any(|f| set.contains(*f))
         {
             return false;
         }
         if let Some(set) = &self.no_fact
-            && rows.facts(r).iter().any(|f| set.contains(*f))
+            && r.facts.iter().any(|f| set.contains(*f))
         {
             return false;
+        }
+        if let Some(patterns) = &self.peer {
+            let ip = r.peer.to_string();
+            let (neg, pos): (Vec<&String>, Vec<&String>) =
+                patterns.iter().partition(|p| p.starts_with('!'));
+            let included = pos.is_empty() || pos.iter().any(|p| glob(p, &ip));
+            if !included || neg.iter().any(|p| glob(&p[1..], &ip)) {
+                return false;
+            }
         }
         true
     }
 
     /// The facts of a row this condition's `fact` key matched (for evidence).
-    pub fn matched_facts<'a>(&self, rows: &'a Rows, r: &Row) -> Vec<&'a str> {
+    pub fn matched_facts<'a>(&self, vocab: &'a Vocab, r: &Row) -> Vec<&'a str> {
         match &self.fact {
-            Some(set) => rows
-                .facts(r)
+            Some(set) => r
+                .facts
                 .iter()
                 .filter(|f| set.contains(**f))
-                .map(|f| rows.s(*f))
+                .map(|f| vocab.s(*f))
                 .collect(),
             None => Vec::new(),
         }
@@ -606,28 +608,28 @@ pub struct CompiledRule<'r> {
 }
 
 impl<'r> CompiledRule<'r> {
-    pub fn new(rule: &'r Rule, rows: &Rows) -> Self {
+    pub fn new(rule: &'r Rule, vocab: &Vocab) -> Self {
         CompiledRule {
             rule,
-            when: rule.when.compile(rows),
-            unless: rule.unless.iter().map(|c| c.compile(rows)).collect(),
+            when: rule.when.compile(vocab),
+            unless: rule.unless.iter().map(|c| c.compile(vocab)).collect(),
             raise: rule
                 .raise
                 .iter()
-                .map(|(c, s)| (c.compile(rows), *s))
+                .map(|(c, s)| (c.compile(vocab), *s))
                 .collect(),
         }
     }
 
     /// The severity of a matching row, or `None` when the rule does not match.
-    pub fn evaluate(&self, rows: &Rows, r: &Row) -> Option<Severity> {
-        if !self.when.matches(rows, r) || self.unless.iter().any(|u| u.matches(rows, r)) {
+    pub fn evaluate(&self, vocab: &Vocab, r: &Row) -> Option<Severity> {
+        if !self.when.matches(vocab, r) || self.unless.iter().any(|u| u.matches(vocab, r)) {
             return None;
         }
         let sev = self
             .raise
             .iter()
-            .find(|(c, _)| c.matches(rows, r))
+            .find(|(c, _)| c.matches(vocab, r))
             .map_or(self.rule.severity, |(_, s)| *s);
         Some(sev)
     }

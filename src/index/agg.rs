@@ -64,6 +64,29 @@ impl Collector for TermCounts {
 impl SegmentCollector for TermCountsSegment {
     type Fruit = (HashMap<String, u64>, u64);
 
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let Some(col) = &self.column else {
+            self.missing += docs.len() as u64;
+            return;
+        };
+        // Single-valued pivot columns: read the block of first ordinals at once.
+        let mut ords = [None; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        let ords = &mut ords[..docs.len().min(tantivy::COLLECT_BLOCK_BUFFER_LEN)];
+        if docs.len() > ords.len() {
+            for d in docs {
+                self.collect(*d, 0.0);
+            }
+            return;
+        }
+        col.ords().first_vals(docs, ords);
+        for ord in ords.iter() {
+            match ord.and_then(|o| self.counts.get_mut(o as usize)) {
+                Some(c) => *c += 1,
+                None => self.missing += 1,
+            }
+        }
+    }
+
     fn collect(&mut self, doc: DocId, _: Score) {
         let Some(col) = &self.column else {
             self.missing += 1;
@@ -194,6 +217,24 @@ impl Collector for AllHits {
 impl SegmentCollector for AllHitsSegment {
     type Fruit = Vec<(i64, DocAddress)>;
 
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut times = [None; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        if docs.len() > times.len() {
+            for d in docs {
+                self.collect(*d, 0.0);
+            }
+            return;
+        }
+        let times = &mut times[..docs.len()];
+        self.time.first_vals(docs, times);
+        for (doc, t) in docs.iter().zip(times.iter()) {
+            self.hits.push((
+                t.map_or(0, DateTime::into_timestamp_micros),
+                DocAddress::new(self.segment, *doc),
+            ));
+        }
+    }
+
     fn collect(&mut self, doc: DocId, _: Score) {
         let t = self
             .time
@@ -255,6 +296,26 @@ impl Collector for TimeHistogram {
 
 impl SegmentCollector for TimeHistogramSegment {
     type Fruit = Vec<u64>;
+
+    fn collect_block(&mut self, docs: &[DocId]) {
+        let mut times = [None; tantivy::COLLECT_BLOCK_BUFFER_LEN];
+        if docs.len() > times.len() {
+            for d in docs {
+                self.collect(*d, 0.0);
+            }
+            return;
+        }
+        let times = &mut times[..docs.len()];
+        self.time.first_vals(docs, times);
+        for t in times.iter().flatten() {
+            let offset = t.into_timestamp_micros() - self.start;
+            if offset >= 0
+                && let Some(c) = self.counts.get_mut((offset / self.width) as usize)
+            {
+                *c += 1;
+            }
+        }
+    }
 
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(t) = self.time.first(doc) {

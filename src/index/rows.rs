@@ -1,21 +1,24 @@
 //! Reading detection rows straight from the fast columns (no stored document is touched),
 //! and giving detections the events behind their hits.
+//!
+//! [`IndexRows`] interns every column dictionary once, sorts each segment's documents by
+//! time, and streams rows through a k-way merge: memory is a few bytes per event, not a row.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 use std::net::Ipv6Addr;
 
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::{DateTime, DocAddress, SegmentReader};
 
 use super::reader::{Hit, IndexReader};
-use super::schema::from_v6;
 use super::{IndexError, Result};
 use crate::detect::EventSource;
-use crate::detect::row::{Actor, Interner, Row, Rows, Sym};
+use crate::detect::row::{Actor, Interner, Ip, Row, RowSource, ScanError, Sym, Vocab};
 use crate::model::{AuditEvent, Micros};
 
-/// The string columns a row is made of.
-const COLUMNS: &[&str] = &[
+/// The string columns a row is made of, in [`Col`] order.
+const COLUMNS: [&str; 20] = [
     "user",
     "actor_kind",
     "sa",
@@ -37,6 +40,31 @@ const COLUMNS: &[&str] = &[
     "nonresource",
     "fact",
 ];
+
+/// Positions in [`COLUMNS`].
+#[derive(Clone, Copy)]
+enum Col {
+    User,
+    ActorKind,
+    Sa,
+    Ua,
+    UaFamily,
+    Verb,
+    Resource,
+    Subresource,
+    ApiGroup,
+    Namespace,
+    Name,
+    Decision,
+    Role,
+    Binding,
+    Exec,
+    Impersonated,
+    Pod,
+    Node,
+    Nonresource,
+    Fact,
+}
 
 /// One string column of one segment, with its term ordinals mapped to interned symbols.
 struct SymColumn {
@@ -79,6 +107,136 @@ impl SymColumn {
     }
 }
 
+/// The columns of one segment, and its live documents in time order.
+struct SegmentRows {
+    cols: Vec<SymColumn>,
+    time: Column<DateTime>,
+    code: Column<u64>,
+    peer: Column<Ipv6Addr>,
+    /// Document ids sorted by (time, id).
+    order: Vec<u32>,
+}
+
+impl SegmentRows {
+    fn open(seg: &SegmentReader, strings: &mut Interner) -> Result<SegmentRows> {
+        let cols = COLUMNS
+            .iter()
+            .map(|name| SymColumn::open(seg, name, strings))
+            .collect::<Result<Vec<_>>>()?;
+        let ff = seg.fast_fields();
+        let time: Column<DateTime> = ff.date("time")?;
+        let mut keyed: Vec<(i64, u32)> =
+            seg.doc_ids_alive().map(|d| (micros(&time, d), d)).collect();
+        keyed.sort_unstable();
+        Ok(SegmentRows {
+            cols,
+            time,
+            code: ff.u64("code")?,
+            peer: ff.ip_addr("peer")?,
+            order: keyed.into_iter().map(|(_, d)| d).collect(),
+        })
+    }
+
+    fn sym(&self, col: Col, doc: u32) -> Sym {
+        self.cols[col as usize].first(doc)
+    }
+
+    /// Fills `row` with document `doc` of segment `seg_ord`.
+    fn fill(&self, v: &Vocab, seg_ord: u32, doc: u32, row: &mut Row) {
+        row.time = micros(&self.time, doc);
+        row.doc = pack(DocAddress::new(seg_ord, doc));
+        row.user = self.sym(Col::User, doc);
+        row.actor = Actor::parse(v.s(self.sym(Col::ActorKind, doc)));
+        row.sa = self.sym(Col::Sa, doc);
+        row.ua = self.sym(Col::Ua, doc);
+        row.ua_family = self.sym(Col::UaFamily, doc);
+        row.verb = self.sym(Col::Verb, doc);
+        row.resource = self.sym(Col::Resource, doc);
+        row.subresource = self.sym(Col::Subresource, doc);
+        row.api_group = self.sym(Col::ApiGroup, doc);
+        row.namespace = self.sym(Col::Namespace, doc);
+        row.name = self.sym(Col::Name, doc);
+        row.peer = self.peer.first(doc).map_or(Ip(0), |ip| Ip(u128::from(ip)));
+        row.code = self
+            .code
+            .first(doc)
+            .map_or(0, |c| c.min(u64::from(u16::MAX)) as u16);
+        row.decision = self.sym(Col::Decision, doc);
+        row.role = self.sym(Col::Role, doc);
+        row.binding = self.sym(Col::Binding, doc);
+        row.exec = self.sym(Col::Exec, doc);
+        row.impersonated = self.sym(Col::Impersonated, doc);
+        row.pod = self.sym(Col::Pod, doc);
+        row.node = self.sym(Col::Node, doc);
+        row.nonresource = self.sym(Col::Nonresource, doc);
+        self.cols[Col::Fact as usize].all(doc, &mut row.facts);
+    }
+}
+
+fn micros(time: &Column<DateTime>, doc: u32) -> i64 {
+    time.first(doc).map_or(0, DateTime::into_timestamp_micros)
+}
+
+/// The events of an index as detection rows, streamed in time order.
+pub struct IndexRows {
+    vocab: Vocab,
+    segments: Vec<SegmentRows>,
+}
+
+impl IndexRows {
+    /// Every event of the reader's current snapshot.
+    pub fn open(reader: &IndexReader) -> Result<IndexRows> {
+        let searcher = reader.searcher();
+        let mut strings = Interner::default();
+        let segments = searcher
+            .segment_readers()
+            .iter()
+            .map(|seg| SegmentRows::open(seg, &mut strings))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(IndexRows {
+            vocab: Vocab::new(strings),
+            segments,
+        })
+    }
+
+    /// How many rows a scan yields.
+    pub fn len(&self) -> usize {
+        self.segments.iter().map(|s| s.order.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl RowSource for IndexRows {
+    fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+
+    fn scan(&self, f: &mut dyn FnMut(&Row)) -> std::result::Result<(), ScanError> {
+        // The next document of every segment, smallest (time, segment, doc) first.
+        let mut heads = BinaryHeap::with_capacity(self.segments.len());
+        let mut cursor = vec![0usize; self.segments.len()];
+        for (s, seg) in self.segments.iter().enumerate() {
+            if let Some(&doc) = seg.order.first() {
+                heads.push(Reverse((micros(&seg.time, doc), s, doc)));
+            }
+        }
+        let mut row = Row::default();
+        while let Some(Reverse((_, s, doc))) = heads.pop() {
+            let seg = &self.segments[s];
+            seg.fill(&self.vocab, s as u32, doc, &mut row);
+            f(&row);
+            cursor[s] += 1;
+            if let Some(&next) = seg.order.get(cursor[s]) {
+                heads.push(Reverse((micros(&seg.time, next), s, next)));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Packs a document address into a row's `doc`.
 fn pack(addr: DocAddress) -> u64 {
     (u64::from(addr.segment_ord) << 32) | u64::from(addr.doc_id)
@@ -89,107 +247,9 @@ fn unpack(doc: u64) -> DocAddress {
 }
 
 impl IndexReader {
-    /// Every event as a detection row, sorted by time.
-    pub fn rows(&self) -> Result<Rows> {
-        let searcher = self.searcher();
-        let mut rows = Rows::default();
-        let mut ip_syms: HashMap<Ipv6Addr, Sym> = HashMap::new();
-        let mut facts = Vec::new();
-        for (seg_ord, seg) in searcher.segment_readers().iter().enumerate() {
-            let mut cols = Vec::with_capacity(COLUMNS.len());
-            for name in COLUMNS {
-                cols.push(SymColumn::open(seg, name, &mut rows.strings)?);
-            }
-            let ff = seg.fast_fields();
-            let time: Column<DateTime> = ff.date("time")?;
-            let code: Column<u64> = ff.u64("code")?;
-            let peer: Column<Ipv6Addr> = ff.ip_addr("peer")?;
-            let col = |name: &str| COLUMNS.iter().position(|c| *c == name).unwrap_or(0);
-            let [
-                user,
-                actor,
-                sa,
-                ua,
-                uaf,
-                verb,
-                res,
-                sub,
-                group,
-                ns,
-                name,
-                decision,
-                role,
-                binding,
-                exec,
-                imp,
-                pod,
-                node,
-                nonres,
-                fact,
-            ] = [
-                "user",
-                "actor_kind",
-                "sa",
-                "ua",
-                "ua_family",
-                "verb",
-                "resource",
-                "subresource",
-                "api_group",
-                "namespace",
-                "name",
-                "decision",
-                "role",
-                "binding",
-                "exec",
-                "impersonated",
-                "pod",
-                "node",
-                "nonresource",
-                "fact",
-            ]
-            .map(col);
-            for doc in seg.doc_ids_alive() {
-                let peer_sym = match peer.first(doc) {
-                    Some(ip) => *ip_syms
-                        .entry(ip)
-                        .or_insert_with(|| rows.strings.intern(&from_v6(ip).to_string())),
-                    None => 0,
-                };
-                let row = Row {
-                    time: time.first(doc).map_or(0, DateTime::into_timestamp_micros),
-                    doc: pack(DocAddress::new(seg_ord as u32, doc)),
-                    user: cols[user].first(doc),
-                    actor: Actor::parse(rows.strings.str(cols[actor].first(doc))),
-                    sa: cols[sa].first(doc),
-                    ua: cols[ua].first(doc),
-                    ua_family: cols[uaf].first(doc),
-                    verb: cols[verb].first(doc),
-                    resource: cols[res].first(doc),
-                    subresource: cols[sub].first(doc),
-                    api_group: cols[group].first(doc),
-                    namespace: cols[ns].first(doc),
-                    name: cols[name].first(doc),
-                    peer: peer_sym,
-                    code: code
-                        .first(doc)
-                        .map_or(0, |c| c.min(u64::from(u16::MAX)) as u16),
-                    decision: cols[decision].first(doc),
-                    role: cols[role].first(doc),
-                    binding: cols[binding].first(doc),
-                    exec: cols[exec].first(doc),
-                    impersonated: cols[imp].first(doc),
-                    pod: cols[pod].first(doc),
-                    node: cols[node].first(doc),
-                    nonresource: cols[nonres].first(doc),
-                    ..Row::default()
-                };
-                cols[fact].all(doc, &mut facts);
-                rows.push(row, &facts);
-            }
-        }
-        rows.sort();
-        Ok(rows)
+    /// Every event as a detection row, streamed in time order.
+    pub fn rows(&self) -> Result<IndexRows> {
+        IndexRows::open(self)
     }
 
     /// The audit ID of a row's event, from its fast column.

@@ -7,13 +7,17 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 /// (192.0.2/24, 198.51.100/24, 203.0.113/24) count as public: examples use them for
 /// outside hosts.
 pub fn is_public(ip: &str) -> bool {
-    match ip.trim().parse::<IpAddr>() {
-        Ok(IpAddr::V4(v4)) => public_v4(v4),
-        Ok(IpAddr::V6(v6)) => match v6.to_ipv4_mapped() {
+    ip.trim().parse::<IpAddr>().is_ok_and(is_public_addr)
+}
+
+/// [`is_public`] for a parsed address.
+pub fn is_public_addr(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => public_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
             Some(v4) => public_v4(v4),
             None => public_v6(v6),
         },
-        Err(_) => false,
     }
 }
 

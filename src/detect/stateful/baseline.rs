@@ -1,0 +1,309 @@
+//! Per-account baselines: what an account did before, and what it does now for the first
+//! time — a new client, a new operation, a new address, a secret never read, a first exec.
+//! "New" counts only once the history has settled (enough events over enough time).
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::super::row::{Actor, EMPTY, Ip, Row, Sym, Vocab};
+use super::{
+    FIRST_EXEC, Hits, NEW_ACTIVITY, NEW_ADDRESS, NEW_UA, SECRET_FIRST_READ, State,
+    TOKEN_OUTSIDE_POD, display_family,
+};
+use crate::detect::finding::Severity;
+use crate::model::time::format_duration;
+use crate::model::useragent;
+
+/// What one account did so far.
+#[derive(Default)]
+pub struct Account {
+    first: i64,
+    count: u32,
+    families: FxHashMap<Sym, u32>,
+    agents: FxHashSet<Sym>,
+    ops: FxHashSet<(Sym, Sym, Sym)>,
+    ips: FxHashSet<Ip>,
+    subnets: FxHashSet<u128>,
+    secrets: FxHashSet<(Sym, Sym)>,
+    exec_seen: bool,
+    /// Values first seen after the history settled: value → time of its last use.
+    novel_family: FxHashMap<Sym, i64>,
+    novel_agent: FxHashMap<Sym, i64>,
+    novel_ip: FxHashMap<Ip, i64>,
+}
+
+impl Account {
+    fn history(&self, now: i64) -> String {
+        format!(
+            "{} requests over {}",
+            self.count,
+            format_duration(now - self.first)
+        )
+    }
+
+    fn family_summary(&self, v: &Vocab) -> String {
+        let mut fams: Vec<(&Sym, &u32)> = self.families.iter().collect();
+        fams.sort_by(|x, y| y.1.cmp(x.1).then_with(|| v.s(*x.0).cmp(v.s(*y.0))));
+        let list: Vec<String> = fams
+            .iter()
+            .take(3)
+            .map(|(f, n)| format!("`{}` ×{n}", display_family(v.s(**f))))
+            .collect();
+        list.join(", ")
+    }
+}
+
+/// The first `n` values of a set, sorted (evidence must not depend on hash order).
+fn first_sorted<T: ToString>(set: impl Iterator<Item = T>, n: usize) -> Vec<String> {
+    let mut v: Vec<String> = set.map(|s| s.to_string()).collect();
+    v.sort_unstable();
+    v.truncate(n);
+    v
+}
+
+/// Operations worth more attention when new for a workload identity.
+fn sensitive_op(v: &Vocab, r: &Row) -> Option<Severity> {
+    let (verb, res, sub) = (v.s(r.verb), v.s(r.resource), v.s(r.subresource));
+    let write = matches!(
+        verb,
+        "create" | "update" | "patch" | "delete" | "deletecollection"
+    );
+    let sev = match (res, sub) {
+        ("secrets", _) => Severity::High,
+        ("pods", "exec" | "attach" | "portforward" | "ephemeralcontainers") => Severity::High,
+        ("serviceaccounts", "token") | ("certificatesigningrequests", _) | ("nodes", "proxy") => {
+            Severity::High
+        }
+        ("selfsubjectrulesreviews" | "selfsubjectaccessreviews" | "selfsubjectreviews", _) => {
+            Severity::Medium
+        }
+        ("roles" | "clusterroles" | "rolebindings" | "clusterrolebindings", _) if write => {
+            Severity::High
+        }
+        ("pods" | "deployments" | "daemonsets" | "cronjobs" | "jobs" | "statefulsets", "")
+            if verb == "create" =>
+        {
+            Severity::High
+        }
+        ("mutatingwebhookconfigurations" | "validatingwebhookconfigurations", _) if write => {
+            Severity::High
+        }
+        _ if write => Severity::Medium,
+        _ => return None,
+    };
+    Some(sev)
+}
+
+/// Updates the account of a row and reports what is new for it.
+pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
+    if r.actor == Actor::Anonymous || r.user == EMPTY {
+        return;
+    }
+    let v = state.vocab;
+    let settled_after = state.opts.min_history_span;
+    let min_events = state.opts.min_history_events;
+    let a = state.accounts.entry(r.user).or_insert_with(|| Account {
+        first: r.time,
+        ..Account::default()
+    });
+    let settled = a.count >= min_events && r.time - a.first >= settled_after;
+    let workload = matches!(r.actor, Actor::ServiceAccount | Actor::Node);
+    if workload {
+        workload_baseline(v, &state.context, a, r, settled, out);
+    }
+    first_secret_read(v, a, r, settled, out);
+    // 12: first exec by the identity (that ran).
+    if r.resource == v.k.pods
+        && (r.subresource == v.k.exec || r.subresource == v.k.attach)
+        && !a.exec_seen
+        && v.succeeded(r)
+    {
+        a.exec_seen = true;
+        let sev = if workload {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        out.add(
+            FIRST_EXEC,
+            r,
+            sev,
+            r.user,
+            Some(format!("first exec after {}", a.history(r.time))),
+        );
+    }
+    a.count += 1;
+}
+
+/// 19: first read of a secret (workloads and people, not kubelets or controllers).
+fn first_secret_read(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &mut Hits<'_>) {
+    if r.resource != v.k.secrets || r.verb != v.k.get || r.name == EMPTY || !v.allowed(r) {
+        return;
+    }
+    let key = (r.namespace, r.name);
+    if settled && !v.is_controller(r) && r.actor != Actor::Node && !a.secrets.contains(&key) {
+        let tool = useragent::is_tool(v.s(r.ua_family));
+        let sev = match (r.actor, tool) {
+            (Actor::Human, false) => Severity::Low,
+            (_, true) => Severity::High,
+            _ => Severity::Medium,
+        };
+        let note = format!(
+            "{}; {} secrets read before",
+            a.history(r.time),
+            a.secrets.len()
+        );
+        out.add(SECRET_FIRST_READ, r, sev, r.user, Some(note));
+    }
+    a.secrets.insert(key);
+}
+
+const GAP: i64 = super::super::rules::DEFAULT_GAP;
+
+fn workload_baseline(
+    v: &Vocab,
+    ctx: &super::context::Context,
+    a: &mut Account,
+    r: &Row,
+    settled: bool,
+    out: &mut Hits<'_>,
+) {
+    new_client(v, a, r, settled, out);
+    // 6: a new (verb, resource, subresource).
+    let op = (r.verb, r.resource, r.subresource);
+    if settled && !v.is_controller(r) && !a.ops.contains(&op) {
+        let sev = sensitive_op(v, r).unwrap_or(Severity::Low);
+        let note = format!(
+            "{} with {} distinct operations; first `{}`",
+            a.history(r.time),
+            a.ops.len(),
+            crate::detect::engine::action(v, r)
+        );
+        out.add(NEW_ACTIVITY, r, sev, r.user, Some(note));
+    }
+    new_address(ctx, a, r, settled, out);
+    // 9: a pod-bound token used away from its pod.
+    if r.pod != EMPTY
+        && !r.peer.is_none()
+        && let Some(ns) = v.s(r.sa).split(':').next()
+        && let Some(ns_sym) = v.strings.get(ns)
+        && let Some(pod_ips) = ctx.ips_of(ns_sym, r.pod)
+        && !pod_ips.contains(&r.peer)
+        && !ctx.is_host_ip(r.peer)
+    {
+        let ips: Vec<String> = pod_ips.iter().map(ToString::to_string).collect();
+        let note = format!(
+            "token bound to pod {ns}/{} ({}) used from {}",
+            v.s(r.pod),
+            ips.join(", "),
+            r.peer
+        );
+        out.add(TOKEN_OUTSIDE_POD, r, Severity::High, r.user, Some(note));
+    }
+    a.families
+        .entry(r.ua_family)
+        .and_modify(|n| *n += 1)
+        .or_insert(1);
+    a.agents.insert(r.ua);
+    a.ops.insert(op);
+    if !r.peer.is_none() {
+        a.ips.insert(r.peer);
+        a.subnets.insert(r.peer.subnet());
+    }
+}
+
+/// 5: a new client family (and, weaker, another version of a hand-driven client: a stolen
+/// token used with another machine's kubectl; deployed clients change versions with every
+/// rollout and are not reported).
+fn new_client(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &mut Hits<'_>) {
+    let fam = r.ua_family;
+    let tool = useragent::is_tool(v.s(fam));
+    if !a.families.contains_key(&fam) && settled && !a.novel_family.contains_key(&fam) {
+        a.novel_family.insert(fam, r.time);
+        let sev = if tool {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let note = format!(
+            "{}, always {}; now `{}`",
+            a.history(r.time),
+            a.family_summary(v),
+            display_family(v.s(fam))
+        );
+        out.add(NEW_UA, r, sev, r.user, Some(note));
+    } else if let Some(last) = a.novel_family.get_mut(&fam)
+        && r.time - *last <= GAP
+    {
+        *last = r.time;
+        out.add(
+            NEW_UA,
+            r,
+            if tool {
+                Severity::High
+            } else {
+                Severity::Medium
+            },
+            r.user,
+            None,
+        );
+    }
+    if a.families.contains_key(&fam)
+        && tool
+        && !a.agents.contains(&r.ua)
+        && settled
+        && !a.novel_agent.contains_key(&r.ua)
+    {
+        a.novel_agent.insert(r.ua, r.time);
+        let seen = first_sorted(a.agents.iter().map(|s| v.s(*s)), 3);
+        let note = format!(
+            "{}, with `{}`; now `{}`",
+            a.history(r.time),
+            seen.join("`, `"),
+            v.s(r.ua)
+        );
+        out.add(NEW_UA, r, Severity::Low, r.user, Some(note));
+    } else if let Some(last) = a.novel_agent.get_mut(&r.ua)
+        && r.time - *last <= GAP
+    {
+        *last = r.time;
+        out.add(NEW_UA, r, Severity::Low, r.user, None);
+    }
+}
+
+/// 9: a source address outside the account's history, its networks, the pods and the nodes.
+fn new_address(
+    ctx: &super::context::Context,
+    a: &mut Account,
+    r: &Row,
+    settled: bool,
+    out: &mut Hits<'_>,
+) {
+    if r.peer.is_none() || a.ips.contains(&r.peer) {
+        return;
+    }
+    let public = r.peer.is_public();
+    let sev = if public {
+        Severity::High
+    } else {
+        Severity::Medium
+    };
+    let known_net =
+        ctx.is_pod_ip(r.peer) || ctx.is_host_ip(r.peer) || a.subnets.contains(&r.peer.subnet());
+    if settled && (public || !known_net) && !a.novel_ip.contains_key(&r.peer) {
+        a.novel_ip.insert(r.peer, r.time);
+        let seen = first_sorted(a.ips.iter(), 3);
+        let note = format!(
+            "{}, from {}; now {}{}",
+            a.history(r.time),
+            seen.join(", "),
+            r.peer,
+            if public { " (internet)" } else { "" }
+        );
+        out.add(NEW_ADDRESS, r, sev, r.user, Some(note));
+    } else if let Some(last) = a.novel_ip.get_mut(&r.peer)
+        && r.time - *last <= GAP
+    {
+        *last = r.time;
+        out.add(NEW_ADDRESS, r, sev, r.user, None);
+    }
+}

@@ -1,0 +1,312 @@
+//! Detections that need more than one event, fed one row at a time in time order:
+//! per-account baselines (new user agent, new activity, new source address, first secret
+//! read, first exec), bursts (anonymous enumeration, denials, secret reads), routine-aware
+//! cluster-wide secret lists, pods created from a pod's IP, and token requests for other
+//! identities. Memory grows with accounts and candidate events, not with the data set.
+
+mod baseline;
+mod bursts;
+mod context;
+
+use rustc_hash::FxHashMap;
+
+use super::engine::{DetectOptions, Group, Hit};
+use super::finding::{Family, Severity};
+use super::row::{Actor, EMPTY, Row, Sym, Vocab};
+use super::rules::Rule;
+use context::Context;
+
+pub const NEW_UA: &str = "KS-SA-NEW-USER-AGENT";
+pub const NEW_ACTIVITY: &str = "KS-SA-NEW-ACTIVITY";
+pub const NEW_ADDRESS: &str = "KS-SA-NEW-SOURCE-IP";
+pub const TOKEN_OUTSIDE_POD: &str = "KS-SA-TOKEN-OUTSIDE-POD";
+pub const DENIED_BURST: &str = "KS-DENIED-BURST";
+pub const ANON_ENUM: &str = "KS-ANON-ENUMERATION";
+pub const FIRST_EXEC: &str = "KS-EXEC-FIRST-BY-ACCOUNT";
+pub const SECRET_FIRST_READ: &str = "KS-SECRET-FIRST-READ";
+pub const SECRET_BURST: &str = "KS-SECRET-READ-BURST";
+pub const SECRET_CLUSTER_LIST: &str = "KS-SECRET-CLUSTER-WIDE-LIST";
+pub const POD_FROM_POD_IP: &str = "KS-NODE-POD-FROM-POD-IP";
+pub const TOKEN_REQUEST: &str = "KS-TOKEN-REQUEST-OTHER";
+
+const LEAST_PRIVILEGE: &str = "Give every workload its own service account with least-privilege RBAC; use bound, short-lived tokens (the default since 1.24) and automountServiceAccountToken: false where pods do not call the API; alert when a workload identity changes behaviour.";
+
+/// The metadata of the rules implemented here.
+pub fn rules() -> Vec<Rule> {
+    use Family::*;
+    use Severity::*;
+    vec![
+        Rule::code(NEW_UA, &["5"], "Service-account or node credential used with a new client", ServiceAccountAnomaly, Medium, ("T1078.001", "Valid Accounts: Default Accounts"),
+            "After a settled history with one set of user agents, the account's requests come from a client family it never used (a controller turning into curl, python or kubectl): its token is being used by someone else.", LEAST_PRIVILEGE),
+        Rule::code(NEW_ACTIVITY, &["6"], "Service-account or node doing something it never did", ServiceAccountAnomaly, Low, ("T1078", "Valid Accounts"),
+            "After a settled history, the account uses a (verb, resource, subresource) it never used before; sensitive ones (secrets, pod creation, exec, RBAC, tokens) rank higher.", LEAST_PRIVILEGE),
+        Rule::code(NEW_ADDRESS, &["9"], "Service-account or node credential used from a new address", ServiceAccountAnomaly, Medium, ("T1078", "Valid Accounts"),
+            "The account's requests come from an address outside its history, the cluster's pod addresses and its nodes; from the internet it is a stolen credential.", "Bind tokens to pods (projected service-account tokens) and restrict API-server access to known networks (authorized networks, private endpoint); rotate credentials that left the cluster."),
+        Rule::code(TOKEN_OUTSIDE_POD, &["9"], "Pod-bound token used from another address than its pod", ServiceAccountAnomaly, High, ("T1528", "Steal Application Access Token"),
+            "The token is bound to a pod (user.extra pod-name) whose address is known, but the request came from elsewhere: the token was copied out of the pod.", "Use bound tokens with short expiry; restrict API-server access to the cluster's networks; rotate the service account's tokens and investigate the pod they came from."),
+        Rule::code(DENIED_BURST, &["8"], "Burst of denied requests by one identity", ServiceAccountAnomaly, Medium, ("T1613", "Container and Resource Discovery"),
+            "Many requests of one identity were refused within minutes: someone probing what a credential may do.", LEAST_PRIVILEGE).keeping_denied(),
+        Rule::code(ANON_ENUM, &["3"], "Unauthenticated enumeration from one address", AnonymousAccess, Medium, ("T1595", "Active Scanning"),
+            "One address sent many unauthenticated requests to distinct paths within minutes, most of them refused: a scanner mapping the API server.", "Do not expose the API server to the internet (private endpoint, authorized networks); run it with --anonymous-auth=false.").keeping_denied(),
+        Rule::code(FIRST_EXEC, &["12"], "First exec into a pod by this identity", RemoteExec, Low, ("T1609", "Container Administration Command"),
+            "The identity opens an exec or attach session for the first time in the data.", "Grant pods/exec to break-glass roles only; review who holds it with kubectl auth can-i --list."),
+        Rule::code(SECRET_FIRST_READ, &["19"], "Secret read for the first time by this account", SecretAccess, Medium, ("T1552.007", "Unsecured Credentials: Container API"),
+            "After a settled history, the account reads a secret it never read before.", "Grant get on secrets by resourceNames only; enable encryption of secrets at rest; prefer external secret stores with per-workload access."),
+        Rule::code(SECRET_BURST, &["20"], "Many distinct secrets read in minutes", SecretAccess, High, ("T1552.007", "Unsecured Credentials: Container API"),
+            "One identity read many different secrets within minutes, unlike its routine.", "Grant get/list on secrets only where needed, by resourceNames; enable encryption at rest; alert on bulk reads."),
+        Rule::code(SECRET_CLUSTER_LIST, &["18"], "Secrets listed across the whole cluster", SecretAccess, Critical, ("T1552.007", "Unsecured Credentials: Container API"),
+            "Every secret of the cluster was read in one request (list or watch of /api/v1/secrets). Routine for a backup or certificate operator that does it on a schedule; anything else is a credential dump.", "Grant cluster-wide list/watch on secrets to nobody but the few operators that need it; enable encryption of secrets at rest."),
+        Rule::code(POD_FROM_POD_IP, &["16"], "Workload created from inside a pod", NodeCompromise, High, ("T1610", "Deploy Container"),
+            "The request creating a pod or workload came from a pod's own address (learned from pod status in the data, or --pod-cidr) and not from a controller: code running in a pod is deploying containers.", "Application service accounts need no create rights on pods or workloads; enforce Pod Security admission; restrict egress from pods to the API server."),
+        Rule::code(TOKEN_REQUEST, &["24"], "Token requested for another identity", PrivilegeEscalation, High, ("T1528", "Steal Application Access Token"),
+            "A service-account token was minted by someone other than the kubelet of the pod it is for: a way to become another service account.", "Grant create on serviceaccounts/token to nobody but the kubelets (Node authorizer); use short token lifetimes."),
+    ]
+}
+
+/// The stateful detectors, observing rows one by one.
+pub struct State<'v> {
+    vocab: &'v Vocab,
+    opts: DetectOptions,
+    context: Context,
+    accounts: FxHashMap<Sym, baseline::Account>,
+    bursts: bursts::Bursts,
+    /// Cluster-wide secret lists, per account.
+    cluster_lists: FxHashMap<Sym, Vec<Row>>,
+    /// Workloads created from pod addresses, per account.
+    from_pods: FxHashMap<Sym, Vec<Row>>,
+}
+
+/// Hits being collected, with the rule table's indexes.
+pub struct Hits<'f> {
+    pub hits: Vec<Hit>,
+    index_of: &'f dyn Fn(&str) -> Option<usize>,
+}
+
+impl<'f> Hits<'f> {
+    pub fn new(index_of: &'f dyn Fn(&str) -> Option<usize>) -> Self {
+        Hits {
+            hits: Vec::new(),
+            index_of,
+        }
+    }
+
+    fn add(
+        &mut self,
+        rule: &str,
+        row: &Row,
+        severity: Severity,
+        group: impl Into<Group>,
+        note: Option<String>,
+    ) {
+        if let Some(rule) = (self.index_of)(rule) {
+            self.hits.push(Hit {
+                rule,
+                row: row.clone(),
+                severity,
+                group: group.into(),
+                note,
+                variant: 0,
+                gap: None,
+            });
+        }
+    }
+
+    /// Marks the last hit as part of a routine: grouped apart, over a day.
+    fn routine(&mut self) {
+        if let Some(h) = self.hits.last_mut() {
+            h.variant = 1;
+            h.gap = Some(24 * crate::model::Micros::HOUR);
+        }
+    }
+}
+
+impl<'v> State<'v> {
+    pub fn new(vocab: &'v Vocab, opts: &DetectOptions) -> State<'v> {
+        State {
+            vocab,
+            opts: opts.clone(),
+            context: Context::new(opts),
+            accounts: FxHashMap::default(),
+            bursts: bursts::Bursts::default(),
+            cluster_lists: FxHashMap::default(),
+            from_pods: FxHashMap::default(),
+        }
+    }
+
+    /// Takes one row (rows come oldest first).
+    pub fn observe(&mut self, r: &Row, out: &mut Hits<'_>) {
+        let v = self.vocab;
+        self.context.observe(v, r);
+        baseline::observe(self, r, out);
+        self.bursts.observe(v, r);
+        if r.resource == v.k.secrets
+            && r.namespace == EMPTY
+            && r.name == EMPTY
+            && (r.verb == v.k.list || r.verb == v.k.watch)
+            && v.allowed(r)
+            && !v.is_controller(r)
+        {
+            self.cluster_lists
+                .entry(r.user)
+                .or_default()
+                .push(r.clone());
+        }
+        if r.verb == v.k.create
+            && r.subresource == EMPTY
+            && v.succeeded(r)
+            && CREATED_WORKLOADS.contains(&v.s(r.resource))
+            && !v.is_controller(r)
+            && !matches!(r.actor, Actor::Node | Actor::ControlPlane)
+            && self.context.is_pod_ip(r.peer)
+        {
+            self.from_pods.entry(r.user).or_default().push(r.clone());
+        }
+        if r.resource == v.k.serviceaccounts
+            && r.subresource == v.k.token
+            && r.verb == v.k.create
+            && v.succeeded(r)
+        {
+            token_request(v, &self.context, r, out);
+        }
+    }
+
+    /// The detections that need the whole data set: bursts, routines.
+    pub fn finish(self, out: &mut Hits<'_>) {
+        let v = self.vocab;
+        self.bursts.finish(&self.opts, out);
+        cluster_wide_secret_lists(v, self.cluster_lists, out);
+        pods_from_pod_ips(v, self.from_pods, out);
+    }
+}
+
+/// Display of a user-agent family.
+fn display_family(f: &str) -> &str {
+    if f.is_empty() { "(no user agent)" } else { f }
+}
+
+/// A schedule: at least three occurrences spread over at least two hours.
+fn is_routine(times: &[i64]) -> bool {
+    let (Some(first), Some(last)) = (times.iter().min(), times.iter().max()) else {
+        return false;
+    };
+    times.len() >= 3 && last - first >= 2 * crate::model::Micros::HOUR
+}
+
+/// 18: cluster-wide list or watch of secrets, critical unless the account does it on a
+/// schedule with the same client from the same kind of address.
+fn cluster_wide_secret_lists(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, out: &mut Hits<'_>) {
+    let mut accounts: Vec<(Sym, Vec<Row>)> = by_account.into_iter().collect();
+    accounts.sort_by_key(|(u, _)| *u);
+    for (user, rows) in accounts {
+        let mut per_client: FxHashMap<(Sym, bool), Vec<i64>> = FxHashMap::default();
+        for r in &rows {
+            per_client
+                .entry((r.ua_family, r.peer.is_public()))
+                .or_default()
+                .push(r.time);
+        }
+        for r in &rows {
+            let times = per_client.get(&(r.ua_family, r.peer.is_public()));
+            let routine = times.is_some_and(|t| is_routine(t));
+            let family = display_family(v.s(r.ua_family));
+            if routine {
+                let n = times.map_or(0, Vec::len);
+                let note = format!("routine: {n} such lists with `{family}` over the data");
+                out.add(SECRET_CLUSTER_LIST, r, Severity::Info, user, Some(note));
+                out.routine();
+            } else {
+                let note = format!("not part of a schedule of this account (client `{family}`)");
+                out.add(SECRET_CLUSTER_LIST, r, Severity::Critical, user, Some(note));
+            }
+        }
+    }
+}
+
+const CREATED_WORKLOADS: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "jobs",
+    "cronjobs",
+    "replicationcontrollers",
+];
+
+/// 16: a pod or workload created from a pod's address by something other than a controller.
+fn pods_from_pod_ips(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, out: &mut Hits<'_>) {
+    let mut accounts: Vec<(Sym, Vec<Row>)> = by_account.into_iter().collect();
+    accounts.sort_by_key(|(u, _)| *u);
+    for (user, rows) in accounts {
+        let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
+        let routine = times.len() >= 6 && is_routine(&times);
+        for r in &rows {
+            let risky = r.facts.iter().map(|f| v.s(*f)).any(|f| {
+                f == "privileged" || f == "host-pid" || f.starts_with("hostpath-sensitive:")
+            });
+            let sev = match (routine, risky) {
+                (_, true) => Severity::Critical,
+                (true, false) => Severity::Low,
+                (false, false) => Severity::High,
+            };
+            let note = format!(
+                "{} is a pod address{}",
+                r.peer,
+                if routine {
+                    "; this account deploys from pods routinely"
+                } else {
+                    ""
+                }
+            );
+            out.add(POD_FROM_POD_IP, r, sev, user, Some(note));
+            if routine && !risky {
+                out.routine();
+            }
+        }
+    }
+}
+
+/// 24: `serviceaccounts/token` minted for another identity (or by a kubelet for a pod that is
+/// not on its node).
+fn token_request(v: &Vocab, ctx: &Context, r: &Row, out: &mut Hits<'_>) {
+    let target = format!("{}:{}", v.s(r.namespace), v.s(r.name));
+    match r.actor {
+        Actor::Node => {
+            let node = v.s(r.user).strip_prefix("system:node:").unwrap_or_default();
+            let bound_pod = r
+                .facts
+                .iter()
+                .map(|f| v.s(*f))
+                .find_map(|f| f.strip_prefix("token-bound:Pod/"));
+            if let Some(pod) = bound_pod
+                && let Some(on) = ctx.node_of(r.namespace, pod)
+                && on != node
+            {
+                let note = format!(
+                    "kubelet of {node} asked for a token of pod {}/{pod}, which runs on {on}",
+                    v.s(r.namespace)
+                );
+                out.add(TOKEN_REQUEST, r, Severity::High, r.user, Some(note));
+            }
+        }
+        Actor::ServiceAccount if v.s(r.sa) != target => {
+            out.add(
+                TOKEN_REQUEST,
+                r,
+                Severity::High,
+                r.user,
+                Some(format!("token for {target} minted by {}", v.s(r.user))),
+            );
+        }
+        Actor::Human | Actor::Anonymous => {
+            out.add(
+                TOKEN_REQUEST,
+                r,
+                Severity::Medium,
+                r.user,
+                Some(format!("token for {target} minted by hand")),
+            );
+        }
+        _ => {}
+    }
+}
