@@ -193,3 +193,23 @@ fn reindexing_the_same_inputs_adds_nothing_and_copies_collapse() {
     assert_eq!(events_in(&index), 3500);
     assert_eq!(stats(&index)["files"], 3);
 }
+
+#[test]
+fn copies_after_a_commit_in_one_run_collapse() {
+    // A commit after each input clears the exact table of recent keys: the copy's keys are
+    // only "maybe" in the filter and are looked up in the index, in batches.
+    let dir = tempfile::tempdir().unwrap();
+    let log = synthetic_log(5000, "batch");
+    let a = write(dir.path(), "a.log", &log);
+    let copy = write(dir.path(), "b.log", &log);
+    let more = write(dir.path(), "c.log", synthetic_log(10, "fresh"));
+    let index = dir.path().join("idx");
+    let out = ks(&index)
+        .args(["index", "--commit-every-bytes", "1"])
+        .args([&a, &copy, &more])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("5010 events added"), "{}", stderr(&out));
+    assert_eq!(events_in(&index), 5010);
+}

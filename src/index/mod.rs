@@ -11,6 +11,7 @@
 //! ```
 
 pub mod agg;
+pub mod keys;
 pub mod manifest;
 pub mod paging;
 pub mod reader;
@@ -23,9 +24,10 @@ pub mod writer;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+pub use keys::{KeyStore, KeyTable, Known};
 pub use manifest::{FileEntry, Manifest};
 pub use reader::{Hit, IndexReader};
-pub use writer::{IndexWriter, KeyTable, PreparedDoc, WriterOptions};
+pub use writer::{IndexWriter, PreparedDoc, WriterOptions};
 
 /// Errors of the index layer.
 #[derive(Debug, thiserror::Error)]

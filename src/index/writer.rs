@@ -2,8 +2,7 @@
 //! the manifest. Tuned for bulk loads: a large writer heap and a merge policy that leaves
 //! segments alone while loading.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use std::ops::Bound;
 use tantivy::directory::MmapDirectory;
@@ -15,7 +14,7 @@ use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings, ReloadPolicy, TantivyDocument, Term};
 
 use super::manifest::Manifest;
-use super::schema::{Fields, SCHEMA_VERSION, join_key, split_key};
+use super::schema::{Fields, SCHEMA_VERSION, split_key};
 use super::{IndexDir, IndexError, Result};
 use crate::model::{Stage, StageSet};
 
@@ -65,9 +64,6 @@ impl Hasher for KeyHasher {
     }
     fn write_usize(&mut self, _: usize) {}
 }
-
-/// Merge key → the stages already recorded for that request. 17 bytes an entry.
-pub type KeyTable = HashMap<[u8; 16], u8, BuildHasherDefault<KeyHasher>>;
 
 /// The most complete stage in a set; a record without a stage counts as complete.
 pub fn best_rank(stages: u8) -> u8 {
@@ -146,26 +142,14 @@ impl IndexWriter {
     }
 
     /// The merge keys and stages of every committed event.
-    pub fn load_keys(&self) -> Result<KeyTable> {
-        let reader = self
+    /// A searcher over the committed index.
+    pub(super) fn searcher(&self) -> Result<tantivy::Searcher> {
+        let reader: tantivy::IndexReader = self
             .index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let searcher = reader.searcher();
-        let total = searcher.num_docs() as usize;
-        let mut table = KeyTable::with_capacity_and_hasher(total, BuildHasherDefault::default());
-        for seg in searcher.segment_readers() {
-            let ff = seg.fast_fields();
-            let (hi, lo, stages) = (ff.u64("key_hi")?, ff.u64("key_lo")?, ff.u64("stages")?);
-            for doc in seg.doc_ids_alive() {
-                let key = join_key(hi.first(doc).unwrap_or(0), lo.first(doc).unwrap_or(0));
-                let s = stages.first(doc).unwrap_or(0) as u8;
-                let e = table.entry(key).or_insert(0);
-                *e |= s;
-            }
-        }
-        Ok(table)
+        Ok(reader.searcher())
     }
 
     pub fn add(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {

@@ -152,8 +152,10 @@ pub fn run(
         writer.finish()?;
         return Ok(summary);
     }
-    let keys = writer.load_keys()?;
-    progress.start(files.iter().map(|f| f.input.size).sum());
+    let total_bytes: u64 = files.iter().map(|f| f.input.size).sum();
+    // Audit records are rarely under a kilobyte: room for that many new keys.
+    let keys = writer.load_keys(usize::try_from(total_bytes / 1024).unwrap_or(usize::MAX))?;
+    progress.start(total_bytes);
     let files = Arc::new(files);
     let bytes_read = Arc::new(AtomicU64::new(0));
     let workers = if opts.workers == 0 {

@@ -20,11 +20,14 @@ use super::reject::Reject;
 use super::source::InputProblem;
 use super::{IngestOptions, IngestSummary, formats};
 use crate::index::writer::best_rank;
-use crate::index::{IndexDir, IndexError, IndexWriter, KeyTable, PreparedDoc};
+use crate::index::{IndexDir, IndexError, IndexWriter, KeyStore, KeyTable, Known, PreparedDoc};
 use crate::model::{SourceRef, StageSet};
 
 /// Open long-running requests held back at most (watches, exec sessions).
 const MAX_OPEN_REQUESTS: usize = 262_144;
+
+/// Records whose key may already be in the index, looked up together.
+const SUSPECT_BATCH: usize = 4096;
 
 /// Per-file counters of this run.
 #[derive(Default, Clone)]
@@ -37,7 +40,9 @@ struct FileCounts {
 
 pub(super) struct Sequencer<'a> {
     writer: &'a mut IndexWriter,
-    keys: KeyTable,
+    keys: KeyStore,
+    /// Records whose key the index may hold (the key filter said maybe), by key.
+    suspects: HashMap<[u8; 16], (Prepared, usize)>,
     dir: &'a IndexDir,
     files: &'a [RunFile],
     opts: &'a IngestOptions,
@@ -54,6 +59,8 @@ pub(super) struct Sequencer<'a> {
     reject_files: HashMap<usize, BufWriter<File>>,
     /// Inputs read to the end, waiting for a commit to be marked complete.
     done_files: Vec<usize>,
+    /// Inputs whose counts are already in the summary and manifest.
+    ended: Vec<bool>,
     bytes_since_commit: u64,
     records_seen: u64,
 }
@@ -61,7 +68,7 @@ pub(super) struct Sequencer<'a> {
 impl<'a> Sequencer<'a> {
     pub(super) fn new(
         writer: &'a mut IndexWriter,
-        keys: KeyTable,
+        keys: KeyStore,
         dir: &'a IndexDir,
         files: &'a [RunFile],
         opts: &'a IngestOptions,
@@ -70,6 +77,7 @@ impl<'a> Sequencer<'a> {
         Sequencer {
             writer,
             keys,
+            suspects: HashMap::new(),
             dir,
             files,
             opts,
@@ -82,6 +90,7 @@ impl<'a> Sequencer<'a> {
             counts: vec![FileCounts::default(); files.len()],
             reject_files: HashMap::new(),
             done_files: Vec::new(),
+            ended: vec![false; files.len()],
             bytes_since_commit: 0,
             records_seen: 0,
         }
@@ -145,17 +154,80 @@ impl<'a> Sequencer<'a> {
             }
             return Ok(());
         }
-        if let Some(&known) = self.keys.get(&key) {
+        if let Some((held, _)) = self.suspects.get_mut(&key) {
             self.counts[file].merged += 1;
-            return self.merge_written(key, StageSet(known), p, file);
+            held.absorb(p);
+            return Ok(());
         }
-        self.counts[file].added += 1;
+        match self.keys.get(&key) {
+            Known::Stages(known) => {
+                self.counts[file].merged += 1;
+                self.merge_written(key, StageSet(known), p, file)
+            }
+            Known::Maybe => {
+                self.suspects.insert(key, (p, file));
+                if self.suspects.len() >= SUSPECT_BATCH {
+                    self.resolve_suspects()?;
+                }
+                Ok(())
+            }
+            Known::Absent => {
+                self.counts[file].added += 1;
+                self.hold_back(key, p, file)
+            }
+        }
+    }
+
+    /// Holds a new request back in the merge window.
+    fn hold_back(&mut self, key: [u8; 16], p: Prepared, file: usize) -> Result<(), IndexError> {
         self.pending.insert(key, (p, file));
         self.order.push_back(key);
         if self.order.len() > self.opts.merge_window {
             self.flush_oldest()?;
         }
         Ok(())
+    }
+
+    /// Looks the suspects up in the committed index: merged into what is there, or new.
+    fn resolve_suspects(&mut self) -> Result<(), IndexError> {
+        if self.suspects.is_empty() {
+            return Ok(());
+        }
+        let batch: Vec<_> = self.suspects.drain().collect();
+        let wanted: KeyTable = batch.iter().map(|(k, _)| (*k, 0)).collect();
+        let found = self.writer.committed_stages(&wanted)?;
+        for (key, (p, file)) in batch {
+            if let Some(&known) = found.get(&key) {
+                self.count(file, false);
+                self.merge_written(key, StageSet(known), p, file)?;
+            } else {
+                self.count(file, true);
+                self.hold_back(key, p, file)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Counts a record resolved late as added or merged, in the summary and manifest too
+    /// when its input already ended.
+    fn count(&mut self, file: usize, added: bool) {
+        let c = &mut self.counts[file];
+        if added {
+            c.added += 1
+        } else {
+            c.merged += 1
+        }
+        if !self.ended[file] {
+            return;
+        }
+        if added {
+            self.summary.added += 1
+        } else {
+            self.summary.merged += 1
+        }
+        if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
+            if added { e.added += 1 } else { e.merged += 1 }
+        }
     }
 
     /// A record of a request whose event is already written (earlier in this run, or in the
@@ -171,7 +243,7 @@ impl<'a> Sequencer<'a> {
             return Ok(()); // a duplicate
         }
         let union = known.union(p.stages);
-        self.keys.insert(key, union.0);
+        self.keys.update(key, union.0);
         if best_rank(p.stages.0) > best_rank(known.0) {
             self.fixups.remove(&key);
             let doc = self.materialize(p.body, file)?;
@@ -310,6 +382,7 @@ impl<'a> Sequencer<'a> {
             ));
         }
         let c = self.counts[file].clone();
+        self.ended[file] = true;
         self.summary.files_read += 1;
         self.summary.records += c.records;
         self.summary.added += c.added;
@@ -339,11 +412,13 @@ impl<'a> Sequencer<'a> {
     /// Commits what is written so far. Inputs read to the end are marked complete, unless
     /// stage fixups are pending (those are applied at the final commit).
     fn checkpoint(&mut self) -> Result<(), IndexError> {
+        self.resolve_suspects()?;
         self.flush_all()?;
         if self.fixups.is_empty() {
             self.mark_done_complete();
         }
         self.writer.commit()?;
+        self.keys.committed();
         self.bytes_since_commit = 0;
         Ok(())
     }
@@ -357,6 +432,7 @@ impl<'a> Sequencer<'a> {
     }
 
     fn final_commit(&mut self) -> Result<(), IndexError> {
+        self.resolve_suspects()?;
         self.flush_all()?;
         if !self.fixups.is_empty() {
             self.writer.commit()?;
