@@ -210,6 +210,10 @@ fn copies_after_a_commit_in_one_run_collapse() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stderr(&out).contains("5010 events added"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("5010 events added"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(events_in(&index), 5010);
 }

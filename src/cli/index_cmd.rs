@@ -36,6 +36,9 @@ pub struct IndexArgs {
     /// Skip the detections after indexing (they run at the next `detect` or in the workbench).
     #[arg(long)]
     pub no_detect: bool,
+    /// The index writer's memory budget in MiB (segments are flushed when it fills).
+    #[arg(long, default_value_t = 256, value_name = "MIB")]
+    pub writer_mb: usize,
     /// Commit a crash-safe checkpoint after this many input bytes.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES", hide = true)]
     pub commit_every_bytes: u64,
@@ -74,6 +77,7 @@ pub fn ingest_paths(
         max_record_bytes: args.max_record_bytes,
         workers: args.threads,
         commit_every_bytes: args.commit_every_bytes,
+        heap_bytes: args.writer_mb.clamp(64, 4096) << 20,
         ..IngestOptions::default()
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());

@@ -45,6 +45,7 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             threads: 0,
             quiet: false,
             no_detect: true,
+            writer_mb: 256,
             commit_every_bytes: 1 << 30,
         };
         let summary = index_cmd::ingest_paths(dir, paths, &args)?;

@@ -30,6 +30,9 @@ impl PreparedDoc {
     }
 }
 
+/// Segments with more documents than this are not merged further.
+const MERGE_DOCS_MAX: usize = 200_000;
+
 /// Writer tuning.
 #[derive(Debug, Clone, Copy)]
 pub struct WriterOptions {
@@ -41,7 +44,7 @@ pub struct WriterOptions {
 impl Default for WriterOptions {
     fn default() -> Self {
         WriterOptions {
-            heap_bytes: 512 << 20,
+            heap_bytes: 256 << 20,
             threads: 1,
         }
     }
@@ -120,9 +123,13 @@ impl IndexWriter {
             }
             Err(e) => return Err(e.into()),
         };
+        // Only small segments (of short runs and checkpoints) are merged: a bulk load's
+        // segments are left as they are, so merging never holds big segments in memory and
+        // never competes with indexing for the cores.
         let mut policy = LogMergePolicy::default();
-        policy.set_min_num_segments(12);
-        policy.set_min_layer_size(100_000);
+        policy.set_min_num_segments(8);
+        policy.set_min_layer_size(20_000);
+        policy.set_max_docs_before_merge(MERGE_DOCS_MAX);
         writer.set_merge_policy(Box::new(policy));
         Ok(IndexWriter {
             dir: dir.clone(),

@@ -42,7 +42,7 @@ impl Default for IngestOptions {
             workers: 0,
             merge_window: 16_384,
             commit_every_bytes: 1 << 30,
-            heap_bytes: 512 << 20,
+            heap_bytes: 256 << 20,
         }
     }
 }

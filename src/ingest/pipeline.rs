@@ -47,6 +47,8 @@ enum Work {
         seq: u64,
         file: usize,
         pieces: Vec<Piece>,
+        /// Input bytes of the batch.
+        bytes: u64,
     },
     FileEnd {
         seq: u64,
@@ -69,6 +71,7 @@ pub(super) enum Done {
         seq: u64,
         file: usize,
         outcomes: Vec<Outcome>,
+        bytes: u64,
     },
     FileEnd {
         seq: u64,
@@ -325,6 +328,7 @@ fn split_input(
                 seq: *seq,
                 file,
                 pieces: batch,
+                bytes: batch_bytes as u64,
             })
             .ok()?;
             *seq += 1;
@@ -336,6 +340,7 @@ fn split_input(
             seq: *seq,
             file,
             pieces,
+            bytes: batch_bytes as u64,
         })
         .ok()?;
         *seq += 1;
@@ -371,7 +376,12 @@ fn parse_worker(
 ) {
     for work in rx {
         let done = match work {
-            Work::Batch { seq, file, pieces } => {
+            Work::Batch {
+                seq,
+                file,
+                pieces,
+                bytes,
+            } => {
                 let f = &files[file];
                 let mut outcomes = Vec::with_capacity(pieces.len());
                 for piece in pieces {
@@ -381,6 +391,7 @@ fn parse_worker(
                     seq,
                     file,
                     outcomes,
+                    bytes,
                 }
             }
             Work::FileEnd { seq, file, end } => Done::FileEnd { seq, file, end },

@@ -122,12 +122,23 @@ impl<'a> Sequencer<'a> {
 
     fn handle(&mut self, done: Done) -> Result<(), IndexError> {
         match done {
-            Done::Batch { file, outcomes, .. } => {
+            Done::Batch {
+                file,
+                outcomes,
+                bytes,
+                ..
+            } => {
                 for outcome in outcomes {
                     match outcome {
                         Outcome::Event(p) => self.merge(*p, file)?,
                         Outcome::Reject(r) => self.reject(file, r)?,
                     }
+                }
+                // Checkpoints inside a long input too: what is committed is kept if the run
+                // dies, and a rerun skips it as duplicates.
+                self.bytes_since_commit += bytes;
+                if self.bytes_since_commit >= self.opts.commit_every_bytes {
+                    self.commit_written()?;
                 }
             }
             Done::FileEnd { file, end, .. } => self.file_end(file, end)?,
@@ -402,7 +413,6 @@ impl<'a> Sequencer<'a> {
             e.ingested_at = jiff::Timestamp::now().to_string();
         }
         self.done_files.push(file);
-        self.bytes_since_commit += end.digest.bytes;
         if self.bytes_since_commit >= self.opts.commit_every_bytes {
             self.checkpoint()?;
         }
@@ -417,6 +427,15 @@ impl<'a> Sequencer<'a> {
         if self.fixups.is_empty() {
             self.mark_done_complete();
         }
+        self.writer.commit()?;
+        self.keys.committed();
+        self.bytes_since_commit = 0;
+        Ok(())
+    }
+
+    /// Commits what is written so far, leaving held-back requests held (their inputs are not
+    /// marked complete, so a rerun reads them again and skips what was committed).
+    fn commit_written(&mut self) -> Result<(), IndexError> {
         self.writer.commit()?;
         self.keys.committed();
         self.bytes_since_commit = 0;
