@@ -77,12 +77,27 @@ fn act(app: &mut App, engine: &mut Engine, actions: &[Action]) {
     }
 }
 
+/// The screen as text, with the checkout's path (which differs between machines) shown
+/// as `[repo]` and each such line re-padded to its drawn width, so snapshots do not
+/// depend on where the repository is cloned.
 fn screen(app: &App) -> String {
     let s = kubesift::tui::render_to_string(app, &Keymap::builtin(), W, H);
-    s.replace(
-        &repo().canonicalize().unwrap().display().to_string(),
-        "[repo]",
-    )
+    let root = repo().canonicalize().unwrap().display().to_string();
+    s.lines()
+        .map(|line| {
+            let Some(at) = line.find(&root) else {
+                return line.to_string();
+            };
+            let width = line.chars().count();
+            let mut out = format!("{}[repo]{}", &line[..at], &line[at + root.len()..]);
+            let shrink = width.saturating_sub(out.chars().count());
+            if let Some(border) = out.rfind('│').filter(|&b| b > at) {
+                out.insert_str(border, &" ".repeat(shrink));
+            }
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn select_finding(app: &mut App, engine: &mut Engine, rule: &str) {

@@ -24,12 +24,22 @@ pub struct BenchTuiArgs {
 
 fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
     while let Some(Effect::Request(r)) = eff {
+        let kind = format!("{r:?}")
+            .split([' ', '{'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let t = Instant::now();
         let resp = engine.handle(r);
+        REQUESTS.with(|m| m.borrow_mut().entry(kind).or_default().push(t.elapsed()));
         eff = app.update(Action::Response(Box::new(resp)));
     }
 }
 
 thread_local! {
+    /// Time the index took per kind of request.
+    static REQUESTS: std::cell::RefCell<std::collections::BTreeMap<String, Vec<Duration>>> =
+        const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
     /// Key → first redrawn frame (before the index answers), per key.
     static FRAMES: std::cell::RefCell<Vec<Duration>> = const { std::cell::RefCell::new(Vec::new()) };
 }
@@ -65,6 +75,10 @@ fn typed(
     text: &str,
 ) -> Duration {
     key(app, engine, keymap, size, open);
+    // The prompt opens with the current query: erase it, as an analyst would.
+    for _ in 0..app.input.as_ref().map_or(0, |i| i.text.chars().count()) {
+        key(app, engine, keymap, size, Action::Backspace);
+    }
     for c in text.chars() {
         key(app, engine, keymap, size, Action::Char(c));
     }
@@ -233,5 +247,9 @@ pub fn run(dir: &IndexDir, args: &BenchTuiArgs) -> anyhow::Result<ExitCode> {
         Action::SearchNext,
     ));
     report("other", other);
+    println!("index time per request (worker thread):");
+    for (kind, times) in REQUESTS.with(|m| std::mem::take(&mut *m.borrow_mut())) {
+        line(&kind.to_lowercase(), times);
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,8 @@ use crate::query::Expr;
 /// Slices larger than this are split before searching inside them.
 const DENSE: u64 = 4096;
 const BUCKETS: usize = 1024;
+/// Hits skipped within a dense slice by a plain top-k search (deeper: finer histograms).
+const SHALLOW: u64 = 20_000;
 
 /// The distribution over time of a query's hits.
 #[derive(Debug, Clone)]
@@ -69,26 +71,62 @@ impl TimeIndex {
         limit: usize,
         out: &mut Vec<Hit>,
     ) -> Result<()> {
-        for (i, &n) in counts.iter().enumerate() {
-            if out.len() >= limit {
-                break;
-            }
+        let dense = |n: u64| n > DENSE && width >= 64;
+        let mut i = 0;
+        while i < counts.len() && out.len() < limit {
+            let n = counts[i];
             if *skip >= n {
                 *skip -= n;
+                i += 1;
                 continue;
             }
             let b_start = start + i as i64 * width;
-            if n > DENSE && width >= 64 {
+            let take = (limit - out.len()) as u64;
+            if dense(n) && (*skip <= SHALLOW || n - *skip <= SHALLOW + take) {
+                // Near either end of a dense bucket one top-k search is cheaper than a finer
+                // histogram (each is a pass over the query's hits).
+                let slice = within(&self.expr, Micros(b_start), Micros(b_start + width));
+                if *skip <= SHALLOW {
+                    let hits =
+                        reader.search(&slice, take as usize, *skip as usize, TimeOrder::Oldest)?;
+                    out.extend(hits);
+                } else {
+                    let from_end = n.saturating_sub(*skip + take);
+                    let count = (n - *skip).min(take);
+                    let mut hits = reader.search(
+                        &slice,
+                        count as usize,
+                        from_end as usize,
+                        TimeOrder::Newest,
+                    )?;
+                    hits.reverse();
+                    out.extend(hits);
+                }
+                *skip = 0;
+                i += 1;
+                continue;
+            }
+            if dense(n) {
                 let sub_width = (width + 63) / 64;
                 let finer = self.finer(reader, b_start, width, sub_width)?;
                 self.collect(reader, b_start, sub_width, &finer, skip, limit, out)?;
-            } else {
-                let slice = within(&self.expr, Micros(b_start), Micros(b_start + width));
-                let hits =
-                    reader.search(&slice, limit - out.len(), *skip as usize, TimeOrder::Oldest)?;
-                *skip = 0;
-                out.extend(hits);
+                i += 1;
+                continue;
             }
+            // One search over a run of sparse buckets that holds the rest of the page.
+            let needed = *skip + (limit - out.len()) as u64;
+            let (mut end, mut held) = (i, 0);
+            while end < counts.len() && held < needed && !dense(counts[end]) {
+                held += counts[end];
+                end += 1;
+            }
+            let b_end = start + end as i64 * width;
+            let slice = within(&self.expr, Micros(b_start), Micros(b_end));
+            let hits =
+                reader.search(&slice, limit - out.len(), *skip as usize, TimeOrder::Oldest)?;
+            *skip = 0;
+            out.extend(hits);
+            i = end;
         }
         Ok(())
     }
@@ -134,25 +172,29 @@ impl IndexReader {
     /// Table rows for hits, read from the fast columns (no stored document is touched).
     pub fn summaries(&self, hits: &[Hit]) -> Result<Vec<EventSummary>> {
         let searcher = self.searcher();
-        let mut cache: HashMap<u32, SegmentColumns> = HashMap::new();
-        let mut out = Vec::with_capacity(hits.len());
-        for h in hits {
-            let seg_ord = h.segment_ord();
+        // Opening a segment's columns reads their dictionaries: keep them for the next page.
+        let mut cache = self
+            .summary_columns
+            .lock()
+            .map_err(|_| super::IndexError::Manifest("a reader thread panicked".into()))?;
+        let mut by_segment: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, h) in hits.iter().enumerate() {
+            by_segment.entry(h.segment_ord()).or_default().push(i);
+        }
+        let mut out = vec![EventSummary::default(); hits.len()];
+        for (seg_ord, rows) in by_segment {
             if let std::collections::hash_map::Entry::Vacant(v) = cache.entry(seg_ord) {
                 v.insert(SegmentColumns::open(searcher.segment_reader(seg_ord))?);
             }
-            let Some(cols) = cache.get(&seg_ord) else {
-                continue;
-            };
-            let mut s = cols.summary(h.doc_id(), h.time);
-            s.handle = h.handle();
-            out.push(s);
+            if let Some(cols) = cache.get(&seg_ord) {
+                cols.fill(hits, &rows, &mut out)?;
+            }
         }
         Ok(out)
     }
 }
 
-struct SegmentColumns {
+pub(super) struct SegmentColumns {
     strs: Vec<(&'static str, Option<tantivy::columnar::StrColumn>)>,
     code: Column<u64>,
     peer: Column<Ipv6Addr>,
@@ -188,41 +230,69 @@ impl SegmentColumns {
         })
     }
 
-    fn get(&self, name: &str, doc: u32) -> String {
-        let mut s = String::new();
-        if let Some((_, Some(col))) = self.strs.iter().find(|(n, _)| *n == name)
-            && let Some(ord) = col.term_ords(doc).next()
-        {
-            let _ = col.ord_to_str(ord, &mut s);
-        }
-        s
-    }
-
-    fn summary(&self, doc: u32, time: Micros) -> EventSummary {
-        let t = self
-            .time
-            .first(doc)
-            .map_or(time, |d| Micros(d.into_timestamp_micros()));
-        EventSummary {
-            handle: 0,
-            time: t,
-            audit_id: self.get("audit_id", doc),
-            user: self.get("user", doc),
-            verb: self.get("verb", doc),
-            resource: self.get("resource", doc),
-            subresource: self.get("subresource", doc),
-            namespace: self.get("namespace", doc),
-            name: self.get("name", doc),
-            path: self.get("nonresource", doc),
-            source_ip: self
+    /// Fills the rows `rows` of `out` (hits of this segment).
+    fn fill(&self, hits: &[Hit], rows: &[usize], out: &mut [EventSummary]) -> Result<()> {
+        for &i in rows {
+            let (h, s) = (&hits[i], &mut out[i]);
+            let doc = h.doc_id();
+            s.handle = h.handle();
+            s.time = self
+                .time
+                .first(doc)
+                .map_or(h.time, |d| Micros(d.into_timestamp_micros()));
+            s.source_ip = self
                 .peer
                 .first(doc)
                 .map(|ip| from_v6(ip).to_string())
-                .unwrap_or_default(),
-            code: self.code.first(doc).map(|c| c as u16),
-            user_agent: self.get("ua", doc),
-            decision: self.get("decision", doc),
-            stream: self.get("exec", doc),
+                .unwrap_or_default();
+            s.code = self.code.first(doc).map(|c| c as u16);
         }
+        // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
+        // lookup one at a time scans a block each.
+        for (name, col) in &self.strs {
+            let Some(col) = col else { continue };
+            let mut pairs: Vec<(u64, usize)> = rows
+                .iter()
+                .filter_map(|&i| col.term_ords(hits[i].doc_id()).next().map(|o| (o, i)))
+                .collect();
+            pairs.sort_unstable();
+            let mut ords: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+            ords.dedup();
+            let mut terms = Vec::with_capacity(ords.len());
+            col.dictionary()
+                .sorted_ords_to_term_cb(&ords, |b| {
+                    terms.push(String::from_utf8_lossy(b).into_owned());
+                })
+                .map_err(|e| super::IndexError::io("cannot read a column", e))?;
+            let mut k = 0;
+            for (ord, i) in pairs {
+                while ords.get(k).is_some_and(|&o| o < ord) {
+                    k += 1;
+                }
+                if let (Some(term), Some(field)) = (terms.get(k), summary_field(&mut out[i], name))
+                {
+                    field.clone_from(term);
+                }
+            }
+        }
+        Ok(())
     }
+}
+
+/// The string field of a row filled from column `name`.
+fn summary_field<'a>(s: &'a mut EventSummary, name: &str) -> Option<&'a mut String> {
+    Some(match name {
+        "audit_id" => &mut s.audit_id,
+        "user" => &mut s.user,
+        "verb" => &mut s.verb,
+        "resource" => &mut s.resource,
+        "subresource" => &mut s.subresource,
+        "namespace" => &mut s.namespace,
+        "name" => &mut s.name,
+        "ua" => &mut s.user_agent,
+        "decision" => &mut s.decision,
+        "nonresource" => &mut s.path,
+        "exec" => &mut s.stream,
+        _ => return None,
+    })
 }

@@ -3,7 +3,7 @@
 
 use std::ops::Bound;
 
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::Query;
 use tantivy::schema::Value;
@@ -18,6 +18,10 @@ use super::{IndexDir, IndexError, Result};
 use crate::ingest::formats::{self, NormalizeOptions};
 use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef, StageSet};
 use crate::query::{Expr, Pattern};
+
+/// The most frequent values of a field with their counts, and the number of matching
+/// events without a value.
+pub type TopValues = (Vec<(String, u64)>, u64);
 
 /// One matching event: where it is, and its time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +77,9 @@ pub struct IndexReader {
     reader: tantivy::IndexReader,
     fields: Fields,
     pub manifest: Manifest,
+    /// Fast columns of table rows, per segment of the (fixed) searcher.
+    pub(super) summary_columns:
+        std::sync::Mutex<std::collections::HashMap<u32, super::paging::SegmentColumns>>,
 }
 
 impl IndexReader {
@@ -81,7 +88,12 @@ impl IndexReader {
             return Err(IndexError::Missing(dir.root.clone()));
         }
         let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
-        let index = Index::open(mmap)?;
+        let mut index = Index::open(mmap)?;
+        // Searches and counts run over segments in parallel.
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(4));
+        if threads > 1 {
+            index.set_multithread_executor(threads)?;
+        }
         let manifest = read_manifest(&index, dir)?;
         let reader = index
             .reader_builder()
@@ -93,6 +105,7 @@ impl IndexReader {
             reader,
             fields: Fields::new(),
             manifest,
+            summary_columns: std::sync::Mutex::default(),
         })
     }
 
@@ -257,30 +270,43 @@ impl IndexReader {
 
     /// The most frequent values of a pivot field among the events matching `expr`, and the
     /// number of matching events without a value.
-    pub fn top(&self, expr: &Expr, field: &str, n: usize) -> Result<(Vec<(String, u64)>, u64)> {
+    pub fn top(&self, expr: &Expr, field: &str, n: usize) -> Result<TopValues> {
+        let mut tops = self.tops(expr, &[field], n)?;
+        Ok(tops.pop().unwrap_or_default())
+    }
+
+    /// The top `n` values of each of `fields` among the matching events (one pass), with the
+    /// number of events without a value.
+    pub fn tops(
+        &self,
+        expr: &Expr,
+        fields: &[&str],
+        n: usize,
+    ) -> Result<Vec<TopValues>> {
         let q = self.compile(expr)?;
-        let searcher = self.searcher();
-        let (counts, missing) = if field == "peer" {
-            searcher.search(
-                &q,
-                &IpCounts {
-                    field: field.to_owned(),
-                },
-            )?
-        } else {
-            if self.fields.keyword(field).is_none() {
-                return Err(IndexError::Manifest(format!(
-                    "`{field}` is not a pivot field"
-                )));
-            }
-            searcher.search(
-                &q,
-                &TermCounts {
-                    field: field.to_owned(),
-                },
-            )?
-        };
-        Ok((agg::top_n(counts, n), missing))
+        let mut multi = MultiCollector::new();
+        let mut handles = Vec::with_capacity(fields.len());
+        for &field in fields {
+            let field = field.to_owned();
+            handles.push(if field == "peer" {
+                multi.add_collector(IpCounts { field })
+            } else {
+                if self.fields.keyword(&field).is_none() {
+                    return Err(IndexError::Manifest(format!(
+                        "`{field}` is not a pivot field"
+                    )));
+                }
+                multi.add_collector(TermCounts { field })
+            });
+        }
+        let mut fruits = self.searcher().search(&q, &multi)?;
+        Ok(handles
+            .into_iter()
+            .map(|h| {
+                let (counts, missing) = h.extract(&mut fruits);
+                (agg::top_n(counts, n), missing)
+            })
+            .collect())
     }
 
     /// Counts of matching events per time bucket between `start` and `end`.

@@ -214,11 +214,12 @@ impl Engine {
                 fields,
                 n,
             } => {
-                let mut lists = Vec::new();
-                for f in fields {
-                    let (top, missing) = self.reader.top(&expr, f, n)?;
-                    lists.push((f, top, missing));
-                }
+                let tops = self.reader.tops(&expr, &fields, n)?;
+                let lists = fields
+                    .into_iter()
+                    .zip(tops)
+                    .map(|(f, (top, missing))| (f, top, missing))
+                    .collect();
                 Response::Pivots { id, lists }
             }
             Request::Histogram {
