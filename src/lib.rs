@@ -4,8 +4,10 @@
 //! logs ─▶ ingest (sniff, decode, normalize) ─▶ index (tantivy) ─▶ query ─▶ cli output
 //! ```
 
+pub mod case;
 pub mod cli;
 pub mod detect;
+pub mod export;
 pub mod index;
 pub mod ingest;
 pub mod model;

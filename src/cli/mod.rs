@@ -2,7 +2,9 @@
 //! turns its arguments into library calls and writes the result; no logic of its own.
 
 mod bench_cmd;
+pub mod case_cmd;
 pub mod detect_cmd;
+pub mod export_cmd;
 mod index_cmd;
 pub mod output;
 mod search_cmd;
@@ -76,6 +78,11 @@ pub enum Command {
     Rules(detect_cmd::RulesArgs),
     /// List rejected input records (file, line, reason).
     Rejects(stats_cmd::RejectsArgs),
+    /// The case: bookmark, tag and annotate events by audit ID; list the case.
+    Case(case_cmd::CaseArgs),
+    /// Export the case timeline (and/or a query's or the findings' events) as CSV, JSON
+    /// Lines, Markdown or self-contained HTML, with its provenance.
+    Export(export_cmd::ExportArgs),
 }
 
 /// Exit codes.
@@ -106,6 +113,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rejects(args) => stats_cmd::rejects(&dir, &args),
         Command::Detect(args) => detect_cmd::run(&dir, &args),
         Command::Rules(args) => detect_cmd::list_rules(&args),
+        Command::Case(args) => case_cmd::run(&dir, &args),
+        Command::Export(args) => export_cmd::run(&dir, &args),
     }
 }
 

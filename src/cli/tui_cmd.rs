@@ -16,16 +16,31 @@ pub struct TuiArgs {
     /// Time zone of displayed times: utc, local, or an IANA name (Europe/Paris).
     #[arg(long, default_value = "utc", value_name = "ZONE")]
     pub tz: String,
+    /// The case file (default: case.json in the index directory).
+    #[arg(long, env = "KUBESIFT_CASE", value_name = "FILE")]
+    pub case: Option<PathBuf>,
 }
 
 pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
-    open(dir, &args.tz)?;
+    open(dir, &args.tz, args.case.clone())?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn open(dir: &IndexDir, tz: &str) -> anyhow::Result<()> {
+fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>) -> anyhow::Result<()> {
     let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
-    tui::run(dir, findings, &TuiOptions { tz: tz.to_owned() })
+    let case = case.or_else(|| {
+        std::env::var_os("KUBESIFT_CASE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    tui::run(
+        dir,
+        findings,
+        &TuiOptions {
+            tz: tz.to_owned(),
+            case,
+        },
+    )
 }
 
 /// Indexes `paths` (what is not indexed yet), runs the detections, opens the workbench.
@@ -54,6 +69,6 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             return Ok(ExitCode::from(super::exit::ERROR));
         }
     }
-    open(dir, tz)?;
+    open(dir, tz, None)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -277,12 +277,7 @@ impl IndexReader {
 
     /// The top `n` values of each of `fields` among the matching events (one pass), with the
     /// number of events without a value.
-    pub fn tops(
-        &self,
-        expr: &Expr,
-        fields: &[&str],
-        n: usize,
-    ) -> Result<Vec<TopValues>> {
+    pub fn tops(&self, expr: &Expr, fields: &[&str], n: usize) -> Result<Vec<TopValues>> {
         let q = self.compile(expr)?;
         let mut multi = MultiCollector::new();
         let mut handles = Vec::with_capacity(fields.len());

@@ -59,6 +59,20 @@ pub enum Action {
     MarkRange,
     ZoomOut,
     Refresh,
+    ViewCase,
+    /// Bookmark / un-bookmark the selected event.
+    ToggleMark,
+    /// Edit the tags of the selected event.
+    Tag,
+    /// Edit the note of the selected event.
+    Note,
+    /// Next / previous bookmarked event.
+    NextMark,
+    PrevMark,
+    /// Open the export dialog.
+    Export,
+    #[serde(skip)]
+    CaseSaved(Box<Result<(crate::case::Case, String), String>>),
     #[serde(skip)]
     Char(char),
     #[serde(skip)]
@@ -123,6 +137,13 @@ impl Action {
             Action::MarkRange => "mark a range; again to zoom into it",
             Action::ZoomOut => "zoom out",
             Action::Refresh => "reload from the index",
+            Action::ViewCase => "case: bookmarks, tags, notes",
+            Action::ToggleMark => "mark / unmark the event (case)",
+            Action::Tag => "tags of the event",
+            Action::Note => "note on the event",
+            Action::NextMark => "next marked event",
+            Action::PrevMark => "previous marked event",
+            Action::Export => "export dialog (csv, jsonl, markdown, html)",
             _ => "",
         }
     }

@@ -1,15 +1,19 @@
 //! The application state and its reducer: `update(Action) -> Option<Effect>` changes state
 //! and says what to do next (ask the index, copy, quit) without doing any I/O itself.
 
+mod case;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
+pub use self::case::{ExportDialog, ExportScope, filter_as_query};
 use super::action::Action;
 use super::jsontree::JsonTree;
 use super::layout;
 use super::worker::{Request, Response};
+use crate::case::{Case, CaseOp, EventRef};
 use crate::detect::Finding;
 use crate::model::{AuditEvent, EventSummary, Micros};
 use crate::query::{self, Expr, TimeSpec};
@@ -19,6 +23,8 @@ use crate::query::{self, Expr, TimeSpec};
 pub enum Effect {
     Request(Request),
     Copy(String),
+    /// Apply a change to the case file, answer with [`Action::CaseSaved`].
+    Case(CaseOp),
     Quit,
 }
 
@@ -29,6 +35,7 @@ pub enum View {
     Detail,
     Pivots,
     Timeline,
+    Case,
 }
 
 impl View {
@@ -40,6 +47,7 @@ impl View {
             View::Detail => "detail",
             View::Pivots => "pivots",
             View::Timeline => "timeline",
+            View::Case => "case",
         }
     }
 }
@@ -76,6 +84,8 @@ pub enum InputMode {
     Filter,
     Search,
     Command,
+    Tag,
+    Note,
 }
 
 impl InputMode {
@@ -84,6 +94,8 @@ impl InputMode {
             InputMode::Filter => "filter",
             InputMode::Search => "search",
             InputMode::Command => ":",
+            InputMode::Tag => "tags (comma or space separated)",
+            InputMode::Note => "note (ctrl-j: new line)",
         }
     }
 }
@@ -240,6 +252,17 @@ pub struct App {
     pub size: (u16, u16),
     pub facts: IndexFacts,
     pub quit: bool,
+    /// The case: bookmarks, tags, notes, saved filters.
+    pub case: Case,
+    /// Why the case file could not be read: then it is never written.
+    pub case_error: Option<String>,
+    pub case_selected: usize,
+    /// The case file and index directory, for an export's provenance.
+    pub case_file: Option<String>,
+    pub index_name: String,
+    pub export: Option<ExportDialog>,
+    /// The event a tag or note input is about.
+    input_target: Option<EventRef>,
     next_id: u64,
     pending: HashMap<&'static str, u64>,
 }
@@ -288,6 +311,13 @@ impl App {
             size,
             facts,
             quit: false,
+            case: Case::default(),
+            case_error: None,
+            case_selected: 0,
+            case_file: None,
+            index_name: String::new(),
+            export: None,
+            input_target: None,
             next_id: 0,
             pending: HashMap::new(),
         }
@@ -424,9 +454,16 @@ impl App {
             self.size = (w, h);
             return self.refresh();
         }
+        if let Action::CaseSaved(result) = action {
+            self.on_case_saved(*result);
+            return None;
+        }
         if action == Action::Quit {
             self.quit = true;
             return Some(Effect::Quit);
+        }
+        if self.export.is_some() {
+            return self.on_export(action);
         }
         if self.input.is_some() {
             return self.on_input(action);
@@ -456,6 +493,13 @@ impl App {
             Action::ViewEvents => self.show(View::Events),
             Action::ViewPivots => self.show(View::Pivots),
             Action::ViewTimeline => self.show(View::Timeline),
+            Action::ViewCase => self.show(View::Case),
+            Action::ToggleMark
+            | Action::Tag
+            | Action::Note
+            | Action::NextMark
+            | Action::PrevMark
+            | Action::Export => self.on_case_action(action),
             Action::Filter => self.open_input(InputMode::Filter, self.filter.query.clone()),
             Action::Search => self.open_input(
                 InputMode::Search,
@@ -535,6 +579,7 @@ impl App {
             }
             Action::Cancel => {
                 self.input = None;
+                self.input_target = None;
                 None
             }
             Action::Submit => self.submit(),
@@ -544,6 +589,9 @@ impl App {
 
     fn submit(&mut self) -> Option<Effect> {
         let input = self.input.clone()?;
+        if matches!(input.mode, InputMode::Tag | InputMode::Note) {
+            return self.submit_case_input(input.mode, &input.text);
+        }
         let text = input.text.trim().to_owned();
         match input.mode {
             InputMode::Filter => match query::parse(&text) {
@@ -575,6 +623,7 @@ impl App {
                 }
             }
             InputMode::Command => self.command(&text),
+            InputMode::Tag | InputMode::Note => None,
         }
     }
 
@@ -613,9 +662,24 @@ impl App {
                 return None;
             }
             "tz" => return self.set_tz(arg),
+            "save" => return self.save_filter(arg),
+            "load" => return self.load_filter(arg),
+            "export" => {
+                self.input = None;
+                return self.on_case_action(Action::Export);
+            }
+            "title" | "analyst" => {
+                self.input = None;
+                let op = if cmd == "title" {
+                    CaseOp::SetTitle(arg.to_owned())
+                } else {
+                    CaseOp::SetAnalyst(arg.to_owned())
+                };
+                return self.case_change(op);
+            }
             "since" | "until" => return self.time_command(cmd, arg),
             "user" | "sa" | "ns" | "namespace" | "ip" | "verb" | "res" | "resource" | "ua" | "code" | "node" | "pod" | "decision" | "name" | "group" | "as" => cmd,
-            _ => return self.input_error(0, format!("unknown command `{cmd}` (user, sa, ns, ip, verb, res, ua, code, since, until, clear, tz, q)")),
+            _ => return self.input_error(0, format!("unknown command `{cmd}` (user, sa, ns, ip, verb, res, ua, code, since, until, clear, tz, save, load, export, title, analyst, q)")),
         };
         if arg.is_empty() {
             return self.input_error(cmd.len(), format!("`:{cmd}` needs a value"));
@@ -743,6 +807,7 @@ impl App {
                 .get(self.pivots.column)
                 .map_or(0, |l| l.values.len() as u64),
             View::Timeline => self.timeline.counts.len() as u64,
+            View::Case => self.case.events.len() as u64,
         }
     }
 
@@ -758,6 +823,7 @@ impl App {
                 .copied()
                 .unwrap_or(0) as u64,
             View::Timeline => self.timeline.cursor as u64,
+            View::Case => self.case_selected as u64,
         }
     }
 
@@ -798,6 +864,7 @@ impl App {
                 }
             }
             View::Timeline => self.timeline.cursor = pos as usize,
+            View::Case => self.case_selected = pos as usize,
         }
         None
     }
@@ -861,6 +928,7 @@ impl App {
                 self.add_chip(Chip { label: q, expr })
             }
             View::Detail => self.fold(None),
+            View::Case => self.open_bookmark(),
             View::Timeline => {
                 // The events, positioned on the first one of the bucket.
                 let (start, _) = self.timeline.bucket_span(self.timeline.cursor);
@@ -957,6 +1025,7 @@ impl App {
                 DetailLine::Section(s) => s.clone(),
             },
             View::Events => self.selected_event()?.audit_id.clone(),
+            View::Case => self.case_target()?.audit_id,
             View::Pivots => {
                 let list = self.pivots.lists.get(self.pivots.column)?;
                 list.values
@@ -1109,6 +1178,10 @@ impl App {
                 self.timeline.counts = counts;
                 self.timeline.start = start;
                 self.timeline.end = end;
+                None
+            }
+            Response::Exported { id, result } if self.is_current("export", id) => {
+                self.on_exported(result);
                 None
             }
             Response::Error { message, .. } => {
@@ -1379,13 +1452,7 @@ mod tests {
     }
 
     fn id_of(r: &Request) -> u64 {
-        match r {
-            Request::Page { id, .. }
-            | Request::Event { id, .. }
-            | Request::Pivots { id, .. }
-            | Request::Histogram { id, .. }
-            | Request::Find { id, .. } => *id,
-        }
+        r.id()
     }
 
     /// An app on the events view with `total` events, the first page loaded.

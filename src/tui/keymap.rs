@@ -18,6 +18,7 @@ pub const CONTEXTS: &[&str] = &[
     "detail",
     "pivots",
     "timeline",
+    "case",
 ];
 
 /// A key with its modifiers, normalized (shift folded into the character).

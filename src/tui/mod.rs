@@ -28,6 +28,7 @@ pub use app::{App, Effect, IndexFacts};
 use keymap::{Key, Keymap};
 use worker::Worker;
 
+use crate::case::CaseStore;
 use crate::detect::Finding;
 use crate::index::{IndexDir, IndexReader};
 
@@ -36,6 +37,8 @@ use crate::index::{IndexDir, IndexReader};
 pub struct TuiOptions {
     /// `utc`, `local` or an IANA zone name.
     pub tz: String,
+    /// The case file (default: `case.json` in the index directory).
+    pub case: Option<std::path::PathBuf>,
 }
 
 /// Opens the workbench on an index until the user quits. The terminal is restored on exit
@@ -69,7 +72,15 @@ pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow:
         .map(|s| (s.width, s.height))
         .unwrap_or((120, 40));
     let mut app = App::new(findings, facts, tz, tz_name, size);
-    let result = event_loop(&mut terminal, &mut app, &keymap, &worker);
+    let store = CaseStore::new(
+        opts.case
+            .clone()
+            .unwrap_or_else(|| crate::case::default_path(&dir.root)),
+    );
+    app.set_case(store.load().map_err(|e| e.to_string()));
+    app.case_file = Some(store.path.display().to_string());
+    app.index_name = dir.root.display().to_string();
+    let result = event_loop(&mut terminal, &mut app, &keymap, &worker, &store);
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
@@ -80,9 +91,15 @@ fn event_loop(
     app: &mut App,
     keymap: &Keymap,
     worker: &Worker,
+    store: &CaseStore,
 ) -> anyhow::Result<()> {
+    let run_effect = |app: &mut App, mut eff: Option<Effect>| {
+        while let Some(next) = run_effect(eff, worker, store) {
+            eff = app.update(next);
+        }
+    };
     let first = app.start();
-    run_effect(first, worker);
+    run_effect(app, first);
     let mut dirty = true;
     while !app.quit {
         if dirty {
@@ -92,7 +109,7 @@ fn event_loop(
         // Worker answers first: they are what the user waits for.
         while let Ok(resp) = worker.rx.try_recv() {
             let eff = app.update(Action::Response(Box::new(resp)));
-            run_effect(eff, worker);
+            run_effect(app, eff);
             dirty = true;
         }
         if dirty {
@@ -105,7 +122,7 @@ fn event_loop(
         while event::poll(Duration::ZERO)? {
             if let Some(action) = translate(&event::read()?, app, keymap) {
                 let eff = app.update(action);
-                run_effect(eff, worker);
+                run_effect(app, eff);
                 dirty = true;
             }
             // Keep a flood of keys (held arrow) from starving redraws.
@@ -117,12 +134,20 @@ fn event_loop(
     Ok(())
 }
 
-fn run_effect(effect: Option<Effect>, worker: &Worker) {
+/// Runs an effect; a case change answers at once with the action that reports it.
+fn run_effect(effect: Option<Effect>, worker: &Worker, store: &CaseStore) -> Option<Action> {
     match effect {
         Some(Effect::Request(r)) => worker.send(r),
         Some(Effect::Copy(text)) => copy_osc52(&text),
+        Some(Effect::Case(op)) => return Some(apply_case(store, op)),
         Some(Effect::Quit) | None => {}
     }
+    None
+}
+
+/// Applies a case change to the case file (load, change, atomic save).
+pub fn apply_case(store: &CaseStore, op: crate::case::CaseOp) -> Action {
+    Action::CaseSaved(Box::new(store.update(op).map_err(|e| e.to_string())))
 }
 
 /// Copies through the terminal (OSC 52): works over SSH and inside tmux
@@ -140,6 +165,30 @@ pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
     match ev {
         Event::Key(k) if k.kind == KeyEventKind::Press || k.kind == KeyEventKind::Repeat => {
             let key = Key::from_event(k);
+            if app.export.is_some() {
+                return match k.code {
+                    KeyCode::Enter => Some(Action::Submit),
+                    KeyCode::Esc => Some(Action::Cancel),
+                    KeyCode::Backspace => Some(Action::Backspace),
+                    KeyCode::Up => Some(Action::Up),
+                    KeyCode::Down => Some(Action::Down),
+                    KeyCode::Tab | KeyCode::Right => Some(Action::NextPane),
+                    KeyCode::BackTab | KeyCode::Left => Some(Action::PrevPane),
+                    KeyCode::Char('c') if key.ctrl => Some(Action::Quit),
+                    KeyCode::Char(c) if !key.ctrl => Some(Action::Char(c)),
+                    _ => None,
+                };
+            }
+            let multiline = app
+                .input
+                .as_ref()
+                .is_some_and(|i| i.mode == app::InputMode::Note);
+            if multiline
+                && (matches!(k.code, KeyCode::Char('j') if key.ctrl)
+                    || (k.code == KeyCode::Enter && key.alt))
+            {
+                return Some(Action::Char('\n'));
+            }
             if app.input.is_some() {
                 return match k.code {
                     KeyCode::Enter => Some(Action::Submit),

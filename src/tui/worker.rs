@@ -6,6 +6,12 @@ use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use crate::case::Case;
+use crate::detect::Finding;
+use crate::export::{ExportFormat, ExportSpec};
 use crate::index::paging::TimeIndex;
 use crate::index::{IndexDir, IndexReader};
 use crate::model::{AuditEvent, EventSummary, Micros};
@@ -25,6 +31,10 @@ pub enum Request {
     },
     /// The full event behind a row.
     Event { id: u64, handle: u64 },
+    /// The full event with this audit ID (a bookmark of the case).
+    EventById { id: u64, audit_id: String },
+    /// Writes an export file.
+    Export { id: u64, job: Box<ExportJob> },
     /// Top values of pivot fields for `expr`.
     Pivots {
         id: u64,
@@ -49,6 +59,17 @@ pub enum Request {
         from: Micros,
         backwards: bool,
     },
+}
+
+/// An export the workbench asks for: what, how, where, with the case and findings of the
+/// moment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportJob {
+    pub spec: ExportSpec,
+    pub format: ExportFormat,
+    pub path: PathBuf,
+    pub case: Case,
+    pub findings: Arc<Vec<Finding>>,
 }
 
 /// Top values of one field: (field, (value, count) most frequent first, events without a value).
@@ -83,6 +104,11 @@ pub enum Response {
         id: u64,
         offset: Option<u64>,
     },
+    /// An export was written: what, or why not.
+    Exported {
+        id: u64,
+        result: Result<String, String>,
+    },
     Error {
         id: u64,
         message: String,
@@ -105,6 +131,7 @@ impl Response {
             | Response::Pivots { id, .. }
             | Response::Histogram { id, .. }
             | Response::Found { id, .. }
+            | Response::Exported { id, .. }
             | Response::Error { id, .. } => *id,
         }
     }
@@ -208,6 +235,41 @@ impl Engine {
                     raw: loaded.raw,
                 }
             }
+            Request::EventById { id, audit_id } => {
+                let hits = self.reader.find_audit_id(&audit_id)?;
+                let Some(hit) = hits.first() else {
+                    return Ok(Response::Error {
+                        id,
+                        message: format!("no event with audit ID {audit_id} in the index"),
+                    });
+                };
+                let loaded = self.reader.load(hit)?;
+                Response::Event {
+                    id,
+                    event: Box::new(loaded.event),
+                    raw: loaded.raw,
+                }
+            }
+            Request::Export { id, job } => {
+                let result = crate::export::export_to_file(
+                    &self.reader,
+                    &job.findings,
+                    &job.case,
+                    &job.spec,
+                    job.format,
+                    &job.path,
+                )
+                .map(|s| {
+                    format!(
+                        "exported {} events and {} findings to {}",
+                        s.provenance.counts.events,
+                        s.provenance.counts.findings,
+                        job.path.display()
+                    )
+                })
+                .map_err(|e| e.to_string());
+                Response::Exported { id, result }
+            }
             Request::Pivots {
                 id,
                 expr,
@@ -280,10 +342,18 @@ impl Engine {
     }
 }
 
+impl Request {
+    pub fn id(&self) -> u64 {
+        request_id(self)
+    }
+}
+
 fn request_id(r: &Request) -> u64 {
     match r {
         Request::Page { id, .. }
         | Request::Event { id, .. }
+        | Request::EventById { id, .. }
+        | Request::Export { id, .. }
         | Request::Pivots { id, .. }
         | Request::Histogram { id, .. }
         | Request::Find { id, .. } => *id,

@@ -2,6 +2,7 @@
 //! attacker-controlled: all of them pass through [`clean`] (control characters shown as
 //! `\x1b`), never reaching the terminal raw.
 
+mod case;
 mod detail;
 mod lists;
 mod tables;
@@ -39,11 +40,14 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
         View::Detail => detail::render(app, frame, r.main),
         View::Pivots => lists::pivots(app, frame, r.main),
         View::Timeline => lists::timeline(app, frame, r.main),
+        View::Case => case::render(app, frame, r.main),
     }
     status(app, keymap, frame, r.status);
     if app.menu.is_some() {
         menu(app, frame);
     }
+    case::note_editor(app, frame);
+    case::export_dialog(app, frame);
     if app.help {
         help(app, keymap, frame);
     }
@@ -56,6 +60,7 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         (View::Events, "2 Events"),
         (View::Pivots, "3 Pivots"),
         (View::Timeline, "4 Timeline"),
+        (View::Case, "5 Case"),
     ] {
         let current = app.view == view || (app.view == View::Detail && view == View::Events);
         let style = if current {
@@ -65,6 +70,12 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {label} "), style));
+    }
+    if !app.case.events.is_empty() {
+        spans.push(Span::styled(
+            format!(" ★{}", app.case.events.len()),
+            theme::marker(),
+        ));
     }
     let span = app.facts.span.map_or_else(String::new, |(a, b)| {
         format!(" · {} .. {}", a.display_in(&app.tz), b.display_in(&app.tz))
@@ -158,7 +169,16 @@ fn hints(app: &App, keymap: &Keymap) -> String {
         View::Events | View::Detail => actions.extend([
             (Action::PivotMenu, "pivot"),
             (Action::AroundMinute, "±1m"),
+            (Action::ToggleMark, "mark"),
+            (Action::Tag, "tag"),
+            (Action::Note, "note"),
             (Action::Copy, "copy"),
+        ]),
+        View::Case => actions.extend([
+            (Action::ToggleMark, "unmark"),
+            (Action::Tag, "tag"),
+            (Action::Note, "note"),
+            (Action::Export, "export"),
         ]),
         View::Timeline => actions.extend([
             (Action::MarkRange, "zoom range"),

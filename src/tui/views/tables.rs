@@ -148,6 +148,7 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
         let row = match e.row(pos) {
             Some(s) => {
                 let marked = app.finding_of.contains_key(&s.audit_id);
+                let bookmarked = app.case.is_marked(&s.audit_id);
                 let resource = match (s.resource.as_str(), s.subresource.as_str()) {
                     ("", _) => s.path.clone(),
                     (r, "") => r.to_owned(),
@@ -160,7 +161,12 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
                 let mut r = Row::new(vec![
                     Cell::from(s.time.display_in(&app.tz)),
                     Cell::from(Span::styled(
-                        if marked { "●" } else { " " },
+                        match (marked, bookmarked) {
+                            (true, true) => "●★",
+                            (true, false) => "● ",
+                            (false, true) => " ★",
+                            (false, false) => "  ",
+                        },
                         theme::marker(),
                     )),
                     Cell::from(clean(&s.user).into_owned()),
@@ -182,7 +188,7 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
     }
     let widths = [
         Constraint::Length(23),
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length(34),
         Constraint::Length(8),
         Constraint::Length(24),
@@ -200,7 +206,7 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let title = format!(" events — {count}{pos} (● in a finding) ");
+    let title = format!(" events — {count}{pos} (● in a finding, ★ in the case) ");
     let table = Table::new(rows, widths)
         .header(header)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))

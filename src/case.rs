@@ -1,0 +1,438 @@
+//! The case: what the analyst keeps while investigating — bookmarked events with their tags
+//! and notes, named saved filters, a title and the analyst's name. One JSON file, kept with
+//! the index (`case.json`) or wherever `--case` says.
+//!
+//! Every change is load → modify → save, the save atomic (temporary file, then rename), so
+//! the workbench and the `case` command can both edit a case without losing each other's
+//! changes, and a crash never leaves half a file. A case file that does not parse is an
+//! error naming the file and the place; it is never overwritten.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::index::write_atomic;
+use crate::model::{AuditEvent, Micros};
+
+/// The version of the case file format.
+pub const CASE_VERSION: u32 = 1;
+
+/// A case.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub version: u32,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub analyst: String,
+    /// RFC 3339, UTC.
+    #[serde(default)]
+    pub created: String,
+    #[serde(default)]
+    pub updated: String,
+    /// Bookmarked events by audit ID.
+    #[serde(default)]
+    pub events: BTreeMap<String, Bookmark>,
+    /// Named filters (query language), by name.
+    #[serde(default)]
+    pub filters: BTreeMap<String, String>,
+}
+
+impl Default for Case {
+    fn default() -> Self {
+        Case {
+            version: CASE_VERSION,
+            title: String::new(),
+            analyst: String::new(),
+            created: String::new(),
+            updated: String::new(),
+            events: BTreeMap::new(),
+            filters: BTreeMap::new(),
+        }
+    }
+}
+
+/// A bookmarked event with what the analyst wrote about it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Bookmark {
+    /// The event's time (RFC 3339, UTC), so the case sorts without the index.
+    pub time: String,
+    /// One line to recognise the event by (`alice get secrets shop/db`).
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    /// Free text, several lines allowed.
+    #[serde(default)]
+    pub note: String,
+    /// When it was bookmarked (RFC 3339, UTC).
+    #[serde(default)]
+    pub added: String,
+}
+
+impl Bookmark {
+    pub fn time_micros(&self) -> Micros {
+        Micros::parse(&self.time).unwrap_or_default()
+    }
+}
+
+/// The event a case change is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRef {
+    pub audit_id: String,
+    pub time: Micros,
+    pub summary: String,
+}
+
+/// The case's record of an event: its audit ID, time and a one-line summary
+/// (`alice get secrets shop/db`).
+pub fn event_ref(e: &AuditEvent) -> EventRef {
+    let target = match (e.object.namespace.as_str(), e.object.name.as_str()) {
+        ("", "") => e.path().to_owned(),
+        ("", n) => n.to_owned(),
+        (ns, "") => format!("{ns}/"),
+        (ns, n) => format!("{ns}/{n}"),
+    };
+    let mut summary = format!(
+        "{} {} {} {target}",
+        e.user.username,
+        e.verb,
+        e.resource_path()
+    );
+    if let Some(x) = e.exec.as_ref().filter(|x| !x.command_line.is_empty()) {
+        summary.push_str(&format!(" `{}`", x.command_line));
+    }
+    EventRef {
+        audit_id: e.audit_id.clone(),
+        time: e.time,
+        summary,
+    }
+}
+
+/// One change to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseOp {
+    /// Bookmarks the event (keeping its tags and note if it already is).
+    Add(EventRef),
+    /// Removes the bookmark, its tags and its note.
+    Remove(String),
+    /// Bookmarks if needed, then adds or removes the bookmark.
+    Toggle(EventRef),
+    /// Bookmarks if needed and replaces the tags.
+    SetTags(EventRef, Vec<String>),
+    /// Bookmarks if needed and adds tags (no duplicates).
+    AddTags(EventRef, Vec<String>),
+    /// Removes tags from a bookmarked event.
+    RemoveTags(String, Vec<String>),
+    /// Bookmarks if needed and replaces the note (empty: no note).
+    SetNote(EventRef, String),
+    /// Saves a named filter (an empty query deletes it).
+    SaveFilter {
+        name: String,
+        query: String,
+    },
+    SetTitle(String),
+    SetAnalyst(String),
+}
+
+impl Case {
+    /// Bookmarks in time order (then by audit ID).
+    pub fn timeline(&self) -> Vec<(&String, &Bookmark)> {
+        let mut v: Vec<_> = self.events.iter().collect();
+        v.sort_by(|a, b| {
+            a.1.time_micros()
+                .cmp(&b.1.time_micros())
+                .then_with(|| a.0.cmp(b.0))
+        });
+        v
+    }
+
+    pub fn is_marked(&self, audit_id: &str) -> bool {
+        self.events.contains_key(audit_id)
+    }
+
+    /// Applies a change; `now` stamps new bookmarks and the case. Returns what happened, in
+    /// words, for a status line.
+    pub fn apply(&mut self, op: CaseOp, now: Micros) -> String {
+        let stamp = now.rfc3339();
+        if self.created.is_empty() {
+            self.created = stamp.clone();
+        }
+        self.updated = stamp.clone();
+        let message = match op {
+            CaseOp::Add(ev) => {
+                let id = ev.audit_id.clone();
+                self.entry(ev, &stamp);
+                format!("bookmarked {id}")
+            }
+            CaseOp::Remove(id) => match self.events.remove(&id) {
+                Some(_) => format!("removed {id} from the case"),
+                None => format!("{id} was not in the case"),
+            },
+            CaseOp::Toggle(ev) => {
+                if self.events.remove(&ev.audit_id).is_some() {
+                    format!("removed {} from the case", ev.audit_id)
+                } else {
+                    let id = ev.audit_id.clone();
+                    self.entry(ev, &stamp);
+                    format!("bookmarked {id}")
+                }
+            }
+            CaseOp::SetTags(ev, tags) => {
+                let b = self.entry(ev, &stamp);
+                b.tags = clean_tags(tags);
+                format!("tags: {}", b.tags.join(", "))
+            }
+            CaseOp::AddTags(ev, tags) => {
+                let b = self.entry(ev, &stamp);
+                let mut all = std::mem::take(&mut b.tags);
+                all.extend(tags);
+                b.tags = clean_tags(all);
+                format!("tags: {}", b.tags.join(", "))
+            }
+            CaseOp::RemoveTags(id, tags) => match self.events.get_mut(&id) {
+                Some(b) => {
+                    b.tags.retain(|t| !tags.contains(t));
+                    format!("tags: {}", b.tags.join(", "))
+                }
+                None => format!("{id} is not in the case"),
+            },
+            CaseOp::SetNote(ev, note) => {
+                let b = self.entry(ev, &stamp);
+                b.note = note.trim_end().to_owned();
+                if b.note.is_empty() {
+                    "note removed".to_owned()
+                } else {
+                    "note saved".to_owned()
+                }
+            }
+            CaseOp::SaveFilter { name, query } => {
+                let name = name.trim().to_owned();
+                if query.trim().is_empty() {
+                    self.filters.remove(&name);
+                    format!("filter `{name}` deleted")
+                } else {
+                    self.filters.insert(name.clone(), query.trim().to_owned());
+                    format!("filter `{name}` saved")
+                }
+            }
+            CaseOp::SetTitle(t) => {
+                self.title = t.trim().to_owned();
+                "title set".to_owned()
+            }
+            CaseOp::SetAnalyst(a) => {
+                self.analyst = a.trim().to_owned();
+                "analyst set".to_owned()
+            }
+        };
+        message
+    }
+
+    fn entry(&mut self, ev: EventRef, stamp: &str) -> &mut Bookmark {
+        let b = self.events.entry(ev.audit_id).or_insert_with(|| Bookmark {
+            added: stamp.to_owned(),
+            ..Bookmark::default()
+        });
+        b.time = ev.time.rfc3339();
+        if !ev.summary.is_empty() {
+            b.summary = ev.summary;
+        }
+        b
+    }
+}
+
+/// Tags trimmed, without empties or duplicates, in the order given.
+fn clean_tags(tags: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for t in tags {
+        let t = t.trim().trim_start_matches('#').trim().to_owned();
+        if !t.is_empty() && !out.contains(&t) {
+            out.push(t);
+        }
+    }
+    out
+}
+
+/// Splits typed tags: commas or whitespace separate them.
+pub fn parse_tags(s: &str) -> Vec<String> {
+    s.split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// What can go wrong with a case file.
+#[derive(Debug)]
+pub enum CaseError {
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// The file is not a case: where and why. It is left as it is.
+    Corrupt { path: PathBuf, message: String },
+}
+
+impl fmt::Display for CaseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CaseError::Io { path, source } => {
+                write!(f, "case file {}: {source}", path.display())
+            }
+            CaseError::Corrupt { path, message } => write!(
+                f,
+                "case file {} is not a valid case ({message}); it was left untouched — repair it, or move it away to start a new case",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl std::error::Error for CaseError {}
+
+/// A case file on disk.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseStore {
+    pub path: PathBuf,
+}
+
+impl CaseStore {
+    pub fn new(path: impl Into<PathBuf>) -> CaseStore {
+        CaseStore { path: path.into() }
+    }
+
+    /// The case, or an empty one when the file does not exist yet.
+    pub fn load(&self) -> Result<Case, CaseError> {
+        let bytes = match std::fs::read(&self.path) {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Case::default()),
+            Err(source) => {
+                return Err(CaseError::Io {
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        parse(&bytes).map_err(|message| CaseError::Corrupt {
+            path: self.path.clone(),
+            message,
+        })
+    }
+
+    /// Load, apply, save atomically; the new case and what happened.
+    pub fn update(&self, op: CaseOp) -> Result<(Case, String), CaseError> {
+        let mut case = self.load()?;
+        let message = case.apply(op, now());
+        self.save(&case)?;
+        Ok((case, message))
+    }
+
+    fn save(&self, case: &Case) -> Result<(), CaseError> {
+        let io = |source| CaseError::Io {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let mut text = serde_json::to_string_pretty(case)
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        text.push('\n');
+        write_atomic(&self.path, text.as_bytes()).map_err(io)
+    }
+}
+
+/// Parses a case file's bytes; the error says where (line, column) and why.
+pub fn parse(bytes: &[u8]) -> Result<Case, String> {
+    let text =
+        std::str::from_utf8(bytes).map_err(|e| format!("not UTF-8 at byte {}", e.valid_up_to()))?;
+    let case: Case = serde_json::from_str(text)
+        .map_err(|e| format!("line {} column {}: {e}", e.line(), e.column()))?;
+    if case.version > CASE_VERSION {
+        return Err(format!(
+            "version {} is newer than this kubesift understands ({CASE_VERSION})",
+            case.version
+        ));
+    }
+    Ok(case)
+}
+
+/// The current time; `SOURCE_DATE_EPOCH` (seconds) fixes it for reproducible output.
+pub fn now() -> Micros {
+    if let Some(secs) = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+    {
+        return Micros(secs.saturating_mul(Micros::SECOND));
+    }
+    Micros::from_timestamp(jiff::Timestamp::now())
+}
+
+/// The default case file of an index directory.
+pub fn default_path(index_root: &Path) -> PathBuf {
+    index_root.join("case.json")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(id: &str, t: i64) -> EventRef {
+        EventRef {
+            audit_id: id.into(),
+            time: Micros(t * Micros::SECOND),
+            summary: format!("event {id}"),
+        }
+    }
+
+    #[test]
+    fn toggling_tags_and_notes() {
+        let mut c = Case::default();
+        c.apply(CaseOp::Toggle(ev("b", 20)), Micros(1));
+        c.apply(
+            CaseOp::AddTags(ev("a", 10), parse_tags("#exfil, lateral  exfil")),
+            Micros(2),
+        );
+        c.apply(
+            CaseOp::SetNote(ev("a", 10), "line 1\nline 2\n".into()),
+            Micros(3),
+        );
+        let order: Vec<&str> = c.timeline().iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(order, ["a", "b"]);
+        assert_eq!(c.events["a"].tags, ["exfil", "lateral"]);
+        assert_eq!(c.events["a"].note, "line 1\nline 2");
+        c.apply(CaseOp::Toggle(ev("b", 20)), Micros(4));
+        assert!(!c.is_marked("b"));
+        c.apply(
+            CaseOp::RemoveTags("a".into(), vec!["exfil".into()]),
+            Micros(5),
+        );
+        assert_eq!(c.events["a"].tags, ["lateral"]);
+    }
+
+    #[test]
+    fn round_trip_and_corruption() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let store = CaseStore::new(dir.path().join("case.json"));
+        assert_eq!(store.load().ok(), Some(Case::default()));
+        let (case, _) = store
+            .update(CaseOp::SetTitle("INC-42".into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .update(CaseOp::SetTags(ev("x", 5), vec!["c2".into()]))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let back = store.load().unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(back.title, case.title);
+        assert_eq!(back.events["x"].tags, ["c2"]);
+
+        std::fs::write(&store.path, b"{\"version\": 1, \"events\": [").unwrap_or_default();
+        let err = store.update(CaseOp::SetTitle("other".into()));
+        let Err(CaseError::Corrupt { message, .. }) = err else {
+            panic!("expected a corrupt-file error, got {err:?}");
+        };
+        assert!(message.contains("line 1"), "{message}");
+        let kept = std::fs::read(&store.path).unwrap_or_default();
+        assert_eq!(kept, b"{\"version\": 1, \"events\": [", "never overwritten");
+    }
+}

@@ -1,0 +1,238 @@
+//! `kubesift case …`: the case view's twin — bookmark events by audit ID, tag them, write
+//! notes, save filters, list the case in time order.
+
+use std::io::{BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use super::output::{self, Format};
+use super::stdout_ok;
+use crate::case::{self, Case, CaseOp, CaseStore, EventRef};
+use crate::index::{IndexDir, IndexReader};
+use crate::model::sanitize::escape_control;
+use crate::model::time::format_duration;
+
+#[derive(Debug, Args)]
+pub struct CaseArgs {
+    /// The case file (default: case.json in the index directory).
+    #[arg(
+        long = "case",
+        global = true,
+        env = "KUBESIFT_CASE",
+        value_name = "FILE"
+    )]
+    pub file: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: CaseCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Bookmark events by audit ID.
+    Add {
+        #[arg(required = true, value_name = "AUDIT_ID")]
+        ids: Vec<String>,
+        /// Tags to add (repeatable; commas separate several).
+        #[arg(long = "tag", value_name = "TAG")]
+        tags: Vec<String>,
+        /// A note (`-` reads it from stdin).
+        #[arg(long, value_name = "TEXT")]
+        note: Option<String>,
+    },
+    /// Remove events (with their tags and notes) from the case.
+    Remove {
+        #[arg(required = true, value_name = "AUDIT_ID")]
+        ids: Vec<String>,
+    },
+    /// Add tags to an event (bookmarking it), or remove them with --remove.
+    Tag {
+        #[arg(value_name = "AUDIT_ID")]
+        id: String,
+        #[arg(required = true, value_name = "TAG")]
+        tags: Vec<String>,
+        #[arg(long)]
+        remove: bool,
+    },
+    /// Set the note of an event (bookmarking it); `-` reads it from stdin, "" removes it.
+    Note {
+        #[arg(value_name = "AUDIT_ID")]
+        id: String,
+        #[arg(value_name = "TEXT")]
+        text: String,
+    },
+    /// The case in time order: bookmarks with the time since the previous one, tags, notes;
+    /// then the saved filters.
+    List {
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Set the case title.
+    Title {
+        #[arg(value_name = "TEXT")]
+        text: String,
+    },
+    /// Set the analyst's name.
+    Analyst {
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Save a named filter (query language); an empty query deletes it.
+    SaveFilter {
+        #[arg(value_name = "NAME")]
+        name: String,
+        #[arg(value_name = "QUERY")]
+        query: String,
+    },
+}
+
+/// The case file of a command: `--case FILE`, else the one in the index directory.
+pub fn case_path(dir: &IndexDir, file: Option<&Path>) -> PathBuf {
+    file.map_or_else(|| case::default_path(&dir.root), Path::to_path_buf)
+}
+
+pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
+    let store = CaseStore::new(case_path(dir, args.file.as_deref()));
+    let ops = match &args.command {
+        CaseCommand::List { format } => {
+            let case = store.load()?;
+            list(&case, *format)?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        CaseCommand::Add { ids, tags, note } => {
+            let reader = IndexReader::open(dir)?;
+            let note = note.as_deref().map(read_text).transpose()?;
+            let mut ops = Vec::new();
+            for id in ids {
+                let ev = lookup(&reader, id)?;
+                ops.push(CaseOp::Add(ev.clone()));
+                if !tags.is_empty() {
+                    let tags = tags.iter().flat_map(|t| case::parse_tags(t)).collect();
+                    ops.push(CaseOp::AddTags(ev.clone(), tags));
+                }
+                if let Some(n) = &note {
+                    ops.push(CaseOp::SetNote(ev, n.clone()));
+                }
+            }
+            ops
+        }
+        CaseCommand::Remove { ids } => ids.iter().cloned().map(CaseOp::Remove).collect(),
+        CaseCommand::Tag { id, tags, remove } => {
+            let tags: Vec<String> = tags.iter().flat_map(|t| case::parse_tags(t)).collect();
+            if *remove {
+                vec![CaseOp::RemoveTags(id.clone(), tags)]
+            } else {
+                let reader = IndexReader::open(dir)?;
+                vec![CaseOp::AddTags(lookup(&reader, id)?, tags)]
+            }
+        }
+        CaseCommand::Note { id, text } => {
+            let reader = IndexReader::open(dir)?;
+            vec![CaseOp::SetNote(lookup(&reader, id)?, read_text(text)?)]
+        }
+        CaseCommand::Title { text } => vec![CaseOp::SetTitle(text.clone())],
+        CaseCommand::Analyst { name } => vec![CaseOp::SetAnalyst(name.clone())],
+        CaseCommand::SaveFilter { name, query } => {
+            if !query.trim().is_empty() {
+                crate::query::parse(query).map_err(|e| anyhow::anyhow!("bad query {e}"))?;
+            }
+            vec![CaseOp::SaveFilter {
+                name: name.clone(),
+                query: query.clone(),
+            }]
+        }
+    };
+    for op in ops {
+        let (_, message) = store.update(op)?;
+        eprintln!("{}", escape_control(&message));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `-` means stdin.
+fn read_text(s: &str) -> anyhow::Result<String> {
+    if s != "-" {
+        return Ok(s.to_owned());
+    }
+    let mut text = String::new();
+    std::io::stdin().read_to_string(&mut text)?;
+    Ok(text)
+}
+
+/// The event an audit ID names, as the case records it.
+fn lookup(reader: &IndexReader, id: &str) -> anyhow::Result<EventRef> {
+    let hits = reader.find_audit_id(id)?;
+    let Some(hit) = hits.first() else {
+        anyhow::bail!("no event with audit ID {} in the index", escape_control(id));
+    };
+    let loaded = reader.load(hit)?;
+    Ok(case::event_ref(&loaded.event))
+}
+
+const LIST_COLUMNS: &[&str] = &["time", "delta", "audit_id", "event", "tags", "note"];
+
+fn list(case: &Case, format: Format) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    let timeline = case.timeline();
+    let mut prev = None;
+    let rows: Vec<Vec<String>> = timeline
+        .iter()
+        .map(|(id, b)| {
+            let t = b.time_micros();
+            let delta = prev.map_or_else(String::new, |p: crate::model::Micros| {
+                format!("+{}", format_duration(t.0 - p.0))
+            });
+            prev = Some(t);
+            vec![
+                b.time.clone(),
+                delta,
+                (*id).clone(),
+                b.summary.clone(),
+                b.tags.join(", "),
+                b.note.clone(),
+            ]
+        })
+        .collect();
+    match format {
+        Format::Json => stdout_ok(
+            serde_json::to_writer_pretty(&mut out, case)
+                .map_err(std::io::Error::other)
+                .and_then(|()| writeln!(out)),
+        )?,
+        Format::Jsonl => {
+            for (id, b) in &timeline {
+                let mut v = serde_json::to_value(b)?;
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("audit_id".into(), (*id).clone().into());
+                }
+                stdout_ok(writeln!(out, "{v}"))?;
+            }
+        }
+        Format::Csv => stdout_ok(output::write_csv(&mut out, LIST_COLUMNS, rows))?,
+        Format::Table => {
+            if !case.title.is_empty() || !case.analyst.is_empty() {
+                stdout_ok(writeln!(
+                    out,
+                    "{} — {}",
+                    escape_control(&case.title),
+                    escape_control(&case.analyst)
+                ))?;
+            }
+            stdout_ok(output::write_table(&mut out, LIST_COLUMNS, &rows, 60))?;
+            if !case.filters.is_empty() {
+                stdout_ok(writeln!(out, "\nsaved filters:"))?;
+                for (name, q) in &case.filters {
+                    stdout_ok(writeln!(
+                        out,
+                        "  {}  {}",
+                        escape_control(name),
+                        escape_control(q)
+                    ))?;
+                }
+            }
+        }
+    }
+    stdout_ok(out.flush())
+}

@@ -1,0 +1,120 @@
+//! `kubesift export`: the case timeline (and/or a query's events, the findings' events) as
+//! CSV, JSON Lines, Markdown or self-contained HTML — the export dialog's twin.
+
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Args;
+
+use super::case_cmd::case_path;
+use super::detect_cmd::{self, Tuning};
+use super::parse_time_arg;
+use crate::case::CaseStore;
+use crate::export::{self, ExportError, ExportFormat, ExportSpec};
+use crate::index::{IndexDir, IndexReader};
+use crate::query::TimeSpec;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Export the case's bookmarked events (the default when nothing else is chosen);
+    /// `--case=FILE` reads another case file.
+    #[arg(long, num_args = 0..=1, value_name = "FILE", require_equals = true)]
+    pub case: Option<Option<PathBuf>>,
+    /// Export the events matching this query (query language).
+    #[arg(long, value_name = "Q")]
+    pub query: Option<String>,
+    /// Export the events of every finding.
+    #[arg(long)]
+    pub detections: bool,
+    /// Only events at or after this time.
+    #[arg(long, value_parser = parse_time_arg, value_name = "T")]
+    pub since: Option<TimeSpec>,
+    /// Only events before this time.
+    #[arg(long, value_parser = parse_time_arg, value_name = "T")]
+    pub until: Option<TimeSpec>,
+    /// Output format (default: from the extension of -o).
+    #[arg(long, value_enum)]
+    pub format: Option<ExportFormat>,
+    /// Output file (stdout when absent). CSV gets a `FILE.provenance.json` sidecar.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
+    if let Some(f) = args.format {
+        return Ok(f);
+    }
+    let ext = args
+        .output
+        .as_deref()
+        .and_then(Path::extension)
+        .and_then(|e| e.to_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ExportFormat::ALL
+        .into_iter()
+        .find(|f| f.extension() == ext || f.as_str() == ext)
+        .ok_or_else(|| anyhow::anyhow!("say which format: --format csv|jsonl|markdown|html"))
+}
+
+pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
+    let format = format_of(args)?;
+    let file = args.case.clone().flatten().or_else(|| {
+        std::env::var_os("KUBESIFT_CASE")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    });
+    let case_file = case_path(dir, file.as_deref());
+    let case = CaseStore::new(&case_file).load()?;
+    let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
+    let reader = IndexReader::open(dir)?;
+    let spec = ExportSpec {
+        case: args.case.is_some(),
+        query: args.query.clone(),
+        detections: args.detections,
+        since: args.since,
+        until: args.until,
+        case_file: case_file.exists().then(|| case_file.display().to_string()),
+        index: dir.root.display().to_string(),
+    };
+    let summary = match &args.output {
+        None => {
+            let stdout = std::io::stdout();
+            let mut out = BufWriter::new(stdout.lock());
+            let s = match export::export(&reader, &findings, &case, &spec, format, &mut out) {
+                Err(ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                    return Ok(ExitCode::SUCCESS);
+                }
+                other => other?,
+            };
+            super::stdout_ok(out.flush())?;
+            if format == ExportFormat::Csv {
+                eprintln!(
+                    "note: CSV on stdout carries no provenance; with -o FILE it goes to FILE.provenance.json"
+                );
+            }
+            s
+        }
+        Some(path) => {
+            let s = export::export_to_file(&reader, &findings, &case, &spec, format, path)?;
+            if format == ExportFormat::Csv {
+                eprintln!("provenance: {}", export::sidecar_path(path).display());
+            }
+            s
+        }
+    };
+    let c = &summary.provenance.counts;
+    eprintln!(
+        "exported {} events ({} bookmarked) and {} findings as {}{}",
+        c.events,
+        c.bookmarked,
+        c.findings,
+        format.as_str(),
+        args.output
+            .as_ref()
+            .map(|p| format!(" to {}", p.display()))
+            .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,316 @@
+//! The text formats: CSV (a pure table; provenance in a sidecar), JSON Lines (a first
+//! `meta` record, then `finding` and `event` records) and Markdown (for a ticket).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::{Header, Row, Sink, human_delta};
+use crate::detect::Finding;
+use crate::model::sanitize::{csv_cell, escape_control};
+
+/// The CSV columns: a contract (README, "Export").
+pub const CSV_COLUMNS: &[&str] = &[
+    "time_utc",
+    "delta_s",
+    "audit_id",
+    "account",
+    "actor_kind",
+    "verb",
+    "resource",
+    "namespace_name",
+    "source_ip",
+    "user_agent",
+    "code",
+    "command",
+    "rules",
+    "tags",
+    "note",
+    "source_file",
+    "source_line",
+];
+
+pub struct Csv<'w> {
+    w: csv::Writer<&'w mut dyn Write>,
+}
+
+impl<'w> Csv<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        Csv {
+            w: csv::Writer::from_writer(out),
+        }
+    }
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+impl Sink for Csv<'_> {
+    fn begin(&mut self, _: &Header<'_>) -> io::Result<()> {
+        self.w.write_record(CSV_COLUMNS).map_err(csv_err)
+    }
+
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        let cells = [
+            r.time.rfc3339(),
+            r.delta_us
+                .map(|d| format!("{:.6}", d as f64 / 1e6))
+                .unwrap_or_default(),
+            r.audit_id.clone(),
+            r.account.clone(),
+            r.actor_kind.to_owned(),
+            r.verb.clone(),
+            r.resource_path(),
+            r.target(),
+            r.source_ip.clone(),
+            r.user_agent.clone(),
+            r.code.map(|c| c.to_string()).unwrap_or_default(),
+            r.command_line.clone(),
+            r.rules.join(" "),
+            r.tags.join(" "),
+            r.note.clone(),
+            r.source_file.clone(),
+            r.source_line.to_string(),
+        ];
+        self.w
+            .write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(csv_err)
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
+}
+
+pub struct Jsonl<'w> {
+    out: &'w mut dyn Write,
+}
+
+impl<'w> Jsonl<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        Jsonl { out }
+    }
+
+    fn record(&mut self, value: &impl Serialize) -> io::Result<()> {
+        serde_json::to_writer(&mut *self.out, value)?;
+        writeln!(self.out)
+    }
+}
+
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+impl Sink for Jsonl<'_> {
+    fn begin(&mut self, h: &Header<'_>) -> io::Result<()> {
+        self.record(&Tagged {
+            kind: "meta",
+            body: h.provenance,
+        })?;
+        for f in &h.findings {
+            self.record(&Tagged {
+                kind: "finding",
+                body: *f,
+            })?;
+        }
+        Ok(())
+    }
+
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        self.record(&Tagged {
+            kind: "event",
+            body: r,
+        })
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+pub struct Markdown<'w> {
+    out: &'w mut dyn Write,
+}
+
+impl<'w> Markdown<'w> {
+    pub fn new(out: &'w mut dyn Write) -> Self {
+        Markdown { out }
+    }
+}
+
+/// A table cell: no control characters, nothing Markdown or HTML would interpret (links,
+/// emphasis, raw tags, pipes), newlines as `<br>`.
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, line) in s.split('\n').enumerate() {
+        if i > 0 {
+            out.push_str("<br>");
+        }
+        for c in escape_control(line.trim_end_matches('\r')).chars() {
+            match c {
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '&' => out.push_str("&amp;"),
+                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
+                    out.push('\\');
+                    out.push(c);
+                }
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+fn table(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
+    writeln!(out, "| {} |", head.join(" | "))?;
+    writeln!(out, "|{}", "---|".repeat(head.len()))?;
+    for r in rows {
+        writeln!(out, "| {} |", r.join(" | "))?;
+    }
+    writeln!(out)
+}
+
+fn finding_cells(f: &Finding) -> Vec<String> {
+    vec![
+        f.severity.as_str().to_owned(),
+        md(&f.rule_id),
+        md(&f.account),
+        md(&f.first_seen),
+        f.count.to_string(),
+        md(&f.summary),
+    ]
+}
+
+impl Sink for Markdown<'_> {
+    fn begin(&mut self, h: &Header<'_>) -> io::Result<()> {
+        let p = h.provenance;
+        let title = if p.title.is_empty() {
+            "kubesift case timeline"
+        } else {
+            &p.title
+        };
+        writeln!(self.out, "# {}\n", md(title))?;
+        let mut facts = vec![
+            vec!["Analyst".to_owned(), md(&p.analyst)],
+            vec!["Generated".to_owned(), md(&p.generated_at)],
+            vec!["kubesift".to_owned(), md(&p.kubesift_version)],
+            vec!["Time zone".to_owned(), p.time_zone.to_owned()],
+            vec!["Selection".to_owned(), md(&p.selection.join("\n"))],
+            vec!["Index".to_owned(), md(&p.index)],
+        ];
+        if let Some(c) = &p.case_file {
+            facts.push(vec!["Case file".to_owned(), md(c)]);
+        }
+        facts.push(vec![
+            "Counts".to_owned(),
+            format!(
+                "{} events exported ({} bookmarked), {} findings, {} events in the index",
+                p.counts.events, p.counts.bookmarked, p.counts.findings, p.counts.index_events
+            ),
+        ]);
+        table(&mut *self.out, &["", ""], &facts)?;
+
+        writeln!(self.out, "## Inputs\n")?;
+        let inputs: Vec<Vec<String>> = p
+            .inputs
+            .iter()
+            .map(|f| {
+                vec![
+                    md(&f.path),
+                    format!("`{}`", f.sha256),
+                    f.events.to_string(),
+                    f.rejected.to_string(),
+                ]
+            })
+            .collect();
+        table(
+            &mut *self.out,
+            &["File", "SHA-256", "Events", "Rejected"],
+            &inputs,
+        )?;
+
+        if !h.findings.is_empty() {
+            writeln!(self.out, "## Findings\n")?;
+            let rows: Vec<Vec<String>> = h.findings.iter().map(|f| finding_cells(f)).collect();
+            table(
+                &mut *self.out,
+                &[
+                    "Severity",
+                    "Rule",
+                    "Account",
+                    "First seen (UTC)",
+                    "Events",
+                    "Summary",
+                ],
+                &rows,
+            )?;
+        }
+        writeln!(self.out, "## Timeline\n")?;
+        let head = [
+            "Time (UTC)",
+            "Δ",
+            "Account",
+            "Verb",
+            "Resource",
+            "Namespace/Name",
+            "Source IP",
+            "Command",
+            "Rules",
+            "Tags",
+            "Note",
+            "Audit ID",
+            "Source",
+        ];
+        writeln!(self.out, "| {} |", head.join(" | "))?;
+        writeln!(self.out, "|{}", "---|".repeat(head.len()))
+    }
+
+    fn row(&mut self, r: &Row) -> io::Result<()> {
+        let command = if r.command_line.is_empty() {
+            String::new()
+        } else {
+            md(&r.command_line)
+        };
+        let cells = [
+            md(&r.time.rfc3339()),
+            human_delta(r.delta_us),
+            md(&r.account),
+            md(&r.verb),
+            md(&r.resource_path()),
+            md(&r.target()),
+            md(&r.source_ip),
+            command,
+            md(&r.rules.join(" ")),
+            md(&r.tags.join(", ")),
+            md(&r.note),
+            md(&r.audit_id),
+            md(&r.source()),
+        ];
+        writeln!(self.out, "| {} |", cells.join(" | "))
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_cells_cannot_break_out() {
+        assert_eq!(md("a|b"), "a\\|b");
+        assert_eq!(md("[x](http://e)"), "\\[x\\]\\(http://e\\)");
+        assert_eq!(md("<img src=x>"), "&lt;img src=x&gt;");
+        assert_eq!(md("l1\nl2"), "l1<br>l2");
+        assert_eq!(md("\x1b[2J"), "\\\\x1b\\[2J");
+    }
+}

@@ -1,0 +1,400 @@
+//! The case in the workbench: mark / unmark (`m`), tag and note popups, jumping between
+//! marks (`u` / `U`), the Case view, saved filters (`:save`, `:load`) and the export dialog.
+//! Case changes are effects ([`Effect::Case`]): the runtime applies them to the case file
+//! (load, change, save atomically) and answers with [`Action::CaseSaved`].
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::{App, DetailState, Effect, FilterState, InputMode, View};
+use crate::case::{self, Case, CaseOp, EventRef};
+use crate::export::{ExportFormat, ExportSpec};
+use crate::query::{self, Expr};
+use crate::tui::action::Action;
+use crate::tui::worker::{ExportJob, Request};
+
+/// What the export dialog exports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportScope {
+    Case,
+    Filter,
+    CaseAndFilter,
+    Detections,
+}
+
+impl ExportScope {
+    pub const ALL: [ExportScope; 4] = [
+        ExportScope::Case,
+        ExportScope::Filter,
+        ExportScope::CaseAndFilter,
+        ExportScope::Detections,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportScope::Case => "the case (bookmarked events)",
+            ExportScope::Filter => "the events of the current filter",
+            ExportScope::CaseAndFilter => "the case and the current filter",
+            ExportScope::Detections => "the events of every finding",
+        }
+    }
+}
+
+/// The export dialog: ↑/↓ format, tab scope, the path typed, enter writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExportDialog {
+    pub format: usize,
+    pub scope: usize,
+    pub path: String,
+    /// The path was typed (not derived from the format).
+    pub edited: bool,
+    pub running: bool,
+    pub error: Option<String>,
+}
+
+impl ExportDialog {
+    fn new() -> ExportDialog {
+        let mut d = ExportDialog {
+            format: 3,
+            scope: 0,
+            path: String::new(),
+            edited: false,
+            running: false,
+            error: None,
+        };
+        d.path = d.default_path();
+        d
+    }
+
+    pub fn format(&self) -> ExportFormat {
+        ExportFormat::ALL[self.format % ExportFormat::ALL.len()]
+    }
+
+    pub fn scope(&self) -> ExportScope {
+        ExportScope::ALL[self.scope % ExportScope::ALL.len()]
+    }
+
+    fn default_path(&self) -> String {
+        format!("kubesift-case.{}", self.format().extension())
+    }
+}
+
+impl App {
+    /// Installs the case read at start, or the reason it could not be read (then the case is
+    /// read-only: nothing will overwrite the file).
+    pub fn set_case(&mut self, case: Result<Case, String>) {
+        match case {
+            Ok(c) => {
+                self.case = c;
+                self.case_error = None;
+            }
+            Err(e) => {
+                self.status = format!("error: {e}");
+                self.case_error = Some(e);
+            }
+        }
+    }
+
+    /// The event the case keys act on: the selected row, the event in the detail view, or
+    /// the selected bookmark.
+    pub(super) fn case_target(&self) -> Option<EventRef> {
+        match self.view {
+            View::Detail => self.detail.event.as_deref().map(case::event_ref),
+            View::Events => {
+                let s = self.selected_event()?;
+                let mut resource = s.resource.clone();
+                if !s.subresource.is_empty() {
+                    resource = format!("{resource}/{}", s.subresource);
+                }
+                if resource.is_empty() {
+                    resource.clone_from(&s.path);
+                }
+                let target = match (s.namespace.as_str(), s.name.as_str()) {
+                    ("", n) => n.to_owned(),
+                    (ns, n) => format!("{ns}/{n}"),
+                };
+                Some(EventRef {
+                    audit_id: s.audit_id.clone(),
+                    time: s.time,
+                    summary: format!("{} {} {resource} {target}", s.user, s.verb),
+                })
+            }
+            View::Case => {
+                let timeline = self.case.timeline();
+                let (id, b) = timeline.get(self.case_selected)?;
+                Some(EventRef {
+                    audit_id: (*id).clone(),
+                    time: b.time_micros(),
+                    summary: b.summary.clone(),
+                })
+            }
+            _ => None,
+        }
+    }
+
+    pub(super) fn case_change(&mut self, op: CaseOp) -> Option<Effect> {
+        if let Some(e) = &self.case_error {
+            self.status = format!("error: the case is read-only: {e}");
+            return None;
+        }
+        Some(Effect::Case(op))
+    }
+
+    pub(super) fn on_case_action(&mut self, action: Action) -> Option<Effect> {
+        match action {
+            Action::ToggleMark => {
+                let Some(ev) = self.case_target() else {
+                    self.status = "select an event to mark".into();
+                    return None;
+                };
+                self.case_change(CaseOp::Toggle(ev))
+            }
+            Action::Tag | Action::Note => {
+                let Some(ev) = self.case_target() else {
+                    self.status = "select an event to tag or annotate".into();
+                    return None;
+                };
+                let existing = self.case.events.get(&ev.audit_id);
+                let (mode, text) = if action == Action::Tag {
+                    let tags = existing.map(|b| b.tags.join(", ")).unwrap_or_default();
+                    (InputMode::Tag, tags)
+                } else {
+                    (
+                        InputMode::Note,
+                        existing.map(|b| b.note.clone()).unwrap_or_default(),
+                    )
+                };
+                self.input_target = Some(ev);
+                self.open_input(mode, text)
+            }
+            Action::NextMark | Action::PrevMark => self.jump_to_mark(action == Action::PrevMark),
+            Action::Export => {
+                self.export = Some(ExportDialog::new());
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Tag and note inputs submitted.
+    pub(super) fn submit_case_input(&mut self, mode: InputMode, text: &str) -> Option<Effect> {
+        self.input = None;
+        let ev = self.input_target.take()?;
+        let op = match mode {
+            InputMode::Tag => CaseOp::SetTags(ev, case::parse_tags(text)),
+            _ => CaseOp::SetNote(ev, text.to_owned()),
+        };
+        self.case_change(op)
+    }
+
+    /// The runtime's answer to a case change.
+    pub(super) fn on_case_saved(&mut self, result: Result<(Case, String), String>) {
+        match result {
+            Ok((case, message)) => {
+                self.case = case;
+                self.status = message;
+                let n = self.case.events.len();
+                if self.case_selected >= n {
+                    self.case_selected = n.saturating_sub(1);
+                }
+            }
+            Err(e) => self.status = format!("error: {e}"),
+        }
+    }
+
+    /// `u` / `U` in the events view: the next (previous) bookmarked event.
+    fn jump_to_mark(&mut self, backwards: bool) -> Option<Effect> {
+        if self.case.events.is_empty() {
+            self.status = "no bookmarks: m marks the selected event".into();
+            return None;
+        }
+        if self.view != View::Events {
+            self.show(View::Events);
+        }
+        let marks = Expr::AuditIds(Arc::new(self.case.events.keys().cloned().collect()));
+        let from = self.current_time();
+        let search = self.search.replace((String::new(), marks));
+        let eff = self.find_from(from, backwards);
+        self.search = search;
+        eff
+    }
+
+    /// Enter in the Case view: the bookmark's event in the detail view.
+    pub(super) fn open_bookmark(&mut self) -> Option<Effect> {
+        let ev = self.case_target()?;
+        self.stack.push(View::Case);
+        self.view = View::Detail;
+        self.detail = DetailState {
+            loading: true,
+            ..DetailState::default()
+        };
+        self.request("event", |id| Request::EventById {
+            id,
+            audit_id: ev.audit_id,
+        })
+    }
+
+    /// `:save NAME` — the current filter as a named query in the case.
+    pub(super) fn save_filter(&mut self, name: &str) -> Option<Effect> {
+        self.input = None;
+        if name.is_empty() {
+            self.status = "error: `:save` needs a name".into();
+            return None;
+        }
+        let (text, skipped) = filter_as_query(&self.filter);
+        if text.is_empty() {
+            self.status = "error: no filter to save".into();
+            return None;
+        }
+        let eff = self.case_change(CaseOp::SaveFilter {
+            name: name.to_owned(),
+            query: text,
+        });
+        if skipped > 0 && eff.is_some() {
+            self.status = format!(
+                "{skipped} filter(s) that are not queries (a finding's events) were not saved"
+            );
+        }
+        eff
+    }
+
+    /// `:load NAME` — a saved filter replaces the current one.
+    pub(super) fn load_filter(&mut self, name: &str) -> Option<Effect> {
+        let Some(q) = self.case.filters.get(name).cloned() else {
+            let names: Vec<&str> = self.case.filters.keys().map(String::as_str).collect();
+            return self.input_error(
+                5,
+                format!("no saved filter `{name}` (saved: {})", names.join(", ")),
+            );
+        };
+        self.input = None;
+        let f = FilterState {
+            chips: Vec::new(),
+            query: q,
+        };
+        self.show_events_with(f)
+    }
+
+    /// Keys while the export dialog is open.
+    pub(super) fn on_export(&mut self, action: Action) -> Option<Effect> {
+        let d = self.export.as_mut()?;
+        if d.running {
+            if action == Action::Cancel {
+                self.export = None;
+            }
+            return None;
+        }
+        match action {
+            Action::Cancel => self.export = None,
+            Action::Up | Action::Down => {
+                let n = ExportFormat::ALL.len();
+                d.format = if action == Action::Up {
+                    (d.format + n - 1) % n
+                } else {
+                    (d.format + 1) % n
+                };
+                if !d.edited {
+                    d.path = d.default_path();
+                }
+            }
+            Action::NextPane | Action::Right | Action::Left | Action::PrevPane => {
+                let n = ExportScope::ALL.len();
+                d.scope = if matches!(action, Action::Left | Action::PrevPane) {
+                    (d.scope + n - 1) % n
+                } else {
+                    (d.scope + 1) % n
+                };
+            }
+            Action::Char(c) => {
+                d.path.push(c);
+                d.edited = true;
+                d.error = None;
+            }
+            Action::Backspace => {
+                d.path.pop();
+                d.edited = true;
+            }
+            Action::Submit => return self.start_export(),
+            _ => {}
+        }
+        None
+    }
+
+    fn start_export(&mut self) -> Option<Effect> {
+        let (query_text, _) = filter_as_query(&self.filter);
+        let d = self.export.as_mut()?;
+        if d.path.trim().is_empty() {
+            d.error = Some("type a file name".into());
+            return None;
+        }
+        let scope = d.scope();
+        let mut spec = ExportSpec {
+            case_file: self.case_file.clone(),
+            index: self.index_name.clone(),
+            ..ExportSpec::default()
+        };
+        let query = (!query_text.is_empty()).then_some(query_text);
+        match scope {
+            ExportScope::Case => spec.case = true,
+            ExportScope::Filter => spec.query = Some(query.unwrap_or_else(|| "*".into())),
+            ExportScope::CaseAndFilter => {
+                spec.case = true;
+                spec.query = query;
+            }
+            ExportScope::Detections => spec.detections = true,
+        }
+        d.running = true;
+        let job = ExportJob {
+            spec,
+            format: d.format(),
+            path: PathBuf::from(d.path.trim()),
+            case: self.case.clone(),
+            findings: Arc::clone(&self.findings),
+        };
+        self.request("export", |id| Request::Export {
+            id,
+            job: Box::new(job),
+        })
+    }
+
+    pub(super) fn on_exported(&mut self, result: Result<String, String>) {
+        match result {
+            Ok(message) => {
+                self.export = None;
+                self.status = message;
+            }
+            Err(e) => {
+                if let Some(d) = self.export.as_mut() {
+                    d.running = false;
+                    d.error = Some(e);
+                }
+            }
+        }
+    }
+}
+
+/// The filter as one query: the typed query and every chip that is a query (pivots,
+/// `:user` …, `:since` …), and how many chips could not be written as a query.
+pub fn filter_as_query(f: &FilterState) -> (String, usize) {
+    let mut parts = Vec::new();
+    let mut skipped = 0;
+    for c in &f.chips {
+        let text = if let Some(t) = c.label.strip_prefix("since ") {
+            format!("time:>={t}")
+        } else if let Some(t) = c.label.strip_prefix("until ") {
+            format!("time:<{t}")
+        } else {
+            c.label.clone()
+        };
+        if query::parse(&text).is_ok_and(|e| e == c.expr) {
+            parts.push(text);
+        } else {
+            skipped += 1;
+        }
+    }
+    let typed = f.query.trim();
+    if !typed.is_empty() && typed != "*" {
+        parts.push(format!("({typed})"));
+    }
+    (parts.join(" "), skipped)
+}
