@@ -158,10 +158,10 @@ impl Case {
     pub fn apply(&mut self, op: CaseOp, now: Micros) -> String {
         let stamp = now.rfc3339();
         if self.created.is_empty() {
-            self.created = stamp.clone();
+            self.created.clone_from(&stamp);
         }
-        self.updated = stamp.clone();
-        let message = match op {
+        self.updated.clone_from(&stamp);
+        match op {
             CaseOp::Add(ev) => {
                 let id = ev.audit_id.clone();
                 self.entry(ev, &stamp);
@@ -201,7 +201,7 @@ impl Case {
             },
             CaseOp::SetNote(ev, note) => {
                 let b = self.entry(ev, &stamp);
-                b.note = note.trim_end().to_owned();
+                note.trim_end().clone_into(&mut b.note);
                 if b.note.is_empty() {
                     "note removed".to_owned()
                 } else {
@@ -219,15 +219,14 @@ impl Case {
                 }
             }
             CaseOp::SetTitle(t) => {
-                self.title = t.trim().to_owned();
+                t.trim().clone_into(&mut self.title);
                 "title set".to_owned()
             }
             CaseOp::SetAnalyst(a) => {
-                self.analyst = a.trim().to_owned();
+                a.trim().clone_into(&mut self.analyst);
                 "analyst set".to_owned()
             }
-        };
-        message
+        }
     }
 
     fn entry(&mut self, ev: EventRef, stamp: &str) -> &mut Bookmark {

@@ -173,6 +173,39 @@ fn analyst_session_in_tmux() {
         filters_line(s).contains("finding KS-EXEC-REVERSE-SHELL") && events_count(s) == Some(1)
     });
 
+    // The case: mark the event, tag it, write a two-line note; the Case view shows it and
+    // the case file holds it.
+    t.keys(&["m"]);
+    t.wait("the bookmark", |s| {
+        s.contains("bookmarked ") && s.contains("★1")
+    });
+    t.keys(&["#"]);
+    t.wait("the tag prompt", |s| s.contains("tags (comma"));
+    t.keys(&["reverse-shell c2"]);
+    t.keys(&["Enter"]);
+    t.wait("the tags saved", |s| s.contains("tags: reverse-shell, c2"));
+    t.keys(&["a"]);
+    t.wait("the note editor", |s| s.contains("ctrl-j new line"));
+    t.keys(&["shell to 203.0.113.50"]);
+    t.keys(&["C-j"]);
+    t.keys(&["then the CSR"]);
+    t.keys(&["Enter"]);
+    t.wait("the note saved", |s| s.contains("note saved"));
+    t.keys(&["5"]);
+    t.wait("the case view", |s| {
+        s.contains("case — 1 bookmarks")
+            && s.contains("reverse-shell, c2")
+            && s.contains("then the CSR")
+    });
+    let case: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(index.join("case.json")).unwrap()).unwrap();
+    let marked = case["events"].as_object().unwrap();
+    assert_eq!(marked.len(), 1);
+    let b = marked.values().next().unwrap();
+    assert_eq!(b["tags"], serde_json::json!(["reverse-shell", "c2"]));
+    assert_eq!(b["note"], "shell to 203.0.113.50\nthen the CSR");
+    t.keys(&["q"]);
+
     // Help overlay, then quit by going back view by view.
     t.keys(&["?"]);
     t.wait("the help overlay", |s| {

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use common::{ks, stderr};
+use kubesift::case::CaseStore;
 use kubesift::cli::detect_cmd::{self, Tuning};
 use kubesift::index::{IndexDir, IndexReader};
 use kubesift::tui::keymap::Keymap;
@@ -62,12 +63,27 @@ fn start() -> (App, Engine) {
     (app, engine)
 }
 
-/// Runs effects until the app asks for nothing more.
+/// Runs effects until the app asks for nothing more: index requests through the engine,
+/// case changes on the app's case file.
 fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
-    while let Some(Effect::Request(r)) = eff {
-        let resp = engine.handle(r);
-        eff = app.update(Action::Response(Box::new(resp)));
+    loop {
+        eff = match eff {
+            Some(Effect::Request(r)) => {
+                let resp = engine.handle(r);
+                app.update(Action::Response(Box::new(resp)))
+            }
+            Some(Effect::Case(op)) => {
+                let store = CaseStore::new(app.case_file.clone().unwrap());
+                app.update(kubesift::tui::apply_case(&store, op))
+            }
+            _ => return,
+        }
     }
+}
+
+fn typed(app: &mut App, engine: &mut Engine, text: &str) {
+    let actions: Vec<Action> = text.chars().map(Action::Char).collect();
+    act(app, engine, &actions);
 }
 
 fn act(app: &mut App, engine: &mut Engine, actions: &[Action]) {
@@ -259,4 +275,81 @@ fn log_strings_never_reach_the_terminal_raw() {
     let s = screen(&app);
     assert!(!s.contains('\u{1b}'), "raw escape on screen");
     assert!(s.contains("\\x1b[2J"), "{s}");
+}
+
+#[test]
+fn case_marks_tags_notes_and_exports_from_the_workbench() {
+    let (mut app, mut engine) = start();
+    let dir = tempfile::tempdir().unwrap();
+    let case_file = dir.path().join("case.json");
+    app.case_file = Some(case_file.display().to_string());
+    select_finding(&mut app, &mut engine, "KS-EXEC-REVERSE-SHELL");
+    act(&mut app, &mut engine, &[Action::Open, Action::ToggleMark]);
+    act(&mut app, &mut engine, &[Action::Tag]);
+    typed(&mut app, &mut engine, "reverse-shell, c2");
+    act(&mut app, &mut engine, &[Action::Submit, Action::Note]);
+    typed(
+        &mut app,
+        &mut engine,
+        "attacker shell from 198.51.100.77\nsee the CSR next",
+    );
+    act(&mut app, &mut engine, &[Action::Submit]);
+    // A second bookmark from the whole events list, then the Case view.
+    act(
+        &mut app,
+        &mut engine,
+        &[
+            Action::ClearFilters,
+            Action::Top,
+            Action::Down,
+            Action::ToggleMark,
+        ],
+    );
+    assert_eq!(app.case.events.len(), 2, "{}", app.status);
+    act(&mut app, &mut engine, &[Action::ViewCase]);
+    let s = screen(&app);
+    let s: String = s
+        .lines()
+        .map(|l| match l.find("bookmarked 20") {
+            Some(i) => format!("{}bookmarked [time]", &l[..i]),
+            None => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    insta::assert_snapshot!("case_view", s);
+
+    // What was saved is on disk, atomically written, and reloads the same.
+    let on_disk = CaseStore::new(&case_file).load().unwrap();
+    assert_eq!(on_disk, app.case);
+    let shell = on_disk
+        .events
+        .values()
+        .find(|b| b.tags == ["reverse-shell", "c2"])
+        .unwrap();
+    assert_eq!(
+        shell.note,
+        "attacker shell from 198.51.100.77\nsee the CSR next"
+    );
+
+    // The export dialog: HTML of the case to a file.
+    let out = dir.path().join("case.html");
+    act(&mut app, &mut engine, &[Action::Export]);
+    let d = app.export.as_ref().unwrap();
+    assert_eq!(d.format().as_str(), "html");
+    let erase = vec![Action::Backspace; d.path.chars().count()];
+    act(&mut app, &mut engine, &erase);
+    typed(&mut app, &mut engine, &out.display().to_string());
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert!(app.export.is_none(), "dialog closed after writing");
+    assert!(
+        app.status.starts_with("exported 2 events"),
+        "{}",
+        app.status
+    );
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("reverse-shell, c2") && html.contains("<svg"));
+
+    // Unmark from the Case view.
+    act(&mut app, &mut engine, &[Action::Top, Action::ToggleMark]);
+    assert_eq!(CaseStore::new(&case_file).load().unwrap().events.len(), 1);
 }

@@ -376,8 +376,8 @@ pub fn export(
         }
         if let Some(b) = case.events.get(&e.audit_id) {
             row.bookmarked = true;
-            row.tags = b.tags.clone();
-            row.note = b.note.clone();
+            row.tags.clone_from(&b.tags);
+            row.note.clone_from(&b.note);
         }
         sink.row(&row)?;
     }

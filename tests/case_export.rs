@@ -1,0 +1,337 @@
+//! The case and its exports: golden files of every format on the sample logs, a case-file
+//! round trip through the `case` command, a corrupt case file (clear error, never
+//! overwritten), the HTML's self-containment, and injection through log strings.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use common::{ks, stderr, stdout};
+
+const REVERSE_SHELL: &str = "37416c1a-b02b-40ed-b881-3e72cd21229a";
+const ALICE_EXEC: &str = "04419779-eb79-4bdd-b332-4784439fd121";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn sample_index() -> &'static Path {
+    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    let (_, path) = INDEX.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("idx");
+        let out = ks(&index)
+            .arg("index")
+            .arg(repo().join("sample-logs"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        (dir, index)
+    });
+    path
+}
+
+/// Runs `kubesift` on an index with a fixed clock; asserts success; stdout.
+fn run(index: &Path, args: &[&str]) -> String {
+    let out = ks(index)
+        .env("SOURCE_DATE_EPOCH", "1773500000")
+        .env_remove("KUBESIFT_CASE")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+/// A case on the sample logs, built with the `case` command.
+fn sample_case(dir: &Path) -> PathBuf {
+    let case = dir.join("case.json");
+    let c = case.to_str().unwrap();
+    let idx = sample_index();
+    run(
+        idx,
+        &["case", "--case", c, "title", "INC-0314 shop compromise"],
+    );
+    run(idx, &["case", "analyst", "j.doe", "--case", c]);
+    run(
+        idx,
+        &[
+            "case",
+            "add",
+            REVERSE_SHELL,
+            "--tag",
+            "exec,initial-access",
+            "--note",
+            "download-and-run from the web pod\nsecond line",
+            "--case",
+            c,
+        ],
+    );
+    run(idx, &["case", "add", ALICE_EXEC, "--case", c]);
+    run(idx, &["case", "tag", ALICE_EXEC, "benign?", "--case", c]);
+    run(
+        idx,
+        &["case", "save-filter", "shells", "sub:exec", "--case", c],
+    );
+    case
+}
+
+/// Machine-specific paths made portable.
+fn portable(s: &str, case: &Path) -> String {
+    let root = repo().canonicalize().unwrap().display().to_string();
+    s.replace(&case.display().to_string(), "[case]")
+        .replace(&sample_index().display().to_string(), "[index]")
+        .replace(&root, "[repo]")
+}
+
+fn export(case: &Path, format: &str) -> String {
+    let arg = format!("--case={}", case.display());
+    let out = run(
+        sample_index(),
+        &["export", &arg, "--query", "sub:exec", "--format", format],
+    );
+    portable(&out, case)
+}
+
+#[test]
+fn golden_exports_of_every_format() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    for format in ["csv", "jsonl", "markdown", "html"] {
+        let text = export(&case, format);
+        insta::assert_snapshot!(format!("export_{format}"), text);
+    }
+}
+
+#[test]
+fn exports_are_sorted_complete_and_carry_provenance() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let jsonl = export(&case, "jsonl");
+    let records: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let meta = &records[0];
+    assert_eq!(meta["type"], "meta");
+    assert_eq!(meta["title"], "INC-0314 shop compromise");
+    assert_eq!(meta["time_zone"], "UTC");
+    let inputs = meta["inputs"].as_array().unwrap();
+    assert_eq!(inputs.len(), 8);
+    assert!(
+        inputs
+            .iter()
+            .all(|f| f["sha256"].as_str().unwrap().len() == 64)
+    );
+    let events: Vec<&serde_json::Value> = records.iter().filter(|r| r["type"] == "event").collect();
+    let expected: usize = run(sample_index(), &["search", "sub:exec", "--count"])
+        .trim()
+        .parse()
+        .unwrap();
+    // The query's events and the case's (one of which is not an exec): never capped.
+    assert_eq!(events.len(), expected, "both bookmarks are exec events");
+    let times: Vec<&str> = events.iter().map(|e| e["time"].as_str().unwrap()).collect();
+    let mut sorted = times.clone();
+    sorted.sort_unstable();
+    assert_eq!(times, sorted);
+    let shell = events
+        .iter()
+        .find(|e| e["audit_id"] == REVERSE_SHELL)
+        .unwrap();
+    assert_eq!(shell["tags"], serde_json::json!(["exec", "initial-access"]));
+    assert!(
+        shell["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "KS-EXEC-DOWNLOAD-RUN")
+    );
+    assert!(
+        shell["source_file"]
+            .as_str()
+            .unwrap()
+            .contains("sample-logs")
+    );
+    assert!(shell["source_line"].as_u64().unwrap() > 0);
+
+    // CSV with -o: the table stays pure, the provenance goes to the sidecar.
+    let csv_path = dir.path().join("out.csv");
+    let arg = format!("--case={}", case.display());
+    run(
+        sample_index(),
+        &["export", &arg, "-o", csv_path.to_str().unwrap()],
+    );
+    let table = std::fs::read_to_string(&csv_path).unwrap();
+    assert!(table.starts_with("time_utc,delta_s,audit_id,"));
+    assert_eq!(
+        csv::Reader::from_reader(table.as_bytes()).records().count(),
+        2
+    );
+    let sidecar: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("out.csv.provenance.json")).unwrap())
+            .unwrap();
+    assert_eq!(sidecar["counts"]["events"], 2);
+    assert_eq!(sidecar["analyst"], "j.doe");
+}
+
+#[test]
+fn case_round_trip_through_the_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let c = case.to_str().unwrap();
+    let listed: serde_json::Value = serde_json::from_str(&run(
+        sample_index(),
+        &["case", "list", "--format", "json", "--case", c],
+    ))
+    .unwrap();
+    let on_disk: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert_eq!(listed, on_disk);
+    assert_eq!(
+        listed["events"][REVERSE_SHELL]["note"],
+        "download-and-run from the web pod\nsecond line"
+    );
+    assert_eq!(listed["filters"]["shells"], "sub:exec");
+
+    run(
+        sample_index(),
+        &[
+            "case", "tag", ALICE_EXEC, "benign?", "--remove", "--case", c,
+        ],
+    );
+    run(
+        sample_index(),
+        &["case", "remove", REVERSE_SHELL, "--case", c],
+    );
+    let after: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert!(after["events"].get(REVERSE_SHELL).is_none());
+    assert_eq!(after["events"][ALICE_EXEC]["tags"], serde_json::json!([]));
+    assert_eq!(
+        after["title"], "INC-0314 shop compromise",
+        "other fields kept"
+    );
+
+    // An audit ID the index does not hold is an error, and changes nothing.
+    let out = ks(sample_index())
+        .args(["case", "add", "no-such-id", "--case", c])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("no event with audit ID no-such-id"));
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&std::fs::read(&case).unwrap()).unwrap(),
+        after
+    );
+}
+
+#[test]
+fn a_corrupt_case_file_is_reported_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.json");
+    let garbage = b"{\"version\": 1,\n \"events\": {\"x\": 42}}\n";
+    std::fs::write(&case, garbage).unwrap();
+    let c = case.to_str().unwrap();
+    for args in [
+        vec!["case", "add", REVERSE_SHELL, "--case", c],
+        vec!["case", "list", "--case", c],
+    ] {
+        let out = ks(sample_index()).args(&args).output().unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let err = stderr(&out);
+        assert!(err.contains(c) && err.contains("line 2"), "{err}");
+        assert!(err.contains("left untouched"), "{err}");
+    }
+    let arg = format!("--case={c}");
+    let out = ks(sample_index())
+        .args(["export", &arg, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert_eq!(std::fs::read(&case).unwrap(), garbage);
+}
+
+#[test]
+fn html_is_self_contained() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let html = export(&case, "html");
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("Content-Security-Policy"));
+    assert!(html.contains("<svg") && html.contains("class=\"finding\""));
+    let lower = html.to_ascii_lowercase();
+    for needle in [
+        "<script", "src=", "href=", "url(", "@import", "<link", "<img", "<iframe", "<object",
+        "xlink", "xmlns",
+    ] {
+        assert!(
+            !lower.contains(needle),
+            "external reference `{needle}` in the HTML"
+        );
+    }
+}
+
+/// A log whose strings try to inject formulas, markup and terminal sequences.
+fn hostile_index(dir: &Path) -> PathBuf {
+    let line = serde_json::json!({
+        "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",
+        "auditID": "=HYPERLINK(\"http://evil.example/\")",
+        "stage": "ResponseComplete",
+        "requestURI": "/api/v1/namespaces/shop/pods/x",
+        "verb": "@SUM(A1)",
+        "user": {"username": "-2+3", "groups": ["system:authenticated"]},
+        "sourceIPs": ["203.0.113.9"],
+        "userAgent": "<script>alert(1)</script>|\u{1b}[2J",
+        "objectRef": {"resource": "pods", "namespace": "shop", "name": "+cmd|' /C calc'!A0"},
+        "responseStatus": {"code": 200},
+        "requestReceivedTimestamp": "2026-03-14T10:00:00.000000Z",
+        "stageTimestamp": "2026-03-14T10:00:00.100000Z"
+    });
+    let log = dir.join("hostile.log");
+    std::fs::write(&log, format!("{line}\n")).unwrap();
+    let index = dir.join("idx");
+    let out = ks(&index).arg("index").arg(&log).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    index
+}
+
+#[test]
+fn log_strings_cannot_inject_into_exports() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = hostile_index(dir.path());
+    let csv_out = run(&index, &["export", "--query", "*", "--format", "csv"]);
+    let mut reader = csv::Reader::from_reader(csv_out.as_bytes());
+    let mut rows = 0;
+    for rec in reader.records() {
+        rows += 1;
+        for cell in &rec.unwrap() {
+            let first = cell.chars().next();
+            assert!(
+                !matches!(first, Some('=' | '+' | '-' | '@' | '\t' | '\r')),
+                "formula cell {cell:?}"
+            );
+        }
+    }
+    assert_eq!(rows, 1);
+
+    let html = run(&index, &["export", "--query", "*", "--format", "html"]);
+    assert!(!html.contains("<script>"));
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.contains('\u{1b}'));
+
+    let md = run(&index, &["export", "--query", "*", "--format", "markdown"]);
+    assert!(!md.contains("<script>") && !md.contains('\u{1b}'));
+    // Every row of the timeline table keeps its 13 columns: no unescaped pipe.
+    let table: Vec<&str> = md
+        .lines()
+        .skip_while(|l| !l.starts_with("| Time (UTC)"))
+        .take_while(|l| l.starts_with('|'))
+        .collect();
+    assert_eq!(table.len(), 3, "{md}");
+    for l in table {
+        let cells = l.replace("\\|", "").matches('|').count() - 1;
+        assert_eq!(cells, 13, "{l}");
+    }
+}
