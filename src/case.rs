@@ -89,17 +89,12 @@ pub struct EventRef {
 /// The case's record of an event: its audit ID, time and a one-line summary
 /// (`alice get secrets shop/db`).
 pub fn event_ref(e: &AuditEvent) -> EventRef {
-    let target = match (e.object.namespace.as_str(), e.object.name.as_str()) {
-        ("", "") => e.path().to_owned(),
-        ("", n) => n.to_owned(),
-        (ns, "") => format!("{ns}/"),
-        (ns, n) => format!("{ns}/{n}"),
-    };
     let mut summary = format!(
-        "{} {} {} {target}",
+        "{} {} {} {}",
         e.user.username,
         e.verb,
-        e.resource_path()
+        e.resource_path(),
+        e.target()
     );
     if let Some(x) = e.exec.as_ref().filter(|x| !x.command_line.is_empty()) {
         summary.push_str(&format!(" `{}`", x.command_line));

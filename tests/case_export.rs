@@ -7,32 +7,11 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
-use common::{ks, stderr, stdout};
+use common::{ks, repo, sample_index, stderr, stdout};
 
 const REVERSE_SHELL: &str = "37416c1a-b02b-40ed-b881-3e72cd21229a";
 const ALICE_EXEC: &str = "04419779-eb79-4bdd-b332-4784439fd121";
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample_index() -> &'static Path {
-    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = INDEX.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("idx");
-        let out = ks(&index)
-            .arg("index")
-            .arg(repo().join("sample-logs"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        (dir, index)
-    });
-    path
-}
 
 /// Runs `kubesift` on an index with a fixed clock; asserts success; stdout.
 fn run(index: &Path, args: &[&str]) -> String {

@@ -7,36 +7,10 @@
 mod common;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::path::Path;
 
-use common::{ks, stderr, stdout};
+use common::{ks, repo, sample_index, stderr, stdout};
 use serde_json::Value;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample_index() -> &'static Path {
-    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = INDEX.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("idx");
-        let out = ks(&index)
-            .arg("index")
-            .arg(repo().join("sample-logs"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(
-            stderr(&out).contains("detections: "),
-            "index computes detections: {}",
-            stderr(&out)
-        );
-        (dir, index)
-    });
-    path
-}
 
 fn findings() -> Vec<Value> {
     let out = ks(sample_index())

@@ -5,32 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use common::{ks, stderr, stdout};
-
-/// The sample logs indexed once for every test of this file.
-fn sample_index() -> &'static Path {
-    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = INDEX.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("idx");
-        let out = ks(&index)
-            .arg("index")
-            .arg(repo().join("sample-logs"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(stderr(&out).contains(" 0 rejected"), "{}", stderr(&out));
-        (dir, index)
-    });
-    path
-}
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{ks, repo, sample_index, stderr, stdout};
 
 /// Replaces the absolute checkout path by `[repo]`.
 fn portable(s: &str) -> String {

@@ -5,10 +5,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
-
-use common::{ks, stderr};
+use common::{repo, sample_index};
 use kubesift::case::CaseStore;
 use kubesift::cli::detect_cmd::{self, Tuning};
 use kubesift::index::{IndexDir, IndexReader};
@@ -19,26 +16,6 @@ use ratatui::style::{Color, Modifier};
 
 const W: u16 = 160;
 const H: u16 = 40;
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn sample_index() -> &'static Path {
-    static INDEX: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
-    let (_, path) = INDEX.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let index = dir.path().join("idx");
-        let out = ks(&index)
-            .arg("index")
-            .arg(repo().join("sample-logs"))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr(&out));
-        (dir, index)
-    });
-    path
-}
 
 /// An app on the sample index, with its engine, as the workbench starts.
 fn start() -> (App, Engine) {

@@ -117,18 +117,12 @@ pub fn event_cells(e: &AuditEvent) -> Vec<String> {
     {
         resource = format!("{resource} [{}]", x.command_line);
     }
-    let target = match (e.object.namespace.as_str(), e.object.name.as_str()) {
-        ("", "") => e.path().to_owned(),
-        ("", n) => n.to_owned(),
-        (ns, "") => format!("{ns}/"),
-        (ns, n) => format!("{ns}/{n}"),
-    };
     vec![
         e.time.to_string(),
         e.user.username.clone(),
         e.verb.clone(),
         resource,
-        target,
+        e.target(),
         e.peer_ip().unwrap_or_default().to_owned(),
         e.code.map(|c| c.to_string()).unwrap_or_default(),
         e.user_agent.clone(),

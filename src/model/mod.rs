@@ -297,6 +297,17 @@ impl AuditEvent {
         }
     }
 
+    /// What the request was about: `namespace/name`, `name`, `namespace/`, or the path of a
+    /// non-resource request.
+    pub fn target(&self) -> String {
+        match (self.object.namespace.as_str(), self.object.name.as_str()) {
+            ("", "") => self.path().to_owned(),
+            ("", n) => n.to_owned(),
+            (ns, "") => format!("{ns}/"),
+            (ns, n) => format!("{ns}/{n}"),
+        }
+    }
+
     /// `resource/subresource`, or `resource` alone.
     pub fn resource_path(&self) -> String {
         if self.object.subresource.is_empty() {

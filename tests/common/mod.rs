@@ -8,6 +8,35 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+/// The repository's root.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The committed sample logs indexed once per test binary (detections computed, nothing
+/// rejected).
+pub fn sample_index() -> &'static Path {
+    static INDEX: std::sync::OnceLock<(tempfile::TempDir, PathBuf)> = std::sync::OnceLock::new();
+    let (_, path) = INDEX.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let index = dir.path().join("idx");
+        let out = ks(&index)
+            .arg("index")
+            .arg(repo().join("sample-logs"))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(err.contains(" 0 rejected"), "{err}");
+        assert!(
+            err.contains("detections: "),
+            "index computes detections: {err}"
+        );
+        (dir, index)
+    });
+    path
+}
+
 /// `kubesift --index <dir> <args…>`.
 pub fn ks(index: &Path) -> Command {
     let mut cmd = Command::cargo_bin("kubesift").unwrap();
