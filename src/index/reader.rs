@@ -95,9 +95,12 @@ impl IndexReader {
             index.set_multithread_executor(threads)?;
         }
         let manifest = read_manifest(&index, dir)?;
+        // Loads walk each segment's store in order: a few cached 128 KiB blocks per segment
+        // suffice (tantivy's default of 100 would hold ~13 MB per segment).
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
+            .doc_store_cache_num_blocks(4)
             .try_into()?;
         Ok(IndexReader {
             dir: dir.clone(),
