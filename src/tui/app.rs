@@ -1848,4 +1848,208 @@ mod tests {
         assert_eq!(a.det_selected, 1);
         assert_eq!(a.update(Action::Copy), Some(Effect::Copy("summary".into())));
     }
+
+    fn case_op(e: Option<Effect>) -> CaseOp {
+        match e {
+            Some(Effect::Case(op)) => op,
+            other => panic!("expected a case change, got {other:?}"),
+        }
+    }
+
+    /// Applies a case change as the runtime does (without a file).
+    fn saved(a: &mut App, op: CaseOp) {
+        let mut case = a.case.clone();
+        let message = case.apply(op, Micros(0));
+        a.update(Action::CaseSaved(Box::new(Ok((case, message)))));
+    }
+
+    #[test]
+    fn mark_tag_and_note_the_selected_event() {
+        let mut a = events_app(10);
+        a.update(Action::Down);
+        let op = case_op(a.update(Action::ToggleMark));
+        let CaseOp::Toggle(ev) = &op else {
+            panic!("{op:?}")
+        };
+        assert_eq!(ev.audit_id, "id-1");
+        assert!(ev.summary.contains("get pods shop/web-1"), "{}", ev.summary);
+        saved(&mut a, op);
+        assert!(a.case.is_marked("id-1"));
+        assert_eq!(a.status, "bookmarked id-1");
+
+        assert_eq!(a.update(Action::Tag), None);
+        assert_eq!(a.input.as_ref().map(|i| i.mode), Some(InputMode::Tag));
+        for c in "c2, exfil".chars() {
+            a.update(Action::Char(c));
+        }
+        let op = case_op(a.update(Action::Submit));
+        assert!(
+            matches!(&op, CaseOp::SetTags(ev, tags) if ev.audit_id == "id-1" && tags == &["c2", "exfil"])
+        );
+        saved(&mut a, op);
+
+        // The note editor opens with the note, keeps new lines, Esc drops the edit.
+        a.update(Action::Note);
+        for c in "one\ntwo".chars() {
+            a.update(Action::Char(c));
+        }
+        assert_eq!(a.update(Action::Cancel), None);
+        assert!(a.input.is_none());
+        a.update(Action::Note);
+        for c in "one\ntwo".chars() {
+            a.update(Action::Char(c));
+        }
+        let op = case_op(a.update(Action::Submit));
+        assert!(matches!(&op, CaseOp::SetNote(_, n) if n == "one\ntwo"));
+        saved(&mut a, op);
+        assert_eq!(a.case.events["id-1"].note, "one\ntwo");
+        a.update(Action::Note);
+        assert_eq!(a.input.as_ref().map(|i| i.text.as_str()), Some("one\ntwo"));
+    }
+
+    #[test]
+    fn case_view_lists_bookmarks_and_opens_them() {
+        let mut a = events_app(10);
+        for i in [3, 1] {
+            a.update(Action::Top);
+            for _ in 0..i {
+                a.update(Action::Down);
+            }
+            let op = case_op(a.update(Action::ToggleMark));
+            saved(&mut a, op);
+        }
+        a.update(Action::ViewCase);
+        assert_eq!(a.view, View::Case);
+        a.update(Action::Bottom);
+        assert_eq!(a.case_selected, 1);
+        let req = request(a.update(Action::Open));
+        assert!(matches!(&req, Request::EventById { audit_id, .. } if audit_id == "id-3"));
+        assert_eq!(a.view, View::Detail);
+        a.update(Action::Back);
+        assert_eq!(a.view, View::Case);
+        // Unmarking the last one moves the selection up.
+        let op = case_op(a.update(Action::ToggleMark));
+        saved(&mut a, op);
+        assert_eq!(a.case.events.len(), 1);
+        assert_eq!(a.case_selected, 0);
+    }
+
+    #[test]
+    fn next_and_previous_mark_search_the_bookmarks() {
+        let mut a = events_app(10);
+        assert_eq!(a.update(Action::NextMark), None);
+        assert!(a.status.contains("no bookmarks"));
+        a.update(Action::Down);
+        let op = case_op(a.update(Action::ToggleMark));
+        saved(&mut a, op);
+        a.update(Action::Top);
+        let req = request(a.update(Action::NextMark));
+        let Request::Find {
+            search, backwards, ..
+        } = req
+        else {
+            panic!("{req:?}")
+        };
+        assert!(!backwards);
+        assert!(matches!(search, Expr::AuditIds(ids) if ids.as_slice() == ["id-1"]));
+        assert!(a.search.is_none(), "the user's search is untouched");
+        let req = request(a.update(Action::PrevMark));
+        assert!(matches!(
+            req,
+            Request::Find {
+                backwards: true,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn a_read_only_case_refuses_changes() {
+        let mut a = events_app(5);
+        a.set_case(Err(
+            "case file /x/case.json is not a valid case (line 1)".into()
+        ));
+        assert!(a.status.starts_with("error:"));
+        assert_eq!(a.update(Action::ToggleMark), None);
+        assert!(a.status.contains("read-only"), "{}", a.status);
+    }
+
+    #[test]
+    fn saved_filters_round_trip_through_commands() {
+        let mut a = events_app(5);
+        a.update(Action::Command);
+        for c in "user alice".chars() {
+            a.update(Action::Char(c));
+        }
+        a.update(Action::Submit);
+        a.update(Action::Command);
+        for c in "save mine".chars() {
+            a.update(Action::Char(c));
+        }
+        let op = case_op(a.update(Action::Submit));
+        assert_eq!(
+            op,
+            CaseOp::SaveFilter {
+                name: "mine".into(),
+                query: "user:alice".into()
+            }
+        );
+        saved(&mut a, op);
+        a.update(Action::ClearFilters);
+        assert!(a.filter.is_empty());
+        a.update(Action::Command);
+        for c in "load mine".chars() {
+            a.update(Action::Char(c));
+        }
+        a.update(Action::Submit);
+        assert_eq!(a.filter.query, "user:alice");
+        a.update(Action::Command);
+        for c in "load nope".chars() {
+            a.update(Action::Char(c));
+        }
+        a.update(Action::Submit);
+        assert!(a.input.as_ref().and_then(|i| i.error.as_ref()).is_some());
+    }
+
+    #[test]
+    fn export_dialog_picks_format_scope_and_path() {
+        let mut a = events_app(5);
+        a.update(Action::Export);
+        let d = a.export.clone().unwrap();
+        assert_eq!(
+            (d.format().as_str(), d.path.as_str()),
+            ("html", "kubesift-case.html")
+        );
+        a.update(Action::Up);
+        assert_eq!(
+            a.export.as_ref().unwrap().path,
+            "kubesift-case.md",
+            "follows the format"
+        );
+        a.update(Action::NextPane);
+        assert_eq!(a.export.as_ref().unwrap().scope(), ExportScope::Filter);
+        for _ in 0.."kubesift-case.md".len() {
+            a.update(Action::Backspace);
+        }
+        assert_eq!(a.update(Action::Submit), None, "an empty name is refused");
+        assert!(a.export.as_ref().unwrap().error.is_some());
+        for c in "out.md".chars() {
+            a.update(Action::Char(c));
+        }
+        let req = request(a.update(Action::Submit));
+        let Request::Export { id, job } = req else {
+            panic!("{req:?}")
+        };
+        assert_eq!(job.format.as_str(), "markdown");
+        assert_eq!(job.spec.query.as_deref(), Some("*"));
+        assert!(!job.spec.case);
+        assert_eq!(job.path, std::path::PathBuf::from("out.md"));
+        assert!(a.export.as_ref().unwrap().running);
+        a.update(Action::Response(Box::new(Response::Exported {
+            id,
+            result: Ok("exported 5 events".into()),
+        })));
+        assert!(a.export.is_none());
+        assert_eq!(a.status, "exported 5 events");
+    }
 }
