@@ -51,7 +51,11 @@ table { border-collapse: collapse; width: 100%; margin-bottom: 8px; }
 th, td { border: 1px solid #d0d7de; padding: 3px 6px; text-align: left; vertical-align: top; }
 th { background: #f3f4f6; position: sticky; top: 0; }
 td.mono, code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 12px; }
-td { word-break: break-word; }
+td { overflow-wrap: anywhere; }
+td.nw, td.rules { white-space: nowrap; overflow-wrap: normal; }
+td.note, td.acct, td.target { min-width: 14em; } td.src { min-width: 18em; } td.ua { min-width: 10em; } td.cmd { min-width: 14em; }
+div.scroll { overflow-x: auto; }
+p.legend { color: #57606a; margin: 4px 0 0; } .legend .b { color: #0969da; } .legend .f { color: #cf222e; }
 table.facts { width: auto; } table.facts th { position: static; }
 tr.marked td { background: #fff8c5; }
 .sev-critical { color: #fff; background: #a40e26; } .sev-high { color: #fff; background: #cf222e; }
@@ -63,6 +67,7 @@ svg .axis { font-size: 11px; fill: #57606a; }
 @media print {
   body { margin: 0; font-size: 10px; }
   th { position: static; }
+  div.scroll { overflow: visible; } td.nw, td.rules { white-space: normal; }
   tr { page-break-inside: avoid; }
   h2 { page-break-after: avoid; }
 }
@@ -131,6 +136,20 @@ fn chart(times: &[Micros], findings: &[&Finding]) -> String {
     svg
 }
 
+/// The most events in one interval of the chart.
+fn peak(times: &[Micros]) -> u64 {
+    let (Some(first), Some(last)) = (times.first(), times.last()) else {
+        return 0;
+    };
+    let span = (last.0 - first.0).max(Micros::MINUTE) as f64;
+    let mut counts = [0u64; BINS];
+    for t in times {
+        let i = (((t.0 - first.0) as f64 / span) * BINS as f64) as usize;
+        counts[i.min(BINS - 1)] += 1;
+    }
+    counts.into_iter().max().unwrap_or(0)
+}
+
 fn severity_class(s: Severity) -> &'static str {
     match s {
         Severity::Critical => "sev-critical",
@@ -184,14 +203,15 @@ impl Sink for Html<'_> {
 
         writeln!(
             self.out,
-            "<h2>Timeline</h2>\n{}",
-            chart(h.times, &h.findings)
+            "<h2>Timeline</h2>\n{}\n<p class=\"legend\"><span class=\"b\">■</span> exported events per interval (tallest: {}) · <span class=\"f\">|</span> first event of a finding (hover for the rule)</p>",
+            chart(h.times, &h.findings),
+            peak(h.times)
         )?;
 
         if !h.findings.is_empty() {
             writeln!(
                 self.out,
-                "<h2>Findings</h2>\n<table><thead><tr><th>Severity</th><th>Rule</th><th>Account</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Events</th><th>Summary</th></tr></thead><tbody>"
+                "<h2>Findings</h2>\n<div class=\"scroll\"><table><thead><tr><th>Severity</th><th>Rule</th><th>Account</th><th>First seen (UTC)</th><th>Last seen (UTC)</th><th>Events</th><th>Summary</th></tr></thead><tbody>"
             )?;
             for f in &h.findings {
                 writeln!(
@@ -207,12 +227,12 @@ impl Sink for Html<'_> {
                     esc(&f.summary)
                 )?;
             }
-            writeln!(self.out, "</tbody></table>")?;
+            writeln!(self.out, "</tbody></table></div>")?;
         }
 
         writeln!(
             self.out,
-            "<h2>Events</h2>\n<table><thead><tr><th>Time (UTC)</th><th>Δ</th><th>Account</th><th>Verb</th><th>Resource</th><th>Namespace/Name</th><th>Source IP</th><th>User agent</th><th>Command</th><th>Rules</th><th>Tags</th><th>Note</th><th>Audit ID</th><th>Source</th></tr></thead><tbody>"
+            "<h2>Events</h2>\n<div class=\"scroll\"><table><thead><tr><th>Time (UTC)</th><th>Δ</th><th>Account</th><th>Verb</th><th>Resource</th><th>Namespace/Name</th><th>Source IP</th><th>User agent</th><th>Command</th><th>Rules</th><th>Tags</th><th>Note</th><th>Audit ID</th><th>Source</th></tr></thead><tbody>"
         )
     }
 
@@ -224,7 +244,7 @@ impl Sink for Html<'_> {
         };
         writeln!(
             self.out,
-            "<tr{class}><td class=\"mono\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"rules\">{}</td><td>{}</td><td>{}</td><td class=\"mono\">{}</td><td class=\"mono\">{}</td></tr>",
+            "<tr{class}><td class=\"mono nw\">{}</td><td class=\"mono nw\">{}</td><td class=\"acct\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"target\">{}</td><td class=\"mono nw\">{}</td><td class=\"ua\">{}</td><td class=\"mono cmd\">{}</td><td class=\"rules\">{}</td><td class=\"nw\">{}</td><td class=\"note\">{}</td><td class=\"mono nw\">{}</td><td class=\"mono src\">{}</td></tr>",
             esc(&r.time.rfc3339()),
             esc(&human_delta(r.delta_us)),
             esc(&r.account),
@@ -234,8 +254,16 @@ impl Sink for Html<'_> {
             esc(&r.source_ip),
             esc(&r.user_agent),
             esc(&r.command_line),
-            esc(&r.rules.join(" ")),
-            esc(&r.tags.join(", ")),
+            r.rules
+                .iter()
+                .map(|x| esc(x))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            r.tags
+                .iter()
+                .map(|x| esc(x))
+                .collect::<Vec<_>>()
+                .join("<br>"),
             esc_lines(&r.note),
             esc(&r.audit_id),
             esc(&r.source()),
@@ -243,7 +271,7 @@ impl Sink for Html<'_> {
     }
 
     fn end(&mut self) -> io::Result<()> {
-        writeln!(self.out, "</tbody></table>\n</body></html>")?;
+        writeln!(self.out, "</tbody></table></div>\n</body></html>")?;
         self.out.flush()
     }
 }
