@@ -24,7 +24,7 @@ use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, PreparedDoc, WriterOptions};
-use crate::model::{AuditEvent, SourceRef, Stage, StageSet, is_long_running};
+use crate::model::{AuditEvent, SourceFormat, SourceRef, Stage, StageSet, is_long_running};
 
 /// Progress callback: bytes read so far, events decoded so far.
 pub trait Progress: Sync {
@@ -49,6 +49,9 @@ enum Work {
         pieces: Vec<Piece>,
         /// Input bytes of the batch.
         bytes: u64,
+        /// The format of the native events of this input, when its path or head says more
+        /// (OpenShift must-gather, container stdout).
+        format: Option<SourceFormat>,
     },
     FileEnd {
         seq: u64,
@@ -91,6 +94,8 @@ impl Done {
 pub(super) enum Outcome {
     Event(Box<Prepared>),
     Reject(Reject),
+    /// A line expected in the input's format but carrying no audit event (klog…).
+    Skip,
 }
 
 /// A record ready for the sequencer: a built document, or (for `RequestReceived` records,
@@ -102,6 +107,7 @@ pub(super) struct Prepared {
     pub stages: StageSet,
     /// A watch or stream whose completion may come minutes later.
     pub long_running: bool,
+    pub format: SourceFormat,
 }
 
 pub(super) enum Body {
@@ -179,8 +185,11 @@ pub fn run(
             let tx = done_tx.clone();
             let fields = fields.clone();
             let files = Arc::clone(&files);
-            let keep = opts.keep_secret_values;
-            scope.spawn(move || parse_worker(&rx, &tx, &fields, &files, keep));
+            let ctx = WorkerCtx {
+                keep_secrets: opts.keep_secret_values,
+                cluster: opts.cluster.clone(),
+            };
+            scope.spawn(move || parse_worker(&rx, &tx, &fields, &files, &ctx));
         }
         drop(work_rx);
         drop(done_tx);
@@ -244,7 +253,13 @@ fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx:
             Ok(opened) => {
                 let digest = opened.digest_handle();
                 let gzip = opened.gzip;
-                let Some(broken) = split_input(opened.reader, idx, max_record, &mut seq, tx) else {
+                let Some(broken) = split_input(
+                    opened.reader,
+                    (idx, &f.input.name),
+                    max_record,
+                    &mut seq,
+                    tx,
+                ) else {
                     return; // the sequencer hung up
                 };
                 let digest = digest
@@ -284,7 +299,7 @@ fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx:
 /// for a clean end), or `None` when the receiver is gone.
 fn split_input(
     mut reader: Box<dyn Read + Send>,
-    file: usize,
+    (file, name): (usize, &str),
     max_record: usize,
     seq: &mut u64,
     tx: &Sender<Work>,
@@ -304,7 +319,13 @@ fn split_input(
         }
     }
     head.truncate(n);
-    let mode = split::sniff(&head);
+    let mode = if is_firehose(&head) {
+        split::Mode::Scan
+    } else {
+        split::sniff(&head)
+    };
+    let format = formats::sniff_file(&head, name);
+    let mut joiner = formats::cri::sniff(&head).then(|| formats::cri::Joiner::new(max_record));
     let chained: Box<dyn Read + Send> = if head_error.is_some() {
         Box::new(BrokenAfter {
             inner: Cursor::new(head),
@@ -316,7 +337,34 @@ fn split_input(
     let mut splitter = Splitter::new(chained, mode, max_record);
     let mut pieces = Vec::with_capacity(BATCH_RECORDS);
     let mut batch_bytes = 0;
-    while let Some(piece) = splitter.next_piece() {
+    let mut tail = Vec::new();
+    loop {
+        let piece = match splitter.next_piece() {
+            Some(p) => p,
+            None => match tail.pop() {
+                Some(r) => Piece::Record(r),
+                None if joiner.is_some() => {
+                    tail = joiner.take().map(|mut j| j.finish()).unwrap_or_default();
+                    continue;
+                }
+                None => break,
+            },
+        };
+        let piece = match (piece, joiner.as_mut()) {
+            (Piece::Record(r), Some(j)) => match j.push(r) {
+                formats::cri::Joined::Record(r) => Piece::Record(r),
+                formats::cri::Joined::Held => continue,
+                formats::cri::Joined::TooLong { line, len } => Piece::Error {
+                    line,
+                    error: RecordError::TooLong {
+                        len: len as u64,
+                        limit: max_record as u64,
+                    },
+                    excerpt: Vec::new(),
+                },
+            },
+            (piece, _) => piece,
+        };
         batch_bytes += match &piece {
             Piece::Record(r) => r.bytes.len(),
             Piece::Error { .. } => 64,
@@ -329,6 +377,7 @@ fn split_input(
                 file,
                 pieces: batch,
                 bytes: batch_bytes as u64,
+                format,
             })
             .ok()?;
             *seq += 1;
@@ -341,11 +390,25 @@ fn split_input(
             file,
             pieces,
             bytes: batch_bytes as u64,
+            format,
         })
         .ok()?;
         *seq += 1;
     }
     Some(splitter.read_error.map(|e| e.to_string()))
+}
+
+/// Firehose delivery: `{"messageType":…}` objects concatenated without newlines, so one
+/// "line" may be the whole file: scanned object by object instead.
+fn is_firehose(head: &[u8]) -> bool {
+    head.first() == Some(&b'{')
+        && memchr::memmem::find(&head[..head.len().min(512)], b"\"messageType\"").is_some()
+}
+
+/// What a parser thread needs besides the records.
+struct WorkerCtx {
+    keep_secrets: bool,
+    cluster: Option<String>,
 }
 
 /// A reader that yields its inner bytes, then fails with a saved error.
@@ -372,7 +435,7 @@ fn parse_worker(
     tx: &Sender<Done>,
     fields: &Fields,
     files: &[RunFile],
-    keep_secrets: bool,
+    ctx: &WorkerCtx,
 ) {
     for work in rx {
         let done = match work {
@@ -381,11 +444,12 @@ fn parse_worker(
                 file,
                 pieces,
                 bytes,
+                format,
             } => {
                 let f = &files[file];
                 let mut outcomes = Vec::with_capacity(pieces.len());
                 for piece in pieces {
-                    prepare_piece(piece, f, fields, keep_secrets, &mut outcomes);
+                    prepare_piece(piece, (f, format), fields, ctx, &mut outcomes);
                 }
                 Done::Batch {
                     seq,
@@ -404,9 +468,9 @@ fn parse_worker(
 
 fn prepare_piece(
     piece: Piece,
-    f: &RunFile,
+    (f, format): (&RunFile, Option<SourceFormat>),
     fields: &Fields,
-    keep_secrets: bool,
+    ctx: &WorkerCtx,
     out: &mut Vec<Outcome>,
 ) {
     let name = &f.input.name;
@@ -429,13 +493,18 @@ fn prepare_piece(
             return;
         }
     };
-    if let Some(probe) = native::probe_request_received(text) {
+    if let Some(probe) = format
+        .is_none()
+        .then(|| native::probe_request_received(text))
+        .flatten()
+    {
         let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
         out.push(Outcome::Event(Box::new(Prepared {
             key,
             body: Body::Deferred { raw: bytes, line },
             stages: StageSet::of(Stage::RequestReceived),
             long_running: probe.long_running,
+            format: SourceFormat::Native,
         })));
         return;
     }
@@ -445,13 +514,26 @@ fn prepare_piece(
     };
     for decoded in formats::decode(text, &source, NormalizeOptions::default()) {
         match decoded {
-            Ok(d) => out.push(Outcome::Event(Box::new(prepare_event(
-                &d.event,
-                &d.raw,
-                f.id,
-                fields,
-                keep_secrets,
-            )))),
+            Ok(mut d) => {
+                if let Some(fmt) = format
+                    && d.event.format == SourceFormat::Native
+                {
+                    d.event.format = fmt;
+                }
+                if d.event.cluster.is_empty()
+                    && let Some(c) = &ctx.cluster
+                {
+                    d.event.cluster.clone_from(c);
+                }
+                out.push(Outcome::Event(Box::new(prepare_event(
+                    &d.event,
+                    &d.raw,
+                    f.id,
+                    fields,
+                    ctx.keep_secrets,
+                ))));
+            }
+            Err(RecordError::NotAudit(_)) => out.push(Outcome::Skip),
             Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
         }
     }
@@ -470,6 +552,7 @@ pub(super) fn prepare_event(
         body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
         stages: event.stages,
         long_running: is_long_running(&event.verb, &event.object.subresource, &event.request_uri),
+        format: event.format,
     }
 }
 

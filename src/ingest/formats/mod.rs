@@ -1,8 +1,20 @@
 //! Input formats. Each submodule turns one record shape into [`AuditEvent`]s; this module
-//! recognises the shape of a record and unwraps containers (`EventList`, JSON arrays,
-//! objects concatenated on one line).
+//! recognises the shape of each record by its content (never the file name) and unwraps
+//! containers (`EventList`, JSON arrays, objects concatenated on one line).
+//!
+//! Order, per record: `[` → JSON array (gcloud, EventList items); `{` → a `protoPayload`
+//! (GKE), a `properties.log` (AKS), else a native Event, else a wrapper (`EventList`,
+//! `records`, `events`, `logEvents`); text lines → CRI (`<time> stdout F …`), CloudWatch S3
+//! export (`<time> {…}`), legacy (`… AUDIT: id=…`), klog (skipped), Logs Insights CSV.
 
+pub mod aks;
+pub mod cri;
+pub mod eks;
+pub mod gke;
+pub mod legacy;
 pub mod native;
+mod paths;
+pub mod salvage;
 
 use std::borrow::Cow;
 
@@ -10,34 +22,51 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::reject::RecordError;
-use crate::model::{AuditEvent, SourceFormat, SourceRef};
+use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef};
 pub use native::NormalizeOptions;
 
-/// One event decoded from a record, with the JSON text it came from (what is stored).
+/// One event decoded from a record, with the text it came from (what is stored and
+/// re-normalized: the inner native event for wrappers, the `LogEntry` for GKE).
 pub struct Decoded<'a> {
     pub event: AuditEvent,
     pub raw: Cow<'a, str>,
 }
 
+type Out<'a> = Vec<Result<Decoded<'a>, RecordError>>;
+
 /// Decodes one record into zero or more events. Errors are per event: one bad item of an
-/// `EventList` does not lose the others.
-pub fn decode<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
+/// `EventList` does not lose the others. [`RecordError::NotAudit`] marks expected non-audit
+/// lines (klog, CSV headers, control messages): skipped, not rejected.
+pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
     let trimmed = json.trim_start();
-    if trimmed.starts_with('[') {
-        return decode_array(json, source, opts);
+    match trimmed.as_bytes().first() {
+        Some(b'[') => decode_array(json, source, opts),
+        Some(b'{') => decode_object(json, source, opts),
+        Some(_) => decode_text(trimmed, source, opts),
+        None => vec![Err(RecordError::NotJson("empty record".to_owned()))],
+    }
+}
+
+/// A JSON object: a GKE `LogEntry`, an AKS record, a native Event, or a wrapper.
+fn decode_object<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    let bytes = json.as_bytes();
+    if memchr::memmem::find(bytes, b"\"protoPayload\"").is_some()
+        && let Some(out) = gke::decode(json, source, opts)
+    {
+        return vec![out];
+    }
+    if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+        && let Some(out) = aks::decode(json, source, opts)
+    {
+        return vec![out];
     }
     match native::parse(json, source.clone(), opts) {
         Ok(event) => vec![Ok(Decoded {
             event,
             raw: Cow::Borrowed(json),
         })],
-        Err(RecordError::NotAnEvent(why)) if why.contains("EventList") => {
-            decode_event_list(json, source, opts)
-        }
+        Err(RecordError::NotAnEvent(why)) => decode_wrapper(json, source, opts)
+            .unwrap_or_else(|| vec![Err(RecordError::NotAnEvent(why))]),
         Err(RecordError::NotJson(why)) if why.contains("trailing characters") => {
             decode_concatenated(json, source, opts)
         }
@@ -45,23 +74,142 @@ pub fn decode<'a>(
     }
 }
 
-/// Re-normalizes a stored record (the raw text of one event).
+/// The keys that name a container shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WrapperProbe<'a> {
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    records: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    log_events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message_type: Option<&'a RawValue>,
+}
+
+/// `EventList`, AKS Event Hub `records`, EKS `filter-log-events`, Firehose; `None` when the
+/// object is none of these.
+fn decode_wrapper<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Option<Out<'a>> {
+    let probe: WrapperProbe<'a> = serde_json::from_str(json).ok()?;
+    if probe.log_events.is_some() || probe.message_type.is_some() {
+        return Some(eks::decode_firehose(json, source, opts));
+    }
+    if let Some(events) = probe.events {
+        return Some(eks::decode_cli(events.get(), source, opts));
+    }
+    if let Some(records) = probe.records {
+        return Some(decode_items(records.get(), source, opts));
+    }
+    probe
+        .items
+        .map(|items| decode_items(items.get(), source, opts))
+}
+
+/// A text line: CRI, CloudWatch S3 export, legacy, klog, Logs Insights CSV.
+fn decode_text<'a>(line: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    if let Some(cri) = cri::split(line) {
+        return cri::decode(&cri, source, opts);
+    }
+    if let Some((time, rest)) = eks::split_s3_line(line) {
+        return vec![parse_inner(
+            Cow::Borrowed(rest),
+            Micros::parse(time),
+            SourceFormat::EksS3,
+            source,
+            opts,
+        )];
+    }
+    if legacy::is_legacy(line) {
+        return vec![legacy::decode(line, source, opts)];
+    }
+    if cri::is_klog(line) {
+        return vec![Err(RecordError::NotAudit("klog line".to_owned()))];
+    }
+    if let Some(out) = eks::decode_csv_line(line, source, opts) {
+        return vec![out];
+    }
+    // Anything else: the native parser's own error says what is wrong.
+    match native::parse(line, source.clone(), opts) {
+        Ok(event) => vec![Ok(Decoded {
+            event,
+            raw: Cow::Borrowed(line),
+        })],
+        Err(e) => vec![Err(e)],
+    }
+}
+
+/// The format of an input's native events when more is known than their shape: the
+/// OpenShift API server named by a must-gather path (`audit_logs/<server>/…`,
+/// `…/openshift-apiserver/…`), or container stdout when klog lines are mixed in.
+pub fn sniff_file(head: &[u8], path: &str) -> Option<SourceFormat> {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    let has = |c: &str| parts.iter().any(|p| *p == c);
+    if has("openshift-apiserver") {
+        return Some(SourceFormat::OpenshiftApi);
+    }
+    if has("oauth-apiserver") {
+        return Some(SourceFormat::OpenshiftOauth);
+    }
+    if has("kube-apiserver") && (has("audit_logs") || path.contains("must-gather")) {
+        return Some(SourceFormat::OpenshiftKube);
+    }
+    (!cri::sniff(head) && cri::sniff_stdout(head)).then_some(SourceFormat::Stdout)
+}
+
+/// Parses the native event a wrapper carries, salvaging a cut one; `fallback_time` is the
+/// wrapper's time, used when the cut lost the event's own timestamps.
+pub(super) fn parse_inner<'a>(
+    text: Cow<'a, str>,
+    fallback_time: Option<Micros>,
+    format: SourceFormat,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Result<Decoded<'a>, RecordError> {
+    let event = match native::parse(&text, source.clone(), opts) {
+        Ok(event) => event,
+        Err(e) => {
+            let eof = matches!(e, RecordError::Truncated(_));
+            if !salvage::looks_truncated(&text, eof) {
+                return Err(e);
+            }
+            let time = fallback_time.map(Micros::rfc3339);
+            let fixed = salvage::salvage(&text, time.as_deref()).ok_or(e)?;
+            let event = native::parse(&fixed, source.clone(), opts)?;
+            return Ok(with_format(event, Cow::Owned(fixed), format));
+        }
+    };
+    Ok(with_format(event, text, format))
+}
+
+fn with_format(mut event: AuditEvent, raw: Cow<'_, str>, format: SourceFormat) -> Decoded<'_> {
+    event.format = format;
+    Decoded { event, raw }
+}
+
+/// Re-normalizes a stored record (the raw text of one event) read from `format`.
 pub fn renormalize(
     raw: &str,
     format: SourceFormat,
     source: SourceRef,
     opts: NormalizeOptions,
 ) -> Result<AuditEvent, RecordError> {
-    match format {
-        SourceFormat::Native => native::parse(raw, source, opts),
-    }
+    let mut event = match format {
+        SourceFormat::Gke => gke::parse(raw, &source, opts)?,
+        SourceFormat::Legacy => legacy::parse(raw, &source, opts)?,
+        _ => native::parse(raw, source, opts)?,
+    };
+    event.format = format;
+    Ok(event)
 }
 
-fn decode_array<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
+fn decode_items<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
     match serde_json::from_str::<Vec<&'a RawValue>>(json) {
         Ok(items) => items
             .into_iter()
@@ -71,25 +219,8 @@ fn decode_array<'a>(
     }
 }
 
-#[derive(Deserialize)]
-struct EventList<'a> {
-    #[serde(borrow)]
-    items: Vec<&'a RawValue>,
-}
-
-fn decode_event_list<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
-    match serde_json::from_str::<EventList<'a>>(json) {
-        Ok(list) => list
-            .items
-            .into_iter()
-            .flat_map(|item| decode(item.get(), source, opts))
-            .collect(),
-        Err(e) => vec![Err(RecordError::from_json::<EventList<'_>>(&e, json))],
-    }
+fn decode_array<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    decode_items(json, source, opts)
 }
 
 fn decode_concatenated<'a>(
