@@ -141,6 +141,11 @@ def resource_name(ev):
         parts.append(o["name"])
         if o.get("subresource"):
             parts.append(o["subresource"])
+            # GKE keeps the rest of the path (a nodes/proxy kubelet path), not the query.
+            path = ev.get("requestURI", "").split("?")[0]
+            marker = "/" + o["name"] + "/" + o["subresource"] + "/"
+            if marker in path:
+                parts.append(path.split(marker, 1)[1].strip("/"))
     return "/".join(parts)
 
 
@@ -184,8 +189,6 @@ def gke_entry(ev):
     payload = {
         "@type": "type.googleapis.com/google.cloud.audit.AuditLog",
         "authenticationInfo": {"principalEmail": (ev.get("user") or {}).get("username", "")},
-        "authorizationInfo": [{"granted": (ev.get("annotations") or {}).get("authorization.k8s.io/decision") != "forbid",
-                               "permission": method_name(ev), "resource": resource_name(ev)}],
         "methodName": method_name(ev),
         "requestMetadata": {"callerIp": (ev.get("sourceIPs") or [""])[-1],
                             "callerSuppliedUserAgent": ev.get("userAgent", "")},
@@ -193,6 +196,10 @@ def gke_entry(ev):
         "serviceName": "k8s.io",
         "status": status,
     }
+    decision = (ev.get("annotations") or {}).get("authorization.k8s.io/decision")
+    if decision:  # absent when authentication failed: the authorizer never ran
+        payload["authorizationInfo"] = [{"granted": decision == "allow", "permission": method_name(ev),
+                                         "resource": resource_name(ev)}]
     o = ev.get("objectRef") or {}
     if o.get("subresource") in ("exec", "attach"):
         opts = exec_options(ev)

@@ -11,6 +11,8 @@ pub struct PathParts<'a> {
     pub resource: &'a str,
     pub name: &'a str,
     pub subresource: &'a str,
+    /// Path segments after the subresource (a `nodes/proxy` kubelet path), `/`-joined.
+    pub tail: String,
 }
 
 fn is_version(s: &str) -> bool {
@@ -56,6 +58,7 @@ fn tail<'a>(group: &'a str, version: &'a str, rest: &[&'a str]) -> Option<PathPa
         resource,
         name: rest.get(1).copied().unwrap_or_default(),
         subresource: rest.get(2).copied().unwrap_or_default(),
+        tail: rest.get(3..).map(|t| t.join("/")).unwrap_or_default(),
     };
     if parts.resource == "namespaces" && parts.namespace.is_empty() {
         // `namespaces/x` names the namespace object itself, which lives in no namespace.
@@ -81,6 +84,7 @@ pub fn to_uri(p: &PathParts<'_>) -> String {
         p.resource,
         p.name,
         p.subresource,
+        p.tail.as_str(),
     ] {
         if !seg.is_empty() {
             out.push('/');
@@ -109,6 +113,8 @@ mod tests {
         assert!(from_uri("/healthz").is_none());
         let p = from_resource_name("core/v1/namespaces/default/pods/web-0/exec").unwrap();
         assert_eq!(to_uri(&p), "/api/v1/namespaces/default/pods/web-0/exec");
+        let p = from_resource_name("core/v1/nodes/n1/proxy/run/shop/web-0/web").unwrap();
+        assert_eq!(to_uri(&p), "/api/v1/nodes/n1/proxy/run/shop/web-0/web");
         let p = from_resource_name("apps/v1/namespaces/x/deployments/d").unwrap();
         assert_eq!(to_uri(&p), "/apis/apps/v1/namespaces/x/deployments/d");
         let p = from_resource_name("core/v1/namespaces/foo").unwrap();
