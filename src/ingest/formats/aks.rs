@@ -22,6 +22,8 @@ struct Record<'a> {
     #[serde(borrow, default)]
     time: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
+    operation_name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
     properties: Option<Properties<'a>>,
 }
 
@@ -31,19 +33,25 @@ struct Properties<'a> {
     log: Option<&'a RawValue>,
 }
 
-/// Decodes an AKS record; `None` when the object has no `properties.log` (not this shape).
+/// Decodes an AKS record; `None` when the object is not an Azure diagnostic record. Azure
+/// records of other categories (Activity Log `Administrative`, `guard`, control-plane
+/// logs) are skipped as not audit data.
 pub fn decode<'a>(
     json: &'a str,
     source: &SourceRef,
     opts: NormalizeOptions,
 ) -> Option<Result<Decoded<'a>, RecordError>> {
     let record: Record<'a> = serde_json::from_str(json).ok()?;
-    let log = record.properties.and_then(|p| p.log)?;
+    let azure = record.operation_name.is_some() || record.resource_id.is_some();
     if let Some(c) = record.category.as_deref()
+        && azure
         && !c.starts_with("kube-audit")
     {
-        return Some(Err(RecordError::NotAudit(format!("AKS {c} record"))));
+        return Some(Err(RecordError::NotAudit(format!(
+            "Azure {c} record, not Kubernetes audit"
+        ))));
     }
+    let log = record.properties.and_then(|p| p.log)?;
     let text = match log.get().as_bytes().first() {
         Some(b'"') => match serde_json::from_str::<Cow<'a, str>>(log.get()) {
             Ok(s) => s,

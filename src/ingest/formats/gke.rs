@@ -24,6 +24,9 @@ struct LogEntry<'a> {
     proto_payload: Option<AuditLog<'a>>,
     #[serde(borrow, default)]
     timestamp: Option<Str<'a>>,
+    /// When Cloud Logging received the entry: the time of last resort.
+    #[serde(borrow, default)]
+    receive_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
     insert_id: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -37,6 +40,9 @@ struct LogEntry<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AuditLog<'a> {
+    /// Not part of the AuditLog message, but some hand-made records put the time here.
+    #[serde(borrow, default)]
+    timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
     service_name: Option<Str<'a>>,
     #[serde(borrow, default)]
@@ -168,6 +174,10 @@ fn normalize(
         (Some(true), _) => Some(Cow::Borrowed("ResponseStarted")),
         _ => None,
     });
+    let time = entry
+        .timestamp
+        .or(log.timestamp)
+        .or(entry.receive_timestamp);
     let meta = log.request_metadata;
     let (ip, ua) = meta.map_or((None, None), |m| {
         (m.caller_ip, m.caller_supplied_user_agent)
@@ -191,8 +201,8 @@ fn normalize(
         }),
         request_object: log.request,
         response_object: log.response,
-        request_received_timestamp: entry.timestamp.clone(),
-        stage_timestamp: entry.timestamp,
+        request_received_timestamp: time.clone(),
+        stage_timestamp: time,
         annotations: Some(annotations),
         ..RawEvent::default()
     };
