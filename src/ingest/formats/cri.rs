@@ -174,20 +174,21 @@ mod tests {
 
     #[test]
     fn partial_lines_are_joined() {
-        let (a, b) = E.split_at(40);
-        let mut j = Joiner::new(1 << 20);
+        let (head, rest) = E.split_at(40);
+        let mut joiner = Joiner::new(1 << 20);
         assert!(matches!(
-            j.push(rec(1, &format!("2024-01-02T03:04:05.1Z stdout P {a}"))),
+            joiner.push(rec(1, &format!("2024-01-02T03:04:05.1Z stdout P {head}"))),
             Joined::Held
         ));
         assert!(matches!(
-            j.push(rec(
+            joiner.push(rec(
                 2,
                 "2024-01-02T03:04:05.1Z stderr F I0102 03:04:05.000000 1 x.go:1] hi"
             )),
             Joined::Record(_)
         ));
-        let Joined::Record(r) = j.push(rec(3, &format!("2024-01-02T03:04:05.2Z stdout F {b}")))
+        let Joined::Record(r) =
+            joiner.push(rec(3, &format!("2024-01-02T03:04:05.2Z stdout F {rest}")))
         else {
             panic!("not joined");
         };

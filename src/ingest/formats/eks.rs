@@ -38,7 +38,7 @@ fn decode_events<'a>(
                 .message
                 .ok_or_else(|| RecordError::NotAnEvent("log event without a message".into()))?;
             let mut d = parse_inner(message, millis(e.timestamp), format, source, opts)?;
-            d.event.cluster = cluster.to_owned();
+            cluster.clone_into(&mut d.event.cluster);
             Ok(d)
         })
         .collect()
@@ -148,7 +148,10 @@ mod tests {
         serde_json::to_string(s).unwrap()
     }
 
-    fn run(input: &str) -> Vec<Result<(String, &'static str, String, bool), String>> {
+    /// (audit ID, format, cluster, salvaged), or the reject kind.
+    type Got = Result<(String, &'static str, String, bool), String>;
+
+    fn run(input: &str) -> Vec<Got> {
         decode(input, &SourceRef::default(), NormalizeOptions::default())
             .into_iter()
             .map(|r| {

@@ -150,7 +150,7 @@ fn decode_text<'a>(line: &'a str, source: &SourceRef, opts: NormalizeOptions) ->
 /// `…/openshift-apiserver/…`), or container stdout when klog lines are mixed in.
 pub fn sniff_file(head: &[u8], path: &str) -> Option<SourceFormat> {
     let parts: Vec<&str> = path.split(['/', '\\']).collect();
-    let has = |c: &str| parts.iter().any(|p| *p == c);
+    let has = |c: &str| parts.contains(&c);
     if has("openshift-apiserver") {
         return Some(SourceFormat::OpenshiftApi);
     }
