@@ -93,6 +93,19 @@ struct GrpcStatus<'a> {
     message: Option<Str<'a>>,
 }
 
+/// A `metav1.Status` response body: a failed request when `status` is `Failure`.
+#[derive(Deserialize)]
+struct StatusBody<'a> {
+    #[serde(borrow, default)]
+    status: Option<Str<'a>>,
+    #[serde(default)]
+    code: Option<i64>,
+    #[serde(borrow, default)]
+    reason: Option<Str<'a>>,
+    #[serde(borrow, default)]
+    message: Option<Str<'a>>,
+}
+
 #[derive(Deserialize)]
 struct Operation<'a> {
     #[serde(borrow, default)]
@@ -178,6 +191,14 @@ fn normalize(
         .timestamp
         .or(log.timestamp)
         .or(entry.receive_timestamp);
+    let mut status = log.status.map(|s| RawStatus {
+        code: Some(http_code(s.code.unwrap_or(0))),
+        reason: None,
+        message: s.message.filter(|m| !m.is_empty()),
+    });
+    if let Some(failed) = failure(log.response) {
+        status = Some(failed);
+    }
     let meta = log.request_metadata;
     let (ip, ua) = meta.map_or((None, None), |m| {
         (m.caller_ip, m.caller_supplied_user_agent)
@@ -194,11 +215,7 @@ fn normalize(
         source_ips: ip.map(|ip| vec![ip]),
         user_agent: ua,
         object_ref: object,
-        response_status: log.status.map(|s| RawStatus {
-            code: Some(http_code(s.code.unwrap_or(0))),
-            reason: None,
-            message: s.message.filter(|m| !m.is_empty()),
-        }),
+        response_status: status,
         request_object: log.request,
         response_object: log.response,
         request_received_timestamp: time.clone(),
@@ -261,6 +278,19 @@ fn from_method(method: &str) -> Option<paths::PathParts<'_>> {
         resource,
         subresource: tail.get(1).copied().unwrap_or_default(),
         ..paths::PathParts::default()
+    })
+}
+
+/// The status of a request whose response body is a `Failure` Status: its own code, else
+/// 500 (the request failed, the record does not say how).
+fn failure<'a>(response: Option<&'a RawValue>) -> Option<RawStatus<'a>> {
+    let body = response?.get();
+    memchr::memmem::find(body.as_bytes(), b"\"Failure\"")?;
+    let s: StatusBody<'a> = serde_json::from_str(body).ok()?;
+    (s.status.as_deref() == Some("Failure")).then(|| RawStatus {
+        code: Some(s.code.unwrap_or(500)),
+        reason: s.reason,
+        message: s.message,
     })
 }
 
@@ -329,6 +359,12 @@ mod tests {
         let e = parse(&denied, &SourceRef::default(), NormalizeOptions::default()).unwrap();
         assert_eq!(e.code, Some(403));
         assert!(!e.allowed());
+        let failed = ENTRY.replace(
+            r#""status":{},"#,
+            r#""response":{"kind":"Status","status":"Failure","code":422,"reason":"Invalid"},"#,
+        );
+        let e = parse(&failed, &SourceRef::default(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.code, Some(422));
         let other = r#"{"protoPayload":{"methodName":"v2.deploymentmanager.deployments.insert","serviceName":"deploymentmanager.googleapis.com"},"timestamp":"2024-01-19T13:47:18Z"}"#;
         let err = parse(other, &SourceRef::default(), NormalizeOptions::default()).unwrap_err();
         assert_eq!(err.kind(), "not-audit");
