@@ -29,7 +29,7 @@ sys.path.insert(0, "tests/formats")
 import convert
 src, root = sys.argv[1], sys.argv[2]
 with open(src, encoding="utf-8") as f, \
-     open(os.path.join(root, "eks-s3/000000"), "w", encoding="utf-8") as s3, \
+     open(os.path.join(root, "eks-s3/000000.log"), "w", encoding="utf-8") as s3, \
      open(os.path.join(root, "aks/PT1H.json"), "w", encoding="utf-8") as aks, \
      open(os.path.join(root, "gke/entries.jsonl"), "w", encoding="utf-8") as gke:
     for line in f:
@@ -52,6 +52,7 @@ cargo build --release --quiet
 bin=target/release/kubesift
 records=$(wc -l < "$data/audit.log")
 printf "%-8s %9s %8s %8s %12s %10s\n" format MB seconds MB/s records/s overhead
+echo "(best of three runs; overhead = time per record against native)"
 base=""
 for fmt in native eks-s3 aks gke; do
   idx="$out/index-formats-$fmt"
@@ -59,9 +60,16 @@ for fmt in native eks-s3 aks gke; do
   files=("$wrapped/$fmt"/*)
   bytes=$(cat "${files[@]}" | wc -c)
   cat "${files[@]}" > /dev/null # warm the page cache
-  start=$(date +%s.%N)
-  "$bin" --index "$idx" index --quiet --no-detect "$wrapped/$fmt" 2> "$out/formats-$fmt.stderr"
-  end=$(date +%s.%N)
+  best=""
+  for run in 1 2 3; do # the best of three: the machine may be shared
+    rm -rf "$idx"
+    s=$(date +%s.%N)
+    "$bin" --index "$idx" index --quiet --no-detect "$wrapped/$fmt" 2> "$out/formats-$fmt.stderr"
+    e=$(date +%s.%N)
+    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $e - $s < $best else 1)"; then
+      best=$(python3 -c "print($e - $s)"); start=$s; end=$e
+    fi
+  done
   python3 - "$fmt" "$bytes" "$start" "$end" "$records" "$base" <<'PY'
 import sys
 fmt, size, start, end, records, base = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]

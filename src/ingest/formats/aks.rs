@@ -33,6 +33,27 @@ struct Properties<'a> {
     log: Option<&'a RawValue>,
 }
 
+/// The common storage-account line, `properties.log` a string: read in one pass (the string
+/// unescaped as it is read), instead of validating it as a raw value and unescaping again.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TextRecord<'a> {
+    #[serde(borrow, default)]
+    category: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resource_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    time: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    properties: TextProperties<'a>,
+}
+
+#[derive(Deserialize)]
+struct TextProperties<'a> {
+    #[serde(borrow)]
+    log: Cow<'a, str>,
+}
+
 /// Decodes an AKS record; `None` when the object is not an Azure diagnostic record. Azure
 /// records of other categories (Activity Log `Administrative`, `guard`, control-plane
 /// logs) are skipped as not audit data.
@@ -41,7 +62,21 @@ pub fn decode<'a>(
     source: &SourceRef,
     opts: NormalizeOptions,
 ) -> Option<Result<Decoded<'a>, RecordError>> {
-    let record: Record<'a> = serde_json::from_str(json).ok()?;
+    if let Ok(r) = serde_json::from_str::<TextRecord<'a>>(json)
+        && r.category
+            .as_deref()
+            .is_none_or(|c| c.starts_with("kube-audit"))
+    {
+        let record = Record {
+            category: r.category,
+            resource_id: r.resource_id,
+            time: r.time,
+            operation_name: None,
+            properties: None,
+        };
+        return Some(inner(r.properties.log, &record, source, opts));
+    }
+    let mut record: Record<'a> = serde_json::from_str(json).ok()?;
     let azure = record.operation_name.is_some() || record.resource_id.is_some();
     if let Some(c) = record.category.as_deref()
         && azure
@@ -51,7 +86,7 @@ pub fn decode<'a>(
             "Azure {c} record, not Kubernetes audit"
         ))));
     }
-    let log = record.properties.and_then(|p| p.log)?;
+    let log = record.properties.take().and_then(|p| p.log)?;
     let text = match log.get().as_bytes().first() {
         Some(b'"') => match serde_json::from_str::<Cow<'a, str>>(log.get()) {
             Ok(s) => s,
@@ -59,18 +94,26 @@ pub fn decode<'a>(
         },
         _ => Cow::Borrowed(log.get()),
     };
+    Some(inner(text, &record, source, opts))
+}
+
+/// Normalizes the event of a record.
+fn inner<'a>(
+    text: Cow<'a, str>,
+    record: &Record<'_>,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Result<Decoded<'a>, RecordError> {
     let time = record.time.as_deref().and_then(Micros::parse);
     let cluster = record
         .resource_id
         .as_deref()
         .map(cluster_of)
         .unwrap_or_default();
-    Some(
-        parse_inner(text, time, SourceFormat::Aks, source, opts).map(|mut d| {
-            d.event.cluster = cluster;
-            d
-        }),
-    )
+    parse_inner(text, time, SourceFormat::Aks, source, opts).map(|mut d| {
+        d.event.cluster = cluster;
+        d
+    })
 }
 
 /// `/SUBSCRIPTIONS/…/MANAGEDCLUSTERS/<NAME>` → `<name>` (Azure upper-cases resource IDs;

@@ -46,12 +46,13 @@ pub fn from_resource_name(name: &str) -> Option<PathParts<'_>> {
 }
 
 fn tail<'a>(group: &'a str, version: &'a str, rest: &[&'a str]) -> Option<PathParts<'a>> {
+    // `namespaces/x` alone names the namespace object itself, which lives in no namespace.
     let (namespace, rest) = match rest {
         ["namespaces", ns, more @ ..] if !more.is_empty() => (*ns, more),
         _ => ("", rest),
     };
     let resource = *rest.first()?;
-    let mut parts = PathParts {
+    Some(PathParts {
         group,
         version,
         namespace,
@@ -59,12 +60,7 @@ fn tail<'a>(group: &'a str, version: &'a str, rest: &[&'a str]) -> Option<PathPa
         name: rest.get(1).copied().unwrap_or_default(),
         subresource: rest.get(2).copied().unwrap_or_default(),
         tail: rest.get(3..).map(|t| t.join("/")).unwrap_or_default(),
-    };
-    if parts.resource == "namespaces" && parts.namespace.is_empty() {
-        // `namespaces/x` names the namespace object itself, which lives in no namespace.
-        parts.namespace = "";
-    }
-    Some(parts)
+    })
 }
 
 /// The API path of a resource, as the API server would log it (no query).
