@@ -37,9 +37,7 @@ fn cluster_labels_openshift_servers_and_klog_counts() {
             gzip(format!("{}\n", rec(id)).as_bytes()),
         );
     }
-    let gke = format!(
-        r#"{{"operation":{{"id":"g1","first":true,"last":true}},"protoPayload":{{"methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/namespaces/shop/pods/web-0","serviceName":"k8s.io","authenticationInfo":{{"principalEmail":"bob@example.com"}},"status":{{}}}},"resource":{{"type":"k8s_cluster","labels":{{"cluster_name":"gke-prod"}}}},"timestamp":"2026-03-14T10:00:01Z"}}"#
-    );
+    let gke = r#"{"operation":{"id":"g1","first":true,"last":true},"protoPayload":{"methodName":"io.k8s.core.v1.pods.get","resourceName":"core/v1/namespaces/shop/pods/web-0","serviceName":"k8s.io","authenticationInfo":{"principalEmail":"bob@example.com"},"status":{}},"resource":{"type":"k8s_cluster","labels":{"cluster_name":"gke-prod"}},"timestamp":"2026-03-14T10:00:01Z"}"#;
     write(tmp.path(), "gke.jsonl", format!("{gke}\n"));
     let klog = "I0314 10:00:02.000000       1 controller.go:611] quota admission added evaluator";
     write(

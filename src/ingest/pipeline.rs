@@ -13,7 +13,6 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use super::formats::native;
 use super::formats::{self, NormalizeOptions};
 use super::redact;
 use super::reject::{RecordError, Reject};
@@ -493,26 +492,33 @@ fn prepare_piece(
             return;
         }
     };
-    if let Some(probe) = format
-        .is_none()
-        .then(|| native::probe_request_received(text))
-        .flatten()
-    {
-        let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
-        out.push(Outcome::Event(Box::new(Prepared {
-            key,
-            body: Body::Deferred { raw: bytes, line },
-            stages: StageSet::of(Stage::RequestReceived),
-            long_running: probe.long_running,
-            format: SourceFormat::Native,
-        })));
-        return;
-    }
     let source = SourceRef {
         file: name.clone(),
         line,
     };
-    for decoded in formats::decode(text, &source, NormalizeOptions::default()) {
+    let opts = NormalizeOptions::default();
+    // Inputs whose format is known from the path or head are decoded whole, so that the
+    // format is applied to every record.
+    let early = if format.is_none() {
+        formats::decode_early(text, &source, opts)
+    } else {
+        formats::Early::Decoded(formats::decode(text, &source, opts))
+    };
+    let decoded = match early {
+        formats::Early::Deferred(probe, fmt) => {
+            let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
+            out.push(Outcome::Event(Box::new(Prepared {
+                key,
+                body: Body::Deferred { raw: bytes, line },
+                stages: StageSet::of(Stage::RequestReceived),
+                long_running: probe.long_running,
+                format: fmt,
+            })));
+            return;
+        }
+        formats::Early::Decoded(decoded) => decoded,
+    };
+    for decoded in decoded {
         match decoded {
             Ok(mut d) => {
                 if let Some(fmt) = format

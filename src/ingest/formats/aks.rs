@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Decoded, NormalizeOptions, parse_inner};
+use super::{Decoded, Early, NormalizeOptions, native, parse_inner};
 use crate::ingest::RecordError;
 use crate::model::{Micros, SourceFormat, SourceRef};
 
@@ -95,6 +95,39 @@ pub fn decode<'a>(
         _ => Cow::Borrowed(log.get()),
     };
     Some(inner(text, &record, source, opts))
+}
+
+/// A storage-account line with `properties.log` a string: its `RequestReceived` event only
+/// probed, any other decoded. `None` for other shapes (left to [`decode`]).
+pub fn decode_early<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Option<Early<'a>> {
+    let r = serde_json::from_str::<TextRecord<'a>>(json).ok()?;
+    if !r
+        .category
+        .as_deref()
+        .is_none_or(|c| c.starts_with("kube-audit"))
+    {
+        return None;
+    }
+    if let Some(p) = native::probe_request_received(&r.properties.log) {
+        return Some(Early::Deferred(p, SourceFormat::Aks));
+    }
+    let record = Record {
+        category: r.category,
+        resource_id: r.resource_id,
+        time: r.time,
+        operation_name: None,
+        properties: None,
+    };
+    Some(Early::Decoded(vec![inner(
+        r.properties.log,
+        &record,
+        source,
+        opts,
+    )]))
 }
 
 /// Normalizes the event of a record.

@@ -47,6 +47,52 @@ pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> 
     }
 }
 
+/// What [`decode_early`] made of a record.
+pub enum Early<'a> {
+    /// A well-formed `RequestReceived` record, recognised cheaply: nearly always folded into
+    /// a later stage of its request, so decoding it is put off (the whole record is kept and
+    /// decoded by [`decode`] if it turns out to be the request's only record).
+    Deferred(native::ReceivedProbe, SourceFormat),
+    Decoded(Out<'a>),
+}
+
+/// [`decode`], except that `RequestReceived` records of the shapes that carry the native
+/// event cheaply (native, CloudWatch S3 lines, CRI lines, AKS storage lines) are only
+/// probed.
+pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Early<'a> {
+    let trimmed = text.trim_start();
+    match trimmed.as_bytes().first() {
+        Some(b'{') => {
+            if let Some(p) = native::probe_request_received(text) {
+                return Early::Deferred(p, SourceFormat::Native);
+            }
+            let bytes = text.as_bytes();
+            if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+                && memchr::memmem::find(bytes, b"\"protoPayload\"").is_none()
+                && let Some(early) = aks::decode_early(text, source, opts)
+            {
+                return early;
+            }
+        }
+        Some(b) if b.is_ascii_digit() => {
+            let inner = eks::split_s3_line(trimmed)
+                .map(|(_, rest)| (rest, SourceFormat::EksS3))
+                .or_else(|| {
+                    cri::split(trimmed)
+                        .filter(|c| !c.partial)
+                        .map(|c| (c.content, SourceFormat::Cri))
+                });
+            if let Some((inner, fmt)) = inner
+                && let Some(p) = native::probe_request_received(inner)
+            {
+                return Early::Deferred(p, fmt);
+            }
+        }
+        _ => {}
+    }
+    Early::Decoded(decode(text, source, opts))
+}
+
 /// A JSON object: a GKE `LogEntry`, an AKS record, a native Event, or a wrapper.
 fn decode_object<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
     let bytes = json.as_bytes();
@@ -272,6 +318,38 @@ mod tests {
             vec![ok("1"), ok("2")]
         );
         assert_eq!(ids(&format!("{E1}{E2}")), vec![ok("1"), ok("2")]);
+    }
+
+    #[test]
+    fn request_received_records_of_cheap_wrappers_are_deferred() {
+        let rr = r#"{"kind":"Event","auditID":"r1","stage":"RequestReceived","verb":"get","requestURI":"/api/v1/pods","requestReceivedTimestamp":"2024-01-02T03:04:05.000000Z"}"#;
+        let aks = format!(
+            r#"{{"time":"2024-01-02T03:04:05Z","resourceId":"/x/MANAGEDCLUSTERS/A","category":"kube-audit","properties":{{"log":{}}}}}"#,
+            serde_json::to_string(rr).unwrap()
+        );
+        for (text, want) in [
+            (rr.to_owned(), SourceFormat::Native),
+            (
+                format!("2024-01-02T03:04:05.000Z {rr}"),
+                SourceFormat::EksS3,
+            ),
+            (
+                format!("2024-01-02T03:04:05.1Z stdout F {rr}"),
+                SourceFormat::Cri,
+            ),
+            (aks, SourceFormat::Aks),
+        ] {
+            let src = SourceRef::default();
+            match decode_early(&text, &src, NormalizeOptions::default()) {
+                Early::Deferred(p, fmt) => assert_eq!((p.audit_id.as_str(), fmt), ("r1", want)),
+                Early::Decoded(_) => panic!("not deferred: {text}"),
+            }
+            // What the deferred record decodes to, if it must be.
+            let d = decode(&text, &src, NormalizeOptions::default())
+                .remove(0)
+                .unwrap();
+            assert_eq!(d.event.format, want);
+        }
     }
 
     #[test]
