@@ -51,32 +51,43 @@ fi
 cargo build --release --quiet
 bin=target/release/kubesift
 records=$(wc -l < "$data/audit.log")
-printf "%-8s %9s %8s %8s %12s %10s\n" format MB seconds MB/s records/s overhead
-echo "(best of three runs; overhead = time per record against native)"
-base=""
-for fmt in native eks-s3 aks gke; do
-  idx="$out/index-formats-$fmt"
-  rm -rf "$idx"
-  files=("$wrapped/$fmt"/*)
-  bytes=$(cat "${files[@]}" | wc -c)
-  cat "${files[@]}" > /dev/null # warm the page cache
-  best=""
-  for run in 1 2 3; do # the best of three: the machine may be shared
+cat "$wrapped"/*/* > /dev/null # warm the page cache
+# Rounds outside, formats inside, so that every format sees the same load (the machine may
+# be shared); each format keeps its best wall time and its best CPU time (user + sys).
+results="$out/formats-times.txt"
+: > "$results"
+for round in 1 2 3; do
+  for fmt in native eks-s3 aks gke; do
+    idx="$out/index-formats-$fmt"
     rm -rf "$idx"
-    s=$(date +%s.%N)
-    "$bin" --index "$idx" index --quiet --no-detect "$wrapped/$fmt" 2> "$out/formats-$fmt.stderr"
-    e=$(date +%s.%N)
-    if [ -z "$best" ] || python3 -c "import sys; sys.exit(0 if $e - $s < $best else 1)"; then
-      best=$(python3 -c "print($e - $s)"); start=$s; end=$e
-    fi
+    /usr/bin/time -f "$fmt %e %U %S" -a -o "$results" \
+      "$bin" --index "$idx" index --quiet --no-detect "$wrapped/$fmt" 2> "$out/formats-$fmt.stderr"
   done
-  python3 - "$fmt" "$bytes" "$start" "$end" "$records" "$base" <<'PY'
-import sys
-fmt, size, start, end, records, base = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
-secs = end - start
-over = "" if not base else f"{100 * (secs / float(base) - 1):+.1f}%"
-print(f"{fmt:<8} {size/1e6:9.0f} {secs:8.2f} {size/1e6/secs:8.1f} {records/secs:12.0f} {over:>10}")
+done
+python3 - "$results" "$records" "$wrapped" <<'PY'
+import os, sys
+results, records, root = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+best = {}
+for line in open(results):
+    parts = line.split()
+    if len(parts) != 4:
+        continue
+    fmt, wall, user, sys_ = parts[0], float(parts[1]), float(parts[2]), float(parts[3])
+    w, c = best.get(fmt, (1e9, 1e9))
+    best[fmt] = (min(w, wall), min(c, user + sys_))
+def size(fmt):
+    d = os.path.join(root, fmt)
+    return sum(os.path.getsize(os.path.join(d, f)) for f in os.listdir(d))
+print(f"{records} records per format; best of 3 interleaved runs; overhead = time per record against native")
+print(f"{'format':<8} {'MB':>6} {'wall s':>7} {'MB/s':>7} {'records/s':>10} {'wall +%':>8} {'CPU s':>7} {'CPU +%':>7}")
+nw, nc = best["native"]
+for fmt in ["native", "eks-s3", "aks", "gke"]:
+    w, c = best[fmt]
+    mb = size(fmt) / 1e6
+    ow = "" if fmt == "native" else f"{100 * (w / nw - 1):+.1f}%"
+    oc = "" if fmt == "native" else f"{100 * (c / nc - 1):+.1f}%"
+    print(f"{fmt:<8} {mb:6.0f} {w:7.2f} {mb / w:7.1f} {records / w:10.0f} {ow:>8} {c:7.2f} {oc:>7}")
 PY
-  if [ -z "$base" ]; then base=$(python3 -c "print($end - $start)"); fi
-  tail -1 "$out/formats-$fmt.stderr" | sed 's/^/         /'
+for fmt in native eks-s3 aks gke; do
+  echo "$fmt: $(tail -1 "$out/formats-$fmt.stderr")"
 done
