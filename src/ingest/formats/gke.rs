@@ -268,7 +268,7 @@ fn from_method(method: &str) -> Option<paths::PathParts<'_>> {
             .and_then(|r| r.chars().next())
             .is_some_and(|c| c.is_ascii_digit())
     })?;
-    let tail = &segs[v + 1..segs.len().checked_sub(1)?];
+    let tail = segs.get(v + 1..segs.len().checked_sub(1)?)?;
     let resource = *tail.first()?;
     let group_end = segs[..v].iter().map(|s| s.len() + 1).sum::<usize>();
     let group = rest.get(..group_end.saturating_sub(1)).unwrap_or_default();
@@ -380,5 +380,8 @@ mod tests {
         let p = from_method("io.k8s.core.v1.pods.exec.create").unwrap();
         assert_eq!((p.group, p.resource, p.subresource), ("", "pods", "exec"));
         assert!(from_method("io.k8s.get").is_none());
+        // Regression: a method name ending at its version sliced out of bounds.
+        assert!(from_method("io.k8s.core.v1").is_none());
+        assert!(from_method("io.k8s.v1").is_none());
     }
 }

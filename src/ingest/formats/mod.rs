@@ -352,6 +352,55 @@ mod tests {
         }
     }
 
+    /// Every prefix and a few mutations of a record of each shape decode (to events or
+    /// errors) without panicking, and whatever decodes re-normalizes from its stored text.
+    #[test]
+    fn no_shape_panics_on_cut_or_mangled_records() {
+        let e = r#"{"kind":"Event","auditID":"a\u00e9","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/x/pods/p/exec?command=sh","user":{"username":"bob","groups":["g"]},"objectRef":{"resource":"pods","namespace":"x","name":"p","subresource":"exec"},"requestObject":{"a":[1,2,{"b":"ü"}]},"requestReceivedTimestamp":"2024-01-02T03:04:05.000000Z"}"#;
+        let esc = serde_json::to_string(e).unwrap();
+        let samples = [
+            e.to_owned(),
+            format!("2024-01-02T03:04:05.000Z {e}"),
+            format!("2024-01-02T03:04:05.1Z stdout F {e}"),
+            format!(r#"{{"events":[{{"timestamp":1,"message":{esc}}}]}}"#),
+            format!(r#"{{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/c/cluster","logEvents":[{{"timestamp":1,"message":{esc}}}]}}"#),
+            format!("2024-01-02 03:04:05.000,{}", csv_quote(e)),
+            format!(r#"{{"time":"2024-01-02T03:04:05Z","category":"kube-audit","properties":{{"log":{esc}}}}}"#),
+            format!(r#"{{"records":[{{"category":"kube-audit","properties":{{"log":{e}}}}}]}}"#),
+            r#"{"operation":{"id":"o"},"protoPayload":{"methodName":"io.k8s.core.v1.pods.exec.create","resourceName":"core/v1/namespaces/d/pods/w/exec","status":{"code":7},"request":{"command":["sh"]}},"timestamp":"2024-01-02T03:04:05Z"}"#.to_owned(),
+            r#"2024-01-02T03:04:05Z AUDIT: id="x" stage="ResponseComplete" ip="1.2.3.4" method="get" user="u" groups=""a","b"" as="<self>" asgroups="<lookup>" user-agent="k" namespace="n" uri="/api/v1/namespaces/n/pods/p" response="200""#.to_owned(),
+        ];
+        let src = SourceRef::default();
+        for sample in &samples {
+            let mut cuts: Vec<String> = (0..sample.len())
+                .filter(|i| sample.is_char_boundary(*i))
+                .map(|i| sample[..i].to_owned())
+                .collect();
+            cuts.push(sample.replace('"', "'"));
+            cuts.push(sample.replace(':', ""));
+            cuts.push(format!("{sample}[Truncated...]"));
+            for text in &cuts {
+                for d in decode(text, &src, NormalizeOptions::default())
+                    .into_iter()
+                    .flatten()
+                {
+                    let again = renormalize(
+                        &d.raw,
+                        d.event.format,
+                        src.clone(),
+                        NormalizeOptions::default(),
+                    );
+                    assert!(again.is_ok(), "{text:?} stored {:?}", d.raw);
+                }
+                let _ = decode_early(text, &src, NormalizeOptions::default());
+            }
+        }
+    }
+
+    fn csv_quote(s: &str) -> String {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
     #[test]
     fn one_bad_item_keeps_the_others() {
         let got = ids(&format!(
