@@ -73,6 +73,16 @@ fn cluster_labels_openshift_servers_and_klog_counts() {
     assert_eq!(count(&index, "cluster:lab"), 5);
     assert_eq!(count(&index, "cluster:gke-prod"), 1);
 
+    let stats = common::stats(&index);
+    let minikube = stats["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["path"].as_str().unwrap().ends_with("minikube.txt"))
+        .unwrap();
+    assert_eq!(minikube["formats"], serde_json::json!(["stdout"]));
+    assert_eq!(minikube["skipped"], 2);
+
     for (id, format, cluster) in [("g1", "gke", "gke-prod"), ("s1", "eks-s3", "lab")] {
         let out = ks(&index)
             .args(["show", id, "--format", "json"])
