@@ -4,6 +4,7 @@
 
 pub mod formats;
 mod pipeline;
+mod reader;
 pub mod redact;
 pub mod reject;
 mod sequencer;
