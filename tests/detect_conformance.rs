@@ -258,7 +258,7 @@ const NO_NAME_ALLOW_LIST: &str = "kubesift exempts kube-controller-manager's con
 const WRITES_COUNT: &str = "kubesift reports updates and patches of roles too: adding a wildcard or exec to an existing role escalates just the same";
 
 /// Disagreements with Panther, and why kubesift decides otherwise.
-const PANTHER_KNOWN: [(&str, &str); 19] = [
+const PANTHER_KNOWN: [(&str, &str); 21] = [
     (
         "Amazon.EKS.AnonymousAPIAccess / Anonymous API Access Web Scanner Allowed",
         PROBES_QUIET,
@@ -294,6 +294,14 @@ const PANTHER_KNOWN: [(&str, &str); 19] = [
     (
         "Kubernetes.Pod.Host.IPC / System Namespace with HostIPC (Excluded)",
         "kubesift exempts no namespace by name; pods that system controllers create from templates are reported at low severity, workloads written by people or tokens at their full severity",
+    ),
+    (
+        "GCP.K8S.Privileged.Pod.Created / Privileged Pod in System Namespace (Excluded)",
+        "kubesift exempts no namespace by name; pods that system controllers create from templates are reported at low severity, workloads written by people or tokens at their full severity",
+    ),
+    (
+        "GCP.K8S.Privileged.Pod.Created / GCP Service Account Creating Privileged Pod (Excluded)",
+        "kubesift exempts no namespace or Google-managed principal by name: a privileged pod in kube-system is reported whoever writes it, at low severity when a control-plane component does",
     ),
     (
         "Kubernetes.Pod.Privileged.Created / Privileged Pod in System Namespace (Excluded)",

@@ -39,6 +39,11 @@ pub struct IndexArgs {
     /// The index writer's memory budget in MiB (segments are flushed when it fills).
     #[arg(long, default_value_t = 256, value_name = "MIB")]
     pub writer_mb: usize,
+    /// Label the events with this cluster name (filter and pivot on `cluster:`); an export
+    /// that names its cluster (GKE `cluster_name`, EKS Firehose log group, AKS resource ID)
+    /// keeps its own name.
+    #[arg(long, value_name = "NAME")]
+    pub cluster: Option<String>,
     /// Commit a crash-safe checkpoint after this many input bytes.
     #[arg(long, default_value_t = 1 << 30, value_name = "BYTES", hide = true)]
     pub commit_every_bytes: u64,
@@ -78,6 +83,7 @@ pub fn ingest_paths(
         workers: args.threads,
         commit_every_bytes: args.commit_every_bytes,
         heap_bytes: args.writer_mb.clamp(64, 4096) << 20,
+        cluster: args.cluster.clone().filter(|c| !c.is_empty()),
         ..IngestOptions::default()
     };
     let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());

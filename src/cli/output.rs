@@ -56,6 +56,17 @@ pub struct EventRecord<'a> {
     pub exec: Option<&'a ExecInfo>,
     pub source: &'a crate::model::SourceRef,
     pub format: &'static str,
+    /// The cluster label (`--cluster`, or the export's own); absent when none.
+    #[serde(skip_serializing_if = "no_text")]
+    pub cluster: &'a str,
+    /// Only the leading fields of a record the exporter cut short were read; absent when
+    /// false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub salvaged: bool,
+}
+
+fn no_text(s: &&str) -> bool {
+    s.is_empty()
 }
 
 fn credential_empty(c: &&Credential) -> bool {
@@ -93,6 +104,8 @@ impl<'a> EventRecord<'a> {
             exec: e.exec.as_ref(),
             source: &e.source,
             format: e.format.as_str(),
+            cluster: &e.cluster,
+            salvaged: e.salvaged,
         }
     }
 }

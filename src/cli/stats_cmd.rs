@@ -61,6 +61,15 @@ struct InputStat {
     records: u64,
     rejected: u64,
     truncated: bool,
+    /// The input formats its events were read as (`native`, `eks-s3`, `gke`…).
+    formats: Vec<String>,
+    /// Lines expected in the format but not audit data (klog lines…); absent when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    skipped: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 #[derive(Serialize)]
@@ -120,6 +129,8 @@ fn collect(reader: &IndexReader, n: usize) -> anyhow::Result<Stats> {
                 records: f.records,
                 rejected: f.rejected,
                 truncated: f.truncated,
+                formats: f.formats.clone(),
+                skipped: f.skipped,
             })
             .collect(),
         top,

@@ -61,6 +61,7 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             quiet: false,
             no_detect: true,
             writer_mb: 256,
+            cluster: None,
             commit_every_bytes: 1 << 30,
         };
         let summary = index_cmd::ingest_paths(dir, paths, &args)?;

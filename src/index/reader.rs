@@ -238,19 +238,14 @@ impl IndexReader {
         let opts = NormalizeOptions { keep_bodies: true };
         let mut event = formats::renormalize(&raw, format, source, opts)
             .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;
+        event.cluster = str_column(seg, "cluster", hit.addr.doc_id)?;
         event.stages = StageSet(stages as u8);
         Ok(Loaded { event, raw })
     }
 
     fn stored_format(&self, hit: &Hit) -> Result<SourceFormat> {
         let seg = self.searcher().segment_reader(hit.addr.segment_ord).clone();
-        let col = seg.fast_fields().str("format")?;
-        let mut s = String::new();
-        if let Some(col) = col
-            && let Some(ord) = col.term_ords(hit.addr.doc_id).next()
-        {
-            let _ = col.ord_to_str(ord, &mut s);
-        }
+        let s = str_column(&seg, "format", hit.addr.doc_id)?;
         Ok(SourceFormat::parse(&s).unwrap_or(SourceFormat::Native))
     }
 
@@ -348,4 +343,19 @@ pub fn within(expr: &Expr, start: Micros, end: Micros) -> Expr {
             Bound::Excluded(crate::query::TimeSpec::At(end)),
         ),
     })
+}
+
+/// The first value of a keyword fast column of one document ("" when it has none).
+pub(super) fn str_column(
+    seg: &tantivy::SegmentReader,
+    field: &str,
+    doc: tantivy::DocId,
+) -> Result<String> {
+    let mut s = String::new();
+    if let Some(col) = seg.fast_fields().str(field)?
+        && let Some(ord) = col.term_ords(doc).next()
+    {
+        let _ = col.ord_to_str(ord, &mut s);
+    }
+    Ok(s)
 }

@@ -191,6 +191,7 @@ impl Fields {
             e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default(),
         );
         kw("format", e.format.as_str());
+        kw("cluster", &e.cluster);
         for g in &e.user.groups {
             kw("group", g);
         }

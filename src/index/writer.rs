@@ -83,6 +83,9 @@ pub struct StoredDoc {
     pub file: u64,
     pub line: u64,
     pub stages: StageSet,
+    /// The input format (`SourceFormat::as_str`) and cluster label of the stored record.
+    pub format: String,
+    pub cluster: String,
 }
 
 pub struct IndexWriter {
@@ -228,6 +231,8 @@ impl IndexWriter {
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),
             stages: StageSet(stages as u8),
+            format: super::reader::str_column(seg, "format", addr.doc_id)?,
+            cluster: super::reader::str_column(seg, "cluster", addr.doc_id)?,
         }))
     }
 

@@ -4,6 +4,7 @@
 
 pub mod formats;
 mod pipeline;
+mod reader;
 pub mod redact;
 pub mod reject;
 mod sequencer;
@@ -32,6 +33,8 @@ pub struct IngestOptions {
     pub commit_every_bytes: u64,
     /// Writer heap for the index.
     pub heap_bytes: usize,
+    /// The cluster label of events whose export does not name their cluster.
+    pub cluster: Option<String>,
 }
 
 impl Default for IngestOptions {
@@ -43,6 +46,7 @@ impl Default for IngestOptions {
             merge_window: 16_384,
             commit_every_bytes: 1 << 30,
             heap_bytes: 256 << 20,
+            cluster: None,
         }
     }
 }
@@ -61,6 +65,9 @@ pub struct IngestSummary {
     /// Records folded into an event: other stages of a request, and duplicates.
     pub merged: u64,
     pub rejected: u64,
+    /// Lines expected in their format but not audit data (klog lines in container stdout,
+    /// CSV headers, Firehose control messages): skipped, not rejected.
+    pub skipped: u64,
     /// The first rejects, for the terminal (all of them are in the rejects files).
     pub first_rejects: Vec<Reject>,
     /// Inputs that ended mid-stream (truncated gzip), with what was kept.
@@ -85,8 +92,16 @@ impl IngestSummary {
         } else {
             String::new()
         };
+        let not_audit = if self.skipped > 0 {
+            format!(
+                ", {} non-audit lines skipped (klog, headers, control messages)",
+                self.skipped
+            )
+        } else {
+            String::new()
+        };
         format!(
-            "{} files{skipped}, {} events added ({} in index), {} stage records merged, {} rejected, {:.1} MB in {:.2}s ({:.1} MB/s)",
+            "{} files{skipped}, {} events added ({} in index), {} stage records merged, {} rejected{not_audit}, {:.1} MB in {:.2}s ({:.1} MB/s)",
             self.files_read,
             self.added,
             self.total_events,

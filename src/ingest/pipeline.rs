@@ -2,10 +2,10 @@
 //!
 //! ```text
 //! reader thread ──batches──▶ parser threads ──documents──▶ sequencer (this thread) ──▶ index
-//! (open, gunzip, split)       (decode, redact, build doc)   (reorder, merge stages, commit)
+//! (reader.rs: open, gunzip,   (decode, redact, build doc)   (reorder, merge stages, commit)
+//!  sniff, split, join CRI)
 //! ```
 
-use std::io::{Cursor, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -13,18 +13,18 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use super::formats::native;
 use super::formats::{self, NormalizeOptions};
+use super::reader::{self, Work};
 use super::redact;
 use super::reject::{RecordError, Reject};
 use super::sequencer::Sequencer;
 use super::source::{self, Digested, Input, InputProblem};
-use super::split::{self, Piece, Splitter};
+use super::split::Piece;
 use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, PreparedDoc, WriterOptions};
-use crate::model::{AuditEvent, SourceRef, Stage, StageSet, is_long_running};
+use crate::model::{AuditEvent, SourceFormat, SourceRef, Stage, StageSet, is_long_running};
 
 /// Progress callback: bytes read so far, events decoded so far.
 pub trait Progress: Sync {
@@ -33,28 +33,10 @@ pub trait Progress: Sync {
     fn finish(&self);
 }
 
-const BATCH_RECORDS: usize = 256;
-const BATCH_BYTES: usize = 1 << 20;
-
 /// One input file of this run.
 pub(super) struct RunFile {
     pub input: Input,
     pub id: u64,
-}
-
-enum Work {
-    Batch {
-        seq: u64,
-        file: usize,
-        pieces: Vec<Piece>,
-        /// Input bytes of the batch.
-        bytes: u64,
-    },
-    FileEnd {
-        seq: u64,
-        file: usize,
-        end: FileEnd,
-    },
 }
 
 pub(super) struct FileEnd {
@@ -91,6 +73,8 @@ impl Done {
 pub(super) enum Outcome {
     Event(Box<Prepared>),
     Reject(Reject),
+    /// A line expected in the input's format but carrying no audit event (klog…).
+    Skip,
 }
 
 /// A record ready for the sequencer: a built document, or (for `RequestReceived` records,
@@ -102,6 +86,7 @@ pub(super) struct Prepared {
     pub stages: StageSet,
     /// A watch or stream whose completion may come minutes later.
     pub long_running: bool,
+    pub format: SourceFormat,
 }
 
 pub(super) enum Body {
@@ -173,14 +158,18 @@ pub fn run(
         let reader_files = Arc::clone(&files);
         let reader_bytes = Arc::clone(&bytes_read);
         let max_record = opts.max_record_bytes;
-        scope.spawn(move || read_inputs(&reader_files, max_record, &reader_bytes, &work_tx));
+        scope
+            .spawn(move || reader::read_inputs(&reader_files, max_record, &reader_bytes, &work_tx));
         for _ in 0..workers {
             let rx = work_rx.clone();
             let tx = done_tx.clone();
             let fields = fields.clone();
             let files = Arc::clone(&files);
-            let keep = opts.keep_secret_values;
-            scope.spawn(move || parse_worker(&rx, &tx, &fields, &files, keep));
+            let ctx = WorkerCtx {
+                keep_secrets: opts.keep_secret_values,
+                cluster: opts.cluster.clone(),
+            };
+            scope.spawn(move || parse_worker(&rx, &tx, &fields, &files, &ctx));
         }
         drop(work_rx);
         drop(done_tx);
@@ -236,134 +225,10 @@ fn plan_files(
     files
 }
 
-/// Reader thread: opens each input and cuts it into batches of records.
-fn read_inputs(files: &[RunFile], max_record: usize, bytes: &Arc<AtomicU64>, tx: &Sender<Work>) {
-    let mut seq = 0u64;
-    for (idx, f) in files.iter().enumerate() {
-        let end = match source::open(&f.input, Arc::clone(bytes)) {
-            Ok(opened) => {
-                let digest = opened.digest_handle();
-                let gzip = opened.gzip;
-                let Some(broken) = split_input(opened.reader, idx, max_record, &mut seq, tx) else {
-                    return; // the sequencer hung up
-                };
-                let digest = digest
-                    .lock()
-                    .ok()
-                    .and_then(|d| d.clone())
-                    .unwrap_or_default();
-                FileEnd {
-                    digest,
-                    gzip,
-                    broken,
-                    failed: None,
-                }
-            }
-            Err(e) => FileEnd {
-                digest: Digested::default(),
-                gzip: false,
-                broken: None,
-                failed: Some(e.to_string()),
-            },
-        };
-        if tx
-            .send(Work::FileEnd {
-                seq,
-                file: idx,
-                end,
-            })
-            .is_err()
-        {
-            return;
-        }
-        seq += 1;
-    }
-}
-
-/// Splits one input into batches. Returns why the stream broke off, if it did (`Some(None)`
-/// for a clean end), or `None` when the receiver is gone.
-fn split_input(
-    mut reader: Box<dyn Read + Send>,
-    file: usize,
-    max_record: usize,
-    seq: &mut u64,
-    tx: &Sender<Work>,
-) -> Option<Option<String>> {
-    let mut head = vec![0u8; 64 * 1024];
-    let mut n = 0;
-    let mut head_error = None;
-    while n < head.len() {
-        match reader.read(&mut head[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                head_error = Some(e);
-                break;
-            }
-        }
-    }
-    head.truncate(n);
-    let mode = split::sniff(&head);
-    let chained: Box<dyn Read + Send> = if head_error.is_some() {
-        Box::new(BrokenAfter {
-            inner: Cursor::new(head),
-            error: head_error.take(),
-        })
-    } else {
-        Box::new(Cursor::new(head).chain(reader))
-    };
-    let mut splitter = Splitter::new(chained, mode, max_record);
-    let mut pieces = Vec::with_capacity(BATCH_RECORDS);
-    let mut batch_bytes = 0;
-    while let Some(piece) = splitter.next_piece() {
-        batch_bytes += match &piece {
-            Piece::Record(r) => r.bytes.len(),
-            Piece::Error { .. } => 64,
-        };
-        pieces.push(piece);
-        if pieces.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
-            let batch = std::mem::replace(&mut pieces, Vec::with_capacity(BATCH_RECORDS));
-            tx.send(Work::Batch {
-                seq: *seq,
-                file,
-                pieces: batch,
-                bytes: batch_bytes as u64,
-            })
-            .ok()?;
-            *seq += 1;
-            batch_bytes = 0;
-        }
-    }
-    if !pieces.is_empty() {
-        tx.send(Work::Batch {
-            seq: *seq,
-            file,
-            pieces,
-            bytes: batch_bytes as u64,
-        })
-        .ok()?;
-        *seq += 1;
-    }
-    Some(splitter.read_error.map(|e| e.to_string()))
-}
-
-/// A reader that yields its inner bytes, then fails with a saved error.
-struct BrokenAfter<R> {
-    inner: R,
-    error: Option<std::io::Error>,
-}
-
-impl<R: Read> Read for BrokenAfter<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        match self.inner.read(buf)? {
-            0 => match self.error.take() {
-                Some(e) => Err(e),
-                None => Ok(0),
-            },
-            n => Ok(n),
-        }
-    }
+/// What a parser thread needs besides the records.
+struct WorkerCtx {
+    keep_secrets: bool,
+    cluster: Option<String>,
 }
 
 /// Parser thread: decodes records into documents.
@@ -372,7 +237,7 @@ fn parse_worker(
     tx: &Sender<Done>,
     fields: &Fields,
     files: &[RunFile],
-    keep_secrets: bool,
+    ctx: &WorkerCtx,
 ) {
     for work in rx {
         let done = match work {
@@ -381,11 +246,12 @@ fn parse_worker(
                 file,
                 pieces,
                 bytes,
+                format,
             } => {
                 let f = &files[file];
                 let mut outcomes = Vec::with_capacity(pieces.len());
                 for piece in pieces {
-                    prepare_piece(piece, f, fields, keep_secrets, &mut outcomes);
+                    prepare_piece(piece, (f, format), fields, ctx, &mut outcomes);
                 }
                 Done::Batch {
                     seq,
@@ -404,9 +270,9 @@ fn parse_worker(
 
 fn prepare_piece(
     piece: Piece,
-    f: &RunFile,
+    (f, format): (&RunFile, Option<SourceFormat>),
     fields: &Fields,
-    keep_secrets: bool,
+    ctx: &WorkerCtx,
     out: &mut Vec<Outcome>,
 ) {
     let name = &f.input.name;
@@ -429,29 +295,54 @@ fn prepare_piece(
             return;
         }
     };
-    if let Some(probe) = native::probe_request_received(text) {
-        let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
-        out.push(Outcome::Event(Box::new(Prepared {
-            key,
-            body: Body::Deferred { raw: bytes, line },
-            stages: StageSet::of(Stage::RequestReceived),
-            long_running: probe.long_running,
-        })));
-        return;
-    }
     let source = SourceRef {
         file: name.clone(),
         line,
     };
-    for decoded in formats::decode(text, &source, NormalizeOptions::default()) {
+    let opts = NormalizeOptions::default();
+    // Inputs whose format is known from the path or head are decoded whole, so that the
+    // format is applied to every record.
+    let early = if format.is_none() {
+        formats::decode_early(text, &source, opts)
+    } else {
+        formats::Early::Decoded(formats::decode(text, &source, opts))
+    };
+    let decoded = match early {
+        formats::Early::Deferred(probe, fmt) => {
+            let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
+            out.push(Outcome::Event(Box::new(Prepared {
+                key,
+                body: Body::Deferred { raw: bytes, line },
+                stages: StageSet::of(Stage::RequestReceived),
+                long_running: probe.long_running,
+                format: fmt,
+            })));
+            return;
+        }
+        formats::Early::Decoded(decoded) => decoded,
+    };
+    for decoded in decoded {
         match decoded {
-            Ok(d) => out.push(Outcome::Event(Box::new(prepare_event(
-                &d.event,
-                &d.raw,
-                f.id,
-                fields,
-                keep_secrets,
-            )))),
+            Ok(mut d) => {
+                if let Some(fmt) = format
+                    && d.event.format == SourceFormat::Native
+                {
+                    d.event.format = fmt;
+                }
+                if d.event.cluster.is_empty()
+                    && let Some(c) = &ctx.cluster
+                {
+                    d.event.cluster.clone_from(c);
+                }
+                out.push(Outcome::Event(Box::new(prepare_event(
+                    &d.event,
+                    &d.raw,
+                    f.id,
+                    fields,
+                    ctx.keep_secrets,
+                ))));
+            }
+            Err(RecordError::NotAudit(_)) => out.push(Outcome::Skip),
             Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
         }
     }
@@ -470,6 +361,7 @@ pub(super) fn prepare_event(
         body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
         stages: event.stages,
         long_running: is_long_running(&event.verb, &event.object.subresource, &event.request_uri),
+        format: event.format,
     }
 }
 

@@ -22,6 +22,11 @@ pub enum RecordError {
     BadValue(String),
     #[error("record cut off by the end of a truncated gzip stream")]
     TruncatedGzip,
+    /// A line the input format is expected to carry besides audit events (a klog line in
+    /// container stdout, a CSV header, a Firehose `CONTROL_MESSAGE`, a non-audit AKS
+    /// category): counted as skipped, not rejected.
+    #[error("not audit data: {0}")]
+    NotAudit(String),
 }
 
 impl RecordError {
@@ -57,6 +62,7 @@ impl RecordError {
             RecordError::NotAnEvent(_) => "not-an-event",
             RecordError::BadValue(_) => "bad-value",
             RecordError::TruncatedGzip => "truncated-gzip",
+            RecordError::NotAudit(_) => "not-audit",
         }
     }
 }

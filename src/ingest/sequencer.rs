@@ -21,7 +21,7 @@ use super::source::InputProblem;
 use super::{IngestOptions, IngestSummary, formats};
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, KeyStore, KeyTable, Known, PreparedDoc};
-use crate::model::{SourceRef, StageSet};
+use crate::model::{SourceFormat, SourceRef, StageSet};
 
 /// Open long-running requests held back at most (watches, exec sessions).
 const MAX_OPEN_REQUESTS: usize = 262_144;
@@ -36,6 +36,9 @@ struct FileCounts {
     rejected: u64,
     merged: u64,
     added: u64,
+    /// Lines expected in the format but not audit data (klog lines, CSV headers).
+    skipped: u64,
+    formats: std::collections::BTreeSet<&'static str>,
 }
 
 pub(super) struct Sequencer<'a> {
@@ -130,8 +133,15 @@ impl<'a> Sequencer<'a> {
             } => {
                 for outcome in outcomes {
                     match outcome {
-                        Outcome::Event(p) => self.merge(*p, file)?,
+                        Outcome::Event(p) => {
+                            self.counts[file].formats.insert(p.format.as_str());
+                            self.merge(*p, file)?;
+                        }
                         Outcome::Reject(r) => self.reject(file, r)?,
+                        Outcome::Skip => {
+                            self.counts[file].skipped += 1;
+                            self.summary.skipped += 1;
+                        }
                     }
                 }
                 // Checkpoints inside a long input too: what is committed is kept if the run
@@ -286,13 +296,20 @@ impl<'a> Sequencer<'a> {
                 };
                 let decoded = formats::decode(&text, &source, formats::NormalizeOptions::default());
                 match decoded.into_iter().next() {
-                    Some(Ok(d)) => Ok(build_doc(
-                        &d.event,
-                        &d.raw,
-                        f.id,
-                        &fields,
-                        self.opts.keep_secret_values,
-                    )),
+                    Some(Ok(mut d)) => {
+                        if d.event.cluster.is_empty()
+                            && let Some(c) = &self.opts.cluster
+                        {
+                            d.event.cluster.clone_from(c);
+                        }
+                        Ok(build_doc(
+                            &d.event,
+                            &d.raw,
+                            f.id,
+                            &fields,
+                            self.opts.keep_secret_values,
+                        ))
+                    }
                     // The probe accepted it, so it decodes; stay total all the same.
                     _ => Err(IndexError::Manifest(format!(
                         "{}:{line}: record no longer decodes",
@@ -409,7 +426,8 @@ impl<'a> Sequencer<'a> {
             e.merged = c.merged;
             e.added = c.added;
             e.truncated = end.broken.is_some();
-            e.formats = vec!["native".to_owned()];
+            e.formats = c.formats.iter().map(|f| (*f).to_owned()).collect();
+            e.skipped = c.skipped;
             e.ingested_at = jiff::Timestamp::now().to_string();
         }
         self.done_files.push(file);
@@ -477,15 +495,15 @@ impl<'a> Sequencer<'a> {
                 file,
                 line: stored.line,
             };
-            let Some(Ok(decoded)) =
-                formats::decode(raw, &source, formats::NormalizeOptions::default())
-                    .into_iter()
-                    .next()
+            let format = SourceFormat::parse(&stored.format).unwrap_or(SourceFormat::Native);
+            let Ok(mut event) =
+                formats::renormalize(raw, format, source, formats::NormalizeOptions::default())
             else {
                 continue;
             };
+            event.cluster = stored.cluster;
             // The stored raw is already redacted: rebuild the document from it as is.
-            let doc = fields.document(&decoded.event, key, raw.as_bytes(), stored.file);
+            let doc = fields.document(&event, key, raw.as_bytes(), stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
         }

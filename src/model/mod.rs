@@ -103,24 +103,83 @@ impl Serialize for StageSet {
     }
 }
 
-/// The input format a record was read from.
+/// The input format a record was read from (the shape of the file, not its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceFormat {
     /// `audit.k8s.io/v1` (or `v1beta1`) Event, as the API server writes it.
     Native,
+    /// EKS: `aws logs filter-log-events` JSON (`{"events":[{"message": <event>}]}`).
+    EksCli,
+    /// EKS: CloudWatch export to S3, lines `<ISO time> <event>`.
+    EksS3,
+    /// EKS: Firehose delivery, concatenated `{messageType, logEvents:[…]}` objects.
+    EksFirehose,
+    /// EKS: CloudWatch Logs Insights CSV export (`@timestamp,@message`).
+    EksCsv,
+    /// GKE: Cloud Logging `LogEntry` with a `protoPayload` AuditLog.
+    Gke,
+    /// AKS: diagnostic-settings record (`properties.log`), storage lines or Event Hub.
+    Aks,
+    /// OpenShift must-gather, written by kube-apiserver.
+    OpenshiftKube,
+    /// OpenShift must-gather, written by openshift-apiserver.
+    OpenshiftApi,
+    /// OpenShift must-gather, written by oauth-apiserver.
+    OpenshiftOauth,
+    /// CRI container log lines (`<time> stdout F <event>`).
+    Cri,
+    /// Container stdout with klog lines interleaved (minikube).
+    Stdout,
+    /// The legacy text backend (`… AUDIT: id="…" stage="…" …`).
+    Legacy,
 }
 
 impl SourceFormat {
+    pub const ALL: [SourceFormat; 13] = [
+        SourceFormat::Native,
+        SourceFormat::EksCli,
+        SourceFormat::EksS3,
+        SourceFormat::EksFirehose,
+        SourceFormat::EksCsv,
+        SourceFormat::Gke,
+        SourceFormat::Aks,
+        SourceFormat::OpenshiftKube,
+        SourceFormat::OpenshiftApi,
+        SourceFormat::OpenshiftOauth,
+        SourceFormat::Cri,
+        SourceFormat::Stdout,
+        SourceFormat::Legacy,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             SourceFormat::Native => "native",
+            SourceFormat::EksCli => "eks-cli",
+            SourceFormat::EksS3 => "eks-s3",
+            SourceFormat::EksFirehose => "eks-firehose",
+            SourceFormat::EksCsv => "eks-csv",
+            SourceFormat::Gke => "gke",
+            SourceFormat::Aks => "aks",
+            SourceFormat::OpenshiftKube => "openshift-kube-apiserver",
+            SourceFormat::OpenshiftApi => "openshift-apiserver",
+            SourceFormat::OpenshiftOauth => "openshift-oauth-apiserver",
+            SourceFormat::Cri => "cri",
+            SourceFormat::Stdout => "stdout",
+            SourceFormat::Legacy => "legacy",
         }
     }
 
     pub fn parse(s: &str) -> Option<SourceFormat> {
-        match s {
-            "native" => Some(SourceFormat::Native),
+        SourceFormat::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// The OpenShift API server that wrote the record, for the must-gather formats.
+    pub fn openshift_server(self) -> Option<&'static str> {
+        match self {
+            SourceFormat::OpenshiftKube => Some("kube-apiserver"),
+            SourceFormat::OpenshiftApi => Some("openshift-apiserver"),
+            SourceFormat::OpenshiftOauth => Some("oauth-apiserver"),
             _ => None,
         }
     }
@@ -263,6 +322,13 @@ pub struct AuditEvent {
     pub response_object: Option<Box<RawValue>>,
     pub source: SourceRef,
     pub format: SourceFormat,
+    /// The cluster label: from the export when it names the cluster, else `--cluster`.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
+    /// The record was cut short by the exporter (`[Truncated...]`, a cut `properties.log`):
+    /// only its leading fields were salvaged.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub salvaged: bool,
 }
 
 /// Verbs and subresources whose requests stay open (watches, exec and attach sessions, port

@@ -1,8 +1,20 @@
 //! Input formats. Each submodule turns one record shape into [`AuditEvent`]s; this module
-//! recognises the shape of a record and unwraps containers (`EventList`, JSON arrays,
-//! objects concatenated on one line).
+//! recognises the shape of each record by its content (never the file name) and unwraps
+//! containers (`EventList`, JSON arrays, objects concatenated on one line).
+//!
+//! Order, per record: `[` → JSON array (gcloud, EventList items); `{` → a `protoPayload`
+//! (GKE), a `properties.log` (AKS), else a native Event, else a wrapper (`EventList`,
+//! `records`, `events`, `logEvents`); text lines → CRI (`<time> stdout F …`), CloudWatch S3
+//! export (`<time> {…}`), legacy (`… AUDIT: id=…`), klog (skipped), Logs Insights CSV.
 
+pub mod aks;
+pub mod cri;
+pub mod eks;
+pub mod gke;
+pub mod legacy;
 pub mod native;
+mod paths;
+pub mod salvage;
 
 use std::borrow::Cow;
 
@@ -10,34 +22,97 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::reject::RecordError;
-use crate::model::{AuditEvent, SourceFormat, SourceRef};
+use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef};
 pub use native::NormalizeOptions;
 
-/// One event decoded from a record, with the JSON text it came from (what is stored).
+/// One event decoded from a record, with the text it came from (what is stored and
+/// re-normalized: the inner native event for wrappers, the `LogEntry` for GKE).
 pub struct Decoded<'a> {
     pub event: AuditEvent,
     pub raw: Cow<'a, str>,
 }
 
+type Out<'a> = Vec<Result<Decoded<'a>, RecordError>>;
+
 /// Decodes one record into zero or more events. Errors are per event: one bad item of an
-/// `EventList` does not lose the others.
-pub fn decode<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
+/// `EventList` does not lose the others. [`RecordError::NotAudit`] marks expected non-audit
+/// lines (klog, CSV headers, control messages): skipped, not rejected.
+pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
     let trimmed = json.trim_start();
-    if trimmed.starts_with('[') {
-        return decode_array(json, source, opts);
+    match trimmed.as_bytes().first() {
+        Some(b'[') => decode_array(json, source, opts),
+        Some(b'{') => decode_object(json, source, opts),
+        Some(_) => decode_text(trimmed, source, opts),
+        None => vec![Err(RecordError::NotJson("empty record".to_owned()))],
+    }
+}
+
+/// What [`decode_early`] made of a record.
+pub enum Early<'a> {
+    /// A well-formed `RequestReceived` record, recognised cheaply: nearly always folded into
+    /// a later stage of its request, so decoding it is put off (the whole record is kept and
+    /// decoded by [`decode`] if it turns out to be the request's only record).
+    Deferred(native::ReceivedProbe, SourceFormat),
+    Decoded(Out<'a>),
+}
+
+/// [`decode`], except that `RequestReceived` records of the shapes that carry the native
+/// event cheaply (native, CloudWatch S3 lines, CRI lines, AKS storage lines) are only
+/// probed.
+pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Early<'a> {
+    let trimmed = text.trim_start();
+    match trimmed.as_bytes().first() {
+        Some(b'{') => {
+            if let Some(p) = native::probe_request_received(text) {
+                return Early::Deferred(p, SourceFormat::Native);
+            }
+            let bytes = text.as_bytes();
+            if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+                && memchr::memmem::find(bytes, b"\"protoPayload\"").is_none()
+                && let Some(early) = aks::decode_early(text, source, opts)
+            {
+                return early;
+            }
+        }
+        Some(b) if b.is_ascii_digit() => {
+            let inner = eks::split_s3_line(trimmed)
+                .map(|(_, rest)| (rest, SourceFormat::EksS3))
+                .or_else(|| {
+                    cri::split(trimmed)
+                        .filter(|c| !c.partial)
+                        .map(|c| (c.content, SourceFormat::Cri))
+                });
+            if let Some((inner, fmt)) = inner
+                && let Some(p) = native::probe_request_received(inner)
+            {
+                return Early::Deferred(p, fmt);
+            }
+        }
+        _ => {}
+    }
+    Early::Decoded(decode(text, source, opts))
+}
+
+/// A JSON object: a GKE `LogEntry`, an AKS record, a native Event, or a wrapper.
+fn decode_object<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    let bytes = json.as_bytes();
+    if memchr::memmem::find(bytes, b"\"protoPayload\"").is_some()
+        && let Some(out) = gke::decode(json, source, opts)
+    {
+        return vec![out];
+    }
+    if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+        && let Some(out) = aks::decode(json, source, opts)
+    {
+        return vec![out];
     }
     match native::parse(json, source.clone(), opts) {
         Ok(event) => vec![Ok(Decoded {
             event,
             raw: Cow::Borrowed(json),
         })],
-        Err(RecordError::NotAnEvent(why)) if why.contains("EventList") => {
-            decode_event_list(json, source, opts)
-        }
+        Err(RecordError::NotAnEvent(why)) => decode_wrapper(json, source, opts)
+            .unwrap_or_else(|| vec![Err(RecordError::NotAnEvent(why))]),
         Err(RecordError::NotJson(why)) if why.contains("trailing characters") => {
             decode_concatenated(json, source, opts)
         }
@@ -45,23 +120,142 @@ pub fn decode<'a>(
     }
 }
 
-/// Re-normalizes a stored record (the raw text of one event).
+/// The keys that name a container shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct WrapperProbe<'a> {
+    #[serde(borrow, default)]
+    items: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    records: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    log_events: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    message_type: Option<&'a RawValue>,
+}
+
+/// `EventList`, AKS Event Hub `records`, EKS `filter-log-events`, Firehose; `None` when the
+/// object is none of these.
+fn decode_wrapper<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Option<Out<'a>> {
+    let probe: WrapperProbe<'a> = serde_json::from_str(json).ok()?;
+    if probe.log_events.is_some() || probe.message_type.is_some() {
+        return Some(eks::decode_firehose(json, source, opts));
+    }
+    if let Some(events) = probe.events {
+        return Some(eks::decode_cli(events.get(), source, opts));
+    }
+    if let Some(records) = probe.records {
+        return Some(decode_items(records.get(), source, opts));
+    }
+    probe
+        .items
+        .map(|items| decode_items(items.get(), source, opts))
+}
+
+/// A text line: CRI, CloudWatch S3 export, legacy, klog, Logs Insights CSV.
+fn decode_text<'a>(line: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    if let Some(cri) = cri::split(line) {
+        return cri::decode(&cri, source, opts);
+    }
+    if let Some((time, rest)) = eks::split_s3_line(line) {
+        return vec![parse_inner(
+            Cow::Borrowed(rest),
+            Micros::parse(time),
+            SourceFormat::EksS3,
+            source,
+            opts,
+        )];
+    }
+    if legacy::is_legacy(line) {
+        return vec![legacy::decode(line, source, opts)];
+    }
+    if cri::is_klog(line) {
+        return vec![Err(RecordError::NotAudit("klog line".to_owned()))];
+    }
+    if let Some(out) = eks::decode_csv_line(line, source, opts) {
+        return vec![out];
+    }
+    // Anything else: the native parser's own error says what is wrong.
+    match native::parse(line, source.clone(), opts) {
+        Ok(event) => vec![Ok(Decoded {
+            event,
+            raw: Cow::Borrowed(line),
+        })],
+        Err(e) => vec![Err(e)],
+    }
+}
+
+/// The format of an input's native events when more is known than their shape: the
+/// OpenShift API server named by a must-gather path (`audit_logs/<server>/…`,
+/// `…/openshift-apiserver/…`), or container stdout when klog lines are mixed in.
+pub fn sniff_file(head: &[u8], path: &str) -> Option<SourceFormat> {
+    let parts: Vec<&str> = path.split(['/', '\\']).collect();
+    let has = |c: &str| parts.contains(&c);
+    if has("openshift-apiserver") {
+        return Some(SourceFormat::OpenshiftApi);
+    }
+    if has("oauth-apiserver") {
+        return Some(SourceFormat::OpenshiftOauth);
+    }
+    if has("kube-apiserver") && (has("audit_logs") || path.contains("must-gather")) {
+        return Some(SourceFormat::OpenshiftKube);
+    }
+    (!cri::sniff(head) && cri::sniff_stdout(head)).then_some(SourceFormat::Stdout)
+}
+
+/// Parses the native event a wrapper carries, salvaging a cut one; `fallback_time` is the
+/// wrapper's time, used when the cut lost the event's own timestamps.
+pub(super) fn parse_inner<'a>(
+    text: Cow<'a, str>,
+    fallback_time: Option<Micros>,
+    format: SourceFormat,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Result<Decoded<'a>, RecordError> {
+    let event = match native::parse(&text, source.clone(), opts) {
+        Ok(event) => event,
+        Err(e) => {
+            let eof = matches!(e, RecordError::Truncated(_));
+            if !salvage::looks_truncated(&text, eof) {
+                return Err(e);
+            }
+            let time = fallback_time.map(Micros::rfc3339);
+            let fixed = salvage::salvage(&text, time.as_deref()).ok_or(e)?;
+            let event = native::parse(&fixed, source.clone(), opts)?;
+            return Ok(with_format(event, Cow::Owned(fixed), format));
+        }
+    };
+    Ok(with_format(event, text, format))
+}
+
+fn with_format(mut event: AuditEvent, raw: Cow<'_, str>, format: SourceFormat) -> Decoded<'_> {
+    event.format = format;
+    Decoded { event, raw }
+}
+
+/// Re-normalizes a stored record (the raw text of one event) read from `format`.
 pub fn renormalize(
     raw: &str,
     format: SourceFormat,
     source: SourceRef,
     opts: NormalizeOptions,
 ) -> Result<AuditEvent, RecordError> {
-    match format {
-        SourceFormat::Native => native::parse(raw, source, opts),
-    }
+    let mut event = match format {
+        SourceFormat::Gke => gke::parse(raw, &source, opts)?,
+        SourceFormat::Legacy => legacy::parse(raw, &source, opts)?,
+        _ => native::parse(raw, source, opts)?,
+    };
+    event.format = format;
+    Ok(event)
 }
 
-fn decode_array<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
+fn decode_items<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
     match serde_json::from_str::<Vec<&'a RawValue>>(json) {
         Ok(items) => items
             .into_iter()
@@ -71,25 +265,8 @@ fn decode_array<'a>(
     }
 }
 
-#[derive(Deserialize)]
-struct EventList<'a> {
-    #[serde(borrow)]
-    items: Vec<&'a RawValue>,
-}
-
-fn decode_event_list<'a>(
-    json: &'a str,
-    source: &SourceRef,
-    opts: NormalizeOptions,
-) -> Vec<Result<Decoded<'a>, RecordError>> {
-    match serde_json::from_str::<EventList<'a>>(json) {
-        Ok(list) => list
-            .items
-            .into_iter()
-            .flat_map(|item| decode(item.get(), source, opts))
-            .collect(),
-        Err(e) => vec![Err(RecordError::from_json::<EventList<'_>>(&e, json))],
-    }
+fn decode_array<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    decode_items(json, source, opts)
 }
 
 fn decode_concatenated<'a>(
@@ -141,6 +318,87 @@ mod tests {
             vec![ok("1"), ok("2")]
         );
         assert_eq!(ids(&format!("{E1}{E2}")), vec![ok("1"), ok("2")]);
+    }
+
+    #[test]
+    fn request_received_records_of_cheap_wrappers_are_deferred() {
+        let rr = r#"{"kind":"Event","auditID":"r1","stage":"RequestReceived","verb":"get","requestURI":"/api/v1/pods","requestReceivedTimestamp":"2024-01-02T03:04:05.000000Z"}"#;
+        let aks = format!(
+            r#"{{"time":"2024-01-02T03:04:05Z","resourceId":"/x/MANAGEDCLUSTERS/A","category":"kube-audit","properties":{{"log":{}}}}}"#,
+            serde_json::to_string(rr).unwrap()
+        );
+        for (text, want) in [
+            (rr.to_owned(), SourceFormat::Native),
+            (
+                format!("2024-01-02T03:04:05.000Z {rr}"),
+                SourceFormat::EksS3,
+            ),
+            (
+                format!("2024-01-02T03:04:05.1Z stdout F {rr}"),
+                SourceFormat::Cri,
+            ),
+            (aks, SourceFormat::Aks),
+        ] {
+            let src = SourceRef::default();
+            match decode_early(&text, &src, NormalizeOptions::default()) {
+                Early::Deferred(p, fmt) => assert_eq!((p.audit_id.as_str(), fmt), ("r1", want)),
+                Early::Decoded(_) => panic!("not deferred: {text}"),
+            }
+            // What the deferred record decodes to, if it must be.
+            let d = decode(&text, &src, NormalizeOptions::default())
+                .remove(0)
+                .unwrap();
+            assert_eq!(d.event.format, want);
+        }
+    }
+
+    /// Every prefix and a few mutations of a record of each shape decode (to events or
+    /// errors) without panicking, and whatever decodes re-normalizes from its stored text.
+    #[test]
+    fn no_shape_panics_on_cut_or_mangled_records() {
+        let e = r#"{"kind":"Event","auditID":"a\u00e9","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/x/pods/p/exec?command=sh","user":{"username":"bob","groups":["g"]},"objectRef":{"resource":"pods","namespace":"x","name":"p","subresource":"exec"},"requestObject":{"a":[1,2,{"b":"ü"}]},"requestReceivedTimestamp":"2024-01-02T03:04:05.000000Z"}"#;
+        let esc = serde_json::to_string(e).unwrap();
+        let samples = [
+            e.to_owned(),
+            format!("2024-01-02T03:04:05.000Z {e}"),
+            format!("2024-01-02T03:04:05.1Z stdout F {e}"),
+            format!(r#"{{"events":[{{"timestamp":1,"message":{esc}}}]}}"#),
+            format!(r#"{{"messageType":"DATA_MESSAGE","logGroup":"/aws/eks/c/cluster","logEvents":[{{"timestamp":1,"message":{esc}}}]}}"#),
+            format!("2024-01-02 03:04:05.000,{}", csv_quote(e)),
+            format!(r#"{{"time":"2024-01-02T03:04:05Z","category":"kube-audit","properties":{{"log":{esc}}}}}"#),
+            format!(r#"{{"records":[{{"category":"kube-audit","properties":{{"log":{e}}}}}]}}"#),
+            r#"{"operation":{"id":"o"},"protoPayload":{"methodName":"io.k8s.core.v1.pods.exec.create","resourceName":"core/v1/namespaces/d/pods/w/exec","status":{"code":7},"request":{"command":["sh"]}},"timestamp":"2024-01-02T03:04:05Z"}"#.to_owned(),
+            r#"2024-01-02T03:04:05Z AUDIT: id="x" stage="ResponseComplete" ip="1.2.3.4" method="get" user="u" groups=""a","b"" as="<self>" asgroups="<lookup>" user-agent="k" namespace="n" uri="/api/v1/namespaces/n/pods/p" response="200""#.to_owned(),
+        ];
+        let src = SourceRef::default();
+        for sample in &samples {
+            let mut cuts: Vec<String> = (0..sample.len())
+                .filter(|i| sample.is_char_boundary(*i))
+                .map(|i| sample[..i].to_owned())
+                .collect();
+            cuts.push(sample.replace('"', "'"));
+            cuts.push(sample.replace(':', ""));
+            cuts.push(format!("{sample}[Truncated...]"));
+            for text in &cuts {
+                for d in decode(text, &src, NormalizeOptions::default())
+                    .into_iter()
+                    .flatten()
+                {
+                    let again = renormalize(
+                        &d.raw,
+                        d.event.format,
+                        src.clone(),
+                        NormalizeOptions::default(),
+                    );
+                    assert!(again.is_ok(), "{text:?} stored {:?}", d.raw);
+                }
+                let _ = decode_early(text, &src, NormalizeOptions::default());
+            }
+        }
+    }
+
+    fn csv_quote(s: &str) -> String {
+        format!("\"{}\"", s.replace('"', "\"\""))
     }
 
     #[test]

@@ -15,87 +15,87 @@ use crate::model::{
     UserInfo, useragent,
 };
 
-type Str<'a> = Cow<'a, str>;
+pub(super) type Str<'a> = Cow<'a, str>;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RawEvent<'a> {
+pub(super) struct RawEvent<'a> {
     #[serde(borrow, default)]
-    kind: Option<Str<'a>>,
+    pub(super) kind: Option<Str<'a>>,
     #[serde(borrow, default)]
-    level: Option<Str<'a>>,
+    pub(super) level: Option<Str<'a>>,
     #[serde(borrow, default, rename = "auditID")]
-    audit_id: Option<Str<'a>>,
+    pub(super) audit_id: Option<Str<'a>>,
     #[serde(borrow, default)]
-    stage: Option<Str<'a>>,
+    pub(super) stage: Option<Str<'a>>,
     #[serde(borrow, default, rename = "requestURI")]
-    request_uri: Option<Str<'a>>,
+    pub(super) request_uri: Option<Str<'a>>,
     #[serde(borrow, default)]
-    verb: Option<Str<'a>>,
+    pub(super) verb: Option<Str<'a>>,
     #[serde(borrow, default)]
-    user: Option<RawUser<'a>>,
+    pub(super) user: Option<RawUser<'a>>,
     #[serde(borrow, default)]
-    impersonated_user: Option<RawUser<'a>>,
+    pub(super) impersonated_user: Option<RawUser<'a>>,
     #[serde(borrow, default, rename = "sourceIPs")]
-    source_ips: Option<Vec<Str<'a>>>,
+    pub(super) source_ips: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
-    user_agent: Option<Str<'a>>,
+    pub(super) user_agent: Option<Str<'a>>,
     #[serde(borrow, default)]
-    object_ref: Option<RawObjectRef<'a>>,
+    pub(super) object_ref: Option<RawObjectRef<'a>>,
     #[serde(borrow, default)]
-    response_status: Option<RawStatus<'a>>,
+    pub(super) response_status: Option<RawStatus<'a>>,
     #[serde(borrow, default)]
-    request_object: Option<&'a RawValue>,
+    pub(super) request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    response_object: Option<&'a RawValue>,
+    pub(super) response_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    request_received_timestamp: Option<Str<'a>>,
+    pub(super) request_received_timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    stage_timestamp: Option<Str<'a>>,
+    pub(super) stage_timestamp: Option<Str<'a>>,
     /// v1beta1 only.
     #[serde(borrow, default)]
-    timestamp: Option<Str<'a>>,
+    pub(super) timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    annotations: Option<BTreeMap<Str<'a>, Str<'a>>>,
+    pub(super) annotations: Option<BTreeMap<Str<'a>, Str<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
-struct RawUser<'a> {
+pub(super) struct RawUser<'a> {
     #[serde(borrow, default)]
-    username: Option<Str<'a>>,
+    pub(super) username: Option<Str<'a>>,
     #[serde(borrow, default)]
-    uid: Option<Str<'a>>,
+    pub(super) uid: Option<Str<'a>>,
     #[serde(borrow, default)]
-    groups: Option<Vec<Str<'a>>>,
+    pub(super) groups: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
-    extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
+    pub(super) extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RawObjectRef<'a> {
+pub(super) struct RawObjectRef<'a> {
     #[serde(borrow, default)]
-    resource: Option<Str<'a>>,
+    pub(super) resource: Option<Str<'a>>,
     #[serde(borrow, default)]
-    namespace: Option<Str<'a>>,
+    pub(super) namespace: Option<Str<'a>>,
     #[serde(borrow, default)]
-    name: Option<Str<'a>>,
+    pub(super) name: Option<Str<'a>>,
     #[serde(borrow, default)]
-    api_group: Option<Str<'a>>,
+    pub(super) api_group: Option<Str<'a>>,
     #[serde(borrow, default)]
-    api_version: Option<Str<'a>>,
+    pub(super) api_version: Option<Str<'a>>,
     #[serde(borrow, default)]
-    subresource: Option<Str<'a>>,
+    pub(super) subresource: Option<Str<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct RawStatus<'a> {
+pub(super) struct RawStatus<'a> {
     #[serde(default)]
-    code: Option<i64>,
+    pub(super) code: Option<i64>,
     #[serde(borrow, default)]
-    reason: Option<Str<'a>>,
+    pub(super) reason: Option<Str<'a>>,
     #[serde(borrow, default)]
-    message: Option<Str<'a>>,
+    pub(super) message: Option<Str<'a>>,
 }
 
 /// How much of a record to keep when normalizing.
@@ -120,7 +120,7 @@ fn owned(s: Option<Str<'_>>) -> String {
     s.map(Cow::into_owned).unwrap_or_default()
 }
 
-fn normalize(
+pub(super) fn normalize(
     raw: RawEvent<'_>,
     source: SourceRef,
     opts: NormalizeOptions,
@@ -172,6 +172,7 @@ fn normalize(
     {
         x.fill_from_options(body.get());
     }
+    let salvaged = annotations.contains_key(super::salvage::ANNOTATION);
     let has_bodies = raw.request_object.is_some() || raw.response_object.is_some();
     let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
     let mut event = AuditEvent {
@@ -216,6 +217,8 @@ fn normalize(
         response_object: body(raw.response_object),
         source,
         format: SourceFormat::Native,
+        cluster: String::new(),
+        salvaged,
     };
     let bodies = facts::wants_bodies(&event.object.resource, &event.object.subresource);
     let (req, resp) = if bodies {
@@ -227,6 +230,9 @@ fn normalize(
         (None, None)
     };
     event.facts = facts::extract(&event, req, resp);
+    if salvaged {
+        event.facts.push(super::salvage::FACT.to_owned());
+    }
     Ok(event)
 }
 

@@ -1,0 +1,221 @@
+//! The reader thread of the ingest pipeline: opens each input, sniffs its shape from its
+//! head (JSON lines or structural scan, Firehose, CRI, the format its path or head implies),
+//! joins CRI partial lines, and cuts records into batches for the parser threads.
+
+use std::io::{Cursor, Read};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use crossbeam_channel::Sender;
+
+use super::formats;
+use super::pipeline::{FileEnd, RunFile};
+use super::reject::RecordError;
+use super::source::{self, Digested};
+use super::split::{self, Piece, Splitter};
+use crate::model::SourceFormat;
+
+const BATCH_RECORDS: usize = 256;
+const BATCH_BYTES: usize = 1 << 20;
+
+/// A unit of work for the parser threads, in input order (`seq`).
+pub(super) enum Work {
+    Batch {
+        seq: u64,
+        file: usize,
+        pieces: Vec<Piece>,
+        /// Input bytes of the batch.
+        bytes: u64,
+        /// The format of the native events of this input, when its path or head says more
+        /// (OpenShift must-gather, container stdout).
+        format: Option<SourceFormat>,
+    },
+    FileEnd {
+        seq: u64,
+        file: usize,
+        end: FileEnd,
+    },
+}
+
+/// Reader thread: opens each input and cuts it into batches of records.
+pub(super) fn read_inputs(
+    files: &[RunFile],
+    max_record: usize,
+    bytes: &Arc<AtomicU64>,
+    tx: &Sender<Work>,
+) {
+    let mut seq = 0u64;
+    for (idx, f) in files.iter().enumerate() {
+        let end = match source::open(&f.input, Arc::clone(bytes)) {
+            Ok(opened) => {
+                let digest = opened.digest_handle();
+                let gzip = opened.gzip;
+                let Some(broken) = split_input(
+                    opened.reader,
+                    (idx, &f.input.name),
+                    max_record,
+                    &mut seq,
+                    tx,
+                ) else {
+                    return; // the sequencer hung up
+                };
+                let digest = digest
+                    .lock()
+                    .ok()
+                    .and_then(|d| d.clone())
+                    .unwrap_or_default();
+                FileEnd {
+                    digest,
+                    gzip,
+                    broken,
+                    failed: None,
+                }
+            }
+            Err(e) => FileEnd {
+                digest: Digested::default(),
+                gzip: false,
+                broken: None,
+                failed: Some(e.to_string()),
+            },
+        };
+        if tx
+            .send(Work::FileEnd {
+                seq,
+                file: idx,
+                end,
+            })
+            .is_err()
+        {
+            return;
+        }
+        seq += 1;
+    }
+}
+
+/// Splits one input into batches. Returns why the stream broke off, if it did (`Some(None)`
+/// for a clean end), or `None` when the receiver is gone.
+fn split_input(
+    mut reader: Box<dyn Read + Send>,
+    (file, name): (usize, &str),
+    max_record: usize,
+    seq: &mut u64,
+    tx: &Sender<Work>,
+) -> Option<Option<String>> {
+    let mut head = vec![0u8; 64 * 1024];
+    let mut n = 0;
+    let mut head_error = None;
+    while n < head.len() {
+        match reader.read(&mut head[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                head_error = Some(e);
+                break;
+            }
+        }
+    }
+    head.truncate(n);
+    let mode = if is_firehose(&head) {
+        split::Mode::Scan
+    } else {
+        split::sniff(&head)
+    };
+    let format = formats::sniff_file(&head, name);
+    let mut joiner = formats::cri::sniff(&head).then(|| formats::cri::Joiner::new(max_record));
+    let chained: Box<dyn Read + Send> = if head_error.is_some() {
+        Box::new(BrokenAfter {
+            inner: Cursor::new(head),
+            error: head_error.take(),
+        })
+    } else {
+        Box::new(Cursor::new(head).chain(reader))
+    };
+    let mut splitter = Splitter::new(chained, mode, max_record);
+    let mut pieces = Vec::with_capacity(BATCH_RECORDS);
+    let mut batch_bytes = 0;
+    let mut tail = Vec::new();
+    loop {
+        let piece = match splitter.next_piece() {
+            Some(p) => p,
+            None => match tail.pop() {
+                Some(r) => Piece::Record(r),
+                None if joiner.is_some() => {
+                    tail = joiner.take().map(|mut j| j.finish()).unwrap_or_default();
+                    continue;
+                }
+                None => break,
+            },
+        };
+        let piece = match (piece, joiner.as_mut()) {
+            (Piece::Record(r), Some(j)) => match j.push(r) {
+                formats::cri::Joined::Record(r) => Piece::Record(r),
+                formats::cri::Joined::Held => continue,
+                formats::cri::Joined::TooLong { line, len } => Piece::Error {
+                    line,
+                    error: RecordError::TooLong {
+                        len: len as u64,
+                        limit: max_record as u64,
+                    },
+                    excerpt: Vec::new(),
+                },
+            },
+            (piece, _) => piece,
+        };
+        batch_bytes += match &piece {
+            Piece::Record(r) => r.bytes.len(),
+            Piece::Error { .. } => 64,
+        };
+        pieces.push(piece);
+        if pieces.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
+            let batch = std::mem::replace(&mut pieces, Vec::with_capacity(BATCH_RECORDS));
+            tx.send(Work::Batch {
+                seq: *seq,
+                file,
+                pieces: batch,
+                bytes: batch_bytes as u64,
+                format,
+            })
+            .ok()?;
+            *seq += 1;
+            batch_bytes = 0;
+        }
+    }
+    if !pieces.is_empty() {
+        tx.send(Work::Batch {
+            seq: *seq,
+            file,
+            pieces,
+            bytes: batch_bytes as u64,
+            format,
+        })
+        .ok()?;
+        *seq += 1;
+    }
+    Some(splitter.read_error.map(|e| e.to_string()))
+}
+
+/// Firehose delivery: `{"messageType":…}` objects concatenated without newlines, so one
+/// "line" may be the whole file: scanned object by object instead.
+fn is_firehose(head: &[u8]) -> bool {
+    head.first() == Some(&b'{')
+        && memchr::memmem::find(&head[..head.len().min(512)], b"\"messageType\"").is_some()
+}
+
+/// A reader that yields its inner bytes, then fails with a saved error.
+struct BrokenAfter<R> {
+    inner: R,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for BrokenAfter<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf)? {
+            0 => match self.error.take() {
+                Some(e) => Err(e),
+                None => Ok(0),
+            },
+            n => Ok(n),
+        }
+    }
+}
