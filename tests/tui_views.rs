@@ -324,7 +324,7 @@ fn case_marks_tags_notes_and_exports_from_the_workbench() {
         app.status
     );
     let html = std::fs::read_to_string(&out).unwrap();
-    assert!(html.contains("reverse-shell, c2") && html.contains("<svg"));
+    assert!(html.contains("reverse-shell<br>c2") && html.contains("<svg"));
 
     // Unmark from the Case view.
     act(&mut app, &mut engine, &[Action::Top, Action::ToggleMark]);

@@ -211,6 +211,9 @@ pub struct Row {
     pub note: String,
     pub source_file: String,
     pub source_line: u64,
+    /// The cluster label (`--cluster`, or from the export), when there is one.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub cluster: String,
 }
 
 impl Row {
@@ -243,6 +246,7 @@ impl Row {
             note: String::new(),
             source_file: e.source.file.clone(),
             source_line: e.source.line,
+            cluster: e.cluster.clone(),
         }
     }
 

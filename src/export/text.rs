@@ -28,6 +28,7 @@ pub const CSV_COLUMNS: &[&str] = &[
     "note",
     "source_file",
     "source_line",
+    "cluster",
 ];
 
 pub struct Csv<'w> {
@@ -72,6 +73,7 @@ impl Sink for Csv<'_> {
             r.note.clone(),
             r.source_file.clone(),
             r.source_line.to_string(),
+            r.cluster.clone(),
         ];
         self.w
             .write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
