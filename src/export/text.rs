@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Header, Row, Sink, human_delta};
 use crate::detect::Finding;
-use crate::model::sanitize::{csv_cell, escape_control};
+use crate::model::sanitize::csv_cell;
 
 /// The CSV columns: a contract (README, "Export").
 pub const CSV_COLUMNS: &[&str] = &[
@@ -148,25 +148,26 @@ impl<'w> Markdown<'w> {
 /// A table cell: no control characters, nothing Markdown or HTML would interpret (links,
 /// emphasis, raw tags, pipes), newlines as `<br>`.
 pub fn md(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for (i, line) in s.split('\n').enumerate() {
-        if i > 0 {
-            out.push_str("<br>");
-        }
-        for c in escape_control(line.trim_end_matches('\r')).chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' | '!' | '(' | ')' => {
+    s.split('\n')
+        .map(|line| {
+            // Quotes are harmless in a Markdown cell: kept readable for plain-text tickets.
+            let html = super::html::esc(line.trim_end_matches('\r'))
+                .replace("&#39;", "'")
+                .replace("&quot;", "\"");
+            let mut out = String::with_capacity(html.len());
+            for c in html.chars() {
+                if matches!(
+                    c,
+                    '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '(' | ')'
+                ) {
                     out.push('\\');
-                    out.push(c);
                 }
-                c => out.push(c),
+                out.push(c);
             }
-        }
-    }
-    out
+            out
+        })
+        .collect::<Vec<_>>()
+        .join("<br>")
 }
 
 fn table(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
