@@ -230,6 +230,20 @@ fn a_corrupt_case_file_is_reported_and_never_overwritten() {
         .unwrap();
     assert!(!out.status.success());
     assert_eq!(std::fs::read(&case).unwrap(), garbage);
+
+    // A case file named for an export must exist (a typo must not export nothing).
+    let missing = dir.path().join("nope.json");
+    let arg = format!("--case={}", missing.display());
+    let out = ks(sample_index())
+        .args(["export", &arg, "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains("nope.json does not exist"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -66,6 +66,10 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             .map(PathBuf::from)
     });
     let case_file = case_path(dir, file.as_deref());
+    // A case file named explicitly must exist: a typo would otherwise export nothing.
+    if file.is_some() && !case_file.exists() {
+        anyhow::bail!("case file {} does not exist", case_file.display());
+    }
     let case = CaseStore::new(&case_file).load()?;
     let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
     let reader = IndexReader::open(dir)?;
