@@ -104,9 +104,17 @@ fn walk(
 }
 
 /// File names a log directory holds: `audit.log`, `audit-2024-01-02T03-04-05.678.log`,
-/// `audit.log.1`, `*.gz`, `*.json`, `*.jsonl`.
+/// `audit.log.1`, `*.gz`, `*.json`, `*.jsonl`, `*.ndjson`, `*.txt`, `*.csv`, and other names
+/// containing `audit` — but never configuration or documents (`audit-policy.yaml`, Sigma
+/// rules, `*.md`), which sit beside logs in incident bundles.
 pub fn looks_like_log(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
+    if [".yml", ".yaml", ".md", ".toml", ".py", ".sh"]
+        .iter()
+        .any(|ext| lower.ends_with(ext))
+    {
+        return false;
+    }
     let stem = lower
         .trim_end_matches(|c: char| c.is_ascii_digit())
         .trim_end_matches('.');
@@ -298,7 +306,14 @@ mod tests {
         ] {
             assert!(looks_like_log(n), "{n}");
         }
-        for n in ["README.md", "script.py", "Cargo.toml"] {
+        for n in [
+            "README.md",
+            "script.py",
+            "Cargo.toml",
+            "audit-policy.yaml",
+            "kubernetes_audit_exec_into_container.yml",
+            "audit-notes.md",
+        ] {
             assert!(!looks_like_log(n), "{n}");
         }
     }
