@@ -10,11 +10,14 @@ use mimalloc::MiMalloc;
 static GLOBAL: MiMalloc = MiMalloc;
 
 fn main() -> ExitCode {
-    let parsed = Cli::parse();
+    let parsed = match Cli::try_parse() {
+        Ok(parsed) => parsed,
+        Err(e) => return cli::usage_error(&e),
+    };
     match cli::run(parsed) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", cli::error_line(&e));
             ExitCode::from(cli::exit::ERROR)
         }
     }

@@ -229,6 +229,101 @@ fn analyst_session_in_tmux() {
     );
 }
 
+/// `#{alternate_on} #{mouse_any_flag}` of the pane: `1 1` while the workbench runs, `0 0`
+/// once it has given the terminal back.
+fn terminal_modes(t: &Tmux) -> String {
+    t.run(&[
+        "display-message",
+        "-p",
+        "-t",
+        t.session,
+        "#{alternate_on} #{mouse_any_flag}",
+    ])
+    .trim()
+    .to_owned()
+}
+
+#[test]
+fn regression_deep_saved_filter_and_sigterm_leave_the_terminal_restored() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        eprintln!("NOTICE: tmux not installed; end-to-end TUI test skipped");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.json");
+    let deep = format!("{}verb:get", "NOT ".repeat(500));
+    let body = serde_json::json!({"version": 1, "filters": {"deep": deep}});
+    std::fs::write(&case, body.to_string()).unwrap();
+    let (pid_file, exit_file) = (dir.path().join("pid"), dir.path().join("exit"));
+    // The script's shell becomes the workbench (exec): its pid is the workbench's.
+    let script = dir.path().join("run.sh");
+    let bin = assert_cmd::cargo::cargo_bin("kubesift");
+    std::fs::write(
+        &script,
+        format!(
+            "echo $$ > {}\nexec {} --index {} tui --case {}\n",
+            shell(&pid_file),
+            shell(&bin),
+            shell(common::sample_index()),
+            shell(&case)
+        ),
+    )
+    .unwrap();
+    // The pane outlives the workbench, so its terminal modes can be read afterwards.
+    let cmd = format!(
+        "sh {}; echo EXIT:$? > {}; sleep 60",
+        shell(&script),
+        shell(&exit_file)
+    );
+    let t = Tmux {
+        socket: format!("kubesift-e2e-deep-{}", std::process::id()),
+        session: "deep",
+    };
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "160",
+        "-y",
+        "40",
+        &cmd,
+    ]);
+    t.wait("the detections view", |s| s.contains("detections —"));
+    assert_eq!(terminal_modes(&t), "1 1", "alternate screen and mouse on");
+
+    t.keys(&[":", "load deep", "Enter"]);
+    t.wait("the error in the status line", |s| {
+        s.contains("error: saved filter `deep` is not a valid query")
+    });
+    t.keys(&["2"]);
+    t.wait("the workbench still answering", |s| s.contains("events — "));
+    assert!(!exit_file.exists(), "the workbench is still running");
+
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let killed = Command::new("kill")
+        .args(["-TERM", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "did not stop on SIGTERM:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    assert_eq!(
+        std::fs::read_to_string(&exit_file).unwrap().trim(),
+        "EXIT:0"
+    );
+    assert_eq!(terminal_modes(&t), "0 0", "terminal given back");
+}
+
 fn shell(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
 }

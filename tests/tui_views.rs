@@ -255,6 +255,60 @@ fn log_strings_never_reach_the_terminal_raw() {
 }
 
 #[test]
+fn regression_loading_a_deeply_nested_saved_filter_is_an_error_not_an_abort() {
+    let (mut app, mut engine) = start();
+    let mut case = kubesift::case::Case::default();
+    let nots = format!("{}verb:get", "NOT ".repeat(500));
+    case.filters.insert("deep".into(), nots);
+    let title = "wide\u{1b}]0;pwned\u{7}";
+    case.filters.insert(title.into(), "(".repeat(10_000));
+    app.set_case(Ok(case));
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    let before = app.filter.clone();
+    for name in ["deep", title] {
+        act(&mut app, &mut engine, &[Action::Command]);
+        typed(&mut app, &mut engine, &format!("load {name}"));
+        act(&mut app, &mut engine, &[Action::Submit]);
+        assert!(
+            app.status.starts_with(&format!(
+                "error: saved filter `{name}` is not a valid query"
+            )),
+            "{}",
+            app.status
+        );
+        assert!(
+            app.status.contains("nests more than 64 levels"),
+            "{}",
+            app.status
+        );
+        assert_eq!(app.filter, before, "the filter in effect is kept");
+        assert!(app.input.is_none());
+        let s = screen(&app);
+        let status = s.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+        assert!(status.contains("error: saved filter `"), "{s}");
+        assert!(!s.contains('\u{1b}') && !s.contains('\u{7}'), "{s}");
+    }
+    assert!(screen(&app).contains("wide\\x1b]0;pwned\\x07"));
+
+    // 64 levels, the most a query may nest, run through the index on a thread with the
+    // default 2 MiB stack (as the worker's); 32 NOTs cancel out: the `get`s.
+    let ok64 = format!("{}verb:get{}", "(NOT ".repeat(32), ")".repeat(32));
+    let mut case = app.case.clone();
+    case.filters.insert("ok64".into(), ok64);
+    app.set_case(Ok(case));
+    act(&mut app, &mut engine, &[Action::Command]);
+    typed(&mut app, &mut engine, "load ok64");
+    let total = std::thread::spawn(move || {
+        act(&mut app, &mut engine, &[Action::Submit]);
+        assert!(!app.status.starts_with("error"), "{}", app.status);
+        app.events.total
+    })
+    .join()
+    .unwrap();
+    assert!(total.is_some_and(|n| n > 0), "{total:?}");
+}
+
+#[test]
 fn case_marks_tags_notes_and_exports_from_the_workbench() {
     let (mut app, mut engine) = start();
     let dir = tempfile::tempdir().unwrap();

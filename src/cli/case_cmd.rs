@@ -135,7 +135,7 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
         CaseCommand::Analyst { name } => vec![CaseOp::SetAnalyst(name.clone())],
         CaseCommand::SaveFilter { name, query } => {
             if !query.trim().is_empty() {
-                crate::query::parse(query).map_err(|e| anyhow::anyhow!("bad query {e}"))?;
+                crate::query::parse(query).map_err(|e| anyhow::anyhow!(e.explain(query)))?;
             }
             vec![CaseOp::SaveFilter {
                 name: name.clone(),
@@ -145,7 +145,7 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
     };
     for op in ops {
         let (_, message) = store.update(op)?;
-        eprintln!("{}", escape_control(&message));
+        say!("{message}");
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -197,7 +197,7 @@ fn list(case: &Case, format: Format) -> anyhow::Result<()> {
         .collect();
     match format {
         Format::Json => stdout_ok(
-            serde_json::to_writer_pretty(&mut out, case)
+            crate::model::sanitize::json_to_writer_pretty(&mut out, case)
                 .map_err(std::io::Error::other)
                 .and_then(|()| writeln!(out)),
         )?,
@@ -207,7 +207,8 @@ fn list(case: &Case, format: Format) -> anyhow::Result<()> {
                 if let Some(o) = v.as_object_mut() {
                     o.insert("audit_id".into(), (*id).clone().into());
                 }
-                stdout_ok(writeln!(out, "{v}"))?;
+                let line = crate::model::sanitize::json_to_string(&v)?;
+                stdout_ok(writeln!(out, "{line}"))?;
             }
         }
         Format::Csv => stdout_ok(output::write_csv(&mut out, LIST_COLUMNS, rows))?,

@@ -157,12 +157,12 @@ fn write(out: &mut dyn Write, findings: &[Finding], format: Format) -> std::io::
     match format {
         Format::Jsonl => {
             for f in findings {
-                serde_json::to_writer(&mut *out, f)?;
+                crate::model::sanitize::json_to_writer(&mut *out, f)?;
                 writeln!(out)?;
             }
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, findings)?;
+            crate::model::sanitize::json_to_writer_pretty(&mut *out, findings)?;
             writeln!(out)?;
         }
         Format::Csv => {
@@ -255,12 +255,16 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         .collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let res = match args.format {
-        Format::Json => serde_json::to_writer_pretty(&mut out, &infos)
+        Format::Json => crate::model::sanitize::json_to_writer_pretty(&mut out, &infos)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
-        Format::Jsonl => infos
-            .iter()
-            .try_for_each(|i| writeln!(out, "{}", serde_json::to_string(i).unwrap_or_default())),
+        Format::Jsonl => infos.iter().try_for_each(|i| {
+            writeln!(
+                out,
+                "{}",
+                crate::model::sanitize::json_to_string(i).unwrap_or_default()
+            )
+        }),
         Format::Csv | Format::Table => {
             let header = ["id", "detection", "family", "severity", "title"];
             let rows: Vec<Vec<String>> = infos

@@ -94,7 +94,7 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             };
             super::stdout_ok(out.flush())?;
             if format == ExportFormat::Csv {
-                eprintln!(
+                say!(
                     "note: CSV on stdout carries no provenance; with -o FILE it goes to FILE.provenance.json"
                 );
             }
@@ -103,13 +103,13 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         Some(path) => {
             let s = export::export_to_file(&reader, &findings, &case, &spec, format, path)?;
             if format == ExportFormat::Csv {
-                eprintln!("provenance: {}", export::sidecar_path(path).display());
+                say!("provenance: {}", export::sidecar_path(path).display());
             }
             s
         }
     };
     let c = &summary.provenance.counts;
-    eprintln!(
+    say!(
         "exported {} events ({} bookmarked) and {} findings as {}{}",
         c.events,
         c.bookmarked,

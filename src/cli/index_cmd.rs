@@ -11,7 +11,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::exit;
 use crate::index::IndexDir;
 use crate::ingest::{self, IngestOptions, IngestSummary, Progress};
-use crate::model::sanitize::escape_control;
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
@@ -54,7 +53,7 @@ pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     report(&summary);
     if dir.exists() && !args.no_detect {
         let (findings, took) = super::detect_cmd::refresh(dir)?;
-        eprintln!(
+        say!(
             "detections: {} findings ({}) in {:.2}s; list them with `kubesift detect`",
             findings.len(),
             super::detect_cmd::tally(&findings),
@@ -90,29 +89,27 @@ pub fn ingest_paths(
     Ok(ingest::run(dir, inputs, problems, &opts, &bar)?)
 }
 
-/// Prints the first rejects, truncated inputs, unreadable inputs and the summary line.
+/// Prints the first rejects, truncated inputs, unreadable inputs and the summary line. A
+/// reject's reason can quote the log (the path of a wrong-typed field holds its map keys):
+/// every line is escaped.
 pub fn report(summary: &IngestSummary) {
     for r in &summary.first_rejects {
-        eprintln!("rejected {r}");
+        say!("rejected {r}");
     }
     if summary.rejected > summary.first_rejects.len() as u64 {
-        eprintln!(
+        say!(
             "… {} more rejected records; all of them are listed by `kubesift rejects` (files in {})",
             summary.rejected - summary.first_rejects.len() as u64,
             summary.rejects_dir.display()
         );
     }
     for t in &summary.truncated {
-        eprintln!("warning: {}", escape_control(t));
+        say!("warning: {t}");
     }
     for p in &summary.problems {
-        eprintln!(
-            "error: cannot read {}: {}",
-            escape_control(&p.path),
-            p.reason
-        );
+        say!("error: cannot read {}: {}", p.path, p.reason);
     }
-    eprintln!("indexed: {}", summary.line());
+    say!("indexed: {}", summary.line());
 }
 
 /// indicatif progress on stderr: bytes, throughput, events/s and ETA.

@@ -1,5 +1,15 @@
 //! The command line: arguments (clap) and the headless twin of every view. Each command
 //! turns its arguments into library calls and writes the result; no logic of its own.
+//! Every message for a person goes out through [`say!`] or [`error_line`]: log strings and
+//! paths in it never reach the terminal raw.
+
+/// `eprintln!` with every control character and bidi override of the message escaped
+/// (`\x1b`): messages on stderr quote paths, queries and log values.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        eprintln!("{}", $crate::model::sanitize::escape_control(&format!($($arg)*)))
+    };
+}
 
 mod bench_cmd;
 pub mod case_cmd;
@@ -19,6 +29,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::index::IndexDir;
+use crate::model::sanitize::escape_text;
 use crate::query::TimeSpec;
 
 pub use output::Format;
@@ -121,6 +132,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// Parses `--since` / `--until` values for clap.
 pub fn parse_time_arg(s: &str) -> Result<TimeSpec, String> {
     TimeSpec::parse(s).ok_or_else(|| format!("`{s}` is not a time: use RFC 3339 (2024-01-02T03:04:05Z), a date (2024-01-02), or a duration back from the newest event (2h, 30m, 1d)"))
+}
+
+/// The `error: …` line of a failed command, escaped as [`say!`] does but keeping its line
+/// breaks (a bad query is shown on its own line with a pointer under the column).
+pub fn error_line(e: &anyhow::Error) -> String {
+    format!("error: {}", escape_text(&format!("{e:#}")))
+}
+
+/// Reports a command line clap refused (exit 2), or prints the help or version it asked
+/// for. clap echoes the bad value: one holding control characters is shown escaped.
+pub fn usage_error(e: &clap::Error) -> ExitCode {
+    let text = e.render().to_string();
+    if matches!(escape_text(&text), std::borrow::Cow::Borrowed(_)) {
+        e.exit();
+    }
+    eprint!("{}", escape_text(&text));
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
 }
 
 /// Writes to stdout, treating a closed pipe (`| head`) as a normal end.

@@ -43,10 +43,7 @@ pub fn plan(
     since: Option<TimeSpec>,
     until: Option<TimeSpec>,
 ) -> anyhow::Result<Expr> {
-    let expr = query::parse(query_text).map_err(|e| {
-        let pointer = format!("{}^", " ".repeat(e.column));
-        anyhow::anyhow!("bad query {e}\n  {query_text}\n  {pointer}")
-    })?;
+    let expr = query::parse(query_text).map_err(|e| anyhow::anyhow!(e.explain(query_text)))?;
     Ok(expr.and(Expr::time_window(since, until)))
 }
 
@@ -72,7 +69,7 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     if args.format == Format::Table && limit > 0 && hits.len() == limit {
         let total = reader.count(&expr)?;
         if total > limit as u64 {
-            eprintln!("showing {limit} of {total} events (use --limit 0 for all)");
+            say!("showing {limit} of {total} events (use --limit 0 for all)");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -89,7 +86,7 @@ fn write_hits(
         Format::Jsonl => {
             for h in hits {
                 let l = load(h)?;
-                serde_json::to_writer(&mut *out, &EventRecord::new(&l.event))?;
+                crate::model::sanitize::json_to_writer(&mut *out, &EventRecord::new(&l.event))?;
                 writeln!(out)?;
             }
         }
@@ -101,7 +98,7 @@ fn write_hits(
                 writeln!(
                     out,
                     "{}{sep}",
-                    serde_json::to_string(&EventRecord::new(&l.event))?
+                    crate::model::sanitize::json_to_string(&EventRecord::new(&l.event))?
                 )?;
             }
             writeln!(out, "]")?;

@@ -38,7 +38,7 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     let reader = IndexReader::open(dir)?;
     let hits = reader.find_audit_id(&args.audit_id)?;
     if hits.is_empty() {
-        eprintln!("no event with audit ID {}", escape_control(&args.audit_id));
+        say!("no event with audit ID {}", args.audit_id);
         return Ok(ExitCode::from(exit::ERROR));
     }
     let loaded: Vec<Loaded> = hits
@@ -57,9 +57,9 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
                 })
                 .collect();
             let mut s = if shown.len() == 1 {
-                serde_json::to_string_pretty(&shown[0])?
+                crate::model::sanitize::json_to_string_pretty(&shown[0])?
             } else {
-                serde_json::to_string_pretty(&shown)?
+                crate::model::sanitize::json_to_string_pretty(&shown)?
             };
             s.push('\n');
             s

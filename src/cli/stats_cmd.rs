@@ -10,7 +10,6 @@ use super::output::{self, Format};
 use super::stdout_ok;
 use crate::index::{IndexDir, IndexReader};
 use crate::ingest::Reject;
-use crate::model::sanitize::escape_control;
 use crate::model::time::format_duration;
 use crate::query::Expr;
 
@@ -89,7 +88,11 @@ pub fn run(dir: &IndexDir, args: &StatsArgs) -> anyhow::Result<ExitCode> {
     let stats = collect(&reader, args.top)?;
     let mut out = std::io::stdout().lock();
     match args.format {
-        StatsFormat::Json => stdout_ok(writeln!(out, "{}", serde_json::to_string_pretty(&stats)?))?,
+        StatsFormat::Json => stdout_ok(writeln!(
+            out,
+            "{}",
+            crate::model::sanitize::json_to_string_pretty(&stats)?
+        ))?,
         StatsFormat::Table => stdout_ok(write_table(&mut out, &stats))?,
     }
     Ok(ExitCode::SUCCESS)
@@ -204,20 +207,24 @@ pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
     });
     let header = ["file", "line", "kind", "reason", "excerpt"];
     let res = match args.format {
-        Format::Jsonl | Format::Json => all
-            .iter()
-            .try_for_each(|r| writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())),
+        Format::Jsonl | Format::Json => all.iter().try_for_each(|r| {
+            writeln!(
+                out,
+                "{}",
+                crate::model::sanitize::json_to_string(r).unwrap_or_default()
+            )
+        }),
         Format::Csv => output::write_csv(&mut out, &header, rows),
         Format::Table => output::write_table(&mut out, &header, &rows.collect::<Vec<_>>(), 80),
     };
     stdout_ok(res)?;
     if all.is_empty() {
-        eprintln!("no rejected records");
+        say!("no rejected records");
     } else {
-        eprintln!(
+        say!(
             "{} rejected records in {}",
             all.len(),
-            escape_control(&dir.rejects_dir().display().to_string())
+            dir.rejects_dir().display()
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -98,7 +98,7 @@ impl ExportSpec {
             parts.push(Expr::AuditIds(Arc::new(ids)));
         }
         if let Some(text) = query_text {
-            let expr = query::parse(text).map_err(|e| format!("bad query {e}: {text}"))?;
+            let expr = query::parse(text).map_err(|e| e.explain(text))?;
             described.push(format!("query: {text}"));
             parts.push(expr);
         }
@@ -413,7 +413,8 @@ pub fn export_to_file(
     tmp.as_file().sync_all()?;
     tmp.persist(path).map_err(|e| ExportError::Io(e.error))?;
     if format == ExportFormat::Csv {
-        let mut json = serde_json::to_vec_pretty(&summary.provenance)
+        let mut json = Vec::new();
+        crate::model::sanitize::json_to_writer_pretty(&mut json, &summary.provenance)
             .map_err(|e| ExportError::Other(e.to_string()))?;
         json.push(b'\n');
         crate::index::write_atomic(&sidecar_path(path), &json)?;

@@ -95,7 +95,7 @@ impl<'w> Jsonl<'w> {
     }
 
     fn record(&mut self, value: &impl Serialize) -> io::Result<()> {
-        serde_json::to_writer(&mut *self.out, value)?;
+        crate::model::sanitize::json_to_writer(&mut *self.out, value)?;
         writeln!(self.out)
     }
 }

@@ -1,46 +1,174 @@
-//! Making attacker-controlled log strings safe to show: control characters and escape
-//! sequences become visible text (`\x1b`), spreadsheet formulas are neutralised.
+//! Making attacker-controlled log strings safe to show, at every output edge: control
+//! characters (C0, DEL, C1) and the bidirectional overrides that reorder what a reader sees
+//! become visible text, spreadsheet formulas are neutralised, and JSON escapes what a
+//! terminal would otherwise interpret.
+//!
+//! One visible notation everywhere (tables, CSV, messages, Markdown, HTML, the workbench):
+//! `\n`, `\t`, `\r`, `\xHH` for the other C0, DEL and C1 characters (`\x1b`, `\x7f`,
+//! `\x9b`), `\u{HHHH}` for the bidi overrides (`\u{202e}`). The escape is for reading, not
+//! for reversing: a log string that already holds the text `\x1b` looks the same.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
+use std::io;
 
-/// Replaces every control character (C0, DEL, C1) with a visible escape: `\n`, `\t`, `\r`,
-/// `\xHH` or `\u{HHHH}`. Text without control characters is returned as is.
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
+
+/// Replaces every control character (C0, DEL, C1) and bidi override with a visible escape.
+/// For one-line text: table cells, labels, the workbench. Text without them is returned as is.
 pub fn escape_control(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_unsafe) {
+    escape_except(s, &[])
+}
+
+/// Like [`escape_control`], keeping line breaks and tabs: for multi-line messages (errors on
+/// stderr) and CSV cells, where a quoted cell may hold them.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    escape_except(s, &['\n', '\t'])
+}
+
+fn escape_except<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
+    let unsafe_here = |c: char| is_unsafe(c) && !keep.contains(&c);
+    if !s.chars().any(unsafe_here) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
         match c {
+            c if !unsafe_here(c) => out.push(c),
             '\n' => out.push_str("\\n"),
             '\t' => out.push_str("\\t"),
             '\r' => out.push_str("\\r"),
-            c if (c as u32) < 0x100 && is_unsafe(c) => {
+            c if (c as u32) < 0x100 => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if is_unsafe(c) => {
+            c => {
                 let _ = write!(out, "\\u{{{:04x}}}", c as u32);
             }
-            c => out.push(c),
         }
     }
     Cow::Owned(out)
 }
 
-/// Control characters, and the Unicode bidirectional overrides that reorder what a reader
-/// sees (`U+202E` "Trojan Source").
-fn is_unsafe(c: char) -> bool {
+/// Control characters, and the Unicode bidirectional overrides and isolates that reorder
+/// what a reader sees (`U+202A`–`U+202E`, `U+2066`–`U+2069`: "Trojan Source").
+pub fn is_unsafe(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Neutralises a CSV cell a spreadsheet would run as a formula: cells starting with `=`,
-/// `+`, `-`, `@`, tab or CR get a leading `'` (OWASP's advice).
+/// A CSV cell: control characters escaped as [`escape_text`] does, and a cell a spreadsheet
+/// would run as a formula prefixed with `'` (OWASP's advice). A formula is a cell whose
+/// first character after leading whitespace and quotes (`'`, `"`) is `=`, `+`, `-`, `@` or
+/// their full-width forms `＝ ＋ － ＠`, or a cell starting with a tab or a line break.
 pub fn csv_cell(s: &str) -> Cow<'_, str> {
-    match s.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => Cow::Owned(format!("'{s}")),
-        _ => Cow::Borrowed(s),
+    let text = escape_text(s);
+    if !is_formula(&text) {
+        return text;
     }
+    Cow::Owned(format!("'{text}"))
+}
+
+fn is_formula(s: &str) -> bool {
+    if s.starts_with(['\t', '\r', '\n']) {
+        return true;
+    }
+    s.chars()
+        .find(|c| !c.is_whitespace() && !matches!(c, '\'' | '"'))
+        .is_some_and(|c| {
+            matches!(
+                c,
+                '=' | '+' | '-' | '@' | '\u{ff1d}' | '\u{ff0b}' | '\u{ff0d}' | '\u{ff20}'
+            )
+        })
+}
+
+/// A serde_json formatter that also escapes DEL, C1 and the bidi overrides as `\uXXXX`
+/// (serde_json escapes only C0): JSON output stays valid, parses back to the same strings,
+/// and nothing in it drives a terminal when it is printed.
+struct Safe<F>(F);
+
+macro_rules! forward {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {
+        $(fn $name<W: ?Sized + io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        })*
+    };
+}
+
+impl<F: Formatter> Formatter for Safe<F> {
+    fn write_string_fragment<W: ?Sized + io::Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> io::Result<()> {
+        // serde_json has escaped C0 already. What is left starts with one of three bytes
+        // (DEL 0x7f; C1 0xc2 0x80–0x9f; bidi 0xe2 0x80/0x81 …), none of them a UTF-8
+        // continuation byte: a fast scan finds the candidates at character boundaries.
+        let bytes = fragment.as_bytes();
+        let (mut start, mut at) = (0, 0);
+        while let Some(off) = memchr::memchr3(0x7f, 0xc2, 0xe2, &bytes[at..]) {
+            let i = at + off;
+            let Some(c) = fragment[i..].chars().next() else {
+                break;
+            };
+            if is_unsafe(c) {
+                w.write_all(&bytes[start..i])?;
+                write!(w, "\\u{:04x}", c as u32)?;
+                start = i + c.len_utf8();
+            }
+            at = i + c.len_utf8();
+        }
+        w.write_all(&bytes[start..])
+    }
+
+    // What PrettyFormatter overrides; every other method keeps the shared default.
+    forward! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        begin_object_value();
+        end_object_value();
+    }
+}
+
+/// Writes `value` as compact JSON with [`Safe`] escaping.
+pub fn json_to_writer<W: io::Write, T: Serialize + ?Sized>(
+    w: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        w,
+        Safe(CompactFormatter),
+    ))
+}
+
+/// Writes `value` as pretty JSON (two-space indent) with [`Safe`] escaping.
+pub fn json_to_writer_pretty<W: io::Write, T: Serialize + ?Sized>(
+    w: W,
+    value: &T,
+) -> serde_json::Result<()> {
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        w,
+        Safe(PrettyFormatter::new()),
+    ))
+}
+
+/// Compact JSON with [`Safe`] escaping, as a string.
+pub fn json_to_string<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    json_to_writer(&mut out, value)?;
+    String::from_utf8(out).map_err(serde::ser::Error::custom)
+}
+
+/// Pretty JSON with [`Safe`] escaping, as a string.
+pub fn json_to_string_pretty<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::new();
+    json_to_writer_pretty(&mut out, value)?;
+    String::from_utf8(out).map_err(serde::ser::Error::custom)
 }
 
 #[cfg(test)]
@@ -52,8 +180,15 @@ mod tests {
         assert_eq!(escape_control("plain"), "plain");
         assert_eq!(escape_control("a\x1b[2Jb"), "a\\x1b[2Jb");
         assert_eq!(escape_control("l1\nl2\t"), "l1\\nl2\\t");
-        assert_eq!(escape_control("x\u{9b}y"), "x\\x9by");
+        assert_eq!(escape_control("x\u{9b}y\x7f"), "x\\x9by\\x7f");
         assert_eq!(escape_control("\u{202e}evil"), "\\u{202e}evil");
+        assert_eq!(escape_control("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+    }
+
+    #[test]
+    fn text_keeps_line_breaks_and_tabs() {
+        assert_eq!(escape_text("l1\nl2\tx"), "l1\nl2\tx");
+        assert_eq!(escape_text("a\r\x1b]0;t\x07"), "a\\r\\x1b]0;t\\x07");
     }
 
     #[test]
@@ -63,7 +198,62 @@ mod tests {
         assert_eq!(csv_cell("-2"), "'-2");
         assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
         assert_eq!(csv_cell("\tx"), "'\tx");
+        assert_eq!(csv_cell("\nx"), "'\nx");
         assert_eq!(csv_cell("safe"), "safe");
+        assert_eq!(csv_cell("a-b=c"), "a-b=c");
         assert_eq!(csv_cell(""), "");
+    }
+
+    #[test]
+    fn formula_guard_looks_past_spaces_quotes_and_full_width_forms() {
+        assert_eq!(csv_cell("  =1+1"), "'  =1+1");
+        assert_eq!(csv_cell("\"=cmd\""), "'\"=cmd\"");
+        assert_eq!(csv_cell("' @x"), "'' @x");
+        assert_eq!(csv_cell("\u{3000}-x"), "'\u{3000}-x");
+        for c in ['\u{ff1d}', '\u{ff0b}', '\u{ff0d}', '\u{ff20}'] {
+            let cell = format!("{c}SUM(A1)");
+            assert_eq!(csv_cell(&cell), format!("'{cell}"));
+        }
+        assert_eq!(csv_cell("\r=1"), "\\r=1", "CR is escaped, so no formula");
+    }
+
+    #[test]
+    fn csv_cells_escape_control_characters() {
+        assert_eq!(csv_cell("a\x1b]52;c;eA==\x07"), "a\\x1b]52;c;eA==\\x07");
+        assert_eq!(csv_cell("\u{9b}31m\u{202e}"), "\\x9b31m\\u{202e}");
+        assert_eq!(csv_cell("note\nline 2"), "note\nline 2");
+    }
+
+    #[test]
+    fn json_escapes_c1_del_and_bidi_and_round_trips() {
+        let s = "a\x1b]0;t\x07 \u{9b}1m \x7f \u{202e}x\u{2066}y é ✓ … ¢\u{a0}";
+        let v = serde_json::json!({ "k\u{85}": [s] });
+        for text in [
+            json_to_string(&v).unwrap(),
+            json_to_string_pretty(&v).unwrap(),
+        ] {
+            assert!(!text.chars().any(|c| c != '\n' && is_unsafe(c)), "{text:?}");
+            assert!(
+                text.contains("\\u009b") && text.contains("\\u202e"),
+                "{text}"
+            );
+            assert!(
+                text.contains("é ✓ … ¢\u{a0}"),
+                "other characters stay as they are"
+            );
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, v);
+        }
+        assert_eq!(
+            json_to_string_pretty(&v).unwrap(),
+            serde_json::to_string_pretty(&v)
+                .unwrap()
+                .replace('\u{85}', "\\u0085")
+                .replace('\u{9b}', "\\u009b")
+                .replace('\x7f', "\\u007f")
+                .replace('\u{202e}', "\\u202e")
+                .replace('\u{2066}', "\\u2066"),
+            "the same layout as serde_json's pretty printer"
+        );
     }
 }

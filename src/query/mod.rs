@@ -17,6 +17,8 @@
 //! `403`, `>=400`, `[400 TO 499]` or `4xx`; `time` takes RFC 3339, a date, or a duration
 //! back from the newest event (`time:>2h`). `res:pods/exec` means resource `pods` and
 //! subresource `exec`; `sa:web` matches service account `web` in any namespace.
+//! Parentheses and negations nest at most [`MAX_DEPTH`] levels: deeper is a parse error,
+//! so no recursive function over an [`Expr`] can exhaust the stack.
 
 pub mod fields;
 mod parse;
@@ -27,8 +29,9 @@ use std::ops::Bound;
 use ipnet::IpNet;
 
 use crate::model::Micros;
+use crate::model::sanitize::escape_control;
 pub use fields::{FIELDS, FieldKind, FieldSpec};
-pub use parse::parse;
+pub use parse::{MAX_DEPTH, parse};
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
@@ -140,6 +143,22 @@ pub fn parse_duration(s: &str) -> Option<i64> {
 pub struct QueryError {
     pub column: usize,
     pub message: String,
+}
+
+impl QueryError {
+    /// `bad query at column N: why`, then the query and a caret under the column, each on
+    /// its own line. A query may be pasted from a log: both are escaped (`\x1b`), and the
+    /// caret counts the escaped characters.
+    pub fn explain(&self, query: &str) -> String {
+        let before: String = query.chars().take(self.column).collect();
+        let pad = escape_control(&before).chars().count();
+        format!(
+            "bad query {}\n  {}\n  {}^",
+            escape_control(&self.to_string()),
+            escape_control(query),
+            " ".repeat(pad)
+        )
+    }
 }
 
 impl Expr {

@@ -9,11 +9,18 @@ use super::fields::{self, FieldKind, FieldSpec};
 use super::{Expr, Pattern, QueryError, TimeSpec};
 use crate::model::Micros;
 
+/// How deep parentheses and negations may nest. Every function over a query (this parser,
+/// the translation to tantivy, the query's own recursion, dropping it) recurses once per
+/// level: the limit keeps a hostile query (`NOT `×500, `(`×10000, saved in a case file)
+/// from exhausting the stack. Real queries nest a few levels.
+pub const MAX_DEPTH: usize = 64;
+
 /// Parses a query. An empty query or `*` matches everything.
 pub fn parse(input: &str) -> Result<Expr, QueryError> {
     let mut p = Parser {
         chars: input.chars().collect(),
         pos: 0,
+        depth: 0,
     };
     p.skip_ws();
     if p.at_end() || input.trim() == "*" {
@@ -35,6 +42,8 @@ pub fn parse(input: &str) -> Result<Expr, QueryError> {
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Parentheses and negations open around the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -51,6 +60,18 @@ impl Parser {
             column,
             message: message.into(),
         }
+    }
+
+    /// Enters one more level of nesting, opened at column `at`.
+    fn enter(&mut self, at: usize) -> Result<(), QueryError> {
+        if self.depth >= MAX_DEPTH {
+            return Err(self.error_at(
+                at,
+                format!("the query nests more than {MAX_DEPTH} levels of parentheses and NOT"),
+            ));
+        }
+        self.depth += 1;
+        Ok(())
     }
 
     fn at_end(&self) -> bool {
@@ -146,16 +167,24 @@ impl Parser {
 
     fn parse_unary(&mut self) -> Result<Expr, QueryError> {
         self.skip_ws();
+        let at = self.pos;
         if self.keyword("NOT") {
-            return Ok(Expr::Not(Box::new(self.parse_unary()?)));
+            return self.negation(at);
         }
         if matches!(self.peek(), Some('!' | '-'))
             && self.peek_at(1).is_some_and(|c| !c.is_whitespace())
         {
             self.pos += 1;
-            return Ok(Expr::Not(Box::new(self.parse_unary()?)));
+            return self.negation(at);
         }
         self.parse_primary()
+    }
+
+    fn negation(&mut self, at: usize) -> Result<Expr, QueryError> {
+        self.enter(at)?;
+        let inner = self.parse_unary()?;
+        self.depth -= 1;
+        Ok(Expr::Not(Box::new(inner)))
     }
 
     fn parse_primary(&mut self) -> Result<Expr, QueryError> {
@@ -164,6 +193,7 @@ impl Parser {
         match self.peek() {
             None => Err(self.error("expected a term, found the end of the query")),
             Some('(') => {
+                self.enter(start)?;
                 self.pos += 1;
                 let e = self.parse_or()?;
                 self.skip_ws();
@@ -171,6 +201,7 @@ impl Parser {
                     return Err(self.error_at(start, "unclosed `(`"));
                 }
                 self.pos += 1;
+                self.depth -= 1;
                 Ok(e)
             }
             Some(')') => Err(self.error("unexpected `)`")),
@@ -690,5 +721,30 @@ mod tests {
         assert!(e.message.contains("unterminated"), "{e}");
         let e = parse("verb:get AND").unwrap_err();
         assert!(e.message.contains("end of the query"), "{e}");
+    }
+
+    #[test]
+    fn nesting_up_to_the_limit_parses() {
+        let deep = format!("{}verb:get{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(parse(&deep).unwrap(), exact("verb", "get"));
+        let nots = format!("{}verb:get", "NOT ".repeat(MAX_DEPTH));
+        assert!(parse(&nots).is_ok());
+        let mixed = format!("{}(verb:get)", "-".repeat(MAX_DEPTH - 1));
+        assert!(parse(&mixed).is_ok());
+        let wide = vec!["(a)"; 10_000].join(" OR ");
+        assert!(parse(&wide).is_ok(), "siblings do not nest");
+    }
+
+    #[test]
+    fn regression_deep_nesting_is_an_error_naming_the_column() {
+        let e = parse(&"(".repeat(10_000)).unwrap_err();
+        assert_eq!(e.column, MAX_DEPTH, "{e}");
+        assert!(e.message.contains("nests more than 64 levels"), "{e}");
+        let e = parse(&format!("{}x", "NOT ".repeat(500))).unwrap_err();
+        assert_eq!(e.column, 4 * MAX_DEPTH, "{e}");
+        let e = parse(&format!("{}x", "!".repeat(100_000))).unwrap_err();
+        assert_eq!(e.column, MAX_DEPTH);
+        let e = parse(&format!("{}x", "NOT (".repeat(40))).unwrap_err();
+        assert!(e.message.contains("nests more than"), "{e}");
     }
 }

@@ -14,6 +14,9 @@ pub mod views;
 pub mod worker;
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -41,8 +44,9 @@ pub struct TuiOptions {
     pub case: Option<std::path::PathBuf>,
 }
 
-/// Opens the workbench on an index until the user quits. The terminal is restored on exit
-/// and on panic.
+/// Opens the workbench on an index until the user quits. The terminal (raw mode, the
+/// alternate screen, mouse reporting) is restored on every way out: quitting, an error
+/// (of the loop or the index thread), a panic, and SIGTERM / SIGHUP / SIGINT.
 pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
@@ -65,7 +69,9 @@ pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow:
     };
     drop(reader);
     let worker = Worker::spawn(dir)?;
+    let stop = stop_on_signals();
     let mut terminal = ratatui::try_init()?;
+    let _restore = RestoreOnDrop::install();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal
         .size()
@@ -80,10 +86,50 @@ pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow:
     app.set_case(store.load().map_err(|e| e.to_string()));
     app.case_file = Some(store.path.display().to_string());
     app.index_name = dir.root.display().to_string();
-    let result = event_loop(&mut terminal, &mut app, &keymap, &worker, &store);
+    event_loop(&mut terminal, &mut app, &keymap, &worker, &store, &stop)
+}
+
+/// Undoes what opening the workbench did to the terminal.
+fn restore_terminal() {
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
-    result
+}
+
+/// Restores the terminal when dropped (every return, error or unwinding panic) and, through
+/// a panic hook run before the panic message is printed, on any panic. ratatui's own hook
+/// (from `try_init`) leaves mouse reporting on.
+struct RestoreOnDrop;
+
+impl RestoreOnDrop {
+    fn install() -> RestoreOnDrop {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore_terminal();
+            previous(info);
+        }));
+        RestoreOnDrop
+    }
+}
+
+impl Drop for RestoreOnDrop {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// A flag raised by SIGTERM, SIGHUP or SIGINT: the loop then quits and the terminal is
+/// restored (raw mode turns Ctrl-C into a key, but `kill` still sends signals).
+fn stop_on_signals() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    #[cfg(unix)]
+    for signal in [
+        signal_hook::consts::SIGTERM,
+        signal_hook::consts::SIGHUP,
+        signal_hook::consts::SIGINT,
+    ] {
+        let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+    }
+    stop
 }
 
 fn event_loop(
@@ -92,6 +138,7 @@ fn event_loop(
     keymap: &Keymap,
     worker: &Worker,
     store: &CaseStore,
+    stop: &AtomicBool,
 ) -> anyhow::Result<()> {
     let run_effect = |app: &mut App, mut eff: Option<Effect>| {
         while let Some(next) = run_effect(eff, worker, store) {
@@ -101,16 +148,24 @@ fn event_loop(
     let first = app.start();
     run_effect(app, first);
     let mut dirty = true;
-    while !app.quit {
+    while !app.quit && !stop.load(Ordering::Relaxed) {
         if dirty {
             terminal.draw(|f| views::render(app, keymap, f))?;
             dirty = false;
         }
         // Worker answers first: they are what the user waits for.
-        while let Ok(resp) = worker.rx.try_recv() {
-            let eff = app.update(Action::Response(Box::new(resp)));
-            run_effect(app, eff);
-            dirty = true;
+        loop {
+            match worker.rx.try_recv() {
+                Ok(resp) => {
+                    let eff = app.update(Action::Response(Box::new(resp)));
+                    run_effect(app, eff);
+                    dirty = true;
+                }
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    anyhow::bail!("the index thread stopped; the workbench cannot go on")
+                }
+            }
         }
         if dirty {
             continue;

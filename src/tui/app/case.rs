@@ -258,7 +258,7 @@ impl App {
         eff
     }
 
-    /// `:load NAME` — a saved filter replaces the current one.
+    /// `:load NAME` — a saved filter replaces the current one (when it is a valid query).
     pub(super) fn load_filter(&mut self, name: &str) -> Option<Effect> {
         let Some(q) = self.case.filters.get(name).cloned() else {
             let names: Vec<&str> = self.case.filters.keys().map(String::as_str).collect();
@@ -268,6 +268,12 @@ impl App {
             );
         };
         self.input = None;
+        // The case file is edited by hand and by others: its filter may not parse (or nest
+        // too deep to run). Say so, and keep the filter in effect.
+        if let Err(e) = query::parse(&q) {
+            self.status = format!("error: saved filter `{name}` is not a valid query: {e}");
+            return None;
+        }
         let f = FilterState {
             chips: Vec::new(),
             query: q,

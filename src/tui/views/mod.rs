@@ -142,7 +142,8 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let text = if app.status.is_empty() {
         hints(app, keymap)
     } else {
-        app.status.clone()
+        // Statuses quote paths, audit IDs, case-file values and worker errors.
+        clean(&app.status).into_owned()
     };
     let style = if app.status.starts_with("error") {
         theme::error()

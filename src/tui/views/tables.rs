@@ -173,7 +173,7 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
                     Cell::from(clean(&s.verb).into_owned()),
                     Cell::from(clean(&resource).into_owned()),
                     Cell::from(clean(&target).into_owned()),
-                    Cell::from(s.source_ip.clone()),
+                    Cell::from(clean(&s.source_ip).into_owned()),
                     Cell::from(s.code.map(|c| c.to_string()).unwrap_or_default()),
                     Cell::from(clean(&s.user_agent).into_owned()),
                 ]);
