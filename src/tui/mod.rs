@@ -26,10 +26,9 @@ use ratatui::{DefaultTerminal, Terminal};
 pub use action::Action;
 pub use app::{App, Effect, IndexFacts};
 use keymap::{Key, Keymap};
-use worker::Worker;
+use worker::{FindingsFn, Worker};
 
 use crate::case::CaseStore;
-use crate::detect::Finding;
 use crate::index::{IndexDir, IndexReader};
 
 /// Options of `kubesift tui`.
@@ -43,7 +42,7 @@ pub struct TuiOptions {
 
 /// Opens the workbench on an index until the user quits. The terminal is restored on exit
 /// and on panic.
-pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow::Result<()> {
+pub fn run(dir: &IndexDir, findings_of: FindingsFn, opts: &TuiOptions) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -57,14 +56,9 @@ pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow:
             opts.tz
         )
     })?;
-    let reader = IndexReader::open(dir)?;
-    let facts = IndexFacts {
-        events: reader.num_events(),
-        files: reader.manifest.complete_files().count(),
-        span: reader.time_span()?,
-    };
-    drop(reader);
-    let worker = Worker::spawn(dir)?;
+    let findings = findings_of(dir).map_err(anyhow::Error::msg)?;
+    let facts = worker::facts_of(&IndexReader::open(dir)?)?;
+    let worker = Worker::spawn(dir, findings_of)?;
     let mut terminal = ratatui::try_init()?;
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal
