@@ -2,10 +2,11 @@
 //! and notes, named saved filters, a title and the analyst's name. One JSON file, kept with
 //! the index (`case.json`) or wherever `--case` says.
 //!
-//! Every change is load → modify → save, the save atomic (temporary file, then rename), so
-//! the workbench and the `case` command can both edit a case without losing each other's
-//! changes, and a crash never leaves half a file. A case file that does not parse is an
-//! error naming the file and the place; it is never overwritten.
+//! Every change is load → modify → save under an advisory lock (`.case.json.lock` beside
+//! the file), the save atomic (a private temporary file, then rename; a symlinked case file
+//! is written through), so any number of workbenches and `case` commands can edit one case
+//! without losing each other's changes, and a crash never leaves half a file. A case file
+//! that does not parse is an error naming the file and the place; it is never overwritten.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -13,7 +14,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::index::write_atomic;
+use crate::fsutil;
 use crate::model::{AuditEvent, Micros};
 
 /// The version of the case file format.
@@ -314,26 +315,24 @@ impl CaseStore {
         })
     }
 
-    /// Load, apply, save atomically; the new case and what happened.
+    /// Load, apply, save atomically, holding the case's lock throughout so that concurrent
+    /// writers never lose an update; the new case and what happened.
     pub fn update(&self, op: CaseOp) -> Result<(Case, String), CaseError> {
-        let mut case = self.load()?;
-        let message = case.apply(op, now());
-        self.save(&case)?;
-        Ok((case, message))
-    }
-
-    fn save(&self, case: &Case) -> Result<(), CaseError> {
         let io = |source| CaseError::Io {
             path: self.path.clone(),
             source,
         };
-        if let Some(dir) = self.path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io)?;
-        }
-        let mut text = serde_json::to_string_pretty(case)
+        // The lock sits beside the file a symlink leads to: every writer meets there.
+        let target = fsutil::resolve_links(&self.path).map_err(io)?;
+        fsutil::create_private_dir(fsutil::parent_dir(&target)).map_err(io)?;
+        let _lock = fsutil::lock_beside(&target).map_err(io)?;
+        let mut case = self.load()?;
+        let message = case.apply(op, now());
+        let mut text = serde_json::to_string_pretty(&case)
             .map_err(|e| io(std::io::Error::other(e.to_string())))?;
         text.push('\n');
-        write_atomic(&self.path, text.as_bytes()).map_err(io)
+        fsutil::write_atomic(&target, text.as_bytes()).map_err(io)?;
+        Ok((case, message))
     }
 }
 

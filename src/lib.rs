@@ -8,6 +8,7 @@ pub mod case;
 pub mod cli;
 pub mod detect;
 pub mod export;
+pub mod fsutil;
 pub mod index;
 pub mod ingest;
 pub mod model;

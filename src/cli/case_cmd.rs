@@ -92,14 +92,43 @@ pub fn case_path(dir: &IndexDir, file: Option<&Path>) -> PathBuf {
     file.map_or_else(|| case::default_path(&dir.root), Path::to_path_buf)
 }
 
+/// The case store a command writes: `--case FILE` (never a file of the index directory but
+/// its `case.json`), else `case.json` in the index directory — which must then be kubesift's
+/// (it is created as an index directory when missing).
+pub fn writable_store(dir: &IndexDir, file: Option<&Path>) -> anyhow::Result<CaseStore> {
+    let path = checked_case_path(dir, file)?;
+    if file.is_none() {
+        dir.claim()?;
+    }
+    Ok(CaseStore::new(path))
+}
+
+/// The case file of a command that may write it: `--case FILE` must not be a file of the
+/// index directory (other than its `case.json`).
+pub fn checked_case_path(dir: &IndexDir, file: Option<&Path>) -> anyhow::Result<PathBuf> {
+    let path = case_path(dir, file);
+    if file.is_some()
+        && crate::fsutil::writes_inside(&path, &dir.root)?
+        && !crate::fsutil::same_file(&path, &dir.case())
+    {
+        anyhow::bail!(
+            "refusing to use {} as the case file: it is inside the index directory {}; keep it elsewhere (or omit --case for the index's own case.json)",
+            escape_control(&path.display().to_string()),
+            escape_control(&dir.root.display().to_string())
+        );
+    }
+    Ok(path)
+}
+
 pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
-    let store = CaseStore::new(case_path(dir, args.file.as_deref()));
+    if let CaseCommand::List { format } = &args.command {
+        let case = CaseStore::new(case_path(dir, args.file.as_deref())).load()?;
+        list(&case, *format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let ops = match &args.command {
-        CaseCommand::List { format } => {
-            let case = store.load()?;
-            list(&case, *format)?;
-            return Ok(ExitCode::SUCCESS);
-        }
+        // Listed above, without taking the case's lock or claiming the directory.
+        CaseCommand::List { .. } => Vec::new(),
         CaseCommand::Add { ids, tags, note } => {
             let reader = IndexReader::open(dir)?;
             let note = note.as_deref().map(read_text).transpose()?;
@@ -143,6 +172,8 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
             }]
         }
     };
+    // Only now, with every audit ID found: a failed command creates nothing.
+    let store = writable_store(dir, args.file.as_deref())?;
     for op in ops {
         let (_, message) = store.update(op)?;
         say!("{message}");

@@ -76,6 +76,14 @@ pub fn ingest_paths(
     args: &IndexArgs,
 ) -> anyhow::Result<IngestSummary> {
     let (inputs, problems) = ingest::source::discover(paths, Some(&dir.root));
+    if inputs.is_empty() && !problems.is_empty() && !dir.exists() {
+        // Nothing readable: say so, and leave no empty index behind.
+        return Ok(IngestSummary {
+            problems,
+            rejects_dir: dir.rejects_dir(),
+            ..IngestSummary::default()
+        });
+    }
     let opts = IngestOptions {
         keep_secret_values: args.keep_secret_values,
         max_record_bytes: args.max_record_bytes,

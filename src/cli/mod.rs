@@ -98,8 +98,10 @@ pub enum Command {
 
 /// Exit codes.
 pub mod exit {
-    /// An error stopped the command (bad arguments, missing index, unreadable input).
+    /// An error stopped the command (missing index, unreadable input, bad query).
     pub const ERROR: u8 = 1;
+    /// Bad command-line usage (clap's own code): an unknown subcommand, a bad option.
+    pub const USAGE: u8 = 2;
     /// `index --strict`: records were rejected (everything else was indexed).
     pub const REJECTS: u8 = 3;
 }
@@ -114,10 +116,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(args) => index_cmd::run(&dir, &args),
         Command::Tui(args) => tui_cmd::run(&dir, &args),
         Command::BenchTui(args) => bench_cmd::run(&dir, &args),
-        Command::Paths(paths) => {
-            let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
-            tui_cmd::index_then_open(&dir, &paths, &cli.tz)
-        }
+        Command::Paths(words) => match existing_paths(words) {
+            Ok(paths) => tui_cmd::index_then_open(&dir, &paths, &cli.tz),
+            Err(usage) => {
+                let _ = usage.print();
+                Ok(ExitCode::from(exit::USAGE))
+            }
+        },
         Command::Search(args) => search_cmd::run(&dir, &args),
         Command::Show(args) => show_cmd::run(&dir, &args),
         Command::Stats(args) => stats_cmd::run(&dir, &args),
@@ -127,6 +132,44 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(args) => case_cmd::run(&dir, &args),
         Command::Export(args) => export_cmd::run(&dir, &args),
     }
+}
+
+/// The words of `kubesift PATH...`: each must be an existing path (or `-`); any other word
+/// is a mistyped subcommand or path — a usage error, before anything is created.
+fn existing_paths(words: Vec<OsString>) -> Result<Vec<PathBuf>, clap::Error> {
+    let mut paths = Vec::with_capacity(words.len());
+    for word in words {
+        let path = PathBuf::from(word);
+        if path.as_os_str() != "-" && std::fs::symlink_metadata(&path).is_err() {
+            return Err(not_a_path(&path));
+        }
+        paths.push(path);
+    }
+    Ok(paths)
+}
+
+/// The usage error for a word that is neither a subcommand nor an existing path, with the
+/// closest subcommand when one is close (as clap suggests for a mistyped option).
+fn not_a_path(path: &std::path::Path) -> clap::Error {
+    use clap::CommandFactory;
+    let word = path.to_string_lossy();
+    let mut cmd = Cli::command();
+    let closest = cmd
+        .get_subcommands()
+        .filter(|c| !c.is_hide_set())
+        .map(|c| (strsim::jaro(&word, c.get_name()), c.get_name().to_owned()))
+        .filter(|(score, _)| *score > 0.7)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let tip = closest.map_or_else(String::new, |(_, name)| {
+        format!("\n\n  tip: a similar subcommand exists: '{name}'")
+    });
+    cmd.error(
+        clap::error::ErrorKind::InvalidSubcommand,
+        format!(
+            "'{}' is neither a subcommand nor an existing path{tip}",
+            crate::model::sanitize::escape_control(&word)
+        ),
+    )
 }
 
 /// Parses `--since` / `--until` values for clap.

@@ -3,12 +3,15 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 
+use super::case_cmd;
 use super::detect_cmd::{self, Tuning};
 use super::index_cmd::{self, IndexArgs};
 use crate::index::IndexDir;
+use crate::tui::worker::FindingsFn;
 use crate::tui::{self, TuiOptions};
 
 #[derive(Debug, Args)]
@@ -27,11 +30,15 @@ pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>) -> anyhow::Result<()> {
-    let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
     let case = case.or_else(|| {
         std::env::var_os("KUBESIFT_CASE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
+    });
+    let case = Some(case_cmd::checked_case_path(dir, case.as_deref())?);
+    // The workbench asks again on a refresh (`r`), after an ingest by another process.
+    let findings: FindingsFn = Arc::new(|dir: &IndexDir| {
+        detect_cmd::findings(dir, &Tuning::default(), false).map_err(|e| format!("{e:#}"))
     });
     tui::run(
         dir,

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::case::Case;
 use crate::detect::Finding;
+use crate::fsutil;
 use crate::index::reader::TimeOrder;
 use crate::index::{Hit, IndexReader};
 use crate::model::{AuditEvent, Micros};
@@ -389,8 +390,10 @@ pub fn export(
     Ok(Summary { provenance })
 }
 
-/// Exports into a file, written through a temporary file renamed into place (no half
-/// written export is ever left); CSV gets its provenance in `FILE.provenance.json`.
+/// Exports into a file, written through a private temporary file renamed into place (no
+/// half written export is ever left); CSV gets its provenance in `FILE.provenance.json`.
+/// An output that would land inside the index directory, or on the case file, is refused
+/// before anything is written.
 pub fn export_to_file(
     reader: &IndexReader,
     findings: &[Finding],
@@ -399,27 +402,57 @@ pub fn export_to_file(
     format: ExportFormat,
     path: &std::path::Path,
 ) -> Result<Summary, ExportError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    check_destination(path, &reader.dir.root, spec.case_file.as_deref())?;
+    if format == ExportFormat::Csv {
+        check_destination(
+            &sidecar_path(path),
+            &reader.dir.root,
+            spec.case_file.as_deref(),
+        )?;
+    }
+    let mut file = fsutil::AtomicFile::create(path)?;
     let summary = {
-        let mut out = std::io::BufWriter::new(tmp.as_file_mut());
+        let mut out = std::io::BufWriter::new(file.file());
         let s = export(reader, findings, case, spec, format, &mut out)?;
         out.flush()?;
         s
     };
-    tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| ExportError::Io(e.error))?;
+    file.commit()?;
     if format == ExportFormat::Csv {
         let mut json = Vec::new();
         crate::model::sanitize::json_to_writer_pretty(&mut json, &summary.provenance)
             .map_err(|e| ExportError::Other(e.to_string()))?;
         json.push(b'\n');
-        crate::index::write_atomic(&sidecar_path(path), &json)?;
+        fsutil::write_atomic(&sidecar_path(path), &json)?;
     }
     Ok(summary)
+}
+
+/// Refuses an output file that would land inside the index directory (through symlinks and
+/// `..` too) or replace the case file.
+fn check_destination(
+    path: &std::path::Path,
+    index: &std::path::Path,
+    case_file: Option<&str>,
+) -> Result<(), ExportError> {
+    let refuse = |what: String| {
+        Err(ExportError::Other(format!(
+            "refusing to write {}: {what}; choose a file elsewhere",
+            path.display()
+        )))
+    };
+    if fsutil::writes_inside(path, index)? {
+        return refuse(format!(
+            "it is inside the index directory {}",
+            index.display()
+        ));
+    }
+    if let Some(case) = case_file
+        && fsutil::same_file(path, std::path::Path::new(case))
+    {
+        return refuse(format!("it is the case file {case}"));
+    }
+    Ok(())
 }
 
 /// `report.csv` → `report.csv.provenance.json`.

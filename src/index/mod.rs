@@ -8,9 +8,14 @@
 //!   rejects/<id>.jsonl  every rejected record of input file <id>: file, line, reason
 //!   findings.json       detections computed after the last ingest
 //!   case.json           bookmarks, tags, notes
+//!   kubesift-index.json the marker: this directory is a kubesift index (format version)
 //! ```
+//!
+//! kubesift only writes into a directory that is missing, empty, or carries the marker (or,
+//! made by a version before the marker, holds a kubesift tantivy index): see [`dir`].
 
 pub mod agg;
+pub mod dir;
 pub mod keys;
 pub mod manifest;
 pub mod paging;
@@ -21,9 +26,9 @@ pub mod store;
 mod translate;
 pub mod writer;
 
-use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+pub use dir::DirState;
 pub use keys::{KeyStore, KeyTable, Known};
 pub use manifest::{FileEntry, Manifest};
 pub use reader::{Hit, IndexReader};
@@ -42,6 +47,10 @@ pub enum IndexError {
         found: u32,
         expected: u32,
     },
+    #[error(
+        "{path} is not a kubesift index ({reason}); nothing in it was changed: pass --index a new or empty directory"
+    )]
+    Foreign { path: PathBuf, reason: String },
     #[error("index at {0} is being written by another kubesift process")]
     Locked(PathBuf),
     #[error("index error: {0}")]
@@ -102,47 +111,4 @@ impl IndexDir {
     pub fn exists(&self) -> bool {
         self.tantivy().join("meta.json").exists()
     }
-
-    /// Creates the directory tree, private to the user (0700): audit logs hold secrets.
-    pub fn create(&self) -> Result<()> {
-        for dir in [&self.root, &self.tantivy(), &self.rejects_dir()] {
-            create_private_dir(dir)
-                .map_err(|e| IndexError::io(format!("cannot create {}", dir.display()), e))?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(unix)]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    if !dir.exists() {
-        fs::DirBuilder::new()
-            .recursive(true)
-            .mode(0o700)
-            .create(dir)?;
-    }
-    fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-}
-
-#[cfg(not(unix))]
-fn create_private_dir(dir: &Path) -> std::io::Result<()> {
-    fs::create_dir_all(dir)
-}
-
-/// Writes `bytes` to `path` atomically: a temporary file in the same directory, then rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write as _;
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-    }
-    fs::rename(&tmp, path)
 }

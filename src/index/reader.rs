@@ -84,9 +84,7 @@ pub struct IndexReader {
 
 impl IndexReader {
     pub fn open(dir: &IndexDir) -> Result<IndexReader> {
-        if !dir.exists() {
-            return Err(IndexError::Missing(dir.root.clone()));
-        }
+        dir.check_readable()?;
         let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
         let mut index = Index::open(mmap)?;
         // Searches and counts run over segments in parallel.
@@ -120,6 +118,10 @@ impl IndexReader {
     pub fn reload(&mut self) -> Result<()> {
         self.reader.reload()?;
         self.manifest = read_manifest(&self.index, &self.dir)?;
+        // Cached columns are per segment of the old searcher.
+        if let Ok(mut cols) = self.summary_columns.lock() {
+            cols.clear();
+        }
         Ok(())
     }
 

@@ -3,8 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{IndexDir, IndexError, Result, write_atomic};
+use super::{IndexDir, IndexError, Result};
 use crate::detect::Finding;
+use crate::fsutil::write_atomic;
 
 #[derive(Serialize, Deserialize)]
 struct Stored {

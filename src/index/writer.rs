@@ -97,7 +97,8 @@ pub struct IndexWriter {
 }
 
 impl IndexWriter {
-    /// Opens the index for writing, creating it (private, 0700) when absent.
+    /// Opens the index for writing, creating it (private, 0700) when absent; a directory that
+    /// is not kubesift's is refused untouched ([`IndexDir::claim`]).
     pub fn open(dir: &IndexDir, opts: WriterOptions) -> Result<IndexWriter> {
         dir.create()?;
         let fields = Fields::new();

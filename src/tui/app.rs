@@ -277,12 +277,7 @@ impl App {
         tz_name: String,
         size: (u16, u16),
     ) -> App {
-        let mut finding_of: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, f) in findings.iter().enumerate() {
-            for id in &f.audit_ids {
-                finding_of.entry(id.clone()).or_default().push(i);
-            }
-        }
+        let finding_of = findings_by_event(&findings);
         let view = if findings.is_empty() {
             View::Events
         } else {
@@ -321,6 +316,13 @@ impl App {
             next_id: 0,
             pending: HashMap::new(),
         }
+    }
+
+    /// Replaces the findings (after a reload), keeping the selection in range.
+    pub fn set_findings(&mut self, findings: Vec<Finding>) {
+        self.finding_of = findings_by_event(&findings);
+        self.det_selected = self.det_selected.min(findings.len().saturating_sub(1));
+        self.findings = Arc::new(findings);
     }
 
     /// The first requests: the data of the initial view.
@@ -514,12 +516,8 @@ impl App {
             Action::PivotBack => self.step_history(-1),
             Action::PivotForward => self.step_history(1),
             Action::ClearFilters => self.push_filter(FilterState::default()),
-            Action::Refresh => {
-                self.events.loaded_for = None;
-                self.pivots.loaded_for = None;
-                self.timeline.loaded_for = None;
-                self.refresh()
-            }
+            // Another process may have added data: the worker reloads the index first.
+            Action::Refresh => self.request("reload", |id| Request::Reload { id }),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll(n) => self.move_by(i64::from(n)),
             other => self.on_view(other),
@@ -1184,6 +1182,22 @@ impl App {
                 self.on_exported(result);
                 None
             }
+            Response::Reloaded {
+                id,
+                facts,
+                findings,
+            } if self.is_current("reload", id) => {
+                self.facts = facts;
+                match findings {
+                    Some(Ok(f)) => self.set_findings(f),
+                    Some(Err(e)) => self.status = format!("error: findings: {e}"),
+                    None => {}
+                }
+                self.events.loaded_for = None;
+                self.pivots.loaded_for = None;
+                self.timeline.loaded_for = None;
+                self.refresh()
+            }
             Response::Error { message, .. } => {
                 self.status = format!("error: {message}");
                 None
@@ -1191,6 +1205,17 @@ impl App {
             _ => None,
         }
     }
+}
+
+/// audit ID → indexes of the findings that stand on it.
+fn findings_by_event(findings: &[Finding]) -> HashMap<String, Vec<usize>> {
+    let mut finding_of: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, f) in findings.iter().enumerate() {
+        for id in &f.audit_ids {
+            finding_of.entry(id.clone()).or_default().push(i);
+        }
+    }
+    finding_of
 }
 
 /// The time window a filter's chips restrict to (for the timeline's bounds).
@@ -1539,7 +1564,14 @@ mod tests {
     fn stale_responses_are_ignored() {
         let mut a = app();
         let first = request(a.update(Action::ViewEvents));
-        let _second = request(a.update(Action::Refresh));
+        let reload = request(a.update(Action::Refresh));
+        assert!(matches!(reload, Request::Reload { .. }), "{reload:?}");
+        let second = request(a.update(Action::Response(Box::new(Response::Reloaded {
+            id: id_of(&reload),
+            facts: IndexFacts::default(),
+            findings: None,
+        }))));
+        assert!(matches!(second, Request::Page { .. }), "{second:?}");
         a.update(Action::Response(Box::new(Response::Page {
             id: id_of(&first),
             total: 7,

@@ -29,10 +29,9 @@ use ratatui::{DefaultTerminal, Terminal};
 pub use action::Action;
 pub use app::{App, Effect, IndexFacts};
 use keymap::{Key, Keymap};
-use worker::Worker;
+use worker::{FindingsFn, Worker};
 
 use crate::case::CaseStore;
-use crate::detect::Finding;
 use crate::index::{IndexDir, IndexReader};
 
 /// Options of `kubesift tui`.
@@ -47,7 +46,7 @@ pub struct TuiOptions {
 /// Opens the workbench on an index until the user quits. The terminal (raw mode, the
 /// alternate screen, mouse reporting) is restored on every way out: quitting, an error
 /// (of the loop or the index thread), a panic, and SIGTERM / SIGHUP / SIGINT.
-pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow::Result<()> {
+pub fn run(dir: &IndexDir, findings_of: FindingsFn, opts: &TuiOptions) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -61,14 +60,9 @@ pub fn run(dir: &IndexDir, findings: Vec<Finding>, opts: &TuiOptions) -> anyhow:
             opts.tz
         )
     })?;
-    let reader = IndexReader::open(dir)?;
-    let facts = IndexFacts {
-        events: reader.num_events(),
-        files: reader.manifest.complete_files().count(),
-        span: reader.time_span()?,
-    };
-    drop(reader);
-    let worker = Worker::spawn(dir)?;
+    let findings = findings_of(dir).map_err(anyhow::Error::msg)?;
+    let facts = worker::facts_of(&IndexReader::open(dir)?)?;
+    let worker = Worker::spawn(dir, findings_of)?;
     let stop = stop_on_signals();
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();

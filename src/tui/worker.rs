@@ -1,6 +1,7 @@
 //! Index queries off the UI thread: the worker owns the index reader, answers requests in
 //! order and tags each answer with its request id, so the app can drop stale ones and typing
-//! never waits for the index.
+//! never waits for the index. On a refresh it reloads the reader (the newest commit, after
+//! an ingest by another process) with the manifest, facts and findings the views show.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -9,6 +10,7 @@ use std::thread;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use super::app::IndexFacts;
 use crate::case::Case;
 use crate::detect::Finding;
 use crate::export::{ExportFormat, ExportSpec};
@@ -50,6 +52,8 @@ pub enum Request {
         end: Option<Micros>,
         buckets: usize,
     },
+    /// Reloads the index (its newest commit) and answers with its facts and findings.
+    Reload { id: u64 },
     /// Position of the next (or previous) event matching `search` in the time order of
     /// `expr`, after (before) time `from`.
     Find {
@@ -71,6 +75,10 @@ pub struct ExportJob {
     pub case: Case,
     pub findings: Arc<Vec<Finding>>,
 }
+
+/// The findings of an index directory (stored ones when fresh, else computed): supplied by
+/// the command that opens the workbench, called again on a reload.
+pub type FindingsFn = Arc<dyn Fn(&IndexDir) -> Result<Vec<Finding>, String> + Send + Sync>;
 
 /// Top values of one field: (field, (value, count) most frequent first, events without a value).
 pub type PivotCounts = (&'static str, Vec<(String, u64)>, u64);
@@ -104,6 +112,13 @@ pub enum Response {
         id: u64,
         offset: Option<u64>,
     },
+    /// The index was reloaded: its facts now, and its findings (when the engine has a
+    /// source of findings).
+    Reloaded {
+        id: u64,
+        facts: IndexFacts,
+        findings: Option<Result<Vec<Finding>, String>>,
+    },
     /// An export was written: what, or why not.
     Exported {
         id: u64,
@@ -132,6 +147,7 @@ impl Response {
             | Response::Histogram { id, .. }
             | Response::Found { id, .. }
             | Response::Exported { id, .. }
+            | Response::Reloaded { id, .. }
             | Response::Error { id, .. } => *id,
         }
     }
@@ -141,6 +157,7 @@ impl Response {
 pub struct Engine {
     reader: IndexReader,
     time_indexes: HashMap<String, TimeIndex>,
+    findings: Option<FindingsFn>,
 }
 
 impl Engine {
@@ -148,7 +165,14 @@ impl Engine {
         Engine {
             reader,
             time_indexes: HashMap::new(),
+            findings: None,
         }
+    }
+
+    /// Recomputes (or reloads) the findings with `f` on every reload.
+    pub fn with_findings(mut self, f: FindingsFn) -> Engine {
+        self.findings = Some(f);
+        self
     }
 
     pub fn reader(&self) -> &IndexReader {
@@ -304,6 +328,17 @@ impl Engine {
                     end,
                 }
             }
+            Request::Reload { id } => {
+                self.reader.reload()?;
+                self.time_indexes.clear();
+                let facts = facts_of(&self.reader)?;
+                let findings = self.findings.as_ref().map(|f| f(&self.reader.dir));
+                Response::Reloaded {
+                    id,
+                    facts,
+                    findings,
+                }
+            }
             Request::Find {
                 id,
                 expr,
@@ -356,8 +391,18 @@ fn request_id(r: &Request) -> u64 {
         | Request::Export { id, .. }
         | Request::Pivots { id, .. }
         | Request::Histogram { id, .. }
+        | Request::Reload { id }
         | Request::Find { id, .. } => *id,
     }
+}
+
+/// What the header shows about an index: events, input files, time span.
+pub fn facts_of(reader: &IndexReader) -> crate::index::Result<IndexFacts> {
+    Ok(IndexFacts {
+        events: reader.num_events(),
+        files: reader.manifest.complete_files().count(),
+        span: reader.time_span()?,
+    })
 }
 
 /// The worker thread and its channels.
@@ -367,14 +412,14 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(dir: &IndexDir) -> crate::index::Result<Worker> {
+    pub fn spawn(dir: &IndexDir, findings: FindingsFn) -> crate::index::Result<Worker> {
         let reader = IndexReader::open(dir)?;
         let (tx, req_rx) = channel::<Request>();
         let (resp_tx, rx) = channel::<Response>();
         thread::Builder::new()
             .name("kubesift-index".into())
             .spawn(move || {
-                let mut engine = Engine::new(reader);
+                let mut engine = Engine::new(reader).with_findings(findings);
                 while let Ok(mut req) = req_rx.recv() {
                     // Only the newest request of a kind matters when several queued up.
                     while let Ok(newer) = req_rx.try_recv() {
