@@ -74,8 +74,10 @@ pub struct Bookmark {
 }
 
 impl Bookmark {
-    pub fn time_micros(&self) -> Micros {
-        Micros::parse(&self.time).unwrap_or_default()
+    /// The event's time; `None` when the case file holds no real time for it (edited by
+    /// hand): shown as written, never replaced by another time.
+    pub fn time_micros(&self) -> Option<Micros> {
+        Micros::parse(&self.time)
     }
 }
 
@@ -83,7 +85,8 @@ impl Bookmark {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRef {
     pub audit_id: String,
-    pub time: Micros,
+    /// `None` for a bookmark whose recorded time is not a real time: left as it is.
+    pub time: Option<Micros>,
     pub summary: String,
 }
 
@@ -102,7 +105,7 @@ pub fn event_ref(e: &AuditEvent) -> EventRef {
     }
     EventRef {
         audit_id: e.audit_id.clone(),
-        time: e.time,
+        time: Some(e.time),
         summary,
     }
 }
@@ -230,7 +233,9 @@ impl Case {
             added: stamp.to_owned(),
             ..Bookmark::default()
         });
-        b.time = ev.time.rfc3339();
+        if let Some(t) = ev.time {
+            b.time = t.rfc3339();
+        }
         if !ev.summary.is_empty() {
             b.summary = ev.summary;
         }
@@ -374,7 +379,7 @@ mod tests {
     fn ev(id: &str, t: i64) -> EventRef {
         EventRef {
             audit_id: id.into(),
-            time: Micros(t * Micros::SECOND),
+            time: Some(Micros(t * Micros::SECOND)),
             summary: format!("event {id}"),
         }
     }

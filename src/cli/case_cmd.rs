@@ -207,15 +207,16 @@ fn list(case: &Case, format: Format) -> anyhow::Result<()> {
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     let timeline = case.timeline();
-    let mut prev = None;
+    let mut prev: Option<crate::model::Micros> = None;
     let rows: Vec<Vec<String>> = timeline
         .iter()
         .map(|(id, b)| {
             let t = b.time_micros();
-            let delta = prev.map_or_else(String::new, |p: crate::model::Micros| {
-                format!("+{}", format_duration(t.0 - p.0))
-            });
-            prev = Some(t);
+            let delta = match (prev, t) {
+                (Some(p), Some(t)) => format!("+{}", format_duration(t.0 - p.0)),
+                _ => String::new(),
+            };
+            prev = t.or(prev);
             vec![
                 b.time.clone(),
                 delta,

@@ -174,7 +174,10 @@ fn not_a_path(path: &std::path::Path) -> clap::Error {
 
 /// Parses `--since` / `--until` values for clap.
 pub fn parse_time_arg(s: &str) -> Result<TimeSpec, String> {
-    TimeSpec::parse(s).ok_or_else(|| format!("`{s}` is not a time: use RFC 3339 (2024-01-02T03:04:05Z), a date (2024-01-02), or a duration back from the newest event (2h, 30m, 1d)"))
+    TimeSpec::parse_checked(s).map_err(|e| match e {
+        crate::model::time::TimeError::NoSuchDate(_) => format!("`{s}` is not a time: {e}"),
+        _ => format!("`{s}` is not a time: use RFC 3339 (2024-01-02T03:04:05Z), a date (2024-01-02), or a duration back from the newest event (2h, 30m, 1d)"),
+    })
 }
 
 /// The `error: …` line of a failed command, escaped as [`say!`] does but keeping its line

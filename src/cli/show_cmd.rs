@@ -74,13 +74,23 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The width of the label column: the longest label (`impersonating`) and two spaces.
+const LABEL_WIDTH: usize = 15;
+
+/// `  label          value`: the value starts in its column, and at least two spaces after a
+/// label longer than the column.
+fn label_line(label: &str, value: &str) -> String {
+    let width = LABEL_WIDTH.max(label.chars().count() + 2);
+    format!("  {label:<width$}{value}")
+}
+
 /// The decoded fields on top, then the raw record pretty-printed. Every log string is escaped.
 pub fn render_text(l: &Loaded) -> String {
     let e = &l.event;
     let mut s = String::new();
     let mut field = |name: &str, value: &str| {
         if !value.is_empty() {
-            let _ = writeln!(s, "  {name:<13}{}", escape_control(value));
+            let _ = writeln!(s, "{}", label_line(name, &escape_control(value)));
         }
     };
     field("audit id", &e.audit_id);
@@ -140,7 +150,7 @@ pub fn render_text(l: &Loaded) -> String {
     );
     field("uri", &exec::decode_uri(&e.request_uri));
     let code = e.code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
-    field("response", &format!("{code} {}", e.status_reason));
+    field("response", format!("{code} {}", e.status_reason).trim_end());
     field("message", &e.status_message);
     field(
         "decision",
@@ -179,4 +189,44 @@ pub fn render_text(l: &Loaded) -> String {
         let _ = writeln!(s, "  {}", escape_control(line));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::formats::{NormalizeOptions, native};
+    use crate::model::SourceRef;
+
+    const IMPERSONATING: &str = r#"{"kind":"Event","auditID":"i-1","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/shop/pods/web-0/portforward?ports=8080","user":{"username":"system:serviceaccount:shop:web","groups":["system:serviceaccounts"]},"impersonatedUser":{"username":"john.doe@example.com","groups":["system:masters"]},"objectRef":{"resource":"pods","namespace":"shop","name":"web-0","subresource":"portforward"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2024-01-02T03:04:05Z"}"#;
+
+    #[test]
+    fn regression_show_label_runs_into_value() {
+        let event = native::parse(
+            IMPERSONATING,
+            SourceRef::default(),
+            NormalizeOptions::default(),
+        )
+        .unwrap();
+        let text = render_text(&Loaded {
+            event,
+            raw: IMPERSONATING.to_owned(),
+        });
+        let head = text.split("raw event:").next().unwrap();
+        assert!(
+            head.contains("  impersonating  john.doe@example.com"),
+            "{head}"
+        );
+        // Every label, however long, stands apart from its value.
+        let labels: Vec<&str> = head
+            .lines()
+            .map(|l| l.trim_start().split_once("  ").unwrap().0)
+            .collect();
+        assert!(labels.contains(&"impersonating"), "{labels:?}");
+        for label in labels {
+            assert!(
+                !label.contains(['@', '[', '(', '/']),
+                "label and value run together: {label:?}"
+            );
+        }
+    }
 }

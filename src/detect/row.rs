@@ -160,6 +160,7 @@ pub enum Actor {
     ControlPlane,
     #[default]
     Human,
+    Unknown,
 }
 
 impl Actor {
@@ -170,6 +171,7 @@ impl Actor {
             ActorKind::Node => Actor::Node,
             ActorKind::ControlPlane => Actor::ControlPlane,
             ActorKind::Human => Actor::Human,
+            ActorKind::Unknown => Actor::Unknown,
         }
     }
 
@@ -184,6 +186,7 @@ impl Actor {
             Actor::Node => "node",
             Actor::ControlPlane => "control-plane",
             Actor::Human => "human",
+            Actor::Unknown => "unknown",
         }
     }
 }

@@ -511,7 +511,7 @@ impl Conditions {
             for p in a.patterns() {
                 if crate::model::ActorKind::parse(p).is_none() {
                     return Err(format!(
-                        "unknown actor_kind `{p}` (anonymous, service-account, node, control-plane, human)"
+                        "unknown actor_kind `{p}` (anonymous, service-account, node, control-plane, human, unknown)"
                     ));
                 }
             }

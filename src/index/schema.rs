@@ -205,7 +205,11 @@ impl Fields {
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
         doc.add_u64(self.key_lo, lo);
-        doc.add_date(self.time, DateTime::from_timestamp_micros(e.time.0));
+        // Ingest keeps event times within Micros::EARLIEST..=LATEST; never overflow all the same.
+        doc.add_date(
+            self.time,
+            DateTime::from_timestamp_micros(e.time.clamped().0),
+        );
         if let Some(code) = e.code {
             doc.add_u64(self.code, u64::from(code));
         }

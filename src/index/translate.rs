@@ -70,7 +70,7 @@ impl Translator<'_> {
                     map_bound(b, |t| {
                         Term::from_field_date(
                             f.time,
-                            DateTime::from_timestamp_micros(t.resolve(self.anchor).0),
+                            DateTime::from_timestamp_micros(t.resolve(self.anchor).clamped().0),
                         )
                     })
                 };

@@ -101,8 +101,36 @@ impl Prepared {
             || self.stages.contains(Stage::Panic)
     }
 
+    /// A line of a request logged before 1.7 by the legacy backend, held as text until the
+    /// request's other line joins it.
+    pub fn is_legacy_half(&self) -> bool {
+        self.format == SourceFormat::Legacy
+            && self.stages.0 == 0
+            && matches!(self.body, Body::Deferred { .. })
+    }
+
     /// Keeps the more complete of two records of one request, with the union of their stages.
+    /// The two lines of a request logged before 1.7 are joined instead.
     pub fn absorb(&mut self, other: Prepared) {
+        if self.is_legacy_half() && other.is_legacy_half() {
+            if let (
+                Body::Deferred { raw, line },
+                Body::Deferred {
+                    raw: more,
+                    line: at,
+                },
+            ) = (&mut self.body, other.body)
+            {
+                let more = String::from_utf8_lossy(&more);
+                let joined = formats::legacy::join(&String::from_utf8_lossy(raw), &more);
+                // The record's line is the line it starts with: the request line's.
+                if joined.lines().next() == more.lines().next() {
+                    *line = at;
+                }
+                *raw = joined.into_bytes();
+            }
+            return;
+        }
         let union = self.stages.union(other.stages);
         if best_rank(other.stages.0) > best_rank(self.stages.0) {
             *self = other;
@@ -334,17 +362,31 @@ fn prepare_piece(
                 {
                     d.event.cluster.clone_from(c);
                 }
-                out.push(Outcome::Event(Box::new(prepare_event(
-                    &d.event,
-                    &d.raw,
-                    f.id,
-                    fields,
-                    ctx.keep_secrets,
-                ))));
+                let prepared = if formats::legacy::is_split_request(&d.event) {
+                    legacy_half(&d.event, &d.raw, line)
+                } else {
+                    prepare_event(&d.event, &d.raw, f.id, fields, ctx.keep_secrets)
+                };
+                out.push(Outcome::Event(Box::new(prepared)));
             }
             Err(RecordError::NotAudit(_)) => out.push(Outcome::Skip),
             Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
         }
+    }
+}
+
+/// A line of a request logged before 1.7, kept as text: it is decoded when written, joined
+/// with the request's other line if that came (see [`Prepared::absorb`]).
+fn legacy_half(event: &AuditEvent, raw: &str, line: u64) -> Prepared {
+    Prepared {
+        key: merge_key(event, raw),
+        body: Body::Deferred {
+            raw: raw.as_bytes().to_vec(),
+            line,
+        },
+        stages: StageSet::default(),
+        long_running: false,
+        format: SourceFormat::Legacy,
     }
 }
 
@@ -385,7 +427,11 @@ pub(super) fn build_doc(
 
 /// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a
 /// requestReceivedTimestamp only identical stage records can be recognised as one request.
+/// The two lines of a request logged before 1.7 have different times: the ID alone.
 pub fn merge_key(event: &AuditEvent, raw: &str) -> [u8; 16] {
+    if formats::legacy::is_split_request(event) {
+        return crate::index::schema::merge_key(&event.audit_id, i64::MIN, raw);
+    }
     let received = event.received.or(event.stage_time).unwrap_or(event.time);
     crate::index::schema::merge_key(&event.audit_id, received.0, raw)
 }

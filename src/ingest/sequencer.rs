@@ -58,6 +58,9 @@ pub(super) struct Sequencer<'a> {
     open_order: VecDeque<[u8; 16]>,
     /// Stage bits learned after the event was written: key → bits to add.
     fixups: HashMap<[u8; 16], StageSet>,
+    /// Lines of requests logged before 1.7 whose other line is already written: key → lines
+    /// to join into the stored record.
+    late_lines: HashMap<[u8; 16], Vec<Vec<u8>>>,
     counts: Vec<FileCounts>,
     reject_files: HashMap<usize, BufWriter<File>>,
     /// Inputs read to the end, waiting for a commit to be marked complete.
@@ -90,6 +93,7 @@ impl<'a> Sequencer<'a> {
             open: HashMap::new(),
             open_order: VecDeque::new(),
             fixups: HashMap::new(),
+            late_lines: HashMap::new(),
             counts: vec![FileCounts::default(); files.len()],
             reject_files: HashMap::new(),
             done_files: Vec::new(),
@@ -260,6 +264,12 @@ impl<'a> Sequencer<'a> {
         p: Prepared,
         file: usize,
     ) -> Result<(), IndexError> {
+        if p.is_legacy_half() {
+            if let Body::Deferred { raw, .. } = p.body {
+                self.late_lines.entry(key).or_default().push(raw);
+            }
+            return Ok(());
+        }
         if known.is_superset_of(p.stages) {
             return Ok(()); // a duplicate
         }
@@ -442,7 +452,7 @@ impl<'a> Sequencer<'a> {
     fn checkpoint(&mut self) -> Result<(), IndexError> {
         self.resolve_suspects()?;
         self.flush_all()?;
-        if self.fixups.is_empty() {
+        if self.fixups.is_empty() && self.late_lines.is_empty() {
             self.mark_done_complete();
         }
         self.writer.commit()?;
@@ -471,9 +481,10 @@ impl<'a> Sequencer<'a> {
     fn final_commit(&mut self) -> Result<(), IndexError> {
         self.resolve_suspects()?;
         self.flush_all()?;
-        if !self.fixups.is_empty() {
+        if !self.fixups.is_empty() || !self.late_lines.is_empty() {
             self.writer.commit()?;
             self.apply_fixups()?;
+            self.apply_late_lines()?;
         }
         self.mark_done_complete();
         self.writer.commit()
@@ -506,6 +517,40 @@ impl<'a> Sequencer<'a> {
             let doc = fields.document(&event, key, raw.as_bytes(), stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
+        }
+        Ok(())
+    }
+
+    /// Joins late lines of requests logged before 1.7 into their committed records.
+    fn apply_late_lines(&mut self) -> Result<(), IndexError> {
+        let late = std::mem::take(&mut self.late_lines);
+        let fields = self.writer.fields().clone();
+        for (key, lines) in late {
+            let Some(stored) = self.writer.fetch_stored(key)? else {
+                continue;
+            };
+            let Ok(held) = std::str::from_utf8(&stored.raw) else {
+                continue;
+            };
+            let joined = lines.iter().fold(held.to_owned(), |acc, l| {
+                formats::legacy::join(&acc, &String::from_utf8_lossy(l))
+            });
+            if joined == held {
+                continue; // copies of lines already held (a rerun)
+            }
+            let source = SourceRef {
+                file: self.writer.manifest.path_of(stored.file),
+                line: stored.line,
+            };
+            let opts = formats::NormalizeOptions::default();
+            let Ok(mut event) = formats::renormalize(&joined, SourceFormat::Legacy, source, opts)
+            else {
+                continue;
+            };
+            event.cluster = stored.cluster;
+            let doc = fields.document(&event, key, joined.as_bytes(), stored.file);
+            self.writer
+                .replace(PreparedDoc::new(key, doc), stored.stages)?;
         }
         Ok(())
     }

@@ -9,7 +9,7 @@ use serde::Serialize;
 #[serde(rename_all = "kebab-case")]
 pub enum ActorKind {
     /// `system:anonymous`, group `system:unauthenticated`, or a request that failed
-    /// authentication (`user: {}`).
+    /// authentication (`user: {}`, an empty username).
     Anonymous,
     /// `system:serviceaccount:<namespace>:<name>`.
     ServiceAccount,
@@ -20,15 +20,20 @@ pub enum ActorKind {
     ControlPlane,
     /// Anyone else: people, CI systems, cloud IAM identities.
     Human,
+    /// The record names no user at all (a legacy response line whose request line is
+    /// missing, a GKE entry without `authenticationInfo`): who it was is not known, which is
+    /// not the same as anonymous.
+    Unknown,
 }
 
 impl ActorKind {
-    pub const ALL: [ActorKind; 5] = [
+    pub const ALL: [ActorKind; 6] = [
         ActorKind::Anonymous,
         ActorKind::ServiceAccount,
         ActorKind::Node,
         ActorKind::ControlPlane,
         ActorKind::Human,
+        ActorKind::Unknown,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -38,6 +43,7 @@ impl ActorKind {
             ActorKind::Node => "node",
             ActorKind::ControlPlane => "control-plane",
             ActorKind::Human => "human",
+            ActorKind::Unknown => "unknown",
         }
     }
 
@@ -137,7 +143,18 @@ const MANAGED_CONTROL_PLANE: &[&str] = &[
 ];
 
 impl Actor {
-    /// Classifies a username and its groups.
+    /// The actor of a record that names no user (no `user` object at all).
+    pub fn unknown() -> Actor {
+        Actor {
+            kind: ActorKind::Unknown,
+            sa_namespace: None,
+            sa_name: None,
+            node: None,
+        }
+    }
+
+    /// Classifies a username and its groups. An empty username (`user: {}`, a request that
+    /// carried no identity and failed authentication) is anonymous.
     pub fn classify(username: &str, groups: &[String]) -> Actor {
         let bare = |kind| Actor {
             kind,

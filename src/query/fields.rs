@@ -56,7 +56,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "actor_kind",
         &["kind", "actor"],
         FieldKind::LowerKeyword,
-        "anonymous | service-account | node | control-plane | human",
+        "anonymous | service-account | node | control-plane | human | unknown",
     ),
     f(
         "impersonated",

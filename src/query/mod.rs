@@ -30,6 +30,7 @@ use ipnet::IpNet;
 
 use crate::model::Micros;
 use crate::model::sanitize::escape_control;
+use crate::model::time::TimeError;
 pub use fields::{FIELDS, FieldKind, FieldSpec};
 pub use parse::{MAX_DEPTH, parse};
 
@@ -83,25 +84,32 @@ impl TimeSpec {
     }
 
     /// Parses `2024-01-02T03:04:05Z`, `2024-01-02`, `2024-01-02 03:04`, `2h`, `-90m`,
-    /// `1d12h`, `now`.
+    /// `1d12h`, `now`. A date may be of any year 1–9999 (a bound need not be an event's time);
+    /// one that does not exist (`2024-02-30`) is not a time.
     pub fn parse(s: &str) -> Option<TimeSpec> {
+        TimeSpec::parse_checked(s).ok()
+    }
+
+    /// [`TimeSpec::parse`], saying why not.
+    pub fn parse_checked(s: &str) -> Result<TimeSpec, TimeError> {
         let s = s.trim();
         if s.eq_ignore_ascii_case("now") {
-            return Some(TimeSpec::Ago(0));
+            return Ok(TimeSpec::Ago(0));
         }
         if let Some(d) = parse_duration(s.strip_prefix('-').unwrap_or(s)) {
-            return Some(TimeSpec::Ago(d));
+            return Ok(TimeSpec::Ago(d));
         }
-        if let Some(t) = Micros::parse(s) {
-            return Some(TimeSpec::At(t));
-        }
+        let whole = match Micros::parse_any(s) {
+            Ok(t) => return Ok(TimeSpec::At(t)),
+            Err(e) => e,
+        };
         let padded = match s.len() {
             10 => format!("{s}T00:00:00Z"),
             13 => format!("{s}:00:00Z"),
             16 => format!("{s}:00Z"),
-            _ => return None,
+            _ => return Err(whole),
         };
-        Micros::parse(&padded).map(TimeSpec::At)
+        Micros::parse_any(&padded).map(TimeSpec::At)
     }
 }
 

@@ -8,6 +8,7 @@ use ipnet::IpNet;
 use super::fields::{self, FieldKind, FieldSpec};
 use super::{Expr, Pattern, QueryError, TimeSpec};
 use crate::model::Micros;
+use crate::model::time::TimeError;
 
 /// How deep parentheses and negations may nest. Every function over a query (this parser,
 /// the translation to tantivy, the query's own recursion, dropping it) recurses once per
@@ -380,11 +381,12 @@ impl Parser {
         }
         let op = self.comparison();
         let (value, _) = self.value()?;
-        let t = parse_time(&value).ok_or_else(|| {
-            self.error_at(
-                at,
-                format!("`{value}` is not a time (RFC 3339, a date, or a duration like 2h)"),
-            )
+        let t = TimeSpec::parse_checked(&value).map_err(|e| {
+            let why = match e {
+                TimeError::NoSuchDate(_) => format!(": {e}"),
+                _ => " (RFC 3339, a date, or a duration like 2h)".to_owned(),
+            };
+            self.error_at(at, format!("`{value}` is not a time{why}"))
         })?;
         let end = match t {
             TimeSpec::At(m) => TimeSpec::At(m.saturating_add(granularity(&value))),

@@ -125,7 +125,9 @@ def eks(root, records):
 
 
 # ---------------------------------------------------------------- GKE
-GRPC = {200: 0, 201: 0, 101: 0, 202: 0, 204: 0, 400: 3, 401: 16, 403: 7, 404: 5, 409: 6,
+# HTTP -> gRPC as Cloud Logging maps them. 101 (an upgraded exec/attach/portforward stream)
+# has no gRPC equivalent: real GKE entries carry {"code": 2, "message": "UNKNOWN"}.
+GRPC = {200: 0, 201: 0, 101: 2, 202: 0, 204: 0, 400: 3, 401: 16, 403: 7, 404: 5, 409: 6,
         422: 3, 429: 8, 500: 13, 503: 14, 504: 4}
 
 
@@ -183,7 +185,9 @@ def gke_entry(ev):
     status = {}
     if code is not None:
         g = GRPC.get(code, 0 if 200 <= code < 300 else 13)
-        if g:
+        if g == 2:
+            status = {"code": 2, "message": "UNKNOWN"}
+        elif g:
             status = {"code": g, "message": (ev.get("responseStatus") or {}).get("message", "")}
     stage = ev.get("stage")
     payload = {

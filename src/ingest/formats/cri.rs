@@ -67,8 +67,8 @@ pub fn is_klog(line: &str) -> bool {
 /// where records are cut, before decoding, so a joined line decodes as one record.
 #[derive(Default)]
 pub struct Joiner {
-    /// Per stream: the line the first chunk was on, and the content so far.
-    open: Vec<(String, u64, String)>,
+    /// Per stream: the line the first chunk was on, its time, and the content so far.
+    open: Vec<(String, u64, String, String)>,
     max: usize,
 }
 
@@ -97,12 +97,12 @@ impl Joiner {
         let Some(cri) = split(text) else {
             return Joined::Record(rec);
         };
-        let slot = self.open.iter().position(|(s, _, _)| s == cri.stream);
+        let slot = self.open.iter().position(|(s, ..)| s == cri.stream);
         match (cri.partial, slot) {
             (true, Some(i)) => {
-                self.open[i].2.push_str(cri.content);
-                if self.open[i].2.len() > self.max {
-                    let (_, line, buf) = self.open.swap_remove(i);
+                self.open[i].3.push_str(cri.content);
+                if self.open[i].3.len() > self.max {
+                    let (_, line, _, buf) = self.open.swap_remove(i);
                     return Joined::TooLong {
                         line,
                         len: buf.len(),
@@ -111,13 +111,17 @@ impl Joiner {
                 Joined::Held
             }
             (true, None) => {
-                self.open
-                    .push((cri.stream.to_owned(), rec.line, cri.content.to_owned()));
+                self.open.push((
+                    cri.stream.to_owned(),
+                    rec.line,
+                    cri.time.to_owned(),
+                    cri.content.to_owned(),
+                ));
                 Joined::Held
             }
             (false, None) => Joined::Record(rec),
             (false, Some(i)) => {
-                let (stream, line, mut buf) = self.open.swap_remove(i);
+                let (stream, line, _, mut buf) = self.open.swap_remove(i);
                 buf.push_str(cri.content);
                 let joined = format!("{} {stream} F {buf}", cri.time);
                 Joined::Record(RawRecord {
@@ -128,13 +132,14 @@ impl Joiner {
         }
     }
 
-    /// Partial lines never ended (the file was cut): returned as they are.
+    /// Partial lines never ended (the file was cut): returned as they are, with the time of
+    /// their first chunk.
     pub fn finish(&mut self) -> Vec<RawRecord> {
         self.open
             .drain(..)
-            .map(|(stream, line, buf)| RawRecord {
+            .map(|(stream, line, time, buf)| RawRecord {
                 line,
-                bytes: format!("1970-01-01T00:00:00Z {stream} F {buf}").into_bytes(),
+                bytes: format!("{time} {stream} F {buf}").into_bytes(),
             })
             .collect()
     }

@@ -21,7 +21,8 @@ struct LogEvent<'a> {
 }
 
 fn millis(ms: Option<i64>) -> Option<Micros> {
-    ms.and_then(|ms| ms.checked_mul(1000)).map(Micros)
+    ms.and_then(|ms| ms.checked_mul(1000))
+        .and_then(Micros::checked)
 }
 
 fn decode_events<'a>(

@@ -4,7 +4,8 @@
 //!
 //! What the shape cannot carry: groups, `user.extra` (credential lineage), impersonation,
 //! `level`, the query string of the request (the path is rebuilt from `resourceName`), and
-//! the HTTP code (mapped from the gRPC code: 0 → 200, 7 → 403, 16 → 401, …).
+//! the HTTP code (mapped back from the gRPC code: 0 → 200, 7 → 403, 16 → 401, `UNKNOWN` on
+//! exec/attach/portforward → 101, …).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -15,7 +16,7 @@ use serde_json::value::RawValue;
 use super::native::{self, RawEvent, RawObjectRef, RawStatus, RawUser, Str};
 use super::{Decoded, NormalizeOptions, paths};
 use crate::ingest::RecordError;
-use crate::model::{AuditEvent, SourceFormat, SourceRef};
+use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -187,14 +188,22 @@ fn normalize(
         (Some(true), _) => Some(Cow::Borrowed("ResponseStarted")),
         _ => None,
     });
-    let time = entry
-        .timestamp
-        .or(log.timestamp)
-        .or(entry.receive_timestamp);
-    let mut status = log.status.map(|s| RawStatus {
-        code: Some(http_code(s.code.unwrap_or(0))),
-        reason: None,
-        message: s.message.filter(|m| !m.is_empty()),
+    let time = event_time([
+        ("timestamp", entry.timestamp),
+        ("protoPayload.timestamp", log.timestamp),
+        ("receiveTimestamp", entry.receive_timestamp),
+    ])?;
+    let upgrades = object
+        .as_ref()
+        .and_then(|o| o.subresource.as_deref())
+        .is_some_and(|s| UPGRADING.contains(&s));
+    let mut status = log.status.map(|s| {
+        let (code, reason) = http_status(s.code.unwrap_or(0), upgrades);
+        RawStatus {
+            code,
+            reason: reason.map(Cow::Borrowed),
+            message: s.message.filter(|m| !m.is_empty()),
+        }
     });
     if let Some(failed) = failure(log.response) {
         status = Some(failed);
@@ -208,8 +217,10 @@ fn normalize(
         stage,
         request_uri: Some(Cow::Owned(uri)),
         verb: Some(Cow::Owned(verb)),
-        user: Some(RawUser {
-            username: log.authentication_info.and_then(|a| a.principal_email),
+        // No `authenticationInfo` at all says nothing about the user (unknown); an empty
+        // one is a request that carried no identity (anonymous), like native `user: {}`.
+        user: log.authentication_info.map(|a| RawUser {
+            username: a.principal_email,
             ..RawUser::default()
         }),
         source_ips: ip.map(|ip| vec![ip]),
@@ -294,11 +305,36 @@ fn failure<'a>(response: Option<&'a RawValue>) -> Option<RawStatus<'a>> {
     })
 }
 
-/// The HTTP code behind a gRPC status code, as Cloud Logging maps them.
-fn http_code(grpc: i64) -> i64 {
-    match grpc {
+/// The event time: the first of the entry's times present, which must be a real time (a bad
+/// one is not replaced by the next: the record is rejected naming it).
+fn event_time<'a>(
+    candidates: [(&str, Option<Str<'a>>); 3],
+) -> Result<Option<Str<'a>>, RecordError> {
+    let Some((field, time)) = candidates
+        .into_iter()
+        .find_map(|(f, t)| t.filter(|t| !t.is_empty()).map(|t| (f, t)))
+    else {
+        return Ok(None);
+    };
+    match Micros::parse_checked(&time) {
+        Ok(_) => Ok(Some(time)),
+        Err(e) => Err(RecordError::BadValue(format!("{field} {time:?}: {e}"))),
+    }
+}
+
+/// Subresources whose successful request upgrades the connection (HTTP 101).
+const UPGRADING: &[&str] = &["exec", "attach", "portforward"];
+
+/// The HTTP code behind a gRPC status code (the inverse of Cloud Logging's mapping), and
+/// the gRPC code's name when no HTTP code can be told. `UNKNOWN` on a stream is the upgraded
+/// connection (101 has no gRPC equivalent); elsewhere it, `CANCELLED` and codes outside the
+/// table leave the code empty: the outcome is unknown, not a failure (see docs/formats.md).
+fn http_status(grpc: i64, upgrades: bool) -> (Option<i64>, Option<&'static str>) {
+    let code = match grpc {
         0 => 200,
-        1 => 499,
+        1 => return (None, Some("CANCELLED")),
+        2 if upgrades => 101,
+        2 => return (None, Some("UNKNOWN")),
         3 | 9 | 11 => 400,
         4 => 504,
         5 => 404,
@@ -306,10 +342,12 @@ fn http_code(grpc: i64) -> i64 {
         7 => 403,
         8 => 429,
         12 => 501,
+        13 | 15 => 500,
         14 => 503,
         16 => 401,
-        _ => 500,
-    }
+        _ => return (None, None),
+    };
+    (Some(code), None)
 }
 
 #[cfg(test)]
@@ -383,5 +421,84 @@ mod tests {
         // Regression: a method name ending at its version sliced out of bounds.
         assert!(from_method("io.k8s.core.v1").is_none());
         assert!(from_method("io.k8s.v1").is_none());
+    }
+
+    #[test]
+    fn regression_gke_exec_unknown_status_is_the_upgraded_stream_not_a_500() {
+        let unknown = ENTRY.replace(
+            r#""status":{}"#,
+            r#""status":{"code":2,"message":"UNKNOWN"}"#,
+        );
+        let e = parse(&unknown, &SourceRef::default(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.code, Some(101), "the native twin logs 101");
+        assert!(e.allowed());
+        assert_eq!(e.status_reason, "");
+        // UNKNOWN elsewhere: the outcome is not known, which is not a failure.
+        let get = unknown
+            .replace("pods.exec.create", "pods.get")
+            .replace("pods/web-0/exec", "pods/web-0");
+        let e = parse(&get, &SourceRef::default(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.code, None);
+        assert_eq!(e.status_reason, "UNKNOWN");
+        assert!(e.allowed(), "decision from the labels");
+    }
+
+    #[test]
+    fn grpc_codes_map_to_their_http_codes() {
+        let want = [
+            (0, Some(200)),
+            (1, None),
+            (3, Some(400)),
+            (4, Some(504)),
+            (5, Some(404)),
+            (6, Some(409)),
+            (7, Some(403)),
+            (8, Some(429)),
+            (9, Some(400)),
+            (10, Some(409)),
+            (12, Some(501)),
+            (13, Some(500)),
+            (14, Some(503)),
+            (16, Some(401)),
+            (42, None),
+        ];
+        for (grpc, http) in want {
+            assert_eq!(http_status(grpc, false).0, http, "gRPC {grpc}");
+        }
+        assert_eq!(http_status(2, true), (Some(101), None));
+        assert_eq!(http_status(2, false), (None, Some("UNKNOWN")));
+    }
+
+    #[test]
+    fn regression_gke_timestamp_that_does_not_exist_is_rejected_not_replaced() {
+        let bad = ENTRY.replace("2024-01-02T03:04:05.129747Z", "2024-02-30T03:04:05.129747Z");
+        let bad = bad.replace(
+            r#""timestamp":"2024-02-30"#,
+            r#""receiveTimestamp":"2024-01-02T03:04:06Z","timestamp":"2024-02-30"#,
+        );
+        assert!(bad.contains("receiveTimestamp"));
+        let err = parse(&bad, &SourceRef::default(), NormalizeOptions::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("timestamp \"2024-02-30T03:04:05.129747Z\""),
+            "{msg}"
+        );
+        assert!(msg.contains("day 30 of 2024-02 does not exist"), "{msg}");
+        let far = ENTRY.replace("2024-01-02T03:04:05.129747Z", "9999-12-31T23:59:59Z");
+        let err = parse(&far, &SourceRef::default(), NormalizeOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("outside the times"), "{err}");
+    }
+
+    #[test]
+    fn an_entry_without_authentication_info_has_an_unknown_actor() {
+        let none = ENTRY.replace(
+            r#""authenticationInfo":{"principalEmail":"alice@example.com"},"#,
+            "",
+        );
+        let e = parse(&none, &SourceRef::default(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.actor.kind, crate::model::ActorKind::Unknown);
+        let empty = ENTRY.replace(r#"{"principalEmail":"alice@example.com"}"#, "{}");
+        let e = parse(&empty, &SourceRef::default(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.actor.kind, crate::model::ActorKind::Anonymous);
     }
 }

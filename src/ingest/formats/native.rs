@@ -152,8 +152,14 @@ pub(super) fn normalize(
     let time = received.or(stage_time).or(legacy).ok_or_else(|| {
         RecordError::BadValue("no requestReceivedTimestamp, stageTimestamp or timestamp".to_owned())
     })?;
+    // No `user` at all (not even `{}`) says nothing about who it was.
+    let named = raw.user.is_some();
     let user = user_info(raw.user.unwrap_or_default());
-    let actor = Actor::classify(&user.username, &user.groups);
+    let actor = if named {
+        Actor::classify(&user.username, &user.groups)
+    } else {
+        Actor::unknown()
+    };
     let credential = Credential::from_user(&user);
     let object = raw.object_ref.map(object_ref).unwrap_or_default();
     let status = raw.response_status.unwrap_or_default();
@@ -239,9 +245,9 @@ pub(super) fn normalize(
 fn parse_time(s: Option<&str>, field: &str) -> Result<Option<Micros>, RecordError> {
     match s {
         None | Some("") => Ok(None),
-        Some(s) => Micros::parse(s)
+        Some(s) => Micros::parse_checked(s)
             .map(Some)
-            .ok_or_else(|| RecordError::BadValue(format!("{field} {s:?} is not a timestamp"))),
+            .map_err(|e| RecordError::BadValue(format!("{field} {s:?}: {e}"))),
     }
 }
 
@@ -268,11 +274,19 @@ fn user_info(u: RawUser<'_>) -> UserInfo {
 }
 
 fn object_ref(o: RawObjectRef<'_>) -> ObjectRef {
+    // `audit.k8s.io/v1alpha1` has no `apiGroup`: its `apiVersion` is `group/version`.
+    let (api_group, api_version) = match (o.api_group, o.api_version) {
+        (None, Some(v)) => match v.split_once('/') {
+            Some((group, version)) => (group.to_owned(), version.to_owned()),
+            None => (String::new(), v.into_owned()),
+        },
+        (group, version) => (owned(group), owned(version)),
+    };
     ObjectRef {
         resource: owned(o.resource),
         subresource: owned(o.subresource),
-        api_group: owned(o.api_group),
-        api_version: owned(o.api_version),
+        api_group,
+        api_version,
         namespace: owned(o.namespace),
         name: owned(o.name),
     }
@@ -399,5 +413,76 @@ mod tests {
         let e = parse(j, src(), NormalizeOptions::default()).unwrap();
         assert_eq!(e.time.to_string(), "2018-10-26T13:38:34.000000Z");
         assert_eq!(e.actor.kind, crate::model::ActorKind::Anonymous);
+    }
+
+    #[test]
+    fn regression_v1alpha1_api_group_comes_from_api_version() {
+        let j = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1alpha1","auditID":"a","stage":"ResponseComplete","verb":"create","user":{"username":"bob"},"objectRef":{"resource":"clusterrolebindings","name":"x","apiVersion":"rbac.authorization.k8s.io/v1beta1"},"timestamp":"2018-10-26T13:38:34Z"}"#;
+        let e = parse(j, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.object.api_group, "rbac.authorization.k8s.io");
+        assert_eq!(e.object.api_version, "v1beta1");
+        let core = j.replace("rbac.authorization.k8s.io/v1beta1", "v1");
+        let e = parse(&core, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(
+            (e.object.api_group.as_str(), e.object.api_version.as_str()),
+            ("", "v1")
+        );
+        // v1beta1 and v1 name the group: kept as written.
+        let v1 = j.replace(
+            r#""apiVersion":"rbac.authorization.k8s.io/v1beta1""#,
+            r#""apiGroup":"rbac.authorization.k8s.io","apiVersion":"v1""#,
+        );
+        let e = parse(&v1, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.object.api_group, "rbac.authorization.k8s.io");
+        assert_eq!(e.object.api_version, "v1");
+    }
+
+    #[test]
+    fn regression_absent_user_is_unknown_not_anonymous() {
+        let j = r#"{"kind":"Event","auditID":"b","verb":"get","requestURI":"/api/v1/secrets","responseStatus":{"code":200},"stageTimestamp":"2024-01-02T03:04:05Z"}"#;
+        let e = parse(j, src(), NormalizeOptions::default()).unwrap();
+        assert_eq!(e.actor.kind, crate::model::ActorKind::Unknown);
+    }
+
+    #[test]
+    fn regression_timestamps_that_do_not_exist_are_rejected_naming_the_field() {
+        for (field, value, why) in [
+            (
+                "requestReceivedTimestamp",
+                "2024-02-30T10:00:00Z",
+                "day 30 of 2024-02 does not exist",
+            ),
+            (
+                "stageTimestamp",
+                "2024-01-02T25:00:00Z",
+                "hour 25 does not exist",
+            ),
+            (
+                "requestReceivedTimestamp",
+                "2024-13-01T00:00:00Z",
+                "month 13 does not exist",
+            ),
+            (
+                "stageTimestamp",
+                "9999-12-31T23:59:59Z",
+                "outside the times kubesift can index",
+            ),
+            (
+                "requestReceivedTimestamp",
+                "0001-01-01T00:00:00Z",
+                "outside the times kubesift can index",
+            ),
+        ] {
+            let j = format!(
+                r#"{{"kind":"Event","auditID":"t","verb":"get","user":{{}},"{field}":"{value}"}}"#
+            );
+            let err = parse(&j, src(), NormalizeOptions::default()).unwrap_err();
+            let msg = err.to_string();
+            assert_eq!(err.kind(), "bad-value", "{msg}");
+            assert!(
+                msg.contains(field) && msg.contains(value) && msg.contains(why),
+                "{msg}"
+            );
+        }
     }
 }

@@ -13,6 +13,8 @@ pub struct PathParts<'a> {
     pub subresource: &'a str,
     /// Path segments after the subresource (a `nodes/proxy` kubelet path), `/`-joined.
     pub tail: String,
+    /// The deprecated `/watch/` prefix: `/api/v1/watch/namespaces/x/pods`.
+    pub watch: bool,
 }
 
 fn is_version(s: &str) -> bool {
@@ -26,10 +28,14 @@ fn is_version(s: &str) -> bool {
 pub fn from_uri(uri: &str) -> Option<PathParts<'_>> {
     let path = uri.split('?').next().unwrap_or_default();
     let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    match segs.as_slice() {
-        ["api", version, rest @ ..] if is_version(version) => tail("", version, rest),
-        ["apis", group, version, rest @ ..] if is_version(version) => tail(group, version, rest),
-        _ => None,
+    let (group, version, rest) = match segs.as_slice() {
+        ["api", version, rest @ ..] if is_version(version) => ("", *version, rest),
+        ["apis", group, version, rest @ ..] if is_version(version) => (*group, *version, rest),
+        _ => return None,
+    };
+    match rest {
+        ["watch", rest @ ..] => tail(group, version, rest).map(|p| PathParts { watch: true, ..p }),
+        _ => tail(group, version, rest),
     }
 }
 
@@ -60,6 +66,7 @@ fn tail<'a>(group: &'a str, version: &'a str, rest: &[&'a str]) -> Option<PathPa
         name: rest.get(1).copied().unwrap_or_default(),
         subresource: rest.get(2).copied().unwrap_or_default(),
         tail: rest.get(3..).map(|t| t.join("/")).unwrap_or_default(),
+        watch: false,
     })
 }
 
@@ -107,6 +114,8 @@ mod tests {
             ("rbac.authorization.k8s.io", "clusterrolebindings", "")
         );
         assert!(from_uri("/healthz").is_none());
+        let p = from_uri("/api/v1/watch/namespaces/shop/pods").unwrap();
+        assert_eq!((p.namespace, p.resource, p.watch), ("shop", "pods", true));
         let p = from_resource_name("core/v1/namespaces/default/pods/web-0/exec").unwrap();
         assert_eq!(to_uri(&p), "/api/v1/namespaces/default/pods/web-0/exec");
         let p = from_resource_name("core/v1/nodes/n1/proxy/run/shop/web-0/web").unwrap();

@@ -115,7 +115,7 @@ impl App {
                 };
                 Some(EventRef {
                     audit_id: s.audit_id.clone(),
-                    time: s.time,
+                    time: Some(s.time),
                     summary: format!("{} {} {resource} {target}", s.user, s.verb),
                 })
             }

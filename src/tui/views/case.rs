@@ -26,15 +26,16 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
         "NOTE".to_owned(),
     ])
     .style(theme::header_row());
-    let mut prev = None;
+    let mut prev: Option<crate::model::Micros> = None;
     let rows = timeline.iter().map(|(_, b)| {
         let t = b.time_micros();
-        let delta = prev.map_or_else(String::new, |p: crate::model::Micros| {
-            format!("+{}", format_duration(t.0 - p.0))
-        });
-        prev = Some(t);
+        let delta = match (prev, t) {
+            (Some(p), Some(t)) => format!("+{}", format_duration(t.0 - p.0)),
+            _ => String::new(),
+        };
+        prev = t.or(prev);
         Row::new(vec![
-            Cell::from(t.display_in(&app.tz)),
+            Cell::from(t.map_or_else(|| clean(&b.time).into_owned(), |t| t.display_in(&app.tz))),
             Cell::from(delta),
             Cell::from(clean(&b.summary).into_owned()),
             Cell::from(Span::styled(
