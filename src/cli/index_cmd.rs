@@ -20,7 +20,7 @@ pub struct IndexArgs {
     /// Exit with status 3 when any record was rejected.
     #[arg(long)]
     pub strict: bool,
-    /// Keep the `data` / `stringData` values of Secrets (redacted by default).
+    /// Keep Secret values and service-account tokens in bodies as logged (redacted by default).
     #[arg(long)]
     pub keep_secret_values: bool,
     /// Reject records longer than this many bytes.

@@ -21,7 +21,7 @@ pub use source::{Input, InputProblem};
 /// How to ingest.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
-    /// Keep `data` / `stringData` of Secrets as logged (off: they are redacted).
+    /// Keep Secret values and tokens in bodies as logged (off: they are redacted).
     pub keep_secret_values: bool,
     /// Longest record accepted; longer ones are rejected without being buffered.
     pub max_record_bytes: usize,

@@ -416,7 +416,7 @@ pub(super) fn build_doc(
     keep_secrets: bool,
 ) -> PreparedDoc {
     let redacted = if !keep_secrets && redact::needs_redaction(event, raw) {
-        redact::redact_record(raw, event.object.resource == "secrets")
+        redact::redact_record(raw, redact::Scope::of(event))
     } else {
         None
     };

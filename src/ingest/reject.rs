@@ -109,7 +109,8 @@ pub struct Reject {
     pub line: u64,
     pub kind: String,
     pub reason: String,
-    /// The first bytes of the record, control characters escaped.
+    /// The first characters of the record, cut before anything that may hold a secret value
+    /// (see `redact::excerpt`), control characters escaped.
     pub excerpt: String,
 }
 
@@ -119,11 +120,13 @@ impl Reject {
     pub fn new(file: &str, line: u64, err: &RecordError, record: &[u8]) -> Reject {
         let text = String::from_utf8_lossy(&record[..record.len().min(Self::EXCERPT_CHARS * 4)]);
         let excerpt: String = text.chars().take(Self::EXCERPT_CHARS).collect();
+        let excerpt = super::redact::excerpt(&excerpt);
         Reject {
             file: file.to_owned(),
             line,
             kind: err.kind().to_owned(),
-            reason: err.to_string(),
+            // A wrong-type reason quotes the value it found: cut like the excerpt.
+            reason: super::redact::excerpt(&err.to_string()).into_owned(),
             excerpt: crate::model::sanitize::escape_control(&excerpt).into_owned(),
         }
     }

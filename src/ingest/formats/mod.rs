@@ -13,7 +13,7 @@ pub mod eks;
 pub mod gke;
 pub mod legacy;
 pub mod native;
-mod paths;
+pub(crate) mod paths;
 pub mod salvage;
 
 use std::borrow::Cow;
