@@ -36,6 +36,8 @@ fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>) -> anyhow::Result<()> {
             .map(PathBuf::from)
     });
     let case = Some(case_cmd::checked_case_path(dir, case.as_deref())?);
+    // A missing or foreign index is named before the terminal is looked at.
+    drop(crate::index::IndexReader::open(dir)?);
     // The workbench asks again on a refresh (`r`), after an ingest by another process.
     let findings: FindingsFn = Arc::new(|dir: &IndexDir| {
         detect_cmd::findings(dir, &Tuning::default(), false).map_err(|e| format!("{e:#}"))
