@@ -6,10 +6,13 @@ pub mod engine;
 pub mod execclass;
 pub mod facts;
 pub mod finding;
+pub mod hit;
+pub mod options;
 pub mod row;
 pub mod rules;
 pub mod stateful;
 
-pub use engine::{DetectOptions, EventSource, detect};
+pub use engine::{EventSource, detect};
 pub use finding::{Family, Finding, Severity};
+pub use options::DetectOptions;
 pub use row::{RowSource, Rows};

@@ -15,7 +15,9 @@
 //! made by a version before the marker, holds a kubesift tantivy index): see [`dir`].
 
 pub mod agg;
+mod columns;
 pub mod dir;
+mod hit;
 pub mod keys;
 pub mod manifest;
 pub mod paging;
@@ -29,9 +31,10 @@ pub mod writer;
 use std::path::PathBuf;
 
 pub use dir::DirState;
+pub use hit::Hit;
 pub use keys::{KeyStore, KeyTable, Known};
 pub use manifest::{FileEntry, Manifest};
-pub use reader::{Hit, IndexReader};
+pub use reader::IndexReader;
 pub use writer::{IndexWriter, PreparedDoc, WriterOptions};
 
 /// Errors of the index layer.
