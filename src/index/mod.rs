@@ -30,10 +30,9 @@ pub mod writer;
 
 use std::path::PathBuf;
 
-pub use dir::DirState;
 pub use hit::Hit;
 pub use keys::{KeyStore, KeyTable, Known};
-pub use manifest::{FileEntry, Manifest};
+pub use manifest::Manifest;
 pub use reader::IndexReader;
 pub use writer::{IndexWriter, PreparedDoc, WriterOptions};
 

@@ -155,14 +155,6 @@ impl TimeIndex {
                 .and(Expr::time_window(None, Some(crate::query::TimeSpec::At(t)))),
         )
     }
-
-    /// Counts per bucket for a timeline: `buckets` buckets between `start` and `end`.
-    pub fn span(&self) -> (Micros, Micros) {
-        (
-            Micros(self.start),
-            Micros(self.start + self.width * self.counts.len() as i64),
-        )
-    }
 }
 
 impl IndexReader {

@@ -1,5 +1,7 @@
 //! Reading the index: queries in time order, counts, pivots, histograms, and loading the
-//! events behind hits (re-normalized from the stored raw record).
+//! events behind hits (re-normalized from the stored raw record by the [`DecodeStored`]
+//! function the opener supplies: the index stores records as logged and knows no input
+//! format).
 
 use std::ops::Bound;
 
@@ -16,13 +18,18 @@ use super::manifest::{Manifest, read_manifest};
 use super::schema::Fields;
 use super::translate::Translator;
 use super::{IndexDir, IndexError, Result};
-use crate::ingest::formats::{self, NormalizeOptions};
 use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef, StageSet};
 use crate::query::{Expr, Pattern};
 
 /// The most frequent values of a field with their counts, and the number of matching
 /// events without a value.
 pub type TopValues = (Vec<(String, u64)>, u64);
+
+/// Decodes a stored record — its text as logged, read from `format` — back into its event
+/// (with its body). Supplied by whoever opens a reader (the session, from `ingest`'s
+/// decoders): decoding belongs to the input formats, which the index must not name.
+pub type DecodeStored =
+    fn(raw: &str, format: SourceFormat, source: SourceRef) -> Result<AuditEvent, String>;
 
 /// An event loaded from the index.
 #[derive(Debug, Clone)]
@@ -45,12 +52,15 @@ pub struct IndexReader {
     reader: tantivy::IndexReader,
     fields: Fields,
     pub manifest: Manifest,
+    decode: DecodeStored,
     /// Fast columns of table rows, per segment of the (fixed) searcher.
     pub(super) summary_columns: std::sync::Mutex<std::collections::HashMap<u32, SegmentColumns>>,
 }
 
 impl IndexReader {
-    pub fn open(dir: &IndexDir) -> Result<IndexReader> {
+    /// Opens the index of `dir` (its last commit); `decode` turns stored records back into
+    /// events.
+    pub fn open(dir: &IndexDir, decode: DecodeStored) -> Result<IndexReader> {
         dir.check_readable()?;
         let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
         let mut index = Index::open(mmap)?;
@@ -73,6 +83,7 @@ impl IndexReader {
             reader,
             fields: Fields::new(),
             manifest,
+            decode,
             summary_columns: std::sync::Mutex::default(),
         })
     }
@@ -198,8 +209,7 @@ impl IndexReader {
             file: self.manifest.path_of(file_id),
             line,
         };
-        let opts = NormalizeOptions { keep_bodies: true };
-        let mut event = formats::renormalize(&raw, format, source, opts)
+        let mut event = (self.decode)(&raw, format, source)
             .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;
         event.cluster = str_column(seg, "cluster", hit.addr().doc_id)?;
         event.stages = StageSet(stages as u8);

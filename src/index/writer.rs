@@ -89,7 +89,6 @@ pub struct StoredDoc {
 }
 
 pub struct IndexWriter {
-    dir: IndexDir,
     index: Index,
     writer: tantivy::IndexWriter<TantivyDocument>,
     fields: Fields,
@@ -136,7 +135,6 @@ impl IndexWriter {
         policy.set_max_docs_before_merge(MERGE_DOCS_MAX);
         writer.set_merge_policy(Box::new(policy));
         Ok(IndexWriter {
-            dir: dir.clone(),
             index,
             writer,
             fields,
@@ -146,10 +144,6 @@ impl IndexWriter {
 
     pub fn fields(&self) -> &Fields {
         &self.fields
-    }
-
-    pub fn dir(&self) -> &IndexDir {
-        &self.dir
     }
 
     /// The merge keys and stages of every committed event.

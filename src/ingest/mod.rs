@@ -16,7 +16,7 @@ use std::time::Duration;
 
 pub use pipeline::{Progress, run};
 pub use reject::{RecordError, Reject};
-pub use source::{Input, InputProblem};
+pub use source::InputProblem;
 
 /// How to ingest.
 #[derive(Debug, Clone)]
