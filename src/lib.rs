@@ -6,10 +6,13 @@
 //!                                  cli · tui ◀── session (index + findings + case) ◀─┘
 //! ```
 //!
-//! Layers, each importing only the ones before it: `model` (nothing internal) and `fsutil`;
-//! `query`; `detect`; `case`; `index` (never `ingest`: the session hands it the decoder of
-//! stored records); `ingest`; `export`; `session` (opens an index with its findings, loads
-//! events, ingests paths: every command's one entry point); `cli` and `tui` on top.
+//! Layers, each importing only the ones before it: `model` (nothing of the crate) and
+//! `fsutil`; `query`; `detect`; `case`; `index` (never `ingest`: the session hands it the
+//! decoder of stored records); `ingest`; `export`; `session` (opens an index with its
+//! findings, loads events, ingests paths: the one entry point of every command); `tui`;
+//! `cli` (which opens the workbench). No two source files import each other in a circle,
+//! except `ingest::{pipeline, reader, sequencer}` and `tui::{action, app, worker}` (left for
+//! later steps).
 //!
 //! The public API is what the binary, the integration tests and benchmarks use: the
 //! [`Session`], the model types, query parsing, the detections (findings, rules, and the

@@ -1,8 +1,9 @@
 //! The command line: arguments (clap) and the headless twin of every view. Each command
 //! turns its arguments into calls on the [`session`](crate::session) and writes the result;
 //! no logic of its own, and no command calls another (what two share is in the session, or
-//! in `output` / `progress` for what they print). May import `session` and the types of the
-//! layers below it (model, query, detect, case, export); never the TUI's internals.
+//! in `output` / `progress` for what they print). Imports `session` and the types of the
+//! layers below it (model, query, detect, case, export), and `tui` to open the workbench
+//! (`tui_cmd`) and measure it (`bench_cmd`).
 //! Every message for a person goes out through [`say!`] or [`error_line`]: log strings and
 //! paths in it never reach the terminal raw.
 

@@ -1,6 +1,7 @@
 //! Detections: facts derived at ingest, single-event rules (data, in `assets/rules`),
 //! per-account baselines and bursts (code) → findings, one per (rule, account, burst).
-//! Pure given events: the index supplies rows and the events behind them.
+//! Pure given events: the index supplies rows and the events behind them through
+//! [`RowSource`] and [`EventSource`]. Imports only `model` and `query`.
 
 pub mod engine;
 pub mod execclass;

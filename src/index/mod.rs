@@ -1,6 +1,10 @@
 //! The on-disk index: a tantivy index plus the files kept beside it. The only module that
 //! names tantivy types.
 //!
+//! Imports `model`, `query`, `detect` (rows for the detections, the findings file), `case`
+//! (to recognise its own directory) and `fsutil`; never `ingest`: whoever opens a reader
+//! passes the function that decodes stored records ([`reader::DecodeStored`]).
+//!
 //! Layout of an index directory (created private, 0700):
 //! ```text
 //! .kubesift/

@@ -95,3 +95,60 @@ fn load_rules(dirs: &[PathBuf]) -> anyhow::Result<Vec<rules::Rule>> {
     rules::validate(&rules)?;
     Ok(rules)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{IndexDir, IngestOptions, Progress, ingest};
+
+    struct Quiet;
+
+    impl Progress for Quiet {
+        fn start(&self, _: u64) {}
+        fn update(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    /// Every secret of the cluster read in one request: a finding on its own.
+    const LIST_ALL_SECRETS: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"s-1","stage":"ResponseComplete","requestURI":"/api/v1/secrets","verb":"list","user":{"username":"alice@example.com","groups":["system:authenticated"]},"sourceIPs":["10.8.0.14"],"userAgent":"kubectl/v1.29.1","objectRef":{"resource":"secrets","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-01-10T08:00:00.000000Z","stageTimestamp":"2026-01-10T08:00:00.012000Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+
+    fn session_on(log: &str) -> (tempfile::TempDir, Session) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("audit.log");
+        std::fs::write(&path, format!("{log}\n")).unwrap();
+        let dir = IndexDir::new(tmp.path().join("idx"));
+        ingest(&dir, &[path], &IngestOptions::default(), &Quiet).unwrap();
+        let session = Session::open(&dir).unwrap();
+        (tmp, session)
+    }
+
+    #[test]
+    fn stored_findings_are_shown_while_current_and_only_default_ones_are_stored() {
+        let (_tmp, session) = session_on(LIST_ALL_SECRETS);
+        let computed = session.default_findings().unwrap();
+        assert!(!computed.is_empty(), "the event makes a finding");
+        let file = session.dir().findings();
+        assert!(file.exists(), "default findings are stored");
+
+        // The stored findings of the current commit are what is shown, as they are.
+        let mut stored: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        stored["findings"] = serde_json::json!([]);
+        std::fs::write(&file, stored.to_string()).unwrap();
+        assert!(session.default_findings().unwrap().is_empty());
+
+        // Recomputing finds them again and stores them.
+        let again = session.findings(&Tuning::default(), true).unwrap();
+        assert_eq!(again.len(), computed.len());
+        assert_eq!(session.default_findings().unwrap().len(), computed.len());
+
+        // Other settings compute without storing anything.
+        std::fs::remove_file(&file).unwrap();
+        let tuned = Tuning {
+            baseline_min_events: Some(1),
+            ..Tuning::default()
+        };
+        assert!(!session.findings(&tuned, false).unwrap().is_empty());
+        assert!(!file.exists(), "tuned findings were stored");
+    }
+}

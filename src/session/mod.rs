@@ -123,3 +123,30 @@ fn decode_stored(
     let opts = NormalizeOptions { keep_bodies: true };
     formats::renormalize(raw, format, source, opts).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn opening_a_missing_index_names_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = IndexDir::new(tmp.path().join("nowhere"));
+        let Err(e) = Session::open(&dir) else {
+            panic!("a missing index opened");
+        };
+        assert!(e.to_string().contains("nowhere"), "{e}");
+        assert!(!dir.root.exists(), "opening created the directory");
+    }
+
+    #[test]
+    fn plan_points_at_the_bad_column_and_adds_the_time_window() {
+        let e = plan("verb:get AND (", None, None).unwrap_err().to_string();
+        assert!(e.contains('^'), "{e}");
+        let since = TimeSpec::parse_checked("2024-01-02").unwrap();
+        assert_ne!(
+            plan("verb:get", Some(since), None).unwrap(),
+            plan("verb:get", None, None).unwrap()
+        );
+    }
+}

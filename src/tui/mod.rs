@@ -3,7 +3,8 @@
 //! One loop: read terminal events, map keys to [`Action`]s through the keymap, let
 //! [`App::update`] change state and name an [`Effect`], run the effect (a request to the
 //! index worker, a copy, quit), draw. Index queries run on the worker thread, so typing
-//! never waits for the index.
+//! never waits for the index. Imports the session (which it is opened on) and the layers
+//! below it; never `cli`.
 
 pub mod action;
 pub mod app;
