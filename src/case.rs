@@ -7,6 +7,9 @@
 //! is written through), so any number of workbenches and `case` commands can edit one case
 //! without losing each other's changes, and a crash never leaves half a file. A case file
 //! that does not parse is an error naming the file and the place; it is never overwritten.
+//!
+//! Imports only `model` and `fsutil` (the index directory reads it to recognise its own
+//! `case.json`; the session says where the case file of a command is).
 
 use std::collections::BTreeMap;
 use std::fmt;

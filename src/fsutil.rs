@@ -49,11 +49,6 @@ impl AtomicFile {
         Ok(AtomicFile { tmp, target })
     }
 
-    /// The file the content goes to (the link target when `path` was a symlink).
-    pub fn target(&self) -> &Path {
-        &self.target
-    }
-
     pub fn file(&mut self) -> &mut fs::File {
         self.tmp.as_file_mut()
     }

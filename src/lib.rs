@@ -1,16 +1,37 @@
 //! kubesift: a terminal workbench for investigating Kubernetes API-server audit logs.
 //!
 //! ```text
-//! logs ─▶ ingest (sniff, decode, normalize) ─▶ index (tantivy) ─▶ query ─▶ cli output
+//! logs ─▶ ingest (sniff, decode, normalize) ─▶ index (tantivy) ─▶ query · detect
+//!                                                                      │
+//!                                  cli · tui ◀── session (index + findings + case) ◀─┘
 //! ```
+//!
+//! Layers, each importing only the ones before it: `model` (nothing of the crate) and
+//! `fsutil`; `query`; `detect`; `case`; `index` (never `ingest`: the session hands it the
+//! decoder of stored records); `ingest`; `export`; `session` (opens an index with its
+//! findings, loads events, ingests paths: the one entry point of every command); `tui`;
+//! `cli` (which opens the workbench). No two source files import each other in a circle,
+//! except `ingest::{pipeline, reader, sequencer}` and `tui::{action, app, worker}` (left for
+//! later steps).
+//!
+//! The public API is what the binary, the integration tests and benchmarks use: the
+//! [`Session`], the model types, query parsing, the detections (findings, rules, and the
+//! engine the rule fixtures run on decoded events), decoding one record, the case, and the
+//! command line and workbench. Everything else is internal to the crate.
 
-pub mod case;
 pub mod cli;
 pub mod detect;
-pub mod export;
-pub mod fsutil;
-pub mod index;
-pub mod ingest;
 pub mod model;
 pub mod query;
+pub mod session;
 pub mod tui;
+
+mod case;
+mod export;
+mod fsutil;
+mod index;
+mod ingest;
+
+pub use case::{Case, CaseOp, CaseStore};
+pub use ingest::formats::{NormalizeOptions, decode as decode_record};
+pub use session::{IndexDir, Session};

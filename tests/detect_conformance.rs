@@ -11,8 +11,8 @@ mod common;
 use std::collections::{BTreeMap, HashMap};
 
 use kubesift::detect::{self, DetectOptions, Finding, Rows, rules};
-use kubesift::ingest::formats::{self, NormalizeOptions};
 use kubesift::model::{AuditEvent, SourceRef};
+use kubesift::{NormalizeOptions, decode_record};
 
 /// A concept: any of these rules fires (with this fact among its evidence, when given).
 struct Concept {
@@ -58,7 +58,7 @@ fn decode(records: &[String]) -> Option<Vec<AuditEvent>> {
             obj.insert("stageTimestamp".into(), "2024-01-01T00:00:00Z".into());
         }
         let r = &v.to_string();
-        for d in formats::decode(
+        for d in decode_record(
             r,
             &SourceRef::default(),
             NormalizeOptions { keep_bodies: true },

@@ -11,8 +11,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use kubesift::detect::{self, DetectOptions, Rows, rules};
-use kubesift::ingest::formats::{self, NormalizeOptions};
 use kubesift::model::{AuditEvent, SourceRef};
+use kubesift::{NormalizeOptions, decode_record};
 
 fn fixtures_dir() -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/detections")
@@ -22,7 +22,7 @@ fn decode(events: &[serde_json::Value], case: &str) -> Vec<AuditEvent> {
     let mut out = Vec::new();
     for e in events {
         let text = e.to_string();
-        for d in formats::decode(
+        for d in decode_record(
             &text,
             &SourceRef::default(),
             NormalizeOptions { keep_bodies: true },

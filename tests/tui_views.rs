@@ -6,12 +6,11 @@
 mod common;
 
 use common::{repo, sample_index};
-use kubesift::case::CaseStore;
-use kubesift::cli::detect_cmd::{self, Tuning};
-use kubesift::index::{IndexDir, IndexReader};
+use kubesift::CaseStore;
+use kubesift::session::{IndexDir, Session};
 use kubesift::tui::keymap::Keymap;
 use kubesift::tui::worker::Engine;
-use kubesift::tui::{Action, App, Effect, IndexFacts};
+use kubesift::tui::{Action, App, Effect};
 use ratatui::style::{Color, Modifier};
 
 const W: u16 = 160;
@@ -20,13 +19,9 @@ const H: u16 = 40;
 /// An app on the sample index, with its engine, as the workbench starts.
 fn start() -> (App, Engine) {
     let dir = IndexDir::new(sample_index());
-    let findings = detect_cmd::findings(&dir, &Tuning::default(), false).unwrap();
-    let reader = IndexReader::open(&dir).unwrap();
-    let facts = IndexFacts {
-        events: reader.num_events(),
-        files: reader.manifest.complete_files().count(),
-        span: reader.time_span().unwrap(),
-    };
+    let session = Session::open(&dir).unwrap();
+    let findings = session.default_findings().unwrap();
+    let facts = session.facts().unwrap();
     let mut app = App::new(
         findings,
         facts,
@@ -34,7 +29,7 @@ fn start() -> (App, Engine) {
         "UTC".into(),
         (W, H),
     );
-    let mut engine = Engine::new(reader);
+    let mut engine = Engine::new(session);
     let first = app.start();
     settle(&mut app, &mut engine, first);
     (app, engine)
@@ -257,7 +252,7 @@ fn log_strings_never_reach_the_terminal_raw() {
 #[test]
 fn regression_loading_a_deeply_nested_saved_filter_is_an_error_not_an_abort() {
     let (mut app, mut engine) = start();
-    let mut case = kubesift::case::Case::default();
+    let mut case = kubesift::Case::default();
     let nots = format!("{}verb:get", "NOT ".repeat(500));
     case.filters.insert("deep".into(), nots);
     let title = "wide\u{1b}]0;pwned\u{7}";

@@ -498,10 +498,9 @@ fn read_only_commands_on_a_missing_index_create_nothing() {
 
 mod workbench {
     use super::*;
-    use kubesift::index::{IndexDir, IndexReader};
-    use kubesift::tui::worker::{Engine, facts_of};
+    use kubesift::session::{IndexDir, Session};
+    use kubesift::tui::worker::Engine;
     use kubesift::tui::{Action, App, Effect};
-    use std::sync::Arc;
 
     fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
         while let Some(Effect::Request(r)) = eff {
@@ -515,18 +514,10 @@ mod workbench {
         let dir = tempfile::tempdir().unwrap();
         let idx = small_index(dir.path(), 4, "first");
         let index = IndexDir::new(&idx);
-        let reader = IndexReader::open(&index).unwrap();
-        let facts = facts_of(&reader).unwrap();
+        let session = Session::open(&index).unwrap();
+        let facts = session.facts().unwrap();
         assert_eq!(facts.events, 4);
-        let findings = Arc::new(|d: &IndexDir| {
-            kubesift::cli::detect_cmd::findings(
-                d,
-                &kubesift::cli::detect_cmd::Tuning::default(),
-                false,
-            )
-            .map_err(|e| e.to_string())
-        });
-        let mut engine = Engine::new(reader).with_findings(findings);
+        let mut engine = Engine::new(session);
         let mut app = App::new(
             Vec::new(),
             facts,

@@ -7,11 +7,10 @@ use std::time::{Duration, Instant};
 
 use clap::Args;
 
-use super::detect_cmd::{self, Tuning};
-use crate::index::{IndexDir, IndexReader};
+use crate::session::{IndexDir, Session};
 use crate::tui::keymap::Keymap;
 use crate::tui::worker::Engine;
-use crate::tui::{Action, App, Effect, IndexFacts, render_to_buffer};
+use crate::tui::{Action, App, Effect, render_to_buffer};
 
 #[derive(Debug, Args)]
 pub struct BenchTuiArgs {
@@ -111,16 +110,12 @@ pub fn run(dir: &IndexDir, args: &BenchTuiArgs) -> anyhow::Result<ExitCode> {
     let size = (args.width, args.height);
     let keymap = Keymap::builtin();
     let launch = Instant::now();
-    let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
-    let reader = IndexReader::open(dir)?;
-    let facts = IndexFacts {
-        events: reader.num_events(),
-        files: reader.manifest.complete_files().count(),
-        span: reader.time_span()?,
-    };
+    let session = Session::open(dir)?;
+    let findings = session.default_findings()?;
+    let facts = session.facts()?;
     let events = facts.events;
     let mut app = App::new(findings, facts, jiff::tz::TimeZone::UTC, "UTC".into(), size);
-    let mut engine = Engine::new(reader);
+    let mut engine = Engine::new(session);
     let first = app.start();
     settle(&mut app, &mut engine, first);
     let _ = render_to_buffer(&app, &keymap, size.0, size.1);

@@ -2,17 +2,17 @@
 //! notes, save filters, list the case in time order.
 
 use std::io::{BufWriter, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
 use super::output::{self, Format};
 use super::stdout_ok;
-use crate::case::{self, Case, CaseOp, CaseStore, EventRef};
-use crate::index::{IndexDir, IndexReader};
+use crate::case::{self, Case, CaseOp, CaseStore};
 use crate::model::sanitize::escape_control;
 use crate::model::time::format_duration;
+use crate::session::{IndexDir, Session, case_path, writable_store};
 
 #[derive(Debug, Args)]
 pub struct CaseArgs {
@@ -87,39 +87,6 @@ pub enum CaseCommand {
     },
 }
 
-/// The case file of a command: `--case FILE`, else the one in the index directory.
-pub fn case_path(dir: &IndexDir, file: Option<&Path>) -> PathBuf {
-    file.map_or_else(|| case::default_path(&dir.root), Path::to_path_buf)
-}
-
-/// The case store a command writes: `--case FILE` (never a file of the index directory but
-/// its `case.json`), else `case.json` in the index directory — which must then be kubesift's
-/// (it is created as an index directory when missing).
-pub fn writable_store(dir: &IndexDir, file: Option<&Path>) -> anyhow::Result<CaseStore> {
-    let path = checked_case_path(dir, file)?;
-    if file.is_none() {
-        dir.claim()?;
-    }
-    Ok(CaseStore::new(path))
-}
-
-/// The case file of a command that may write it: `--case FILE` must not be a file of the
-/// index directory (other than its `case.json`).
-pub fn checked_case_path(dir: &IndexDir, file: Option<&Path>) -> anyhow::Result<PathBuf> {
-    let path = case_path(dir, file);
-    if file.is_some()
-        && crate::fsutil::writes_inside(&path, &dir.root)?
-        && !crate::fsutil::same_file(&path, &dir.case())
-    {
-        anyhow::bail!(
-            "refusing to use {} as the case file: it is inside the index directory {}; keep it elsewhere (or omit --case for the index's own case.json)",
-            escape_control(&path.display().to_string()),
-            escape_control(&dir.root.display().to_string())
-        );
-    }
-    Ok(path)
-}
-
 pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
     if let CaseCommand::List { format } = &args.command {
         let case = CaseStore::new(case_path(dir, args.file.as_deref())).load()?;
@@ -130,11 +97,11 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
         // Listed above, without taking the case's lock or claiming the directory.
         CaseCommand::List { .. } => Vec::new(),
         CaseCommand::Add { ids, tags, note } => {
-            let reader = IndexReader::open(dir)?;
+            let session = Session::open(dir)?;
             let note = note.as_deref().map(read_text).transpose()?;
             let mut ops = Vec::new();
             for id in ids {
-                let ev = lookup(&reader, id)?;
+                let ev = session.event_ref(id)?;
                 ops.push(CaseOp::Add(ev.clone()));
                 if !tags.is_empty() {
                     let tags = tags.iter().flat_map(|t| case::parse_tags(t)).collect();
@@ -152,13 +119,12 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
             if *remove {
                 vec![CaseOp::RemoveTags(id.clone(), tags)]
             } else {
-                let reader = IndexReader::open(dir)?;
-                vec![CaseOp::AddTags(lookup(&reader, id)?, tags)]
+                vec![CaseOp::AddTags(Session::open(dir)?.event_ref(id)?, tags)]
             }
         }
         CaseCommand::Note { id, text } => {
-            let reader = IndexReader::open(dir)?;
-            vec![CaseOp::SetNote(lookup(&reader, id)?, read_text(text)?)]
+            let session = Session::open(dir)?;
+            vec![CaseOp::SetNote(session.event_ref(id)?, read_text(text)?)]
         }
         CaseCommand::Title { text } => vec![CaseOp::SetTitle(text.clone())],
         CaseCommand::Analyst { name } => vec![CaseOp::SetAnalyst(name.clone())],
@@ -189,16 +155,6 @@ fn read_text(s: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;
     Ok(text)
-}
-
-/// The event an audit ID names, as the case records it.
-fn lookup(reader: &IndexReader, id: &str) -> anyhow::Result<EventRef> {
-    let hits = reader.find_audit_id(id)?;
-    let Some(hit) = hits.first() else {
-        anyhow::bail!("no event with audit ID {} in the index", escape_control(id));
-    };
-    let loaded = reader.load(hit)?;
-    Ok(case::event_ref(&loaded.event))
 }
 
 const LIST_COLUMNS: &[&str] = &["time", "delta", "audit_id", "event", "tags", "note"];

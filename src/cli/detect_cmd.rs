@@ -3,15 +3,14 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Instant;
 
 use clap::Args;
 
 use super::output::{self, Format};
 use super::stdout_ok;
-use crate::detect::{self, DetectOptions, Family, Finding, Severity, rules};
-use crate::index::{IndexDir, IndexReader, store};
+use crate::detect::{Family, Finding, Severity, finding::Attack};
 use crate::model::Micros;
+use crate::session::{self, IndexDir, Session};
 
 #[derive(Debug, Args)]
 pub struct DetectArgs {
@@ -24,7 +23,7 @@ pub struct DetectArgs {
     #[arg(long, value_name = "FAMILY", value_delimiter = ',', value_parser = parse_family)]
     pub family: Vec<Family>,
     #[command(flatten)]
-    pub tuning: Tuning,
+    pub tuning: TuningArgs,
     /// Compute again even when stored findings are fresh.
     #[arg(long)]
     pub recompute: bool,
@@ -32,7 +31,7 @@ pub struct DetectArgs {
 
 /// Settings that change what is detected (stored findings use the defaults).
 #[derive(Debug, Args, Clone, Default)]
-pub struct Tuning {
+pub struct TuningArgs {
     /// More rule files (*.toml) to load; a rule with a built-in id replaces it.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
@@ -47,26 +46,14 @@ pub struct Tuning {
     pub baseline_min_span: Option<i64>,
 }
 
-impl Tuning {
-    fn is_default(&self) -> bool {
-        self.rules.is_empty()
-            && self.pod_cidr.is_empty()
-            && self.baseline_min_events.is_none()
-            && self.baseline_min_span.is_none()
-    }
-
-    fn options(&self) -> DetectOptions {
-        let mut o = DetectOptions {
+impl TuningArgs {
+    fn tuning(&self) -> session::Tuning {
+        session::Tuning {
+            rules: self.rules.clone(),
             pod_cidrs: self.pod_cidr.clone(),
-            ..DetectOptions::default()
-        };
-        if let Some(n) = self.baseline_min_events {
-            o.min_history_events = n;
+            baseline_min_events: self.baseline_min_events,
+            baseline_min_span: self.baseline_min_span,
         }
-        if let Some(s) = self.baseline_min_span {
-            o.min_history_span = s;
-        }
-        o
     }
 }
 
@@ -82,57 +69,9 @@ fn parse_span(s: &str) -> Result<i64, String> {
     crate::query::parse_duration(s).ok_or_else(|| format!("`{s}` is not a duration (30m, 2h, 1d)"))
 }
 
-/// Computes the findings of an index.
-pub fn compute(reader: &IndexReader, tuning: &Tuning) -> anyhow::Result<Vec<Finding>> {
-    let dirs: Vec<&std::path::Path> = tuning.rules.iter().map(PathBuf::as_path).collect();
-    let rules = rules::load(&dirs)?;
-    rules::validate(&rules)?;
-    let rows = reader.rows()?;
-    detect::detect(&rows, &rules, &tuning.options(), reader)
-        .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))
-}
-
-/// Computes and stores the default findings of an index; returns them and the time taken.
-pub fn refresh(dir: &IndexDir) -> anyhow::Result<(Vec<Finding>, std::time::Duration)> {
-    let started = Instant::now();
-    let reader = IndexReader::open(dir)?;
-    let findings = compute(&reader, &Tuning::default())?;
-    store::save_findings(dir, reader.opstamp(), &findings)?;
-    Ok((findings, started.elapsed()))
-}
-
-/// The findings: stored ones when fresh and default, else computed now.
-pub fn findings(dir: &IndexDir, tuning: &Tuning, recompute: bool) -> anyhow::Result<Vec<Finding>> {
-    let reader = IndexReader::open(dir)?;
-    if tuning.is_default() {
-        if !recompute && let Some(f) = store::load_findings(dir, reader.opstamp()) {
-            return Ok(f);
-        }
-        let f = compute(&reader, tuning)?;
-        store::save_findings(dir, reader.opstamp(), &f)?;
-        return Ok(f);
-    }
-    compute(&reader, tuning)
-}
-
-/// One line per severity: `2 critical, 5 high, …`.
-pub fn tally(findings: &[Finding]) -> String {
-    let parts: Vec<String> = Severity::ALL
-        .iter()
-        .rev()
-        .map(|s| (s, findings.iter().filter(|f| f.severity == *s).count()))
-        .filter(|(_, n)| *n > 0)
-        .map(|(s, n)| format!("{n} {s}"))
-        .collect();
-    if parts.is_empty() {
-        "none".to_owned()
-    } else {
-        parts.join(", ")
-    }
-}
-
 pub fn run(dir: &IndexDir, args: &DetectArgs) -> anyhow::Result<ExitCode> {
-    let mut all = findings(dir, &args.tuning, args.recompute)?;
+    let session = Session::open(dir)?;
+    let mut all = session.findings(&args.tuning.tuning(), args.recompute)?;
     all.retain(|f| {
         f.severity >= args.min_severity
             && (args.family.is_empty() || args.family.contains(&f.family))
@@ -227,7 +166,7 @@ struct RuleInfo<'a> {
     family: Family,
     severity: Severity,
     title: &'a str,
-    attack: Option<&'a detect::finding::Attack>,
+    attack: Option<&'a Attack>,
     description: &'a str,
     advice: &'a str,
     source: &'a str,
@@ -235,10 +174,7 @@ struct RuleInfo<'a> {
 
 /// `kubesift rules`: every detection rule, data and code, with what it means.
 pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
-    let dirs: Vec<&std::path::Path> = args.rules.iter().map(PathBuf::as_path).collect();
-    let data = rules::load(&dirs)?;
-    rules::validate(&data)?;
-    let all = detect::engine::all_rules(&data);
+    let all = session::rule_catalogue(&args.rules)?;
     let infos: Vec<RuleInfo<'_>> = all
         .iter()
         .map(|r| RuleInfo {

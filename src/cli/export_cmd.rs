@@ -7,13 +7,11 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::case_cmd::case_path;
-use super::detect_cmd::{self, Tuning};
 use super::parse_time_arg;
 use crate::case::CaseStore;
 use crate::export::{self, ExportError, ExportFormat, ExportSpec};
-use crate::index::{IndexDir, IndexReader};
 use crate::query::TimeSpec;
+use crate::session::{IndexDir, Session, case_path};
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
@@ -71,8 +69,9 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         anyhow::bail!("case file {} does not exist", case_file.display());
     }
     let case = CaseStore::new(&case_file).load()?;
-    let findings = detect_cmd::findings(dir, &Tuning::default(), false)?;
-    let reader = IndexReader::open(dir)?;
+    let session = Session::open(dir)?;
+    let findings = session.default_findings()?;
+    let reader = session.reader();
     let spec = ExportSpec {
         case: args.case.is_some(),
         query: args.query.clone(),
@@ -86,7 +85,7 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         None => {
             let stdout = std::io::stdout();
             let mut out = BufWriter::new(stdout.lock());
-            let s = match export::export(&reader, &findings, &case, &spec, format, &mut out) {
+            let s = match export::export(reader, &findings, &case, &spec, format, &mut out) {
                 Err(ExportError::Io(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {
                     return Ok(ExitCode::SUCCESS);
                 }
@@ -101,7 +100,7 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             s
         }
         Some(path) => {
-            let s = export::export_to_file(&reader, &findings, &case, &spec, format, path)?;
+            let s = export::export_to_file(reader, &findings, &case, &spec, format, path)?;
             if format == ExportFormat::Csv {
                 say!("provenance: {}", export::sidecar_path(path).display());
             }

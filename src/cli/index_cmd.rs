@@ -1,16 +1,14 @@
-//! `kubesift index`: ingest logs, report progress, rejects and a summary on stderr.
+//! `kubesift index`: ingest logs, report progress, rejects and a summary on stderr, then run
+//! the detections.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::exit;
-use crate::index::IndexDir;
-use crate::ingest::{self, IngestOptions, IngestSummary, Progress};
+use super::progress::{self, Bar};
+use crate::session::{self, IndexDir, IngestOptions, Session};
 
 #[derive(Debug, Args)]
 pub struct IndexArgs {
@@ -49,16 +47,12 @@ pub struct IndexArgs {
 }
 
 pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
-    let summary = ingest_paths(dir, &args.paths, args)?;
-    report(&summary);
+    let bar = Bar::new(!args.quiet);
+    let summary = session::ingest(dir, &args.paths, &args.options(), &bar)?;
+    progress::report(&summary);
     if dir.exists() && !args.no_detect {
-        let (findings, took) = super::detect_cmd::refresh(dir)?;
-        say!(
-            "detections: {} findings ({}) in {:.2}s; list them with `kubesift detect`",
-            findings.len(),
-            super::detect_cmd::tally(&findings),
-            took.as_secs_f64()
-        );
+        let (findings, took) = Session::open(dir)?.refresh_findings()?;
+        progress::report_detections(&findings, took);
     }
     if !summary.problems.is_empty() {
         return Ok(ExitCode::from(exit::ERROR));
@@ -69,94 +63,16 @@ pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Ingests paths with a progress bar when stderr is a terminal.
-pub fn ingest_paths(
-    dir: &IndexDir,
-    paths: &[PathBuf],
-    args: &IndexArgs,
-) -> anyhow::Result<IngestSummary> {
-    let (inputs, problems) = ingest::source::discover(paths, Some(&dir.root));
-    if inputs.is_empty() && !problems.is_empty() && !dir.exists() {
-        // Nothing readable: say so, and leave no empty index behind.
-        return Ok(IngestSummary {
-            problems,
-            rejects_dir: dir.rejects_dir(),
-            ..IngestSummary::default()
-        });
-    }
-    let opts = IngestOptions {
-        keep_secret_values: args.keep_secret_values,
-        max_record_bytes: args.max_record_bytes,
-        workers: args.threads,
-        commit_every_bytes: args.commit_every_bytes,
-        heap_bytes: args.writer_mb.clamp(64, 4096) << 20,
-        cluster: args.cluster.clone().filter(|c| !c.is_empty()),
-        ..IngestOptions::default()
-    };
-    let bar = Bar::new(!args.quiet && std::io::stderr().is_terminal());
-    Ok(ingest::run(dir, inputs, problems, &opts, &bar)?)
-}
-
-/// Prints the first rejects, truncated inputs, unreadable inputs and the summary line. A
-/// reject's reason can quote the log (the path of a wrong-typed field holds its map keys):
-/// every line is escaped.
-pub fn report(summary: &IngestSummary) {
-    for r in &summary.first_rejects {
-        say!("rejected {r}");
-    }
-    if summary.rejected > summary.first_rejects.len() as u64 {
-        say!(
-            "… {} more rejected records; all of them are listed by `kubesift rejects` (files in {})",
-            summary.rejected - summary.first_rejects.len() as u64,
-            summary.rejects_dir.display()
-        );
-    }
-    for t in &summary.truncated {
-        say!("warning: {t}");
-    }
-    for p in &summary.problems {
-        say!("error: cannot read {}: {}", p.path, p.reason);
-    }
-    say!("indexed: {}", summary.line());
-}
-
-/// indicatif progress on stderr: bytes, throughput, events/s and ETA.
-struct Bar {
-    bar: Option<ProgressBar>,
-}
-
-impl Bar {
-    fn new(enabled: bool) -> Bar {
-        Bar {
-            bar: enabled.then(|| ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr())),
-        }
-    }
-}
-
-impl Progress for Bar {
-    fn start(&self, total_bytes: u64) {
-        if let Some(b) = &self.bar {
-            b.set_length(total_bytes);
-            let style = ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {bytes_per_sec} {msg} ETA {eta}",
-            )
-            .unwrap_or_else(|_| ProgressStyle::default_bar());
-            b.set_style(style);
-            b.enable_steady_tick(Duration::from_millis(200));
-        }
-    }
-
-    fn update(&self, bytes: u64, events: u64) {
-        if let Some(b) = &self.bar {
-            b.set_position(bytes);
-            let secs = b.elapsed().as_secs_f64().max(1e-3);
-            b.set_message(format!("{events} records ({:.0}/s)", events as f64 / secs));
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
+impl IndexArgs {
+    fn options(&self) -> IngestOptions {
+        IngestOptions {
+            keep_secret_values: self.keep_secret_values,
+            max_record_bytes: self.max_record_bytes,
+            workers: self.threads,
+            commit_every_bytes: self.commit_every_bytes,
+            heap_bytes: self.writer_mb.clamp(64, 4096) << 20,
+            cluster: self.cluster.clone().filter(|c| !c.is_empty()),
+            ..IngestOptions::default()
         }
     }
 }

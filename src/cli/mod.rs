@@ -1,5 +1,9 @@
 //! The command line: arguments (clap) and the headless twin of every view. Each command
-//! turns its arguments into library calls and writes the result; no logic of its own.
+//! turns its arguments into calls on the [`session`](crate::session) and writes the result;
+//! no logic of its own, and no command calls another (what two share is in the session, or
+//! in `output` / `progress` for what they print). Imports `session` and the types of the
+//! layers below it (model, query, detect, case, export), and `tui` to open the workbench
+//! (`tui_cmd`) and measure it (`bench_cmd`).
 //! Every message for a person goes out through [`say!`] or [`error_line`]: log strings and
 //! paths in it never reach the terminal raw.
 
@@ -12,11 +16,12 @@ macro_rules! say {
 }
 
 mod bench_cmd;
-pub mod case_cmd;
-pub mod detect_cmd;
-pub mod export_cmd;
+mod case_cmd;
+mod detect_cmd;
+mod export_cmd;
 mod index_cmd;
-pub mod output;
+mod output;
+mod progress;
 mod search_cmd;
 mod show_cmd;
 mod stats_cmd;
@@ -28,9 +33,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::index::IndexDir;
 use crate::model::sanitize::escape_text;
 use crate::query::TimeSpec;
+use crate::session::IndexDir;
 
 pub use output::Format;
 

@@ -7,9 +7,8 @@ use clap::Args;
 
 use super::output::{self, EVENT_COLUMNS, EventRecord, Format};
 use super::{parse_time_arg, stdout_ok};
-use crate::index::reader::TimeOrder;
-use crate::index::{IndexDir, IndexReader};
-use crate::query::{self, Expr, TimeSpec};
+use crate::query::TimeSpec;
+use crate::session::{self, Hit, IndexDir, Session, TimeOrder};
 
 #[derive(Debug, Args)]
 pub struct SearchArgs {
@@ -37,23 +36,13 @@ pub struct SearchArgs {
     pub count: bool,
 }
 
-/// Parses the query and the time window into one plan; errors point at the column.
-pub fn plan(
-    query_text: &str,
-    since: Option<TimeSpec>,
-    until: Option<TimeSpec>,
-) -> anyhow::Result<Expr> {
-    let expr = query::parse(query_text).map_err(|e| anyhow::anyhow!(e.explain(query_text)))?;
-    Ok(expr.and(Expr::time_window(since, until)))
-}
-
 pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
-    let reader = IndexReader::open(dir)?;
-    let expr = plan(&args.query, args.since, args.until)?;
+    let session = Session::open(dir)?;
+    let expr = session::plan(&args.query, args.since, args.until)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.count {
-        stdout_ok(writeln!(out, "{}", reader.count(&expr)?))?;
+        stdout_ok(writeln!(out, "{}", session.count(&expr)?))?;
         return Ok(ExitCode::SUCCESS);
     }
     let limit = args
@@ -64,10 +53,10 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     } else {
         TimeOrder::Oldest
     };
-    let hits = reader.search(&expr, limit, 0, order)?;
-    stdout_ok(write_hits(&reader, &hits, args.format, &mut out))?;
+    let hits = session.search(&expr, limit, order)?;
+    stdout_ok(write_hits(&session, &hits, args.format, &mut out))?;
     if args.format == Format::Table && limit > 0 && hits.len() == limit {
-        let total = reader.count(&expr)?;
+        let total = session.count(&expr)?;
         if total > limit as u64 {
             say!("showing {limit} of {total} events (use --limit 0 for all)");
         }
@@ -76,12 +65,12 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn write_hits(
-    reader: &IndexReader,
-    hits: &[crate::index::Hit],
+    session: &Session,
+    hits: &[Hit],
     format: Format,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
-    let load = |h| reader.load(h).map_err(std::io::Error::other);
+    let load = |h| session.load(h).map_err(std::io::Error::other);
     match format {
         Format::Jsonl => {
             for h in hits {

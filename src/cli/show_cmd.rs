@@ -9,10 +9,9 @@ use serde::Serialize;
 
 use super::exit;
 use super::output::EventRecord;
-use crate::index::reader::Loaded;
-use crate::index::{IndexDir, IndexReader};
 use crate::model::exec;
 use crate::model::sanitize::escape_control;
+use crate::session::{IndexDir, Loaded, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ShowFormat {
@@ -35,16 +34,11 @@ struct Shown<'a> {
 }
 
 pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let reader = IndexReader::open(dir)?;
-    let hits = reader.find_audit_id(&args.audit_id)?;
-    if hits.is_empty() {
+    let loaded = Session::open(dir)?.events_with_id(&args.audit_id)?;
+    if loaded.is_empty() {
         say!("no event with audit ID {}", args.audit_id);
         return Ok(ExitCode::from(exit::ERROR));
     }
-    let loaded: Vec<Loaded> = hits
-        .iter()
-        .map(|h| reader.load(h))
-        .collect::<Result<_, _>>()?;
     let mut out = std::io::stdout().lock();
     let text = match args.format {
         ShowFormat::Json => {

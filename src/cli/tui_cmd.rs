@@ -3,15 +3,11 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use clap::Args;
 
-use super::case_cmd;
-use super::detect_cmd::{self, Tuning};
-use super::index_cmd::{self, IndexArgs};
-use crate::index::IndexDir;
-use crate::tui::worker::FindingsFn;
+use super::progress::{self, Bar};
+use crate::session::{self, IndexDir, IngestOptions, Session};
 use crate::tui::{self, TuiOptions};
 
 #[derive(Debug, Args)]
@@ -30,21 +26,16 @@ pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>) -> anyhow::Result<()> {
+    // A missing or foreign index is reported first, before anything about the terminal.
+    let session = Session::open(dir)?;
     let case = case.or_else(|| {
         std::env::var_os("KUBESIFT_CASE")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
     });
-    let case = Some(case_cmd::checked_case_path(dir, case.as_deref())?);
-    // A missing or foreign index is named before the terminal is looked at.
-    drop(crate::index::IndexReader::open(dir)?);
-    // The workbench asks again on a refresh (`r`), after an ingest by another process.
-    let findings: FindingsFn = Arc::new(|dir: &IndexDir| {
-        detect_cmd::findings(dir, &Tuning::default(), false).map_err(|e| format!("{e:#}"))
-    });
+    let case = Some(session::checked_case_path(dir, case.as_deref())?);
     tui::run(
-        dir,
-        findings,
+        session,
         &TuiOptions {
             tz: tz.to_owned(),
             case,
@@ -61,20 +52,10 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
         );
     }
     if !paths.is_empty() {
-        let args = IndexArgs {
-            paths: paths.to_vec(),
-            strict: false,
-            keep_secret_values: false,
-            max_record_bytes: 32 << 20,
-            threads: 0,
-            quiet: false,
-            no_detect: true,
-            writer_mb: 256,
-            cluster: None,
-            commit_every_bytes: 1 << 30,
-        };
-        let summary = index_cmd::ingest_paths(dir, paths, &args)?;
-        index_cmd::report(&summary);
+        // As `kubesift index` with its defaults, without the detections (the workbench runs
+        // them when it opens).
+        let summary = session::ingest(dir, paths, &IngestOptions::default(), &Bar::new(true))?;
+        progress::report(&summary);
         if !summary.problems.is_empty() && !dir.exists() {
             return Ok(ExitCode::from(super::exit::ERROR));
         }

@@ -5,37 +5,13 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde_json::json;
 
-use super::finding::{self, Finding, Severity};
-use super::row::{Ip, Row, RowSource, ScanError, Sym, Vocab};
+use super::finding::{self, Finding};
+use super::hit::{Group, Hit, action};
+use super::options::DetectOptions;
+use super::row::{Row, RowSource, ScanError, Vocab};
 use super::rules::{CompiledRule, Rule};
 use super::stateful::{self, Hits, State};
 use crate::model::{AuditEvent, Micros};
-
-/// Detection settings (documented in the README).
-#[derive(Debug, Clone)]
-pub struct DetectOptions {
-    /// An account's history must hold this many events before anything it does is "new".
-    pub min_history_events: u32,
-    /// … spread over at least this long (microseconds).
-    pub min_history_span: i64,
-    /// Bursts: this many events inside `burst_window` (microseconds).
-    pub burst_min: usize,
-    pub burst_window: i64,
-    /// Pod networks given by the analyst, on top of the pod IPs learned from the data.
-    pub pod_cidrs: Vec<ipnet::IpNet>,
-}
-
-impl Default for DetectOptions {
-    fn default() -> Self {
-        DetectOptions {
-            min_history_events: 5,
-            min_history_span: Micros::HOUR,
-            burst_min: 10,
-            burst_window: 5 * Micros::MINUTE,
-            pod_cidrs: Vec::new(),
-        }
-    }
-}
 
 /// Where the events behind rows come from (the index, or events in memory in tests).
 pub trait EventSource {
@@ -52,41 +28,6 @@ impl EventSource for Vec<AuditEvent> {
     fn event(&self, doc: u64) -> Option<AuditEvent> {
         self.get(doc as usize).cloned()
     }
-}
-
-/// What findings are grouped by besides the rule: an account, or a source address.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Group {
-    Account(Sym),
-    Address(Ip),
-}
-
-impl From<Sym> for Group {
-    fn from(s: Sym) -> Group {
-        Group::Account(s)
-    }
-}
-
-impl From<Ip> for Group {
-    fn from(ip: Ip) -> Group {
-        Group::Address(ip)
-    }
-}
-
-/// One event matched by one rule.
-#[derive(Debug, Clone)]
-pub struct Hit {
-    /// Index into the rule table ([`all_rules`]).
-    pub rule: usize,
-    pub row: Row,
-    pub severity: Severity,
-    pub group: Group,
-    /// Evidence a stateful detector adds (the history an anomaly was compared with).
-    pub note: Option<String>,
-    /// Hits of one rule and group are split further by this (routine vs. not).
-    pub variant: u8,
-    /// A grouping gap other than the rule's (routines group over a day).
-    pub gap: Option<i64>,
 }
 
 /// The data rules followed by the stateful detectors' rules.
@@ -263,18 +204,6 @@ fn account_of(v: &Vocab, r: &Row, group: Group) -> String {
     match group {
         Group::Address(ip) => format!("{user} from {ip}"),
         Group::Account(_) => user.to_owned(),
-    }
-}
-
-/// `verb resource/subresource`, or `verb /path` for non-resource requests.
-pub fn action(v: &Vocab, r: &Row) -> String {
-    let verb = v.s(r.verb);
-    if r.resource == super::row::EMPTY {
-        return format!("{verb} {}", v.s(r.nonresource));
-    }
-    match v.s(r.subresource) {
-        "" => format!("{verb} {}", v.s(r.resource)),
-        sub => format!("{verb} {}/{sub}", v.s(r.resource)),
     }
 }
 

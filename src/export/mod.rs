@@ -6,6 +6,9 @@
 //! Rows are streamed: only the hits (address and time) are held, each event is loaded as
 //! its row is written. Strings from logs are attacker-controlled: every writer escapes for
 //! its format (CSV formulas neutralised, HTML and Markdown escaped, no control characters).
+//!
+//! Imports `model`, `query`, `detect`, `case`, `index` and `fsutil`; the session and the
+//! workbench call it.
 
 mod html;
 mod text;

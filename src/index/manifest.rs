@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::schema::SCHEMA_VERSION;
+use super::{IndexDir, IndexError, Result};
 
 /// One input file ingested (completely) into the index.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
@@ -114,4 +115,22 @@ impl Manifest {
     pub fn total(&self, f: impl Fn(&FileEntry) -> u64) -> u64 {
         self.complete_files().map(f).sum()
     }
+}
+
+/// The manifest of the last commit (empty for a new index).
+pub(super) fn read_manifest(index: &tantivy::Index, dir: &IndexDir) -> Result<Manifest> {
+    let metas = index.load_metas()?;
+    let Some(payload) = metas.payload else {
+        return Ok(Manifest::default());
+    };
+    let manifest: Manifest =
+        serde_json::from_str(&payload).map_err(|e| IndexError::Manifest(e.to_string()))?;
+    if manifest.schema_version != SCHEMA_VERSION {
+        return Err(IndexError::SchemaMismatch {
+            path: dir.root.clone(),
+            found: manifest.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    Ok(manifest)
 }

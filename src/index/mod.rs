@@ -1,6 +1,10 @@
 //! The on-disk index: a tantivy index plus the files kept beside it. The only module that
 //! names tantivy types.
 //!
+//! Imports `model`, `query`, `detect` (rows for the detections, the findings file), `case`
+//! (to recognise its own directory) and `fsutil`; never `ingest`: whoever opens a reader
+//! passes the function that decodes stored records ([`reader::DecodeStored`]).
+//!
 //! Layout of an index directory (created private, 0700):
 //! ```text
 //! .kubesift/
@@ -15,7 +19,9 @@
 //! made by a version before the marker, holds a kubesift tantivy index): see [`dir`].
 
 pub mod agg;
+mod columns;
 pub mod dir;
+mod hit;
 pub mod keys;
 pub mod manifest;
 pub mod paging;
@@ -28,10 +34,10 @@ pub mod writer;
 
 use std::path::PathBuf;
 
-pub use dir::DirState;
+pub use hit::Hit;
 pub use keys::{KeyStore, KeyTable, Known};
-pub use manifest::{FileEntry, Manifest};
-pub use reader::{Hit, IndexReader};
+pub use manifest::Manifest;
+pub use reader::IndexReader;
 pub use writer::{IndexWriter, PreparedDoc, WriterOptions};
 
 /// Errors of the index layer.

@@ -4,14 +4,11 @@
 //! again on demand. Event rows for tables are read from fast columns, not stored documents.
 
 use std::collections::HashMap;
-use std::net::Ipv6Addr;
-
-use tantivy::DateTime;
-use tantivy::columnar::Column;
 
 use super::Result;
-use super::reader::{Hit, IndexReader, TimeOrder, within};
-use super::schema::from_v6;
+use super::columns::SegmentColumns;
+use super::hit::Hit;
+use super::reader::{IndexReader, TimeOrder, within};
 use crate::model::{EventSummary, Micros};
 use crate::query::Expr;
 
@@ -158,14 +155,6 @@ impl TimeIndex {
                 .and(Expr::time_window(None, Some(crate::query::TimeSpec::At(t)))),
         )
     }
-
-    /// Counts per bucket for a timeline: `buckets` buckets between `start` and `end`.
-    pub fn span(&self) -> (Micros, Micros) {
-        (
-            Micros(self.start),
-            Micros(self.start + self.width * self.counts.len() as i64),
-        )
-    }
 }
 
 impl IndexReader {
@@ -192,107 +181,4 @@ impl IndexReader {
         }
         Ok(out)
     }
-}
-
-pub(super) struct SegmentColumns {
-    strs: Vec<(&'static str, Option<tantivy::columnar::StrColumn>)>,
-    code: Column<u64>,
-    peer: Column<Ipv6Addr>,
-    time: Column<DateTime>,
-}
-
-const SUMMARY_COLUMNS: [&str; 11] = [
-    "audit_id",
-    "user",
-    "verb",
-    "resource",
-    "subresource",
-    "namespace",
-    "name",
-    "ua",
-    "decision",
-    "nonresource",
-    "exec",
-];
-
-impl SegmentColumns {
-    fn open(seg: &tantivy::SegmentReader) -> Result<SegmentColumns> {
-        let ff = seg.fast_fields();
-        let mut strs = Vec::new();
-        for name in SUMMARY_COLUMNS {
-            strs.push((name, ff.str(name)?));
-        }
-        Ok(SegmentColumns {
-            strs,
-            code: ff.u64("code")?,
-            peer: ff.ip_addr("peer")?,
-            time: ff.date("time")?,
-        })
-    }
-
-    /// Fills the rows `rows` of `out` (hits of this segment).
-    fn fill(&self, hits: &[Hit], rows: &[usize], out: &mut [EventSummary]) -> Result<()> {
-        for &i in rows {
-            let (h, s) = (&hits[i], &mut out[i]);
-            let doc = h.doc_id();
-            s.handle = h.handle();
-            s.time = self
-                .time
-                .first(doc)
-                .map_or(h.time, |d| Micros(d.into_timestamp_micros()));
-            s.source_ip = self
-                .peer
-                .first(doc)
-                .map(|ip| from_v6(ip).to_string())
-                .unwrap_or_default();
-            s.code = self.code.first(doc).map(|c| c as u16);
-        }
-        // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
-        // lookup one at a time scans a block each.
-        for (name, col) in &self.strs {
-            let Some(col) = col else { continue };
-            let mut pairs: Vec<(u64, usize)> = rows
-                .iter()
-                .filter_map(|&i| col.term_ords(hits[i].doc_id()).next().map(|o| (o, i)))
-                .collect();
-            pairs.sort_unstable();
-            let mut ords: Vec<u64> = pairs.iter().map(|p| p.0).collect();
-            ords.dedup();
-            let mut terms = Vec::with_capacity(ords.len());
-            col.dictionary()
-                .sorted_ords_to_term_cb(&ords, |b| {
-                    terms.push(String::from_utf8_lossy(b).into_owned());
-                })
-                .map_err(|e| super::IndexError::io("cannot read a column", e))?;
-            let mut k = 0;
-            for (ord, i) in pairs {
-                while ords.get(k).is_some_and(|&o| o < ord) {
-                    k += 1;
-                }
-                if let (Some(term), Some(field)) = (terms.get(k), summary_field(&mut out[i], name))
-                {
-                    field.clone_from(term);
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// The string field of a row filled from column `name`.
-fn summary_field<'a>(s: &'a mut EventSummary, name: &str) -> Option<&'a mut String> {
-    Some(match name {
-        "audit_id" => &mut s.audit_id,
-        "user" => &mut s.user,
-        "verb" => &mut s.verb,
-        "resource" => &mut s.resource,
-        "subresource" => &mut s.subresource,
-        "namespace" => &mut s.namespace,
-        "name" => &mut s.name,
-        "ua" => &mut s.user_agent,
-        "decision" => &mut s.decision,
-        "nonresource" => &mut s.path,
-        "exec" => &mut s.stream,
-        _ => return None,
-    })
 }

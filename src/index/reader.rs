@@ -1,5 +1,7 @@
 //! Reading the index: queries in time order, counts, pivots, histograms, and loading the
-//! events behind hits (re-normalized from the stored raw record).
+//! events behind hits (re-normalized from the stored raw record by the [`DecodeStored`]
+//! function the opener supplies: the index stores records as logged and knows no input
+//! format).
 
 use std::ops::Bound;
 
@@ -7,15 +9,15 @@ use tantivy::collector::{Count, MultiCollector, TopDocs};
 use tantivy::directory::MmapDirectory;
 use tantivy::query::Query;
 use tantivy::schema::Value;
-use tantivy::{DateTime, DocAddress, Index, Order, ReloadPolicy, Searcher, TantivyDocument};
+use tantivy::{DateTime, Index, Order, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::agg::{self, AllHits, IpCounts, TermCounts, TimeHistogram};
-use super::manifest::Manifest;
+use super::columns::{SegmentColumns, str_column};
+pub use super::hit::Hit;
+use super::manifest::{Manifest, read_manifest};
 use super::schema::Fields;
 use super::translate::Translator;
-use super::writer::read_manifest;
 use super::{IndexDir, IndexError, Result};
-use crate::ingest::formats::{self, NormalizeOptions};
 use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef, StageSet};
 use crate::query::{Expr, Pattern};
 
@@ -23,38 +25,11 @@ use crate::query::{Expr, Pattern};
 /// events without a value.
 pub type TopValues = (Vec<(String, u64)>, u64);
 
-/// One matching event: where it is, and its time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Hit {
-    addr: DocAddress,
-    pub time: Micros,
-}
-
-impl Hit {
-    pub(super) fn new(addr: DocAddress, time: Micros) -> Hit {
-        Hit { addr, time }
-    }
-
-    /// An opaque handle to the event (valid while this reader is open).
-    pub fn handle(&self) -> u64 {
-        (u64::from(self.addr.segment_ord) << 32) | u64::from(self.addr.doc_id)
-    }
-
-    pub fn from_handle(handle: u64) -> Hit {
-        Hit {
-            addr: DocAddress::new((handle >> 32) as u32, handle as u32),
-            time: Micros(0),
-        }
-    }
-
-    pub(super) fn segment_ord(&self) -> u32 {
-        self.addr.segment_ord
-    }
-
-    pub(super) fn doc_id(&self) -> u32 {
-        self.addr.doc_id
-    }
-}
+/// Decodes a stored record — its text as logged, read from `format` — back into its event
+/// (with its body). Supplied by whoever opens a reader (the session, from `ingest`'s
+/// decoders): decoding belongs to the input formats, which the index must not name.
+pub type DecodeStored =
+    fn(raw: &str, format: SourceFormat, source: SourceRef) -> Result<AuditEvent, String>;
 
 /// An event loaded from the index.
 #[derive(Debug, Clone)]
@@ -77,13 +52,15 @@ pub struct IndexReader {
     reader: tantivy::IndexReader,
     fields: Fields,
     pub manifest: Manifest,
+    decode: DecodeStored,
     /// Fast columns of table rows, per segment of the (fixed) searcher.
-    pub(super) summary_columns:
-        std::sync::Mutex<std::collections::HashMap<u32, super::paging::SegmentColumns>>,
+    pub(super) summary_columns: std::sync::Mutex<std::collections::HashMap<u32, SegmentColumns>>,
 }
 
 impl IndexReader {
-    pub fn open(dir: &IndexDir) -> Result<IndexReader> {
+    /// Opens the index of `dir` (its last commit); `decode` turns stored records back into
+    /// events.
+    pub fn open(dir: &IndexDir, decode: DecodeStored) -> Result<IndexReader> {
         dir.check_readable()?;
         let mmap = MmapDirectory::open(dir.tantivy()).map_err(|e| IndexError::Tantivy(e.into()))?;
         let mut index = Index::open(mmap)?;
@@ -106,6 +83,7 @@ impl IndexReader {
             reader,
             fields: Fields::new(),
             manifest,
+            decode,
             summary_columns: std::sync::Mutex::default(),
         })
     }
@@ -191,10 +169,7 @@ impl IndexReader {
             return Ok(all
                 .into_iter()
                 .skip(offset)
-                .map(|(t, addr)| Hit {
-                    addr,
-                    time: Micros(t),
-                })
+                .map(|(t, addr)| Hit::new(addr, Micros(t)))
                 .collect());
         }
         let tantivy_order = match order {
@@ -207,17 +182,14 @@ impl IndexReader {
         let hits = searcher.search(&q, &top)?;
         Ok(hits
             .into_iter()
-            .map(|(t, addr)| Hit {
-                addr,
-                time: Micros(t.map_or(0, DateTime::into_timestamp_micros)),
-            })
+            .map(|(t, addr)| Hit::new(addr, Micros(t.map_or(0, DateTime::into_timestamp_micros))))
             .collect())
     }
 
     /// Loads the event behind a hit, re-normalized from the stored record.
     pub fn load(&self, hit: &Hit) -> Result<Loaded> {
         let searcher = self.searcher();
-        let doc: TantivyDocument = searcher.doc(hit.addr)?;
+        let doc: TantivyDocument = searcher.doc(hit.addr())?;
         let get_u64 = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
         let file_id = get_u64(self.fields.file);
         let line = get_u64(self.fields.line);
@@ -226,28 +198,30 @@ impl IndexReader {
             .and_then(|v| v.as_bytes())
             .unwrap_or_default();
         let raw = String::from_utf8_lossy(raw_bytes).into_owned();
-        let seg = searcher.segment_reader(hit.addr.segment_ord);
+        let seg = searcher.segment_reader(hit.addr().segment_ord);
         let stages = seg
             .fast_fields()
             .u64("stages")?
-            .first(hit.addr.doc_id)
+            .first(hit.addr().doc_id)
             .unwrap_or(0);
         let format = self.stored_format(hit)?;
         let source = SourceRef {
             file: self.manifest.path_of(file_id),
             line,
         };
-        let opts = NormalizeOptions { keep_bodies: true };
-        let mut event = formats::renormalize(&raw, format, source, opts)
+        let mut event = (self.decode)(&raw, format, source)
             .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;
-        event.cluster = str_column(seg, "cluster", hit.addr.doc_id)?;
+        event.cluster = str_column(seg, "cluster", hit.addr().doc_id)?;
         event.stages = StageSet(stages as u8);
         Ok(Loaded { event, raw })
     }
 
     fn stored_format(&self, hit: &Hit) -> Result<SourceFormat> {
-        let seg = self.searcher().segment_reader(hit.addr.segment_ord).clone();
-        let s = str_column(&seg, "format", hit.addr.doc_id)?;
+        let seg = self
+            .searcher()
+            .segment_reader(hit.addr().segment_ord)
+            .clone();
+        let s = str_column(&seg, "format", hit.addr().doc_id)?;
         Ok(SourceFormat::parse(&s).unwrap_or(SourceFormat::Native))
     }
 
@@ -345,19 +319,4 @@ pub fn within(expr: &Expr, start: Micros, end: Micros) -> Expr {
             Bound::Excluded(crate::query::TimeSpec::At(end)),
         ),
     })
-}
-
-/// The first value of a keyword fast column of one document ("" when it has none).
-pub(super) fn str_column(
-    seg: &tantivy::SegmentReader,
-    field: &str,
-    doc: tantivy::DocId,
-) -> Result<String> {
-    let mut s = String::new();
-    if let Some(col) = seg.fast_fields().str(field)?
-        && let Some(ord) = col.term_ords(doc).next()
-    {
-        let _ = col.ord_to_str(ord, &mut s);
-    }
-    Ok(s)
 }

@@ -13,8 +13,8 @@ use tantivy::schema::Value;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings, ReloadPolicy, TantivyDocument, Term};
 
-use super::manifest::Manifest;
-use super::schema::{Fields, SCHEMA_VERSION, split_key};
+use super::manifest::{Manifest, read_manifest};
+use super::schema::{Fields, split_key};
 use super::{IndexDir, IndexError, Result};
 use crate::model::{Stage, StageSet};
 
@@ -89,7 +89,6 @@ pub struct StoredDoc {
 }
 
 pub struct IndexWriter {
-    dir: IndexDir,
     index: Index,
     writer: tantivy::IndexWriter<TantivyDocument>,
     fields: Fields,
@@ -136,7 +135,6 @@ impl IndexWriter {
         policy.set_max_docs_before_merge(MERGE_DOCS_MAX);
         writer.set_merge_policy(Box::new(policy));
         Ok(IndexWriter {
-            dir: dir.clone(),
             index,
             writer,
             fields,
@@ -146,10 +144,6 @@ impl IndexWriter {
 
     pub fn fields(&self) -> &Fields {
         &self.fields
-    }
-
-    pub fn dir(&self) -> &IndexDir {
-        &self.dir
     }
 
     /// The merge keys and stages of every committed event.
@@ -232,8 +226,8 @@ impl IndexWriter {
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),
             stages: StageSet(stages as u8),
-            format: super::reader::str_column(seg, "format", addr.doc_id)?,
-            cluster: super::reader::str_column(seg, "cluster", addr.doc_id)?,
+            format: super::columns::str_column(seg, "format", addr.doc_id)?,
+            cluster: super::columns::str_column(seg, "cluster", addr.doc_id)?,
         }))
     }
 
@@ -252,24 +246,6 @@ impl IndexWriter {
         self.writer.wait_merging_threads()?;
         Ok(())
     }
-}
-
-/// The manifest of the last commit (empty for a new index).
-pub(super) fn read_manifest(index: &Index, dir: &IndexDir) -> Result<Manifest> {
-    let metas = index.load_metas()?;
-    let Some(payload) = metas.payload else {
-        return Ok(Manifest::default());
-    };
-    let manifest: Manifest =
-        serde_json::from_str(&payload).map_err(|e| IndexError::Manifest(e.to_string()))?;
-    if manifest.schema_version != SCHEMA_VERSION {
-        return Err(IndexError::SchemaMismatch {
-            path: dir.root.clone(),
-            found: manifest.schema_version,
-            expected: SCHEMA_VERSION,
-        });
-    }
-    Ok(manifest)
 }
 
 #[cfg(test)]

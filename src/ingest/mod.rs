@@ -1,6 +1,7 @@
 //! Reading audit logs into the index: find and open inputs, cut them into records, decode
 //! each record's format, merge the stage records of a request, and hand events to the index.
-//! The only module that reads log files.
+//! The only module that reads log files. Imports `model`, `detect` (facts derived at
+//! ingest) and `index` (the writer); nothing above them.
 
 pub mod formats;
 mod pipeline;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 pub use pipeline::{Progress, run};
 pub use reject::{RecordError, Reject};
-pub use source::{Input, InputProblem};
+pub use source::InputProblem;
 
 /// How to ingest.
 #[derive(Debug, Clone)]

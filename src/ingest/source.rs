@@ -178,11 +178,6 @@ pub struct Opened {
 }
 
 impl Opened {
-    /// The digest, available once the reader has been read to the end and dropped.
-    pub fn digest(&self) -> Option<Digested> {
-        self.digest.lock().ok().and_then(|d| d.clone())
-    }
-
     pub fn digest_handle(&self) -> Arc<std::sync::Mutex<Option<Digested>>> {
         Arc::clone(&self.digest)
     }

@@ -1,5 +1,6 @@
 //! The normalized audit event and the values derived from it (actor, exec command,
 //! user-agent family, time). Pure data and pure functions: no I/O, no tantivy, no terminal.
+//! The bottom layer: imports nothing of the crate.
 
 pub mod actor;
 pub mod authz;

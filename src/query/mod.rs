@@ -1,4 +1,5 @@
-//! The analyst's filter language, parsed into a plan ([`Expr`]). Pure: no tantivy, no I/O.
+//! The analyst's filter language, parsed into a plan ([`Expr`]). Pure: no tantivy, no I/O;
+//! imports only `model`.
 //!
 //! ```text
 //! query    := or | "*" | ""

@@ -220,13 +220,8 @@ pub struct PivotMenu {
     pub selected: usize,
 }
 
-/// Facts about the index shown in the header.
-#[derive(Debug, Clone, Default)]
-pub struct IndexFacts {
-    pub events: u64,
-    pub files: usize,
-    pub span: Option<(Micros, Micros)>,
-}
+/// Facts about the index shown in the header (the session computes them).
+pub use crate::session::IndexFacts;
 
 pub struct App {
     pub view: View,

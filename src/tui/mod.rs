@@ -3,7 +3,8 @@
 //! One loop: read terminal events, map keys to [`Action`]s through the keymap, let
 //! [`App::update`] change state and name an [`Effect`], run the effect (a request to the
 //! index worker, a copy, quit), draw. Index queries run on the worker thread, so typing
-//! never waits for the index.
+//! never waits for the index. Imports the session (which it is opened on) and the layers
+//! below it; never `cli`.
 
 pub mod action;
 pub mod app;
@@ -29,10 +30,10 @@ use ratatui::{DefaultTerminal, Terminal};
 pub use action::Action;
 pub use app::{App, Effect, IndexFacts};
 use keymap::{Key, Keymap};
-use worker::{FindingsFn, Worker};
+use worker::Worker;
 
 use crate::case::CaseStore;
-use crate::index::{IndexDir, IndexReader};
+use crate::session::{self, Session};
 
 /// Options of `kubesift tui`.
 #[derive(Debug, Clone)]
@@ -45,8 +46,10 @@ pub struct TuiOptions {
 
 /// Opens the workbench on an index until the user quits. The terminal (raw mode, the
 /// alternate screen, mouse reporting) is restored on every way out: quitting, an error
-/// (of the loop or the index thread), a panic, and SIGTERM / SIGHUP / SIGINT.
-pub fn run(dir: &IndexDir, findings_of: FindingsFn, opts: &TuiOptions) -> anyhow::Result<()> {
+/// (of the loop or the index thread), a panic, and SIGTERM / SIGHUP / SIGINT. The session's
+/// findings are loaded (or computed) once the terminal and options are known to be usable;
+/// then the session moves to the worker thread.
+pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -60,9 +63,10 @@ pub fn run(dir: &IndexDir, findings_of: FindingsFn, opts: &TuiOptions) -> anyhow
             opts.tz
         )
     })?;
-    let findings = findings_of(dir).map_err(anyhow::Error::msg)?;
-    let facts = worker::facts_of(&IndexReader::open(dir)?)?;
-    let worker = Worker::spawn(dir, findings_of)?;
+    let dir = session.dir().clone();
+    let findings = session.default_findings()?;
+    let facts = session.facts()?;
+    let worker = Worker::spawn(session)?;
     let stop = stop_on_signals();
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();
@@ -72,11 +76,7 @@ pub fn run(dir: &IndexDir, findings_of: FindingsFn, opts: &TuiOptions) -> anyhow
         .map(|s| (s.width, s.height))
         .unwrap_or((120, 40));
     let mut app = App::new(findings, facts, tz, tz_name, size);
-    let store = CaseStore::new(
-        opts.case
-            .clone()
-            .unwrap_or_else(|| crate::case::default_path(&dir.root)),
-    );
+    let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(|e| e.to_string()));
     app.case_file = Some(store.path.display().to_string());
     app.index_name = dir.root.display().to_string();

@@ -1,7 +1,8 @@
-//! Index queries off the UI thread: the worker owns the index reader, answers requests in
-//! order and tags each answer with its request id, so the app can drop stale ones and typing
-//! never waits for the index. On a refresh it reloads the reader (the newest commit, after
-//! an ingest by another process) with the manifest, facts and findings the views show.
+//! Index queries off the UI thread: the worker owns the session (its index reader), answers
+//! requests in order and tags each answer with its request id, so the app can drop stale
+//! ones and typing never waits for the index. On a refresh it reloads the session (the
+//! newest commit, after an ingest by another process) and answers with the facts and
+//! findings the views show.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -15,9 +16,9 @@ use crate::case::Case;
 use crate::detect::Finding;
 use crate::export::{ExportFormat, ExportSpec};
 use crate::index::paging::TimeIndex;
-use crate::index::{IndexDir, IndexReader};
 use crate::model::{AuditEvent, EventSummary, Micros};
 use crate::query::Expr;
+use crate::session::Session;
 
 /// Something the app wants from the index.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,10 +77,6 @@ pub struct ExportJob {
     pub findings: Arc<Vec<Finding>>,
 }
 
-/// The findings of an index directory (stored ones when fresh, else computed): supplied by
-/// the command that opens the workbench, called again on a reload.
-pub type FindingsFn = Arc<dyn Fn(&IndexDir) -> Result<Vec<Finding>, String> + Send + Sync>;
-
 /// Top values of one field: (field, (value, count) most frequent first, events without a value).
 pub type PivotCounts = (&'static str, Vec<(String, u64)>, u64);
 
@@ -112,8 +109,8 @@ pub enum Response {
         id: u64,
         offset: Option<u64>,
     },
-    /// The index was reloaded: its facts now, and its findings (when the engine has a
-    /// source of findings).
+    /// The index was reloaded: its facts now, and its findings (stored ones when fresh,
+    /// else computed).
     Reloaded {
         id: u64,
         facts: IndexFacts,
@@ -153,30 +150,22 @@ impl Response {
     }
 }
 
-/// Answers requests against one index, with a cache of time indexes per query.
+/// Answers requests against one session, with a cache of time indexes per query.
 pub struct Engine {
-    reader: IndexReader,
+    session: Session,
     time_indexes: HashMap<String, TimeIndex>,
-    findings: Option<FindingsFn>,
 }
 
 impl Engine {
-    pub fn new(reader: IndexReader) -> Engine {
+    pub fn new(session: Session) -> Engine {
         Engine {
-            reader,
+            session,
             time_indexes: HashMap::new(),
-            findings: None,
         }
     }
 
-    /// Recomputes (or reloads) the findings with `f` on every reload.
-    pub fn with_findings(mut self, f: FindingsFn) -> Engine {
-        self.findings = Some(f);
-        self
-    }
-
-    pub fn reader(&self) -> &IndexReader {
-        &self.reader
+    fn reader(&self) -> &crate::index::IndexReader {
+        self.session.reader()
     }
 
     /// Answers one request (synchronously: tests and benchmarks call this directly).
@@ -195,7 +184,7 @@ impl Engine {
     fn take_time_index(&mut self, expr: &Expr) -> crate::index::Result<TimeIndex> {
         match self.time_indexes.remove(&format!("{expr:?}")) {
             Some(ti) => Ok(ti),
-            None => TimeIndex::new(&self.reader, expr),
+            None => TimeIndex::new(self.reader(), expr),
         }
     }
 
@@ -217,17 +206,17 @@ impl Engine {
             } => {
                 let mut ti = self.take_time_index(&expr)?;
                 let total = ti.total;
-                let hits = ti.page(&self.reader, offset, limit);
+                let hits = ti.page(self.reader(), offset, limit);
                 self.keep_time_index(ti);
                 let hits = hits?;
-                let rows = self.reader.summaries(&hits)?;
+                let rows = self.reader().summaries(&hits)?;
                 let matches = match search {
                     Some(s) if !hits.is_empty() => {
                         let (first, last) = (
                             rows.first().map_or(0, |r| r.time.0),
                             rows.last().map_or(0, |r| r.time.0),
                         );
-                        let found = self.reader.search(
+                        let found = self.reader().search(
                             &crate::index::reader::within(
                                 &expr.clone().and(s),
                                 Micros(first),
@@ -252,7 +241,9 @@ impl Engine {
                 }
             }
             Request::Event { id, handle } => {
-                let loaded = self.reader.load(&crate::index::Hit::from_handle(handle))?;
+                let loaded = self
+                    .reader()
+                    .load(&crate::index::Hit::from_handle(handle))?;
                 Response::Event {
                     id,
                     event: Box::new(loaded.event),
@@ -260,14 +251,12 @@ impl Engine {
                 }
             }
             Request::EventById { id, audit_id } => {
-                let hits = self.reader.find_audit_id(&audit_id)?;
-                let Some(hit) = hits.first() else {
+                let Some(loaded) = self.session.event_with_id(&audit_id)? else {
                     return Ok(Response::Error {
                         id,
                         message: format!("no event with audit ID {audit_id} in the index"),
                     });
                 };
-                let loaded = self.reader.load(hit)?;
                 Response::Event {
                     id,
                     event: Box::new(loaded.event),
@@ -276,7 +265,7 @@ impl Engine {
             }
             Request::Export { id, job } => {
                 let result = crate::export::export_to_file(
-                    &self.reader,
+                    self.reader(),
                     &job.findings,
                     &job.case,
                     &job.spec,
@@ -300,7 +289,7 @@ impl Engine {
                 fields,
                 n,
             } => {
-                let tops = self.reader.tops(&expr, &fields, n)?;
+                let tops = self.reader().tops(&expr, &fields, n)?;
                 let lists = fields
                     .into_iter()
                     .zip(tops)
@@ -315,12 +304,12 @@ impl Engine {
                 end,
                 buckets,
             } => {
-                let span = self.reader.time_span()?.unwrap_or((Micros(0), Micros(1)));
+                let span = self.reader().time_span()?.unwrap_or((Micros(0), Micros(1)));
                 let (start, end) = (
                     start.unwrap_or(span.0),
                     end.unwrap_or(span.1.saturating_add(1)),
                 );
-                let counts = self.reader.histogram(&expr, start, end, buckets.max(1))?;
+                let counts = self.reader().histogram(&expr, start, end, buckets.max(1))?;
                 Response::Histogram {
                     id,
                     counts,
@@ -329,10 +318,14 @@ impl Engine {
                 }
             }
             Request::Reload { id } => {
-                self.reader.reload()?;
+                self.session.reload()?;
                 self.time_indexes.clear();
-                let facts = facts_of(&self.reader)?;
-                let findings = self.findings.as_ref().map(|f| f(&self.reader.dir));
+                let facts = self.session.facts()?;
+                let findings = Some(
+                    self.session
+                        .default_findings()
+                        .map_err(|e| format!("{e:#}")),
+                );
                 Response::Reloaded {
                     id,
                     facts,
@@ -360,12 +353,12 @@ impl Engine {
                     crate::index::reader::TimeOrder::Oldest
                 };
                 let next =
-                    self.reader
+                    self.reader()
                         .search(&expr.clone().and(search).and(window), 1, 0, order)?;
                 let offset = match next.first() {
                     Some(h) => {
                         let ti = self.take_time_index(&expr)?;
-                        let pos = ti.position_of(&self.reader, h.time);
+                        let pos = ti.position_of(self.reader(), h.time);
                         self.keep_time_index(ti);
                         Some(pos?)
                     }
@@ -396,15 +389,6 @@ fn request_id(r: &Request) -> u64 {
     }
 }
 
-/// What the header shows about an index: events, input files, time span.
-pub fn facts_of(reader: &IndexReader) -> crate::index::Result<IndexFacts> {
-    Ok(IndexFacts {
-        events: reader.num_events(),
-        files: reader.manifest.complete_files().count(),
-        span: reader.time_span()?,
-    })
-}
-
 /// The worker thread and its channels.
 pub struct Worker {
     tx: Sender<Request>,
@@ -412,14 +396,13 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn spawn(dir: &IndexDir, findings: FindingsFn) -> crate::index::Result<Worker> {
-        let reader = IndexReader::open(dir)?;
+    pub fn spawn(session: Session) -> crate::index::Result<Worker> {
         let (tx, req_rx) = channel::<Request>();
         let (resp_tx, rx) = channel::<Response>();
         thread::Builder::new()
             .name("kubesift-index".into())
             .spawn(move || {
-                let mut engine = Engine::new(reader).with_findings(findings);
+                let mut engine = Engine::new(session);
                 while let Ok(mut req) = req_rx.recv() {
                     // Only the newest request of a kind matters when several queued up.
                     while let Ok(newer) = req_rx.try_recv() {

@@ -176,7 +176,7 @@ fn workload_baseline(
             "{} with {} distinct operations; first `{}`",
             a.history(r.time),
             a.ops.len(),
-            crate::detect::engine::action(v, r)
+            super::super::hit::action(v, r)
         );
         out.add(NEW_ACTIVITY, r, sev, r.user, Some(note));
     }

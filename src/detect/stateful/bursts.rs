@@ -3,10 +3,10 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::super::engine::DetectOptions;
+use super::super::hit::Group;
+use super::super::options::DetectOptions;
 use super::super::row::{Actor, Ip, Row, Sym, Vocab};
 use super::{ANON_ENUM, DENIED_BURST, Hits, SECRET_BURST, is_routine};
-use crate::detect::engine::Group;
 use crate::detect::finding::Severity;
 use crate::model::time::format_duration;
 

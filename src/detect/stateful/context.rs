@@ -5,7 +5,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::super::engine::DetectOptions;
+use super::super::options::DetectOptions;
 use super::super::row::{Actor, EMPTY, Ip, Row, Sym, Vocab};
 
 pub struct Context {

@@ -10,8 +10,9 @@ mod context;
 
 use rustc_hash::FxHashMap;
 
-use super::engine::{DetectOptions, Group, Hit};
 use super::finding::{Family, Severity};
+use super::hit::{Group, Hit};
+use super::options::DetectOptions;
 use super::row::{Actor, EMPTY, Row, Sym, Vocab};
 use super::rules::Rule;
 use context::Context;

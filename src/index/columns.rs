@@ -1,0 +1,136 @@
+//! Fast columns read per segment without touching stored documents: the columns of table
+//! rows (cached per segment by the reader), and one keyword column of one document.
+
+use std::net::Ipv6Addr;
+
+use tantivy::DateTime;
+use tantivy::columnar::Column;
+
+use super::hit::Hit;
+use super::schema::from_v6;
+use super::{IndexError, Result};
+use crate::model::{EventSummary, Micros};
+
+/// The columns of table rows of one segment.
+pub(super) struct SegmentColumns {
+    strs: Vec<(&'static str, Option<tantivy::columnar::StrColumn>)>,
+    code: Column<u64>,
+    peer: Column<Ipv6Addr>,
+    time: Column<DateTime>,
+}
+
+const SUMMARY_COLUMNS: [&str; 11] = [
+    "audit_id",
+    "user",
+    "verb",
+    "resource",
+    "subresource",
+    "namespace",
+    "name",
+    "ua",
+    "decision",
+    "nonresource",
+    "exec",
+];
+
+impl SegmentColumns {
+    pub(super) fn open(seg: &tantivy::SegmentReader) -> Result<SegmentColumns> {
+        let ff = seg.fast_fields();
+        let mut strs = Vec::new();
+        for name in SUMMARY_COLUMNS {
+            strs.push((name, ff.str(name)?));
+        }
+        Ok(SegmentColumns {
+            strs,
+            code: ff.u64("code")?,
+            peer: ff.ip_addr("peer")?,
+            time: ff.date("time")?,
+        })
+    }
+
+    /// Fills the rows `rows` of `out` (hits of this segment).
+    pub(super) fn fill(
+        &self,
+        hits: &[Hit],
+        rows: &[usize],
+        out: &mut [EventSummary],
+    ) -> Result<()> {
+        for &i in rows {
+            let (h, s) = (&hits[i], &mut out[i]);
+            let doc = h.doc_id();
+            s.handle = h.handle();
+            s.time = self
+                .time
+                .first(doc)
+                .map_or(h.time, |d| Micros(d.into_timestamp_micros()));
+            s.source_ip = self
+                .peer
+                .first(doc)
+                .map(|ip| from_v6(ip).to_string())
+                .unwrap_or_default();
+            s.code = self.code.first(doc).map(|c| c as u16);
+        }
+        // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
+        // lookup one at a time scans a block each.
+        for (name, col) in &self.strs {
+            let Some(col) = col else { continue };
+            let mut pairs: Vec<(u64, usize)> = rows
+                .iter()
+                .filter_map(|&i| col.term_ords(hits[i].doc_id()).next().map(|o| (o, i)))
+                .collect();
+            pairs.sort_unstable();
+            let mut ords: Vec<u64> = pairs.iter().map(|p| p.0).collect();
+            ords.dedup();
+            let mut terms = Vec::with_capacity(ords.len());
+            col.dictionary()
+                .sorted_ords_to_term_cb(&ords, |b| {
+                    terms.push(String::from_utf8_lossy(b).into_owned());
+                })
+                .map_err(|e| IndexError::io("cannot read a column", e))?;
+            let mut k = 0;
+            for (ord, i) in pairs {
+                while ords.get(k).is_some_and(|&o| o < ord) {
+                    k += 1;
+                }
+                if let (Some(term), Some(field)) = (terms.get(k), summary_field(&mut out[i], name))
+                {
+                    field.clone_from(term);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The string field of a row filled from column `name`.
+fn summary_field<'a>(s: &'a mut EventSummary, name: &str) -> Option<&'a mut String> {
+    Some(match name {
+        "audit_id" => &mut s.audit_id,
+        "user" => &mut s.user,
+        "verb" => &mut s.verb,
+        "resource" => &mut s.resource,
+        "subresource" => &mut s.subresource,
+        "namespace" => &mut s.namespace,
+        "name" => &mut s.name,
+        "ua" => &mut s.user_agent,
+        "decision" => &mut s.decision,
+        "nonresource" => &mut s.path,
+        "exec" => &mut s.stream,
+        _ => return None,
+    })
+}
+
+/// The first value of a keyword fast column of one document ("" when it has none).
+pub(super) fn str_column(
+    seg: &tantivy::SegmentReader,
+    field: &str,
+    doc: tantivy::DocId,
+) -> Result<String> {
+    let mut s = String::new();
+    if let Some(col) = seg.fast_fields().str(field)?
+        && let Some(ord) = col.term_ords(doc).next()
+    {
+        let _ = col.ord_to_str(ord, &mut s);
+    }
+    Ok(s)
+}

@@ -1,0 +1,154 @@
+//! The findings of a session: the ones stored in `findings.json` when they match the index's
+//! commit and the default settings, else computed now (and stored when the settings are the
+//! default ones); and the rule catalogue.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use super::Session;
+use crate::detect::{self, DetectOptions, Finding, rules};
+use crate::index::store;
+
+/// Settings that change what is detected (stored findings use the defaults).
+#[derive(Debug, Clone, Default)]
+pub struct Tuning {
+    /// More rule files (*.toml) to load; a rule with a built-in id replaces it.
+    pub rules: Vec<PathBuf>,
+    /// Pod networks, on top of the pod IPs learned from the data.
+    pub pod_cidrs: Vec<ipnet::IpNet>,
+    /// Events an account needs before anything it does counts as new.
+    pub baseline_min_events: Option<u32>,
+    /// Time span (microseconds) an account's history needs before anything counts as new.
+    pub baseline_min_span: Option<i64>,
+}
+
+impl Tuning {
+    fn is_default(&self) -> bool {
+        self.rules.is_empty()
+            && self.pod_cidrs.is_empty()
+            && self.baseline_min_events.is_none()
+            && self.baseline_min_span.is_none()
+    }
+
+    fn options(&self) -> DetectOptions {
+        let mut o = DetectOptions {
+            pod_cidrs: self.pod_cidrs.clone(),
+            ..DetectOptions::default()
+        };
+        if let Some(n) = self.baseline_min_events {
+            o.min_history_events = n;
+        }
+        if let Some(s) = self.baseline_min_span {
+            o.min_history_span = s;
+        }
+        o
+    }
+}
+
+impl Session {
+    /// The findings: stored ones when fresh and default (unless `recompute`), else computed
+    /// now — and stored, when the settings are the default ones.
+    pub fn findings(&self, tuning: &Tuning, recompute: bool) -> anyhow::Result<Vec<Finding>> {
+        let (dir, opstamp) = (self.dir(), self.reader.opstamp());
+        if !tuning.is_default() {
+            return self.compute(tuning);
+        }
+        if !recompute && let Some(f) = store::load_findings(dir, opstamp) {
+            return Ok(f);
+        }
+        let f = self.compute(tuning)?;
+        store::save_findings(dir, opstamp, &f)?;
+        Ok(f)
+    }
+
+    /// The findings with the default settings (what the workbench and exports show).
+    pub fn default_findings(&self) -> anyhow::Result<Vec<Finding>> {
+        self.findings(&Tuning::default(), false)
+    }
+
+    /// Computes and stores the default findings; returns them and the time taken.
+    pub fn refresh_findings(&self) -> anyhow::Result<(Vec<Finding>, Duration)> {
+        let started = Instant::now();
+        let findings = self.compute(&Tuning::default())?;
+        store::save_findings(self.dir(), self.reader.opstamp(), &findings)?;
+        Ok((findings, started.elapsed()))
+    }
+
+    /// Runs the detections over the whole index.
+    fn compute(&self, tuning: &Tuning) -> anyhow::Result<Vec<Finding>> {
+        let rules = load_rules(&tuning.rules)?;
+        let rows = self.reader.rows()?;
+        detect::detect(&rows, &rules, &tuning.options(), &self.reader)
+            .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))
+    }
+}
+
+/// Every detection rule, data (built in, then from `dirs`) and code, in catalogue order.
+pub fn rule_catalogue(dirs: &[PathBuf]) -> anyhow::Result<Vec<rules::Rule>> {
+    Ok(detect::engine::all_rules(&load_rules(dirs)?))
+}
+
+/// The data rules: built in, then from `dirs`; checked.
+fn load_rules(dirs: &[PathBuf]) -> anyhow::Result<Vec<rules::Rule>> {
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    let rules = rules::load(&dirs)?;
+    rules::validate(&rules)?;
+    Ok(rules)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::session::{IndexDir, IngestOptions, Progress, ingest};
+
+    struct Quiet;
+
+    impl Progress for Quiet {
+        fn start(&self, _: u64) {}
+        fn update(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    /// Every secret of the cluster read in one request: a finding on its own.
+    const LIST_ALL_SECRETS: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"s-1","stage":"ResponseComplete","requestURI":"/api/v1/secrets","verb":"list","user":{"username":"alice@example.com","groups":["system:authenticated"]},"sourceIPs":["10.8.0.14"],"userAgent":"kubectl/v1.29.1","objectRef":{"resource":"secrets","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-01-10T08:00:00.000000Z","stageTimestamp":"2026-01-10T08:00:00.012000Z","annotations":{"authorization.k8s.io/decision":"allow"}}"#;
+
+    fn session_on(log: &str) -> (tempfile::TempDir, Session) {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("audit.log");
+        std::fs::write(&path, format!("{log}\n")).unwrap();
+        let dir = IndexDir::new(tmp.path().join("idx"));
+        ingest(&dir, &[path], &IngestOptions::default(), &Quiet).unwrap();
+        let session = Session::open(&dir).unwrap();
+        (tmp, session)
+    }
+
+    #[test]
+    fn stored_findings_are_shown_while_current_and_only_default_ones_are_stored() {
+        let (_tmp, session) = session_on(LIST_ALL_SECRETS);
+        let computed = session.default_findings().unwrap();
+        assert!(!computed.is_empty(), "the event makes a finding");
+        let file = session.dir().findings();
+        assert!(file.exists(), "default findings are stored");
+
+        // The stored findings of the current commit are what is shown, as they are.
+        let mut stored: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        stored["findings"] = serde_json::json!([]);
+        std::fs::write(&file, stored.to_string()).unwrap();
+        assert!(session.default_findings().unwrap().is_empty());
+
+        // Recomputing finds them again and stores them.
+        let again = session.findings(&Tuning::default(), true).unwrap();
+        assert_eq!(again.len(), computed.len());
+        assert_eq!(session.default_findings().unwrap().len(), computed.len());
+
+        // Other settings compute without storing anything.
+        std::fs::remove_file(&file).unwrap();
+        let tuned = Tuning {
+            baseline_min_events: Some(1),
+            ..Tuning::default()
+        };
+        assert!(!session.findings(&tuned, false).unwrap().is_empty());
+        assert!(!file.exists(), "tuned findings were stored");
+    }
+}
