@@ -61,7 +61,7 @@ pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
             took.as_secs_f64()
         );
     }
-    if !summary.problems.is_empty() {
+    if summary.problems.iter().any(|p| !p.warning) {
         return Ok(ExitCode::from(exit::ERROR));
     }
     if args.strict && summary.rejected > 0 {
@@ -96,21 +96,31 @@ pub fn report(summary: &IngestSummary) {
         eprintln!("rejected {r}");
     }
     if summary.rejected > summary.first_rejects.len() as u64 {
-        eprintln!(
-            "… {} more rejected records; all of them are listed by `kubesift rejects` (files in {})",
-            summary.rejected - summary.first_rejects.len() as u64,
-            summary.rejects_dir.display()
-        );
+        let more = summary.rejected - summary.first_rejects.len() as u64;
+        let dir = summary.rejects_dir.display();
+        if summary.rejects_not_stored > 0 {
+            eprintln!(
+                "… {more} more rejected records: `kubesift rejects` lists those stored (the first \
+                 {} of each reason per input, files in {dir}); {} more were counted, not stored",
+                ingest::STORED_PER_REASON,
+                summary.rejects_not_stored
+            );
+        } else {
+            eprintln!(
+                "… {more} more rejected records: `kubesift rejects` lists them (files in {dir})"
+            );
+        }
     }
     for t in &summary.truncated {
         eprintln!("warning: {}", escape_control(t));
     }
     for p in &summary.problems {
-        eprintln!(
-            "error: cannot read {}: {}",
-            escape_control(&p.path),
-            p.reason
-        );
+        let what = if p.warning {
+            "warning"
+        } else {
+            "error: cannot read"
+        };
+        eprintln!("{what} {}: {}", escape_control(&p.path), p.reason);
     }
     eprintln!("indexed: {}", summary.line());
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use super::output::{self, Format};
 use super::stdout_ok;
+use crate::index::manifest::FileEntry;
 use crate::index::{IndexDir, IndexReader};
 use crate::ingest::Reject;
 use crate::model::sanitize::escape_control;
@@ -60,6 +61,9 @@ struct InputStat {
     gzip: bool,
     records: u64,
     rejected: u64,
+    /// Rejects counted in `rejected` but not stored, by reason; absent when none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    rejects_not_stored: std::collections::BTreeMap<String, u64>,
     truncated: bool,
     /// The input formats its events were read as (`native`, `eks-s3`, `gke`…).
     formats: Vec<String>,
@@ -128,6 +132,7 @@ fn collect(reader: &IndexReader, n: usize) -> anyhow::Result<Stats> {
                 gzip: f.gzip,
                 records: f.records,
                 rejected: f.rejected,
+                rejects_not_stored: f.rejects_not_stored.clone(),
                 truncated: f.truncated,
                 formats: f.formats.clone(),
                 skipped: f.skipped,
@@ -155,7 +160,21 @@ fn write_table(out: &mut dyn Write, s: &Stats) -> std::io::Result<()> {
         "records     {} ({} stage records merged into events)",
         s.records, s.merged
     )?;
-    writeln!(out, "rejected    {}", s.rejected)?;
+    let not_stored: u64 = s
+        .inputs
+        .iter()
+        .flat_map(|i| i.rejects_not_stored.values())
+        .sum();
+    if not_stored > 0 {
+        writeln!(
+            out,
+            "rejected    {} ({not_stored} counted but not stored: `kubesift rejects` lists the first {} of each reason per input)",
+            s.rejected,
+            crate::ingest::STORED_PER_REASON
+        )?;
+    } else {
+        writeln!(out, "rejected    {}", s.rejected)?;
+    }
     for list in &s.top {
         writeln!(out, "\ntop {}:", list.field)?;
         let rows: Vec<Vec<String>> = list
@@ -178,47 +197,97 @@ pub struct RejectsArgs {
     pub format: Format,
 }
 
-/// Lists every rejected record of the indexed inputs.
+/// Lists the stored rejects of the indexed inputs, streamed from the rejects files (never
+/// held all at once), then says how many more each input had beyond those stored.
 pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
     let reader = IndexReader::open(dir)?;
-    let mut all: Vec<Reject> = Vec::new();
-    for f in reader.manifest.complete_files().filter(|f| f.rejected > 0) {
-        let path = dir.rejects_file(f.id);
-        let file = std::fs::File::open(&path)
-            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
-        for line in BufReader::new(file).lines() {
-            if let Ok(r) = serde_json::from_str::<Reject>(&line?) {
-                all.push(r);
-            }
-        }
-    }
-    let mut out = std::io::stdout().lock();
-    let rows = all.iter().map(|r| {
-        vec![
-            r.file.clone(),
-            r.line.to_string(),
-            r.kind.clone(),
-            r.reason.clone(),
-            r.excerpt.clone(),
-        ]
-    });
+    let files: Vec<&FileEntry> = reader
+        .manifest
+        .complete_files()
+        .filter(|f| f.rejected > 0)
+        .collect();
     let header = ["file", "line", "kind", "reason", "excerpt"];
-    let res = match args.format {
-        Format::Jsonl | Format::Json => all
-            .iter()
-            .try_for_each(|r| writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())),
-        Format::Csv => output::write_csv(&mut out, &header, rows),
-        Format::Table => output::write_table(&mut out, &header, &rows.collect::<Vec<_>>(), 80),
+    let mut out = std::io::stdout().lock();
+    let listed = match args.format {
+        Format::Jsonl | Format::Json => each_reject(dir, &files, |r| {
+            writeln!(out, "{}", serde_json::to_string(r).unwrap_or_default())
+        })?,
+        Format::Csv => {
+            let mut w = output::CsvRows::new(&mut out, &header)?;
+            let n = each_reject(dir, &files, |r| w.write(&reject_row(r)))?;
+            stdout_ok(w.flush())?;
+            n
+        }
+        Format::Table => {
+            let mut layout = output::TableLayout::new(&header, 80);
+            each_reject(dir, &files, |r| {
+                layout.measure(&reject_row(r));
+                Ok(())
+            })?;
+            stdout_ok(layout.write_header(&mut out, &header))?;
+            each_reject(dir, &files, |r| layout.write_row(&mut out, &reject_row(r)))?
+        }
     };
-    stdout_ok(res)?;
-    if all.is_empty() {
+    stdout_ok(out.flush())?;
+    report_not_stored(&files);
+    let total: u64 = files.iter().map(|f| f.rejected).sum();
+    if total == 0 {
         eprintln!("no rejected records");
     } else {
         eprintln!(
-            "{} rejected records in {}",
-            all.len(),
+            "{total} rejected records ({listed} listed) in {}",
             escape_control(&dir.rejects_dir().display().to_string())
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn reject_row(r: &Reject) -> Vec<String> {
+    vec![
+        r.file.clone(),
+        r.line.to_string(),
+        r.kind.clone(),
+        r.reason.clone(),
+        r.excerpt.clone(),
+    ]
+}
+
+/// Calls `visit` on every stored reject of `files`, one line at a time; returns how many.
+/// A broken pipe (`| head`) ends the listing quietly.
+fn each_reject(
+    dir: &IndexDir,
+    files: &[&FileEntry],
+    mut visit: impl FnMut(&Reject) -> std::io::Result<()>,
+) -> anyhow::Result<u64> {
+    let mut n = 0;
+    for f in files {
+        let path = dir.rejects_file(f.id);
+        let file = std::fs::File::open(&path)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
+        for line in BufReader::new(file).lines() {
+            let Ok(r) = serde_json::from_str::<Reject>(&line?) else {
+                continue;
+            };
+            match visit(&r) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(n),
+                other => other?,
+            }
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// Says, per input, how many rejects of each reason were counted but not stored.
+fn report_not_stored(files: &[&FileEntry]) {
+    for f in files {
+        for (kind, n) in &f.rejects_not_stored {
+            eprintln!(
+                "{}: {n} more {kind} rejects, counted but not stored (the first {} of each \
+                 reason are)",
+                escape_control(&f.path),
+                crate::ingest::STORED_PER_REASON
+            );
+        }
+    }
 }

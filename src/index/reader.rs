@@ -234,6 +234,7 @@ impl IndexReader {
         let source = SourceRef {
             file: self.manifest.path_of(file_id),
             line,
+            record: doc.get_first(self.fields.record).and_then(|v| v.as_u64()),
         };
         let opts = NormalizeOptions { keep_bodies: true };
         let mut event = formats::renormalize(&raw, format, source, opts)

@@ -19,7 +19,7 @@ use super::redact;
 use super::reject::{RecordError, Reject};
 use super::sequencer::Sequencer;
 use super::source::{self, Digested, Input, InputProblem};
-use super::split::Piece;
+use super::split::{Element, Piece, Wrapper};
 use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
@@ -91,7 +91,7 @@ pub(super) struct Prepared {
 
 pub(super) enum Body {
     Doc(PreparedDoc),
-    Deferred { raw: Vec<u8>, line: u64 },
+    Deferred { raw: Vec<u8>, source: SourceRef },
 }
 
 impl Prepared {
@@ -276,8 +276,8 @@ fn prepare_piece(
     out: &mut Vec<Outcome>,
 ) {
     let name = &f.input.name;
-    let (line, bytes) = match piece {
-        Piece::Record(r) => (r.line, r.bytes),
+    let (line, bytes, element) = match piece {
+        Piece::Record(r) => (r.line, r.bytes, r.element),
         Piece::Error {
             line,
             error,
@@ -298,21 +298,28 @@ fn prepare_piece(
     let source = SourceRef {
         file: name.clone(),
         line,
+        record: element.map(|e| e.index),
     };
     let opts = NormalizeOptions::default();
     // Inputs whose format is known from the path or head are decoded whole, so that the
-    // format is applied to every record.
-    let early = if format.is_none() {
-        formats::decode_early(text, &source, opts)
-    } else {
-        formats::Early::Decoded(formats::decode(text, &source, opts))
+    // format is applied to every record; so are the elements of `filter-log-events` output.
+    let early = match (element, format) {
+        (
+            Some(Element {
+                wrapper: Some(Wrapper::Events),
+                ..
+            }),
+            _,
+        ) => formats::Early::Decoded(formats::eks::decode_cli_event(text, &source, opts)),
+        (_, None) => formats::decode_early(text, &source, opts),
+        (_, Some(_)) => formats::Early::Decoded(formats::decode(text, &source, opts)),
     };
     let decoded = match early {
         formats::Early::Deferred(probe, fmt) => {
             let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
             out.push(Outcome::Event(Box::new(Prepared {
                 key,
-                body: Body::Deferred { raw: bytes, line },
+                body: Body::Deferred { raw: bytes, source },
                 stages: StageSet::of(Stage::RequestReceived),
                 long_running: probe.long_running,
                 format: fmt,
