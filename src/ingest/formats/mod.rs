@@ -17,7 +17,9 @@ mod paths;
 pub mod salvage;
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -76,16 +78,19 @@ pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOption
     let trimmed = text.trim_start();
     match trimmed.as_bytes().first() {
         Some(b'{') => {
-            if let Some(p) = probe_object(text) {
+            let route = Route::of(text);
+            if route.native()
+                && let Some(p) = native::probe_request_received(text)
+            {
                 return Early::Deferred(p, SourceFormat::Native);
             }
-            let bytes = text.as_bytes();
-            if memchr::memmem::find(bytes, b"\"properties\"").is_some()
-                && memchr::memmem::find(bytes, b"\"protoPayload\"").is_none()
+            if route.aks
+                && !route.gke
                 && let Some(early) = aks::decode_early(text, source, opts)
             {
                 return early;
             }
+            return Early::Decoded(decode_routed(text, route, source, opts, 0));
         }
         Some(b) if b.is_ascii_digit() => {
             if let Some((_, rest)) = eks::split_s3_line(trimmed)
@@ -95,7 +100,8 @@ pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOption
             }
             if let Some(c) = cri::split(trimmed).filter(|c| !c.partial)
                 && c.content.trim_start().starts_with('{')
-                && let Some(p) = probe_object(c.content)
+                && Route::of(c.content).native()
+                && let Some(p) = native::probe_request_received(c.content)
             {
                 return Early::Deferred(p, SourceFormat::Cri);
             }
@@ -105,16 +111,42 @@ pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOption
     Early::Decoded(decode(text, source, opts))
 }
 
-/// The probe of an object that [`decode_object`] reads as a native event: one naming
-/// neither a GKE (`protoPayload`) nor an AKS (`properties`) key.
-fn probe_object(json: &str) -> Option<native::ReceivedProbe> {
-    let bytes = json.as_bytes();
-    if memchr::memmem::find(bytes, b"\"protoPayload\"").is_some()
-        || memchr::memmem::find(bytes, b"\"properties\"").is_some()
-    {
-        return None;
+/// Substrings searched in every record, with searchers built once (building one per record
+/// costs more than the search).
+pub(super) struct Needles {
+    pub proto_payload: Finder<'static>,
+    pub properties: Finder<'static>,
+    pub request_received: Finder<'static>,
+}
+
+pub(super) static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
+    proto_payload: Finder::new(b"\"protoPayload\""),
+    properties: Finder::new(b"\"properties\""),
+    request_received: Finder::new(b"\"RequestReceived\""),
+});
+
+/// Which decoders an object may be for, from the keys it names.
+#[derive(Clone, Copy)]
+struct Route {
+    /// Names `protoPayload`: a GKE `LogEntry`, unless it does not parse as one.
+    gke: bool,
+    /// Names `properties`: an AKS record, unless it does not parse as one.
+    aks: bool,
+}
+
+impl Route {
+    fn of(json: &str) -> Route {
+        let bytes = json.as_bytes();
+        Route {
+            gke: NEEDLES.proto_payload.find(bytes).is_some(),
+            aks: NEEDLES.properties.find(bytes).is_some(),
+        }
     }
-    native::probe_request_received(json)
+
+    /// Read by the native parser alone: what the `RequestReceived` probe stands in for.
+    fn native(self) -> bool {
+        !self.gke && !self.aks
+    }
 }
 
 /// A JSON object: a GKE `LogEntry`, an AKS record, a native Event, or a wrapper.
@@ -124,13 +156,22 @@ fn decode_object<'a>(
     opts: NormalizeOptions,
     depth: u32,
 ) -> Out<'a> {
-    let bytes = json.as_bytes();
-    if memchr::memmem::find(bytes, b"\"protoPayload\"").is_some()
+    decode_routed(json, Route::of(json), source, opts, depth)
+}
+
+fn decode_routed<'a>(
+    json: &'a str,
+    route: Route,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+    depth: u32,
+) -> Out<'a> {
+    if route.gke
         && let Some(out) = gke::decode(json, source, opts)
     {
         return vec![out];
     }
-    if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+    if route.aks
         && let Some(out) = aks::decode(json, source, opts)
     {
         return vec![out];

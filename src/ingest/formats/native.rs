@@ -317,7 +317,7 @@ pub struct ReceivedProbe {
 /// The record is read as the same typed shape and checked by the same rules as [`parse`],
 /// so a record accepted here always decodes when it must be.
 pub fn probe_request_received(json: &str) -> Option<ReceivedProbe> {
-    memchr::memmem::find(json.as_bytes(), b"\"RequestReceived\"")?;
+    super::NEEDLES.request_received.find(json.as_bytes())?;
     let raw: RawEvent<'_> = serde_json::from_str(json).ok()?;
     let checked = check(&raw).ok()?;
     if checked.stage != Some(Stage::RequestReceived) {
