@@ -134,7 +134,22 @@ fn regression_deep_nesting_is_rejected_not_a_crash() {
             "objects.log",
             format!("{}1{}", r#"{"a":"#.repeat(100_000), "}".repeat(100_000)),
         ),
-        ("body.log", deep_body),
+        ("body.log", deep_body.clone()),
+        // Bodies that detections and redaction read as JSON trees (a pod spec, a role).
+        (
+            "pod.log",
+            deep_body
+                .replace("deep-body", "deep-pod")
+                .replace("secrets", "pods")
+                .replace("\"get\"", "\"create\""),
+        ),
+        (
+            "role.log",
+            deep_body
+                .replace("deep-body", "deep-role")
+                .replace("secrets", "clusterroles")
+                .replace("\"get\"", "\"create\""),
+        ),
     ];
     let mut paths = Vec::new();
     for (i, (file, text)) in inputs.iter().enumerate() {
@@ -162,13 +177,16 @@ fn regression_deep_nesting_is_rejected_not_a_crash() {
         assert!(ids.contains(&id), "{id} kept: {ids:?}\n{err}");
     }
     // A record whose body nests deeply is kept; showing it does not recurse either.
-    let out = ks(&idx).args(["show", "deep-body"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let out = ks(&idx)
-        .args(["show", "--format", "json", "deep-body"])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    for id in ["deep-body", "deep-pod", "deep-role"] {
+        assert!(ids.iter().any(|i| i == id), "{id} kept: {ids:?}");
+        for format in ["text", "json"] {
+            let out = ks(&idx)
+                .args(["show", "--format", format, id])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        }
+    }
 }
 
 #[test]
@@ -224,6 +242,28 @@ fn regression_line_with_trailing_garbage_is_counted_once() {
         .collect();
     listed.sort_unstable();
     assert_eq!(listed, vec![4, 5, 6, 7, 8], "each bad line listed once");
+}
+
+#[test]
+fn regression_damaged_first_line_loses_no_other_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let rest = format!("{}\n{}\n{}\n", good("x"), good("y"), good("z"));
+    let a = good("a");
+    let firsts = [
+        a[..a.find("\"verb\"").unwrap()].to_owned(), // cut after a comma
+        format!("{a}garbage"),
+        "{}garbage".to_owned(),
+    ];
+    for (i, first) in firsts.iter().enumerate() {
+        let file = write(dir.path(), &format!("f{i}.log"), format!("{first}\n{rest}"));
+        let idx = dir.path().join(format!("idx{i}"));
+        let out = index(&idx, &[], &[&file]);
+        let err = stderr(&out);
+        assert!(out.status.success(), "{err}");
+        assert!(err.contains(" 1 rejected"), "{first}: {err}");
+        assert!(err.contains(&format!("{}:1: ", name(&file))), "{err}");
+        assert_eq!(events_in(&idx), 3, "{first}: {err}");
+    }
 }
 
 #[test]

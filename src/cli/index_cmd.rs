@@ -24,7 +24,8 @@ pub struct IndexArgs {
     /// Keep the `data` / `stringData` values of Secrets (redacted by default).
     #[arg(long)]
     pub keep_secret_values: bool,
-    /// Reject records longer than this many bytes.
+    /// Reject records longer than this many bytes (an element of a JSON array or of a
+    /// wrapper document is a record: a document of any size streams).
     #[arg(long, default_value_t = 32 << 20, value_name = "BYTES")]
     pub max_record_bytes: usize,
     /// Parser threads (0: one per core).

@@ -80,7 +80,9 @@ pub enum Mode {
 }
 
 /// Picks the mode from the first bytes of an input: a document that starts with `[`, or whose
-/// first line is not a complete JSON value, is scanned structurally.
+/// first line is not a complete JSON value, is scanned structurally — unless most of the
+/// next lines are complete JSON values: JSON lines whose first line is damaged stay JSON
+/// lines, so that the damage stays on its line.
 pub fn sniff(head: &[u8]) -> Mode {
     let start = head
         .iter()
@@ -90,18 +92,43 @@ pub fn sniff(head: &[u8]) -> Mode {
     match head.first() {
         Some(b'[') => Mode::Scan,
         Some(b'{') => {
-            let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
-            let first = &head[..line_end];
-            if memchr::memchr(b'\n', head).is_none() && head.len() < 64 * 1024 {
-                // A whole small input on one line: lines mode handles it.
-                return Mode::Lines;
+            let Some(line_end) = memchr::memchr(b'\n', head) else {
+                // A whole small input on one line: lines mode handles it; a longer one may
+                // be a one-line document, streamed by the scanner.
+                return if head.len() < 64 * 1024 {
+                    Mode::Lines
+                } else {
+                    Mode::Scan
+                };
+            };
+            if complete(&head[..line_end]) || mostly_complete(&head[line_end + 1..]) {
+                Mode::Lines
+            } else {
+                Mode::Scan
             }
-            let complete = serde_json::from_slice::<serde::de::IgnoredAny>(first).is_ok()
-                || concatenated(first);
-            if complete { Mode::Lines } else { Mode::Scan }
         }
         _ => Mode::Lines,
     }
+}
+
+/// A line holding one JSON value, or several back to back.
+fn complete(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() || concatenated(line)
+}
+
+/// Whether more than half of the (up to 32) whole lines of `rest` are complete JSON values:
+/// the lines of a pretty-printed document never are.
+fn mostly_complete(rest: &[u8]) -> bool {
+    let mut lines = rest.split(|b| *b == b'\n').collect::<Vec<_>>();
+    lines.pop(); // the last one may be cut by the end of the head
+    let lines: Vec<&[u8]> = lines
+        .into_iter()
+        .map(trim)
+        .filter(|l| !l.is_empty())
+        .take(32)
+        .collect();
+    let whole = lines.iter().filter(|l| complete(l)).count();
+    whole > 0 && whole * 2 > lines.len()
 }
 
 /// True when `line` holds several JSON values back to back (`}{`): still a lines input.
@@ -587,6 +614,75 @@ mod tests {
     fn a_byte_order_mark_starts_no_record() {
         let got = records("\u{feff}{\"a\":1}\n\u{feff}{\"b\":2}\n", Mode::Lines);
         assert_eq!(got, vec![(1, "{\"a\":1}".into()), (2, "{\"b\":2}".into())]);
+    }
+
+    #[test]
+    fn regression_json_lines_with_a_damaged_first_line_stay_json_lines() {
+        let good = r#"{"auditID":"a","verb":"get"}"#;
+        for first in [
+            r#"{"auditID":"x","verb":"#,
+            r#"{"auditID":"x","verb":"get"}garbage"#,
+            r#"{"auditID":"x","#,
+        ] {
+            let input = format!("{first}\n{good}\n{good}\n");
+            assert_eq!(sniff(input.as_bytes()), Mode::Lines, "{first}");
+            let got = records(&input, Mode::Lines);
+            assert_eq!(got.len(), 3, "{got:?}");
+        }
+        let pretty = "{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n";
+        assert_eq!(sniff(pretty.as_bytes()), Mode::Scan);
+    }
+
+    /// Cut and mangled documents of every shape the scanner streams: no panic, and every
+    /// piece is a record or an error with a line inside the input.
+    #[test]
+    fn no_mangled_document_panics_the_splitter() {
+        let docs = [
+            "{\n \"kind\": \"EventList\",\n \"items\": [\n  {\"a\": \"x\\\"]\"},\n  [1, {}],\n  7\n ],\n \"nextToken\": {\"x\": [\"}\"]}\n}\n",
+            r#"{"events":[{"message":"{\"a\":1}"},{"m":[]}],"next":"t"}{"records":[{"p":{}}]}"#,
+            "[\n{\"a\":1},\n\"s\",\ntrue,\n{\"b\":[[[]]]}\n]\n",
+            "{\"a\":1}\n{\"records\":[{\"x\":1},{\"y\":2}]}\n\u{feff}{\"b\":2}\n",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for doc in docs {
+            let bytes = doc.as_bytes();
+            let lines = memchr::memchr_iter(b'\n', bytes).count() as u64 + 1;
+            for round in 0..400 {
+                let mut m = bytes.to_vec();
+                match round % 4 {
+                    0 => m.truncate(next(m.len() + 1)),
+                    1 => {
+                        let i = next(m.len());
+                        m.remove(i);
+                    }
+                    2 => {
+                        let i = next(m.len());
+                        m[i] = b"{}[]\",:\n\\x"[next(10)];
+                    }
+                    _ => {
+                        let i = next(m.len());
+                        m.insert(i, b"{}[]\",:\n"[next(8)]);
+                    }
+                }
+                for mode in [Mode::Lines, Mode::Scan] {
+                    for max in [8, 1 << 20] {
+                        for p in Splitter::new(m.as_slice(), mode, max) {
+                            let line = match p {
+                                Piece::Record(r) => r.line,
+                                Piece::Error { line, .. } => line,
+                            };
+                            assert!(line >= 1 && line <= lines + 1, "{m:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]
