@@ -21,7 +21,8 @@ pub struct IndexArgs {
     /// Keep Secret values and service-account tokens in bodies as logged (redacted by default).
     #[arg(long)]
     pub keep_secret_values: bool,
-    /// Reject records longer than this many bytes.
+    /// Reject records longer than this many bytes (an element of a JSON array or of a
+    /// wrapper document is a record: a document of any size streams).
     #[arg(long, default_value_t = 32 << 20, value_name = "BYTES")]
     pub max_record_bytes: usize,
     /// Parser threads (0: one per core).
@@ -54,7 +55,7 @@ pub fn run(dir: &IndexDir, args: &IndexArgs) -> anyhow::Result<ExitCode> {
         let (findings, took) = Session::open(dir)?.refresh_findings()?;
         progress::report_detections(&findings, took);
     }
-    if !summary.problems.is_empty() {
+    if summary.problems.iter().any(|p| !p.warning) {
         return Ok(ExitCode::from(exit::ERROR));
     }
     if args.strict && summary.rejected > 0 {

@@ -152,11 +152,7 @@ pub fn write_table(
 ) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
-        .map(|r| {
-            r.iter()
-                .map(|c| truncate(&escape_control(c), max_width))
-                .collect()
-        })
+        .map(|r| r.iter().map(|c| table_cell(c, max_width)).collect())
         .collect();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in &cells {
@@ -183,6 +179,55 @@ pub fn write_table(
     Ok(())
 }
 
+/// One cell of a table as shown: control characters escaped, cut at `max_width`.
+fn table_cell(c: &str, max_width: usize) -> String {
+    truncate(&escape_control(c), max_width)
+}
+
+/// A table written row by row, for listings too long to hold: the column widths are measured
+/// in a first pass over the rows ([`TableLayout::measure`]), then rows are written one by one.
+pub struct TableLayout {
+    widths: Vec<usize>,
+    max_width: usize,
+}
+
+impl TableLayout {
+    pub fn new(header: &[&str], max_width: usize) -> TableLayout {
+        TableLayout {
+            widths: header.iter().map(|h| h.chars().count()).collect(),
+            max_width,
+        }
+    }
+
+    pub fn measure(&mut self, row: &[String]) {
+        for (w, c) in self.widths.iter_mut().zip(row) {
+            *w = (*w).max(table_cell(c, self.max_width).chars().count());
+        }
+    }
+
+    pub fn write_header(&self, out: &mut dyn Write, header: &[&str]) -> io::Result<()> {
+        let head: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
+        self.write_cells(out, &head)
+    }
+
+    pub fn write_row(&self, out: &mut dyn Write, row: &[String]) -> io::Result<()> {
+        let cells: Vec<String> = row.iter().map(|c| table_cell(c, self.max_width)).collect();
+        self.write_cells(out, &cells)
+    }
+
+    fn write_cells(&self, out: &mut dyn Write, cells: &[String]) -> io::Result<()> {
+        let last = cells.len().saturating_sub(1);
+        for (i, (c, w)) in cells.iter().zip(&self.widths).enumerate() {
+            if i == last {
+                write!(out, "{c}")?;
+            } else {
+                write!(out, "{c:<w$}  ")?;
+            }
+        }
+        writeln!(out)
+    }
+}
+
 /// Writes rows as CSV with a header; cells a spreadsheet would run as formulas are
 /// neutralised.
 pub fn write_csv(
@@ -190,13 +235,34 @@ pub fn write_csv(
     header: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> io::Result<()> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(header).map_err(io::Error::other)?;
+    let mut w = CsvRows::new(out, header)?;
     for row in rows {
-        w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
-            .map_err(io::Error::other)?;
+        w.write(&row)?;
     }
     w.flush()
+}
+
+/// CSV written row by row (see [`write_csv`]).
+pub struct CsvRows<'a> {
+    w: csv::Writer<&'a mut dyn Write>,
+}
+
+impl<'a> CsvRows<'a> {
+    pub fn new(out: &'a mut dyn Write, header: &[&str]) -> io::Result<CsvRows<'a>> {
+        let mut w = csv::Writer::from_writer(out);
+        w.write_record(header).map_err(io::Error::other)?;
+        Ok(CsvRows { w })
+    }
+
+    pub fn write(&mut self, row: &[String]) -> io::Result<()> {
+        self.w
+            .write_record(row.iter().map(|c| csv_cell(c).into_owned()))
+            .map_err(io::Error::other)
+    }
+
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.w.flush()
+    }
 }
 
 pub fn truncate(s: &str, max: usize) -> String {

@@ -19,17 +19,29 @@ pub fn report(summary: &IngestSummary) {
         say!("rejected {r}");
     }
     if summary.rejected > summary.first_rejects.len() as u64 {
-        say!(
-            "… {} more rejected records; all of them are listed by `kubesift rejects` (files in {})",
-            summary.rejected - summary.first_rejects.len() as u64,
-            summary.rejects_dir.display()
-        );
+        let more = summary.rejected - summary.first_rejects.len() as u64;
+        let dir = summary.rejects_dir.display();
+        if summary.rejects_not_stored > 0 {
+            say!(
+                "… {more} more rejected records: `kubesift rejects` lists those stored (the first \
+                 {} of each reason per input, files in {dir}); {} more were counted, not stored",
+                crate::ingest::STORED_PER_REASON,
+                summary.rejects_not_stored
+            );
+        } else {
+            say!("… {more} more rejected records: `kubesift rejects` lists them (files in {dir})");
+        }
     }
     for t in &summary.truncated {
         say!("warning: {t}");
     }
     for p in &summary.problems {
-        say!("error: cannot read {}: {}", p.path, p.reason);
+        let what = if p.warning {
+            "warning"
+        } else {
+            "error: cannot read"
+        };
+        say!("{what} {}: {}", p.path, p.reason);
     }
     say!("indexed: {}", summary.line());
 }

@@ -174,7 +174,7 @@ pub fn render_text(l: &Loaded) -> String {
         }
         field("streams", &flags.join(", "));
     }
-    field("source", &format!("{}:{}", e.source.file, e.source.line));
+    field("source", &e.source.to_string());
     let pretty = serde_json::from_str::<serde_json::Value>(&l.raw)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or_else(|_| l.raw.clone());

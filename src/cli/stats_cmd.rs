@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 use super::output::{self, Format};
 use super::stdout_ok;
 use crate::model::time::format_duration;
-use crate::session::{IndexDir, Session, Stats};
+use crate::session::{IndexDir, Reject, RejectedInput, Session, Stats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
@@ -57,7 +57,21 @@ fn write_table(out: &mut dyn Write, s: &Stats) -> std::io::Result<()> {
         "records     {} ({} stage records merged into events)",
         s.records, s.merged
     )?;
-    writeln!(out, "rejected    {}", s.rejected)?;
+    let not_stored: u64 = s
+        .inputs
+        .iter()
+        .flat_map(|i| i.rejects_not_stored.values())
+        .sum();
+    if not_stored > 0 {
+        writeln!(
+            out,
+            "rejected    {} ({not_stored} counted but not stored: `kubesift rejects` lists the first {} of each reason per input)",
+            s.rejected,
+            crate::ingest::STORED_PER_REASON
+        )?;
+    } else {
+        writeln!(out, "rejected    {}", s.rejected)?;
+    }
     for list in &s.top {
         writeln!(out, "\ntop {}:", list.field)?;
         let rows: Vec<Vec<String>> = list
@@ -80,40 +94,71 @@ pub struct RejectsArgs {
     pub format: Format,
 }
 
-/// Lists every rejected record of the indexed inputs.
+/// Lists the stored rejects of the indexed inputs, streamed from the rejects files (never
+/// held all at once), then says how many more each input had beyond those stored.
 pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
-    let all = Session::open(dir)?.rejects()?;
-    let mut out = std::io::stdout().lock();
-    let rows = all.iter().map(|r| {
-        vec![
-            r.file.clone(),
-            r.line.to_string(),
-            r.kind.clone(),
-            r.reason.clone(),
-            r.excerpt.clone(),
-        ]
-    });
+    let session = Session::open(dir)?;
+    let inputs = session.rejected_inputs();
     let header = ["file", "line", "kind", "reason", "excerpt"];
-    let res = match args.format {
-        Format::Jsonl | Format::Json => all.iter().try_for_each(|r| {
+    let mut out = std::io::stdout().lock();
+    let listed = match args.format {
+        Format::Jsonl | Format::Json => session.each_reject(&inputs, |r| {
             writeln!(
                 out,
                 "{}",
                 crate::model::sanitize::json_to_string(r).unwrap_or_default()
             )
-        }),
-        Format::Csv => output::write_csv(&mut out, &header, rows),
-        Format::Table => output::write_table(&mut out, &header, &rows.collect::<Vec<_>>(), 80),
+        })?,
+        Format::Csv => {
+            let mut w = output::CsvRows::new(&mut out, &header)?;
+            let n = session.each_reject(&inputs, |r| w.write(&reject_row(r)))?;
+            stdout_ok(w.flush())?;
+            n
+        }
+        Format::Table => {
+            let mut layout = output::TableLayout::new(&header, 80);
+            session.each_reject(&inputs, |r| {
+                layout.measure(&reject_row(r));
+                Ok(())
+            })?;
+            stdout_ok(layout.write_header(&mut out, &header))?;
+            session.each_reject(&inputs, |r| layout.write_row(&mut out, &reject_row(r)))?
+        }
     };
-    stdout_ok(res)?;
-    if all.is_empty() {
+    stdout_ok(out.flush())?;
+    report_not_stored(&inputs);
+    let total: u64 = inputs.iter().map(|f| f.rejected).sum();
+    if total == 0 {
         say!("no rejected records");
     } else {
         say!(
-            "{} rejected records in {}",
-            all.len(),
+            "{total} rejected records ({listed} listed) in {}",
             dir.rejects_dir().display()
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn reject_row(r: &Reject) -> Vec<String> {
+    vec![
+        r.file.clone(),
+        r.line.to_string(),
+        r.kind.clone(),
+        r.reason.clone(),
+        r.excerpt.clone(),
+    ]
+}
+
+/// Says, per input, how many rejects of each reason were counted but not stored.
+fn report_not_stored(inputs: &[RejectedInput]) {
+    for f in inputs {
+        for (kind, n) in &f.not_stored {
+            say!(
+                "{}: {n} more {kind} rejects, counted but not stored (the first {} of each \
+                 reason are)",
+                f.path,
+                crate::ingest::STORED_PER_REASON
+            );
+        }
+    }
 }

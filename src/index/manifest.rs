@@ -24,6 +24,10 @@ pub struct FileEntry {
     /// Valid records read (stage records, before merging).
     pub records: u64,
     pub rejected: u64,
+    /// Rejects counted in `rejected` but not stored in the rejects file (beyond the first
+    /// ones of each reason), by reason (`kind`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rejects_not_stored: std::collections::BTreeMap<String, u64>,
     /// Records that were part of a request already seen (other stage, or duplicate).
     pub merged: u64,
     /// New logical events this file added.

@@ -208,6 +208,7 @@ impl IndexReader {
         let source = SourceRef {
             file: self.manifest.path_of(file_id),
             line,
+            record: doc.get_first(self.fields.record).and_then(|v| v.as_u64()),
         };
         let mut event = (self.decode)(&raw, format, source)
             .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;

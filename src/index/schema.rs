@@ -14,7 +14,7 @@ use crate::model::{AuditEvent, authz, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 const MAX_TERM_BYTES: usize = 1024;
@@ -70,6 +70,8 @@ pub struct Fields {
     pub text: Field,
     pub file: Field,
     pub line: Field,
+    /// The index of the record in the JSON array that held it, when it came from one.
+    pub record: Field,
     pub raw: Field,
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
@@ -101,6 +103,7 @@ impl Fields {
         );
         let file = b.add_u64_field("file", FAST | STORED);
         let line = b.add_u64_field("line", STORED);
+        let record = b.add_u64_field("record", STORED);
         let raw = b.add_bytes_field("raw", STORED);
         let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
         let mut keywords = Vec::new();
@@ -122,6 +125,7 @@ impl Fields {
             text,
             file,
             line,
+            record,
             raw,
             audit_id,
             keywords,
@@ -222,6 +226,9 @@ impl Fields {
         doc.add_text(self.text, compact_text(e, grant.is_none()));
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
+        if let Some(r) = e.source.record {
+            doc.add_u64(self.record, r);
+        }
         doc.add_bytes(self.raw, raw);
         if !e.audit_id.is_empty() {
             doc.add_text(self.audit_id, clamp(&e.audit_id));

@@ -82,6 +82,8 @@ pub struct StoredDoc {
     pub raw: Vec<u8>,
     pub file: u64,
     pub line: u64,
+    /// The index of the record in the JSON array that held it, when it came from one.
+    pub record: Option<u64>,
     pub stages: StageSet,
     /// The input format (`SourceFormat::as_str`) and cluster label of the stored record.
     pub format: String,
@@ -225,6 +227,7 @@ impl IndexWriter {
                 .unwrap_or_default(),
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),
+            record: doc.get_first(self.fields.record).and_then(|v| v.as_u64()),
             stages: StageSet(stages as u8),
             format: super::columns::str_column(seg, "format", addr.doc_id)?,
             cluster: super::columns::str_column(seg, "cluster", addr.doc_id)?,

@@ -8,6 +8,7 @@ mod pipeline;
 mod reader;
 pub mod redact;
 pub mod reject;
+mod reject_log;
 mod sequencer;
 pub mod source;
 pub mod split;
@@ -17,6 +18,7 @@ use std::time::Duration;
 
 pub use pipeline::{Progress, run};
 pub use reject::{RecordError, Reject};
+pub use reject_log::STORED_PER_REASON;
 pub use source::InputProblem;
 
 /// How to ingest.
@@ -66,10 +68,13 @@ pub struct IngestSummary {
     /// Records folded into an event: other stages of a request, and duplicates.
     pub merged: u64,
     pub rejected: u64,
+    /// Rejects counted in `rejected` but not stored (beyond the first of each reason).
+    pub rejects_not_stored: u64,
     /// Lines expected in their format but not audit data (klog lines in container stdout,
     /// CSV headers, Firehose control messages): skipped, not rejected.
     pub skipped: u64,
-    /// The first rejects, for the terminal (all of them are in the rejects files).
+    /// The first rejects, for the terminal (the rejects files store the first
+    /// [`STORED_PER_REASON`] of each reason per input; all are counted).
     pub first_rejects: Vec<Reject>,
     /// Inputs that ended mid-stream (truncated gzip), with what was kept.
     pub truncated: Vec<String>,

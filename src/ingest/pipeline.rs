@@ -19,7 +19,7 @@ use super::redact;
 use super::reject::{RecordError, Reject};
 use super::sequencer::Sequencer;
 use super::source::{self, Digested, Input, InputProblem};
-use super::split::Piece;
+use super::split::{Element, Piece, Wrapper};
 use super::{IngestOptions, IngestSummary};
 use crate::index::schema::Fields;
 use crate::index::writer::best_rank;
@@ -91,7 +91,7 @@ pub(super) struct Prepared {
 
 pub(super) enum Body {
     Doc(PreparedDoc),
-    Deferred { raw: Vec<u8>, line: u64 },
+    Deferred { raw: Vec<u8>, source: SourceRef },
 }
 
 impl Prepared {
@@ -114,10 +114,10 @@ impl Prepared {
     pub fn absorb(&mut self, other: Prepared) {
         if self.is_legacy_half() && other.is_legacy_half() {
             if let (
-                Body::Deferred { raw, line },
+                Body::Deferred { raw, source },
                 Body::Deferred {
                     raw: more,
-                    line: at,
+                    source: at,
                 },
             ) = (&mut self.body, other.body)
             {
@@ -125,7 +125,7 @@ impl Prepared {
                 let joined = formats::legacy::join(&String::from_utf8_lossy(raw), &more);
                 // The record's line is the line it starts with: the request line's.
                 if joined.lines().next() == more.lines().next() {
-                    *line = at;
+                    *source = at;
                 }
                 *raw = joined.into_bytes();
             }
@@ -304,8 +304,8 @@ fn prepare_piece(
     out: &mut Vec<Outcome>,
 ) {
     let name = &f.input.name;
-    let (line, bytes) = match piece {
-        Piece::Record(r) => (r.line, r.bytes),
+    let (line, bytes, element) = match piece {
+        Piece::Record(r) => (r.line, r.bytes, r.element),
         Piece::Error {
             line,
             error,
@@ -326,21 +326,28 @@ fn prepare_piece(
     let source = SourceRef {
         file: name.clone(),
         line,
+        record: element.map(|e| e.index),
     };
     let opts = NormalizeOptions::default();
     // Inputs whose format is known from the path or head are decoded whole, so that the
-    // format is applied to every record.
-    let early = if format.is_none() {
-        formats::decode_early(text, &source, opts)
-    } else {
-        formats::Early::Decoded(formats::decode(text, &source, opts))
+    // format is applied to every record; so are the elements of `filter-log-events` output.
+    let early = match (element, format) {
+        (
+            Some(Element {
+                wrapper: Some(Wrapper::Events),
+                ..
+            }),
+            _,
+        ) => formats::Early::Decoded(formats::eks::decode_cli_event(text, &source, opts)),
+        (_, None) => formats::decode_early(text, &source, opts),
+        (_, Some(_)) => formats::Early::Decoded(formats::decode(text, &source, opts)),
     };
     let decoded = match early {
         formats::Early::Deferred(probe, fmt) => {
             let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
             out.push(Outcome::Event(Box::new(Prepared {
                 key,
-                body: Body::Deferred { raw: bytes, line },
+                body: Body::Deferred { raw: bytes, source },
                 stages: StageSet::of(Stage::RequestReceived),
                 long_running: probe.long_running,
                 format: fmt,
@@ -363,7 +370,7 @@ fn prepare_piece(
                     d.event.cluster.clone_from(c);
                 }
                 let prepared = if formats::legacy::is_split_request(&d.event) {
-                    legacy_half(&d.event, &d.raw, line)
+                    legacy_half(&d.event, &d.raw)
                 } else {
                     prepare_event(&d.event, &d.raw, f.id, fields, ctx.keep_secrets)
                 };
@@ -377,12 +384,12 @@ fn prepare_piece(
 
 /// A line of a request logged before 1.7, kept as text: it is decoded when written, joined
 /// with the request's other line if that came (see [`Prepared::absorb`]).
-fn legacy_half(event: &AuditEvent, raw: &str, line: u64) -> Prepared {
+fn legacy_half(event: &AuditEvent, raw: &str) -> Prepared {
     Prepared {
         key: merge_key(event, raw),
         body: Body::Deferred {
             raw: raw.as_bytes().to_vec(),
-            line,
+            source: event.source.clone(),
         },
         stages: StageSet::default(),
         long_running: false,

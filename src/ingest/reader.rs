@@ -116,6 +116,11 @@ fn split_input(
         }
     }
     head.truncate(n);
+    // A byte order mark (Windows and Azure exports; after gzip, and on stdin too) is not
+    // part of the first record.
+    if head.starts_with(split::BOM) {
+        head.drain(..split::BOM.len());
+    }
     let mode = if is_firehose(&head) {
         split::Mode::Scan
     } else {

@@ -22,6 +22,9 @@ pub enum RecordError {
     BadValue(String),
     #[error("record cut off by the end of a truncated gzip stream")]
     TruncatedGzip,
+    /// Nested deeper than a decoder follows (JSON values, or containers of records).
+    #[error("nested deeper than {0} levels")]
+    TooDeep(u32),
     /// A line the input format is expected to carry besides audit events (a klog line in
     /// container stdout, a CSV header, a Firehose `CONTROL_MESSAGE`, a non-audit AKS
     /// category): counted as skipped, not rejected.
@@ -34,6 +37,9 @@ impl RecordError {
     /// as `T` to learn the path of the offending field (only on this error path).
     pub fn from_json<'de, T: Deserialize<'de>>(err: &serde_json::Error, json: &'de str) -> Self {
         use serde_json::error::Category;
+        if err.to_string().starts_with("recursion limit exceeded") {
+            return RecordError::TooDeep(JSON_DEPTH);
+        }
         match err.classify() {
             Category::Eof => RecordError::Truncated(strip_position(err)),
             Category::Syntax | Category::Io => RecordError::NotJson(strip_position(err)),
@@ -62,10 +68,15 @@ impl RecordError {
             RecordError::NotAnEvent(_) => "not-an-event",
             RecordError::BadValue(_) => "bad-value",
             RecordError::TruncatedGzip => "truncated-gzip",
+            RecordError::TooDeep(_) => "too-deep",
             RecordError::NotAudit(_) => "not-audit",
         }
     }
 }
+
+/// How deep serde_json follows nested JSON values when it decodes into a type (its default
+/// recursion limit): deeper records are rejected, never a stack overflow.
+pub const JSON_DEPTH: u32 = 128;
 
 /// serde_json appends "at line 1 column 57"; keep the column, which is useful, in a shorter
 /// form.

@@ -8,15 +8,14 @@
 //! Commits carry the manifest, so a killed run leaves a consistent index.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::fs::File;
-use std::io::{BufWriter, Write as _};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
 use super::pipeline::{Body, Done, FileEnd, Outcome, Prepared, Progress, RunFile, build_doc};
-use super::reject::Reject;
+use super::reject::{RecordError, Reject};
+use super::reject_log::RejectLog;
 use super::source::InputProblem;
 use super::{IngestOptions, IngestSummary, formats};
 use crate::index::writer::best_rank;
@@ -46,7 +45,6 @@ pub(super) struct Sequencer<'a> {
     keys: KeyStore,
     /// Records whose key the index may hold (the key filter said maybe), by key.
     suspects: HashMap<[u8; 16], (Prepared, usize)>,
-    dir: &'a IndexDir,
     files: &'a [RunFile],
     opts: &'a IngestOptions,
     summary: &'a mut IngestSummary,
@@ -62,7 +60,7 @@ pub(super) struct Sequencer<'a> {
     /// to join into the stored record.
     late_lines: HashMap<[u8; 16], Vec<Vec<u8>>>,
     counts: Vec<FileCounts>,
-    reject_files: HashMap<usize, BufWriter<File>>,
+    rejects: RejectLog<'a>,
     /// Inputs read to the end, waiting for a commit to be marked complete.
     done_files: Vec<usize>,
     /// Inputs whose counts are already in the summary and manifest.
@@ -84,7 +82,6 @@ impl<'a> Sequencer<'a> {
             writer,
             keys,
             suspects: HashMap::new(),
-            dir,
             files,
             opts,
             summary,
@@ -95,7 +92,7 @@ impl<'a> Sequencer<'a> {
             fixups: HashMap::new(),
             late_lines: HashMap::new(),
             counts: vec![FileCounts::default(); files.len()],
-            reject_files: HashMap::new(),
+            rejects: RejectLog::new(dir, files.len()),
             done_files: Vec::new(),
             ended: vec![false; files.len()],
             bytes_since_commit: 0,
@@ -274,12 +271,15 @@ impl<'a> Sequencer<'a> {
             return Ok(()); // a duplicate
         }
         let union = known.union(p.stages);
-        self.keys.update(key, union.0);
         if best_rank(p.stages.0) > best_rank(known.0) {
+            let Some(doc) = self.materialize(p.body, file, false)? else {
+                return Ok(());
+            };
+            self.keys.update(key, union.0);
             self.fixups.remove(&key);
-            let doc = self.materialize(p.body, file)?;
             return self.writer.replace(doc, union);
         }
+        self.keys.update(key, union.0);
         let bits = self.fixups.entry(key).or_default();
         *bits = bits.union(p.stages);
         Ok(())
@@ -287,46 +287,68 @@ impl<'a> Sequencer<'a> {
 
     /// Writes the document of a request seen for the first time.
     fn write_new(&mut self, key: [u8; 16], p: Prepared, file: usize) -> Result<(), IndexError> {
+        let Some(doc) = self.materialize(p.body, file, true)? else {
+            return Ok(());
+        };
         self.keys.insert(key, p.stages.0);
-        let doc = self.materialize(p.body, file)?;
         self.writer.add(doc, p.stages)
     }
 
-    /// The document of a record, decoding a deferred one now.
-    fn materialize(&mut self, body: Body, file: usize) -> Result<PreparedDoc, IndexError> {
-        match body {
-            Body::Doc(doc) => Ok(doc),
-            Body::Deferred { raw, line } => {
-                let f = &self.files[file];
-                let fields = self.writer.fields().clone();
-                let text = String::from_utf8_lossy(&raw);
-                let source = SourceRef {
-                    file: f.input.name.clone(),
-                    line,
-                };
-                let decoded = formats::decode(&text, &source, formats::NormalizeOptions::default());
-                match decoded.into_iter().next() {
-                    Some(Ok(mut d)) => {
-                        if d.event.cluster.is_empty()
-                            && let Some(c) = &self.opts.cluster
-                        {
-                            d.event.cluster.clone_from(c);
-                        }
-                        Ok(build_doc(
-                            &d.event,
-                            &d.raw,
-                            f.id,
-                            &fields,
-                            self.opts.keep_secret_values,
-                        ))
-                    }
-                    // The probe accepted it, so it decodes; stay total all the same.
-                    _ => Err(IndexError::Manifest(format!(
-                        "{}:{line}: record no longer decodes",
-                        f.input.name
-                    ))),
+    /// The document of a record, decoding a deferred one now. A deferred record that does
+    /// not decode after all (the probe and the decoder agree by construction, so this is a
+    /// safety net) is rejected with its file and line instead, its count (as an added or a
+    /// merged record) taken back: `None`.
+    fn materialize(
+        &mut self,
+        body: Body,
+        file: usize,
+        added: bool,
+    ) -> Result<Option<PreparedDoc>, IndexError> {
+        let (raw, source) = match body {
+            Body::Doc(doc) => return Ok(Some(doc)),
+            Body::Deferred { raw, source } => (raw, source),
+        };
+        let f = &self.files[file];
+        let text = String::from_utf8_lossy(&raw);
+        let opts = formats::NormalizeOptions::default();
+        let err = match formats::decode(&text, &source, opts).into_iter().next() {
+            Some(Ok(mut d)) => {
+                if d.event.cluster.is_empty()
+                    && let Some(c) = &self.opts.cluster
+                {
+                    d.event.cluster.clone_from(c);
                 }
+                let fields = self.writer.fields().clone();
+                let keep = self.opts.keep_secret_values;
+                return Ok(Some(build_doc(&d.event, &d.raw, f.id, &fields, keep)));
             }
+            Some(Err(e)) => e,
+            None => RecordError::NotAnEvent("the record holds no audit event".to_owned()),
+        };
+        let reject = Reject::new(&f.input.name, source.line, &err, &raw);
+        self.uncount(file, added);
+        self.reject(file, reject)?;
+        Ok(None)
+    }
+
+    /// Takes back the count of a record (added, or merged) that turned out to be a reject.
+    fn uncount(&mut self, file: usize, added: bool) {
+        let dec = |n: &mut u64| *n = n.saturating_sub(1);
+        let c = &mut self.counts[file];
+        dec(&mut c.records);
+        dec(if added { &mut c.added } else { &mut c.merged });
+        if !self.ended[file] {
+            return;
+        }
+        dec(&mut self.summary.records);
+        dec(if added {
+            &mut self.summary.added
+        } else {
+            &mut self.summary.merged
+        });
+        if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
+            dec(&mut e.records);
+            dec(if added { &mut e.added } else { &mut e.merged });
         }
     }
 
@@ -377,21 +399,22 @@ impl<'a> Sequencer<'a> {
         Ok(())
     }
 
+    /// Counts a rejected record and stores it (within the bound of [`RejectLog`]). A reject
+    /// found after its input ended (a deferred record) is counted in the manifest too.
     fn reject(&mut self, file: usize, r: Reject) -> Result<(), IndexError> {
         self.counts[file].rejected += 1;
         self.summary.rejected += 1;
-        let out = match self.reject_files.entry(file) {
-            std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                let path = self.dir.rejects_file(self.files[file].id);
-                let f = File::create(&path)
-                    .map_err(|e| IndexError::io(format!("cannot write {}", path.display()), e))?;
-                v.insert(BufWriter::new(f))
+        let id = self.files[file].id;
+        let stored = self.rejects.write(file, id, &r)?;
+        if self.ended[file] {
+            self.summary.rejects_not_stored += u64::from(!stored);
+            let not_stored = self.rejects.finish(file, id)?;
+            if let Some(e) = self.writer.manifest.entry_mut(id) {
+                e.rejected += 1;
+                e.rejects_not_stored = not_stored;
             }
-        };
-        let line = serde_json::to_string(&r).unwrap_or_default();
-        writeln!(out, "{line}").map_err(|e| IndexError::io("cannot write the rejects file", e))?;
-        if self.summary.first_rejects.len() < IngestSummary::SHOWN_REJECTS {
+        }
+        if stored && self.summary.first_rejects.len() < IngestSummary::SHOWN_REJECTS {
             self.summary.first_rejects.push(r);
         }
         Ok(())
@@ -403,16 +426,12 @@ impl<'a> Sequencer<'a> {
             self.summary.problems.push(InputProblem {
                 path: f.input.name.clone(),
                 reason: why,
+                warning: false,
             });
             return Ok(());
         }
-        if let Some(mut w) = self.reject_files.remove(&file) {
-            w.flush()
-                .map_err(|e| IndexError::io("cannot write the rejects file", e))?;
-        } else {
-            // No rejects this time: remove a stale file from an earlier, interrupted run.
-            let _ = std::fs::remove_file(self.dir.rejects_file(f.id));
-        }
+        let not_stored = self.rejects.finish(file, f.id)?;
+        self.summary.rejects_not_stored += not_stored.values().sum::<u64>();
         if let Some(why) = &end.broken {
             self.summary.truncated.push(format!(
                 "{}: input ends early ({why}); kept the {} records read before the cut",
@@ -433,6 +452,7 @@ impl<'a> Sequencer<'a> {
             e.gzip = end.gzip;
             e.records = c.records;
             e.rejected = c.rejected;
+            e.rejects_not_stored = not_stored;
             e.merged = c.merged;
             e.added = c.added;
             e.truncated = end.broken.is_some();
@@ -505,6 +525,7 @@ impl<'a> Sequencer<'a> {
             let source = SourceRef {
                 file,
                 line: stored.line,
+                record: stored.record,
             };
             let format = SourceFormat::parse(&stored.format).unwrap_or(SourceFormat::Native);
             let Ok(mut event) =
@@ -541,6 +562,7 @@ impl<'a> Sequencer<'a> {
             let source = SourceRef {
                 file: self.writer.manifest.path_of(stored.file),
                 line: stored.line,
+                record: None,
             };
             let opts = formats::NormalizeOptions::default();
             let Ok(mut event) = formats::renormalize(&joined, SourceFormat::Legacy, source, opts)
@@ -553,5 +575,97 @@ impl<'a> Sequencer<'a> {
                 .replace(PreparedDoc::new(key, doc), stored.stages)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::WriterOptions;
+    use crate::ingest::pipeline::FileEnd;
+    use crate::ingest::source::Digested;
+    use crate::ingest::source::Input;
+    use crate::model::Stage;
+
+    struct Quiet;
+    impl Progress for Quiet {
+        fn start(&self, _: u64) {}
+        fn update(&self, _: u64, _: u64) {}
+        fn finish(&self) {}
+    }
+
+    /// Should a deferred record fail to decode when it is finally written, it becomes a reject
+    /// with its file and line, its count is taken back, and the run goes on.
+    #[test]
+    fn regression_deferred_record_that_fails_to_decode_is_rejected_not_fatal() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = IndexDir::new(tmp.path().join("idx"));
+        let mut writer = IndexWriter::open(&dir, WriterOptions::default()).unwrap();
+        let name = "/logs/a.log".to_owned();
+        let id = writer.manifest.id_for(&name);
+        let files = vec![RunFile {
+            input: Input {
+                name: name.clone(),
+                path: None,
+                size: 0,
+                mtime: 0,
+            },
+            id,
+        }];
+        let keys = writer.load_keys(16).unwrap();
+        let opts = IngestOptions::default();
+        let mut summary = IngestSummary::default();
+        let raw = br#"{"auditID":"rr-1","stage":"RequestReceived","user":5}"#.to_vec();
+        let deferred = Prepared {
+            key: [7; 16],
+            body: Body::Deferred {
+                raw,
+                source: SourceRef {
+                    file: name.clone(),
+                    line: 2,
+                    record: None,
+                },
+            },
+            stages: StageSet::of(Stage::RequestReceived),
+            long_running: false,
+            format: SourceFormat::Native,
+        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let outcomes = vec![Outcome::Event(Box::new(deferred))];
+        tx.send(Done::Batch {
+            seq: 0,
+            file: 0,
+            outcomes,
+            bytes: 10,
+        })
+        .unwrap();
+        let end = FileEnd {
+            digest: Digested::default(),
+            gzip: false,
+            broken: None,
+            failed: None,
+        };
+        tx.send(Done::FileEnd {
+            seq: 1,
+            file: 0,
+            end,
+        })
+        .unwrap();
+        drop(tx);
+        let mut seq = Sequencer::new(&mut writer, keys, &dir, &files, &opts, &mut summary);
+        seq.run(&rx, &Quiet, &AtomicU64::new(0)).unwrap();
+        assert_eq!(
+            (summary.records, summary.added, summary.rejected),
+            (0, 0, 1)
+        );
+        let shown = summary.first_rejects[0].to_string();
+        assert!(
+            shown.starts_with(&format!("{name}:2: wrong field type at `user`")),
+            "{shown}"
+        );
+        let entry = writer.manifest.entry(id).unwrap();
+        assert_eq!((entry.records, entry.added, entry.rejected), (0, 0, 1));
+        let stored = std::fs::read_to_string(dir.rejects_file(id)).unwrap();
+        assert_eq!(stored.lines().count(), 1);
     }
 }

@@ -33,11 +33,16 @@ impl Input {
 pub struct InputProblem {
     pub path: String,
     pub reason: String,
+    /// Nothing was left unread (a symbolic-link loop, whose target is walked anyway): a
+    /// warning, not an error.
+    pub warning: bool,
 }
 
 /// Expands the command-line paths into inputs: files as given, directories walked for
 /// audit-log-looking files (`*.log`, `*.log.N`, `*.gz`, `*.json`, `*.jsonl`, names containing
-/// `audit`), `-` for stdin. Hidden entries are skipped inside directories.
+/// `audit`), `-` for stdin. Hidden entries are skipped inside directories. Symbolic links are
+/// followed; a link back to a directory being walked (a cycle) is reported as an input
+/// problem, and a directory reached twice is walked once.
 pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> (Vec<Input>, Vec<InputProblem>) {
     let mut inputs = Vec::new();
     let mut problems = Vec::new();
@@ -53,11 +58,21 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> (Vec<Input>, Vec<I
             continue;
         }
         match fs::metadata(p) {
-            Ok(m) if m.is_dir() => walk(p, exclude.as_deref(), &mut inputs, &mut problems),
+            Ok(m) if m.is_dir() => {
+                let mut walk = Walk {
+                    exclude: exclude.as_deref(),
+                    inputs: &mut inputs,
+                    problems: &mut problems,
+                    ancestors: Vec::new(),
+                    seen: std::collections::HashSet::new(),
+                };
+                walk.dir(p, &m);
+            }
             Ok(_) => push_file(p, &mut inputs, &mut problems),
             Err(e) => problems.push(InputProblem {
                 path: p.display().to_string(),
                 reason: e.to_string(),
+                warning: false,
             }),
         }
     }
@@ -66,38 +81,96 @@ pub fn discover(paths: &[PathBuf], exclude: Option<&Path>) -> (Vec<Input>, Vec<I
     (inputs, problems)
 }
 
-fn walk(
-    dir: &Path,
-    exclude: Option<&Path>,
-    inputs: &mut Vec<Input>,
-    problems: &mut Vec<InputProblem>,
-) {
-    if exclude.is_some_and(|x| fs::canonicalize(dir).is_ok_and(|d| d == x)) {
-        return;
-    }
-    let entries = match fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            problems.push(InputProblem {
+/// The identity of a directory: device and inode where there are such.
+#[cfg(unix)]
+fn dir_id(_: &Path, m: &fs::Metadata) -> (u64, u64, PathBuf) {
+    use std::os::unix::fs::MetadataExt;
+    (m.dev(), m.ino(), PathBuf::new())
+}
+
+#[cfg(not(unix))]
+fn dir_id(p: &Path, _: &fs::Metadata) -> (u64, u64, PathBuf) {
+    (
+        0,
+        0,
+        fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf()),
+    )
+}
+
+/// One recursive directory walk.
+struct Walk<'a> {
+    exclude: Option<&'a Path>,
+    inputs: &'a mut Vec<Input>,
+    problems: &'a mut Vec<InputProblem>,
+    /// The directories from the root of the walk to the one being read.
+    ancestors: Vec<(u64, u64, PathBuf)>,
+    /// Every directory walked: one reached again through a link is not walked twice.
+    seen: std::collections::HashSet<(u64, u64, PathBuf)>,
+}
+
+impl Walk<'_> {
+    fn dir(&mut self, dir: &Path, meta: &fs::Metadata) {
+        if self
+            .exclude
+            .is_some_and(|x| fs::canonicalize(dir).is_ok_and(|d| d == x))
+        {
+            return;
+        }
+        let id = dir_id(dir, meta);
+        if self.ancestors.contains(&id) {
+            self.problems.push(InputProblem {
                 path: dir.display().to_string(),
-                reason: e.to_string(),
+                reason: "symbolic link loop: leads back to a directory being walked; not \
+                         followed"
+                    .to_owned(),
+                warning: true,
             });
             return;
         }
-    };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for p in paths {
+        if !self.seen.insert(id.clone()) {
+            return;
+        }
+        let entries = match fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                self.problems.push(InputProblem {
+                    path: dir.display().to_string(),
+                    reason: e.to_string(),
+                    warning: false,
+                });
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.sort();
+        self.ancestors.push(id);
+        for p in paths {
+            self.entry(&p);
+        }
+        self.ancestors.pop();
+    }
+
+    fn entry(&mut self, p: &Path) {
         let name = p
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         if name.starts_with('.') {
-            continue;
+            return;
         }
-        match fs::metadata(&p) {
-            Ok(m) if m.is_dir() => walk(&p, exclude, inputs, problems),
-            Ok(m) if m.is_file() && looks_like_log(&name) => push_file(&p, inputs, problems),
+        match fs::metadata(p) {
+            Ok(m) if m.is_dir() => self.dir(p, &m),
+            Ok(m) if m.is_file() && looks_like_log(&name) => {
+                push_file(p, self.inputs, self.problems)
+            }
+            // A link that cannot be followed (links in a loop, a dangling link).
+            Err(e) if fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) => {
+                self.problems.push(InputProblem {
+                    path: p.display().to_string(),
+                    reason: format!("cannot follow the symbolic link: {e}"),
+                    warning: false,
+                });
+            }
             _ => {}
         }
     }
@@ -140,6 +213,7 @@ fn push_file(p: &Path, inputs: &mut Vec<Input>, problems: &mut Vec<InputProblem>
         Err(e) => problems.push(InputProblem {
             path: p.display().to_string(),
             reason: e.to_string(),
+            warning: false,
         }),
     }
 }

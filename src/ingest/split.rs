@@ -3,16 +3,62 @@
 //! documents spanning lines (a pretty-printed array, an `EventList`, objects concatenated
 //! with no separator). Both stream with bounded memory: a record longer than the limit is
 //! skipped and reported, never buffered whole.
+//!
+//! The elements of a top-level array, and of the array under the wrapper key of a top-level
+//! object (`items` of an `EventList`, `records` of an AKS Event Hub document, `events` of
+//! `aws logs filter-log-events` output), are records of their own: a document of any size
+//! streams element by element, and the record limit applies to one element. A line of a JSON
+//! lines input that is longer than the limit is scanned the same way, up to its end.
 
 use std::io::{self, Read};
 
 use super::reject::RecordError;
+
+mod scanner;
+
+use scanner::{Scanner, Step};
+
+/// The UTF-8 byte order mark some Windows tools write at the start of a file.
+pub const BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// One record: its bytes, and the 1-based line its first byte is on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawRecord {
     pub line: u64,
     pub bytes: Vec<u8>,
+    /// Where the record sat in a streamed JSON document, when it was an array element.
+    pub element: Option<Element>,
+}
+
+/// An element of a JSON array the scanner streamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Element {
+    /// 0-based index in its array.
+    pub index: u64,
+    /// The wrapper key holding the array; `None` for a top-level array.
+    pub wrapper: Option<Wrapper>,
+}
+
+/// The keys of a top-level object whose array is streamed element by element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Wrapper {
+    /// `EventList` (and any Kubernetes list): the elements are records as they are.
+    Items,
+    /// AKS Event Hub: the elements are AKS records.
+    Records,
+    /// `aws logs filter-log-events`: the elements are CloudWatch log events.
+    Events,
+}
+
+impl Wrapper {
+    fn from_key(key: &[u8]) -> Option<Wrapper> {
+        match key {
+            b"items" => Some(Wrapper::Items),
+            b"records" => Some(Wrapper::Records),
+            b"events" => Some(Wrapper::Events),
+            _ => None,
+        }
+    }
 }
 
 /// What the splitter produced: a record, or a line-level error.
@@ -34,7 +80,9 @@ pub enum Mode {
 }
 
 /// Picks the mode from the first bytes of an input: a document that starts with `[`, or whose
-/// first line is not a complete JSON value, is scanned structurally.
+/// first line is not a complete JSON value, is scanned structurally — unless most of the
+/// next lines are complete JSON values: JSON lines whose first line is damaged stay JSON
+/// lines, so that the damage stays on its line.
 pub fn sniff(head: &[u8]) -> Mode {
     let start = head
         .iter()
@@ -44,18 +92,43 @@ pub fn sniff(head: &[u8]) -> Mode {
     match head.first() {
         Some(b'[') => Mode::Scan,
         Some(b'{') => {
-            let line_end = memchr::memchr(b'\n', head).unwrap_or(head.len());
-            let first = &head[..line_end];
-            if memchr::memchr(b'\n', head).is_none() && head.len() < 64 * 1024 {
-                // A whole small input on one line: lines mode handles it.
-                return Mode::Lines;
+            let Some(line_end) = memchr::memchr(b'\n', head) else {
+                // A whole small input on one line: lines mode handles it; a longer one may
+                // be a one-line document, streamed by the scanner.
+                return if head.len() < 64 * 1024 {
+                    Mode::Lines
+                } else {
+                    Mode::Scan
+                };
+            };
+            if complete(&head[..line_end]) || mostly_complete(&head[line_end + 1..]) {
+                Mode::Lines
+            } else {
+                Mode::Scan
             }
-            let complete = serde_json::from_slice::<serde::de::IgnoredAny>(first).is_ok()
-                || concatenated(first);
-            if complete { Mode::Lines } else { Mode::Scan }
         }
         _ => Mode::Lines,
     }
+}
+
+/// A line holding one JSON value, or several back to back.
+fn complete(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() || concatenated(line)
+}
+
+/// Whether more than half of the (up to 32) whole lines of `rest` are complete JSON values:
+/// the lines of a pretty-printed document never are.
+fn mostly_complete(rest: &[u8]) -> bool {
+    let mut lines = rest.split(|b| *b == b'\n').collect::<Vec<_>>();
+    lines.pop(); // the last one may be cut by the end of the head
+    let lines: Vec<&[u8]> = lines
+        .into_iter()
+        .map(trim)
+        .filter(|l| !l.is_empty())
+        .take(32)
+        .collect();
+    let whole = lines.iter().filter(|l| complete(l)).count();
+    whole > 0 && whole * 2 > lines.len()
 }
 
 /// True when `line` holds several JSON values back to back (`}{`): still a lines input.
@@ -81,6 +154,14 @@ pub struct Splitter<R> {
 }
 
 const READ_SIZE: usize = 1 << 20;
+
+/// What the scanner gave the splitter.
+enum Scanned {
+    Piece(Piece),
+    /// The end of a long line scanned in lines mode: back to lines.
+    LineEnd,
+    End,
+}
 
 impl<R: Read> Splitter<R> {
     pub fn new(reader: R, mode: Mode, max_record: usize) -> Self {
@@ -135,14 +216,32 @@ impl<R: Read> Splitter<R> {
     pub fn next_piece(&mut self) -> Option<Piece> {
         match self.mode {
             Mode::Lines => self.next_line(),
-            Mode::Scan => self.next_scanned(),
+            Mode::Scan => loop {
+                match self.scanned() {
+                    Scanned::Piece(p) => return Some(p),
+                    Scanned::LineEnd => {}
+                    Scanned::End => return None,
+                }
+            },
         }
     }
 
     fn next_line(&mut self) -> Option<Piece> {
         loop {
+            if self.scanner.line_bound {
+                match self.scanned() {
+                    Scanned::Piece(p) => return Some(p),
+                    Scanned::LineEnd => continue,
+                    Scanned::End => return None,
+                }
+            }
             let window = &self.buf[self.pos..];
             if let Some(nl) = memchr::memchr(b'\n', window) {
+                let bytes = trim(&window[..nl]);
+                if bytes.len() > self.max_record && starts_json(bytes) {
+                    self.scanner.line_bound = true;
+                    continue;
+                }
                 let line = self.line;
                 let start = self.pos;
                 self.pos += nl + 1;
@@ -157,9 +256,14 @@ impl<R: Read> Splitter<R> {
                 return Some(Piece::Record(RawRecord {
                     line,
                     bytes: bytes.to_vec(),
+                    element: None,
                 }));
             }
             if window.len() > self.max_record {
+                if starts_json(trim(window)) {
+                    self.scanner.line_bound = true;
+                    continue;
+                }
                 return Some(self.skip_long_line());
             }
             if !self.fill() {
@@ -185,7 +289,11 @@ impl<R: Read> Splitter<R> {
                 excerpt: excerpt(&bytes),
             });
         }
-        Some(Piece::Record(RawRecord { line, bytes }))
+        Some(Piece::Record(RawRecord {
+            line,
+            bytes,
+            element: None,
+        }))
     }
 
     /// Consumes a line longer than the limit without holding it.
@@ -221,50 +329,54 @@ impl<R: Read> Splitter<R> {
         }
     }
 
-    fn next_scanned(&mut self) -> Option<Piece> {
+    fn scanned(&mut self) -> Scanned {
         loop {
-            match self
+            let step = self
                 .scanner
-                .step(&self.buf, &mut self.pos, &mut self.line, self.max_record)
-            {
-                Step::Value { start, end, line } => {
-                    return Some(Piece::Record(RawRecord {
-                        line,
-                        bytes: self.buf[start..end].to_vec(),
-                    }));
-                }
+                .step(&self.buf, &mut self.pos, &mut self.line, self.max_record);
+            let piece = match step {
+                Step::Value {
+                    start,
+                    end,
+                    line,
+                    element,
+                } => Piece::Record(RawRecord {
+                    line,
+                    bytes: self.buf[start..end].to_vec(),
+                    element,
+                }),
                 Step::Garbage {
                     start,
                     end,
                     line,
                     error,
-                } => {
-                    return Some(Piece::Error {
-                        line,
-                        error,
-                        excerpt: excerpt(&self.buf[start..end]),
-                    });
-                }
-                Step::TooLong { line, len, head } => {
-                    return Some(Piece::Error {
-                        line,
-                        error: RecordError::TooLong {
-                            len,
-                            limit: self.max_record as u64,
-                        },
-                        excerpt: head,
-                    });
-                }
+                } => Piece::Error {
+                    line,
+                    error,
+                    excerpt: excerpt(&self.buf[start..end]),
+                },
+                Step::TooLong { line, len, head } => Piece::Error {
+                    line,
+                    error: RecordError::TooLong {
+                        len,
+                        limit: self.max_record as u64,
+                    },
+                    excerpt: head,
+                },
+                Step::LineEnd => return Scanned::LineEnd,
                 Step::NeedMore => {
-                    if !self.fill() {
-                        return self.scanner.finish(
-                            &self.buf,
-                            &mut self.pos,
-                            self.read_error.is_some(),
-                        );
+                    if self.fill() {
+                        continue;
                     }
+                    let broken = self.read_error.is_some();
+                    let line = self.line;
+                    return match self.scanner.finish(&self.buf, &mut self.pos, line, broken) {
+                        Some(p) => Scanned::Piece(p),
+                        None => Scanned::End,
+                    };
                 }
-            }
+            };
+            return Scanned::Piece(piece);
         }
     }
 }
@@ -276,6 +388,8 @@ impl<R: Read> Iterator for Splitter<R> {
     }
 }
 
+/// Trims ASCII whitespace, and a byte order mark at the start (files concatenated from
+/// Windows exports carry one on the first line of each).
 fn trim(b: &[u8]) -> &[u8] {
     let start = b
         .iter()
@@ -285,251 +399,17 @@ fn trim(b: &[u8]) -> &[u8] {
         .iter()
         .rposition(|c| !c.is_ascii_whitespace())
         .map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
+    let t = &b[start..end.max(start)];
+    t.strip_prefix(BOM).unwrap_or(t)
+}
+
+/// A line that opens a JSON object or array: scanned when it is too long to be one record.
+fn starts_json(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b'{' | b'['))
 }
 
 fn excerpt(b: &[u8]) -> Vec<u8> {
     b[..b.len().min(512)].to_vec()
-}
-
-enum Step {
-    Value {
-        start: usize,
-        end: usize,
-        line: u64,
-    },
-    Garbage {
-        start: usize,
-        end: usize,
-        line: u64,
-        error: RecordError,
-    },
-    TooLong {
-        line: u64,
-        len: u64,
-        head: Vec<u8>,
-    },
-    NeedMore,
-}
-
-/// Structural JSON scanner: tracks nesting and strings to find where values end. Values at
-/// depth 0 are records; the elements of a depth-0 array are records (so a huge array streams).
-#[derive(Default)]
-struct Scanner {
-    /// Offset in the buffer where the current value started, when inside one.
-    value_start: Option<usize>,
-    value_line: u64,
-    depth: u32,
-    /// Depth at which records are emitted: 0, or 1 inside a top-level array.
-    record_depth: u32,
-    in_array: bool,
-    in_string: bool,
-    escaped: bool,
-    /// Where scanning resumes, relative to the buffer.
-    cursor: usize,
-    /// Skipping an over-long value: bytes skipped so far and its head.
-    skipping: Option<(u64, Vec<u8>)>,
-}
-
-impl Scanner {
-    fn shift(&mut self, by: usize) {
-        self.cursor = self.cursor.saturating_sub(by);
-        if let Some(s) = self.value_start.as_mut() {
-            *s -= by;
-        }
-    }
-
-    fn step(&mut self, buf: &[u8], pos: &mut usize, line: &mut u64, max: usize) -> Step {
-        if self.cursor < *pos {
-            self.cursor = *pos;
-        }
-        while self.cursor < buf.len() {
-            if self.in_string {
-                if let Some(step) = self.string_bytes(buf, pos, line) {
-                    return step;
-                }
-            } else if let Some(step) = self.structural_byte(buf, pos, line) {
-                return step;
-            }
-            self.check_len(buf, pos, max);
-        }
-        Step::NeedMore
-    }
-
-    /// Inside a string: jumps to the next quote or backslash.
-    fn string_bytes(&mut self, buf: &[u8], pos: &mut usize, line: &mut u64) -> Option<Step> {
-        if self.escaped {
-            self.escaped = false;
-            self.cursor += 1;
-            return None;
-        }
-        let rest = &buf[self.cursor..];
-        let Some(i) = memchr::memchr3(b'"', b'\\', b'\n', rest) else {
-            self.cursor = buf.len();
-            return None;
-        };
-        self.cursor += i + 1;
-        match rest[i] {
-            b'"' => {
-                self.in_string = false;
-                // A string element of a top-level array is a (bad) record of its own.
-                if self.depth == self.record_depth && self.value_start.is_some() {
-                    return Some(self.emit(pos));
-                }
-            }
-            b'\\' => self.escaped = true,
-            _ => {
-                // A raw newline inside a string: the value is broken.
-                *line += 1;
-                let err = RecordError::Truncated("unterminated string at end of line".into());
-                return Some(self.broken(buf, pos, err));
-            }
-        }
-        None
-    }
-
-    fn structural_byte(&mut self, buf: &[u8], pos: &mut usize, line: &mut u64) -> Option<Step> {
-        let b = buf[self.cursor];
-        self.cursor += 1;
-        let outside = self.value_start.is_none();
-        match b {
-            b'\n' => {
-                *line += 1;
-                if outside {
-                    *pos = self.cursor;
-                }
-            }
-            b' ' | b'\t' | b'\r' if outside => *pos = self.cursor,
-            b' ' | b'\t' | b'\r' => {}
-            b',' if outside && self.in_array => *pos = self.cursor,
-            b']' if outside && self.in_array && self.depth == 1 => {
-                self.in_array = false;
-                self.depth = 0;
-                self.record_depth = 0;
-                *pos = self.cursor;
-            }
-            b'[' if outside && self.depth == 0 => {
-                self.in_array = true;
-                self.depth = 1;
-                self.record_depth = 1;
-                *pos = self.cursor;
-            }
-            b'"' => {
-                self.begin(*line);
-                self.in_string = true;
-            }
-            b'{' | b'[' => {
-                self.begin(*line);
-                self.depth += 1;
-            }
-            b'}' | b']' => {
-                if outside || self.depth <= self.record_depth {
-                    return Some(self.garbage_to_eol(buf, pos, line, "unbalanced closing bracket"));
-                }
-                self.depth -= 1;
-                if self.depth == self.record_depth {
-                    return Some(self.emit(pos));
-                }
-            }
-            _ if outside => {
-                return Some(self.garbage_to_eol(buf, pos, line, "text outside any JSON value"));
-            }
-            _ => {}
-        }
-        None
-    }
-
-    /// Drops the head of a value that exceeds the limit, keeping its structure scanned, so the
-    /// buffer never holds more than the limit.
-    fn check_len(&mut self, buf: &[u8], pos: &mut usize, max: usize) {
-        if let Some(start) = self.value_start
-            && self.cursor - start > max
-        {
-            let entry = self
-                .skipping
-                .get_or_insert_with(|| (0, excerpt(&buf[start..])));
-            entry.0 += (self.cursor - start) as u64;
-            self.value_start = Some(self.cursor);
-            *pos = self.cursor;
-        }
-    }
-
-    fn begin(&mut self, line: u64) {
-        if self.value_start.is_none() {
-            self.value_start = Some(self.cursor - 1);
-            self.value_line = line;
-        }
-    }
-
-    fn emit(&mut self, pos: &mut usize) -> Step {
-        let start = self.value_start.take().unwrap_or(*pos);
-        *pos = self.cursor;
-        if let Some((len, head)) = self.skipping.take() {
-            return Step::TooLong {
-                line: self.value_line,
-                len: len + (self.cursor - start) as u64,
-                head,
-            };
-        }
-        Step::Value {
-            start,
-            end: self.cursor,
-            line: self.value_line,
-        }
-    }
-
-    fn broken(&mut self, buf: &[u8], pos: &mut usize, error: RecordError) -> Step {
-        let start = self.value_start.take().unwrap_or(*pos);
-        let line = self.value_line;
-        self.reset_value();
-        *pos = self.cursor;
-        self.skipping = None;
-        Step::Garbage {
-            start,
-            end: self.cursor.min(buf.len()),
-            line,
-            error,
-        }
-    }
-
-    fn garbage_to_eol(&mut self, buf: &[u8], pos: &mut usize, line: &mut u64, why: &str) -> Step {
-        let start = self.value_start.take().unwrap_or(self.cursor - 1);
-        let at_line = *line;
-        let end = memchr::memchr(b'\n', &buf[self.cursor..]).map_or(buf.len(), |i| self.cursor + i);
-        self.cursor = end;
-        self.reset_value();
-        *pos = self.cursor;
-        Step::Garbage {
-            start: start.min(end),
-            end,
-            line: at_line,
-            error: RecordError::NotJson(why.to_owned()),
-        }
-    }
-
-    fn reset_value(&mut self) {
-        self.depth = self.record_depth;
-        self.in_string = false;
-        self.escaped = false;
-    }
-
-    /// End of input: a value still open was cut off.
-    fn finish(&mut self, buf: &[u8], pos: &mut usize, stream_broken: bool) -> Option<Piece> {
-        let start = self.value_start.take()?;
-        let line = self.value_line;
-        *pos = buf.len();
-        self.reset_value();
-        let error = if stream_broken {
-            RecordError::TruncatedGzip
-        } else {
-            RecordError::Truncated("input ends inside a JSON value".into())
-        };
-        Some(Piece::Error {
-            line,
-            error,
-            excerpt: excerpt(&buf[start..]),
-        })
-    }
 }
 
 #[cfg(test)]
@@ -640,6 +520,169 @@ mod tests {
             matches!(&got[1], Piece::Error { error: RecordError::TooLong { len, .. }, .. } if *len >= 5000)
         );
         assert!(matches!(&got[2], Piece::Record(r) if r.bytes == b"{\"b\":2}"));
+    }
+
+    /// (line, index, wrapper, text) of each record; errors as `ERR kind`.
+    fn elements(input: &str, mode: Mode, max: usize) -> Vec<(u64, Option<u64>, String)> {
+        Splitter::new(input.as_bytes(), mode, max)
+            .map(|p| match p {
+                Piece::Record(r) => (
+                    r.line,
+                    r.element.map(|e| e.index),
+                    String::from_utf8(r.bytes).unwrap(),
+                ),
+                Piece::Error { line, error, .. } => (line, None, format!("ERR {}", error.kind())),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn wrapper_arrays_stream_element_by_element() {
+        let input = "{\"kind\": \"EventList\", \"metadata\": {\"items\": [9]},\n \"items\": [\n  {\"a\": 1},\n  {\"b\": [2, \"]\"]}\n ],\n \"nextToken\": {\"x\": [\"}\"]}\n}\n{\"c\": 3}\n";
+        assert_eq!(
+            elements(input, Mode::Scan, 1 << 20),
+            vec![
+                (3, Some(0), "{\"a\": 1}".into()),
+                (4, Some(1), "{\"b\": [2, \"]\"]}".into()),
+                (8, None, "{\"c\": 3}".into()),
+            ]
+        );
+        let got: Vec<_> =
+            Splitter::new(r#"{"events":[{"m":1}]}"#.as_bytes(), Mode::Scan, 64).collect();
+        assert!(matches!(
+            &got[..],
+            [Piece::Record(RawRecord {
+                element: Some(Element {
+                    index: 0,
+                    wrapper: Some(Wrapper::Events)
+                }),
+                ..
+            })]
+        ));
+    }
+
+    #[test]
+    fn the_record_limit_applies_to_one_element_not_the_document() {
+        let big = format!("{{\"x\":\"{}\"}}", "a".repeat(300));
+        let doc = format!(r#"{{"records":[{{"a":1}},{big},{{"b":2}},7]}}"#);
+        let got = elements(&doc, Mode::Scan, 100);
+        assert_eq!(
+            got,
+            vec![
+                (1, Some(0), "{\"a\":1}".into()),
+                (1, None, "ERR too-long".into()),
+                (1, Some(2), "{\"b\":2}".into()),
+                (1, Some(3), "7".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_long_line_of_json_lines_is_scanned_to_its_end() {
+        let doc = format!(
+            r#"{{"records":[{}]}}"#,
+            (0..20)
+                .map(|i| format!(r#"{{"n":{i}}}"#))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let input = format!("{{\"a\":1}}\n{doc}\n{{\"b\":2}}\n[{{\"c\":3}}\n{{\"d\":4}}\n");
+        let got = elements(&input, Mode::Lines, 64);
+        assert_eq!(got.len(), 1 + 20 + 1 + 2, "{got:?}");
+        assert_eq!(got[0], (1, None, "{\"a\":1}".into()));
+        assert_eq!(got[20], (2, Some(19), "{\"n\":19}".into()));
+        assert_eq!(got[21], (3, None, "{\"b\":2}".into()));
+        // A short line is a record as it is, cut or not; the next line is read.
+        assert_eq!(got[22], (4, None, "[{\"c\":3}".into()));
+        assert_eq!(got[23], (5, None, "{\"d\":4}".into()));
+        // A long line cut inside its document is one error; the next line is read.
+        let cut = format!("{}\n{{\"e\":5}}\n", &doc[..doc.len() - 30]);
+        let got = elements(&cut, Mode::Lines, 64);
+        assert_eq!(got.last(), Some(&(2, None, "{\"e\":5}".into())), "{got:?}");
+        assert_eq!(got[got.len() - 2].2, "ERR truncated");
+    }
+
+    #[test]
+    fn nesting_costs_no_recursion() {
+        let deep = format!("{}{}", "[".repeat(200_000), "]".repeat(200_000));
+        let got = elements(&format!("{deep}\n{{\"a\":1}}"), Mode::Scan, 1 << 20);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[1], (2, None, "{\"a\":1}".into()));
+    }
+
+    #[test]
+    fn a_byte_order_mark_starts_no_record() {
+        let got = records("\u{feff}{\"a\":1}\n\u{feff}{\"b\":2}\n", Mode::Lines);
+        assert_eq!(got, vec![(1, "{\"a\":1}".into()), (2, "{\"b\":2}".into())]);
+    }
+
+    #[test]
+    fn regression_json_lines_with_a_damaged_first_line_stay_json_lines() {
+        let good = r#"{"auditID":"a","verb":"get"}"#;
+        for first in [
+            r#"{"auditID":"x","verb":"#,
+            r#"{"auditID":"x","verb":"get"}garbage"#,
+            r#"{"auditID":"x","#,
+        ] {
+            let input = format!("{first}\n{good}\n{good}\n");
+            assert_eq!(sniff(input.as_bytes()), Mode::Lines, "{first}");
+            let got = records(&input, Mode::Lines);
+            assert_eq!(got.len(), 3, "{got:?}");
+        }
+        let pretty = "{\n  \"kind\": \"EventList\",\n  \"items\": [\n    {\"a\": 1},\n    {\"b\": 2}\n  ]\n}\n";
+        assert_eq!(sniff(pretty.as_bytes()), Mode::Scan);
+    }
+
+    /// Cut and mangled documents of every shape the scanner streams: no panic, and every
+    /// piece is a record or an error with a line inside the input.
+    #[test]
+    fn no_mangled_document_panics_the_splitter() {
+        let docs = [
+            "{\n \"kind\": \"EventList\",\n \"items\": [\n  {\"a\": \"x\\\"]\"},\n  [1, {}],\n  7\n ],\n \"nextToken\": {\"x\": [\"}\"]}\n}\n",
+            r#"{"events":[{"message":"{\"a\":1}"},{"m":[]}],"next":"t"}{"records":[{"p":{}}]}"#,
+            "[\n{\"a\":1},\n\"s\",\ntrue,\n{\"b\":[[[]]]}\n]\n",
+            "{\"a\":1}\n{\"records\":[{\"x\":1},{\"y\":2}]}\n\u{feff}{\"b\":2}\n",
+        ];
+        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
+        let mut next = |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        for doc in docs {
+            let bytes = doc.as_bytes();
+            let lines = memchr::memchr_iter(b'\n', bytes).count() as u64 + 1;
+            for round in 0..400 {
+                let mut m = bytes.to_vec();
+                match round % 4 {
+                    0 => m.truncate(next(m.len() + 1)),
+                    1 => {
+                        let i = next(m.len());
+                        m.remove(i);
+                    }
+                    2 => {
+                        let i = next(m.len());
+                        m[i] = b"{}[]\",:\n\\x"[next(10)];
+                    }
+                    _ => {
+                        let i = next(m.len());
+                        m.insert(i, b"{}[]\",:\n"[next(8)]);
+                    }
+                }
+                for mode in [Mode::Lines, Mode::Scan] {
+                    for max in [8, 1 << 20] {
+                        for p in Splitter::new(m.as_slice(), mode, max) {
+                            let line = match p {
+                                Piece::Record(r) => r.line,
+                                Piece::Error { line, .. } => line,
+                            };
+                            assert!(line >= 1 && line <= lines + 1, "{m:?}");
+                        }
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -191,6 +191,33 @@ impl SourceFormat {
 pub struct SourceRef {
     pub file: String,
     pub line: u64,
+    /// The 0-based index of the record in the JSON array that held it (a top-level array,
+    /// `items`, `records`, `events`, `logEvents`), as `jq '.records[N]'` takes it: several
+    /// records of a one-line document share their line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
+}
+
+impl SourceRef {
+    /// The same source, at element `index` of an array.
+    pub fn element(&self, index: usize) -> SourceRef {
+        SourceRef {
+            file: self.file.clone(),
+            line: self.line,
+            record: Some(index as u64),
+        }
+    }
+}
+
+/// `file:line`, and `[record N]` for an element of an array.
+impl std::fmt::Display for SourceRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)?;
+        match self.record {
+            Some(r) => write!(f, " [record {r}]"),
+            None => Ok(()),
+        }
+    }
 }
 
 /// `user` / `impersonatedUser` of an audit event.

@@ -17,10 +17,10 @@ mod stats;
 pub use self::case::{case_path, checked_case_path, writable_store};
 pub use self::findings::{Tuning, rule_catalogue};
 pub use self::ingest::ingest;
-pub use self::stats::{InputStat, Stats, TopList, TopValue};
+pub use self::stats::{InputStat, RejectedInput, Stats, TopList, TopValue};
 pub use crate::index::IndexDir;
 pub use crate::index::reader::{Hit, Loaded, TimeOrder};
-pub use crate::ingest::{IngestOptions, IngestSummary, Progress, Reject};
+pub use crate::ingest::{IngestOptions, IngestSummary, Progress, Reject, STORED_PER_REASON};
 
 use crate::index::{IndexReader, Manifest, Result};
 use crate::ingest::formats::{self, NormalizeOptions};

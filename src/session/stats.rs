@@ -41,6 +41,9 @@ pub struct InputStat {
     pub gzip: bool,
     pub records: u64,
     pub rejected: u64,
+    /// Rejects counted in `rejected` but not stored, by reason; absent when none.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub rejects_not_stored: std::collections::BTreeMap<String, u64>,
     pub truncated: bool,
     /// The input formats its events were read as (`native`, `eks-s3`, `gke`…).
     pub formats: Vec<String>,
@@ -95,6 +98,7 @@ impl Session {
                 gzip: f.gzip,
                 records: f.records,
                 rejected: f.rejected,
+                rejects_not_stored: f.rejects_not_stored.clone(),
                 truncated: f.truncated,
                 formats: f.formats.clone(),
                 skipped: f.skipped,
@@ -117,19 +121,54 @@ impl Session {
         Ok(top)
     }
 
-    /// Every rejected record of the indexed inputs, from the rejects files.
-    pub fn rejects(&self) -> anyhow::Result<Vec<Reject>> {
-        let mut all: Vec<Reject> = Vec::new();
-        for f in self.manifest().complete_files().filter(|f| f.rejected > 0) {
+    /// The inputs that had rejects: their path, id, exact count and the rejects counted
+    /// but not stored, by reason.
+    pub fn rejected_inputs(&self) -> Vec<RejectedInput> {
+        self.manifest()
+            .complete_files()
+            .filter(|f| f.rejected > 0)
+            .map(|f| RejectedInput {
+                id: f.id,
+                path: f.path.clone(),
+                rejected: f.rejected,
+                not_stored: f.rejects_not_stored.clone(),
+            })
+            .collect()
+    }
+
+    /// Calls `visit` on every stored reject of `inputs`, one line at a time (never all held
+    /// at once); returns how many. A broken pipe (`| head`) ends the listing quietly.
+    pub fn each_reject(
+        &self,
+        inputs: &[RejectedInput],
+        mut visit: impl FnMut(&Reject) -> std::io::Result<()>,
+    ) -> anyhow::Result<u64> {
+        let mut n = 0;
+        for f in inputs {
             let path = self.dir().rejects_file(f.id);
             let file = std::fs::File::open(&path)
                 .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
             for line in BufReader::new(file).lines() {
-                if let Ok(r) = serde_json::from_str::<Reject>(&line?) {
-                    all.push(r);
+                let Ok(r) = serde_json::from_str::<Reject>(&line?) else {
+                    continue;
+                };
+                match visit(&r) {
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(n),
+                    other => other?,
                 }
+                n += 1;
             }
         }
-        Ok(all)
+        Ok(n)
     }
+}
+
+/// An input with rejected records.
+pub struct RejectedInput {
+    pub id: u64,
+    pub path: String,
+    /// Every reject, stored or not.
+    pub rejected: u64,
+    /// Rejects counted but not stored, by reason.
+    pub not_stored: std::collections::BTreeMap<String, u64>,
 }

@@ -1375,7 +1375,7 @@ fn build_detail(
         field("kubelet target", x.target.clone().unwrap_or_default());
     }
     field("facts", e.facts.join(", "));
-    field("source", format!("{}:{}", e.source.file, e.source.line));
+    field("source", e.source.to_string());
     if let Some(idx) = finding_of.get(&e.audit_id) {
         header.push(DetailLine::Section("findings".into()));
         for &i in idx {

@@ -3,9 +3,9 @@
 //! (`I0102 03:04:05.123456 1 file.go:12] …`) interleaved with audit events when the API
 //! server logs audit to stdout (minikube). klog lines are skipped and counted, not rejected.
 
-use super::{NormalizeOptions, Out, decode as decode_any};
+use super::Out;
 use crate::ingest::split::RawRecord;
-use crate::model::{SourceFormat, SourceRef};
+use crate::model::SourceFormat;
 
 /// A CRI line cut into its parts.
 pub struct CriLine<'a> {
@@ -40,15 +40,14 @@ pub fn split(line: &str) -> Option<CriLine<'_>> {
     })
 }
 
-/// Decodes the content of a CRI line (already joined): an audit event, or a skipped klog line.
-pub fn decode<'a>(line: &CriLine<'a>, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
-    let mut out = decode_any(line.content, source, opts);
+/// Marks the native events decoded from the content of a CRI line (already joined) as read
+/// from container output.
+pub(super) fn mark(out: &mut Out<'_>) {
     for d in out.iter_mut().flatten() {
         if d.event.format == SourceFormat::Native {
             d.event.format = SourceFormat::Cri;
         }
     }
-    out
 }
 
 /// A klog header: `Lmmdd hh:mm:ss.uuuuuu`.
@@ -127,6 +126,7 @@ impl Joiner {
                 Joined::Record(RawRecord {
                     line,
                     bytes: joined.into_bytes(),
+                    element: None,
                 })
             }
         }
@@ -140,6 +140,7 @@ impl Joiner {
             .map(|(stream, line, time, buf)| RawRecord {
                 line,
                 bytes: format!("{time} {stream} F {buf}").into_bytes(),
+                element: None,
             })
             .collect()
     }
@@ -167,6 +168,8 @@ pub fn sniff_stdout(head: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ingest::formats::NormalizeOptions;
+    use crate::model::SourceRef;
 
     const E: &str = r#"{"kind":"Event","auditID":"a1","stage":"ResponseComplete","verb":"get","requestURI":"/api/v1/pods","user":{"username":"bob"},"requestReceivedTimestamp":"2024-01-02T03:04:05.000000Z"}"#;
 
@@ -174,6 +177,7 @@ mod tests {
         RawRecord {
             line,
             bytes: s.as_bytes().to_vec(),
+            element: None,
         }
     }
 

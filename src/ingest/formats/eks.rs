@@ -34,15 +34,24 @@ fn decode_events<'a>(
 ) -> Out<'a> {
     events
         .into_iter()
-        .map(|e| {
-            let message = e
-                .message
-                .ok_or_else(|| RecordError::NotAnEvent("log event without a message".into()))?;
-            let mut d = parse_inner(message, millis(e.timestamp), format, source, opts)?;
-            cluster.clone_into(&mut d.event.cluster);
-            Ok(d)
-        })
+        .enumerate()
+        .map(|(i, e)| decode_event(e, format, cluster, &source.element(i), opts))
         .collect()
+}
+
+fn decode_event<'a>(
+    e: LogEvent<'a>,
+    format: SourceFormat,
+    cluster: &str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+) -> Result<Decoded<'a>, RecordError> {
+    let message = e
+        .message
+        .ok_or_else(|| RecordError::NotAnEvent("log event without a message".into()))?;
+    let mut d = parse_inner(message, millis(e.timestamp), format, source, opts)?;
+    cluster.clone_into(&mut d.event.cluster);
+    Ok(d)
 }
 
 /// The `events` array of `aws logs filter-log-events` output.
@@ -50,6 +59,14 @@ pub fn decode_cli<'a>(events: &'a str, source: &SourceRef, opts: NormalizeOption
     match serde_json::from_str::<Vec<LogEvent<'a>>>(events) {
         Ok(events) => decode_events(events, SourceFormat::EksCli, "", source, opts),
         Err(e) => vec![Err(RecordError::from_json::<Vec<LogEvent<'_>>>(&e, events))],
+    }
+}
+
+/// One element of that `events` array, streamed on its own out of a large document.
+pub fn decode_cli_event<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    match serde_json::from_str::<LogEvent<'a>>(json) {
+        Ok(e) => vec![decode_event(e, SourceFormat::EksCli, "", source, opts)],
+        Err(e) => vec![Err(RecordError::from_json::<LogEvent<'_>>(&e, json))],
     }
 }
 
@@ -129,13 +146,47 @@ pub fn decode_csv_line<'a>(
     let record = reader.records().next()?.ok()?;
     let time = record.get(0).and_then(Micros::parse);
     let message = record.iter().find(|f| f.trim_start().starts_with('{'))?;
-    Some(parse_inner(
+    let decoded = parse_inner(
         Cow::Owned(message.to_owned()),
         time,
         SourceFormat::EksCsv,
         source,
         opts,
-    ))
+    );
+    // A JSON field that is no audit event (a cell continued on the next line, another
+    // tool's CSV): say what the line is rather than only what the JSON parser met.
+    Some(decoded.map_err(|e| match e {
+        RecordError::Truncated(_) | RecordError::NotJson(_) | RecordError::NotAnEvent(_) => {
+            RecordError::NotJson(format!(
+                "a CSV line ({} fields), but not a row of a known export ({CSV_EXPORTS}): its \
+                 JSON field: {e}",
+                record.len()
+            ))
+        }
+        other => other,
+    }))
+}
+
+/// The CSV shapes read.
+const CSV_EXPORTS: &str = "CloudWatch Logs Insights, header `@timestamp,@message`, one row a line";
+
+/// Why a line that is plainly CSV (several fields, no JSON) is not read; `None` for a line
+/// that does not look like CSV.
+pub fn csv_reason(line: &str) -> Option<RecordError> {
+    if line.starts_with(['{', '[']) || !line.contains(',') {
+        return None;
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let fields = reader.records().next()?.ok()?.len();
+    (fields >= 2).then(|| {
+        RecordError::NotJson(format!(
+            "a CSV line ({fields} fields), but not a known export's header or row \
+             ({CSV_EXPORTS}); audit events are read as JSON"
+        ))
+    })
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ pub(crate) mod paths;
 pub mod salvage;
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
+use memchr::memmem::Finder;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -34,15 +36,27 @@ pub struct Decoded<'a> {
 
 type Out<'a> = Vec<Result<Decoded<'a>, RecordError>>;
 
+/// Containers (arrays, wrappers, CRI lines) nested in one record at most: real exports nest
+/// two or three; the limit keeps decoding from recursing as deep as a hostile record nests.
+pub const MAX_NESTING: u32 = 8;
+
 /// Decodes one record into zero or more events. Errors are per event: one bad item of an
 /// `EventList` does not lose the others. [`RecordError::NotAudit`] marks expected non-audit
 /// lines (klog, CSV headers, control messages): skipped, not rejected.
 pub fn decode<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+    decode_at(json, source, opts, 0)
+}
+
+/// [`decode`] of a record found inside `depth` containers.
+fn decode_at<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions, depth: u32) -> Out<'a> {
+    if depth > MAX_NESTING {
+        return vec![Err(RecordError::TooDeep(MAX_NESTING))];
+    }
     let trimmed = json.trim_start();
     match trimmed.as_bytes().first() {
-        Some(b'[') => decode_array(json, source, opts),
-        Some(b'{') => decode_object(json, source, opts),
-        Some(_) => decode_text(trimmed, source, opts),
+        Some(b'[') => decode_items(json, source, opts, depth + 1),
+        Some(b'{') => decode_object(json, source, opts, depth),
+        Some(_) => decode_text(trimmed, source, opts, depth),
         None => vec![Err(RecordError::NotJson("empty record".to_owned()))],
     }
 }
@@ -58,34 +72,38 @@ pub enum Early<'a> {
 
 /// [`decode`], except that `RequestReceived` records of the shapes that carry the native
 /// event cheaply (native, CloudWatch S3 lines, CRI lines, AKS storage lines) are only
-/// probed.
+/// probed. The probe takes the route [`decode`] takes and checks what it checks, so that a
+/// deferred record always decodes.
 pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Early<'a> {
     let trimmed = text.trim_start();
     match trimmed.as_bytes().first() {
         Some(b'{') => {
-            if let Some(p) = native::probe_request_received(text) {
+            let route = Route::of(text);
+            if route.native()
+                && let Some(p) = native::probe_request_received(text)
+            {
                 return Early::Deferred(p, SourceFormat::Native);
             }
-            let bytes = text.as_bytes();
-            if memchr::memmem::find(bytes, b"\"properties\"").is_some()
-                && memchr::memmem::find(bytes, b"\"protoPayload\"").is_none()
+            if route.aks
+                && !route.gke
                 && let Some(early) = aks::decode_early(text, source, opts)
             {
                 return early;
             }
+            return Early::Decoded(decode_routed(text, route, source, opts, 0));
         }
         Some(b) if b.is_ascii_digit() => {
-            let inner = eks::split_s3_line(trimmed)
-                .map(|(_, rest)| (rest, SourceFormat::EksS3))
-                .or_else(|| {
-                    cri::split(trimmed)
-                        .filter(|c| !c.partial)
-                        .map(|c| (c.content, SourceFormat::Cri))
-                });
-            if let Some((inner, fmt)) = inner
-                && let Some(p) = native::probe_request_received(inner)
+            if let Some((_, rest)) = eks::split_s3_line(trimmed)
+                && let Some(p) = native::probe_request_received(rest)
             {
-                return Early::Deferred(p, fmt);
+                return Early::Deferred(p, SourceFormat::EksS3);
+            }
+            if let Some(c) = cri::split(trimmed).filter(|c| !c.partial)
+                && c.content.trim_start().starts_with('{')
+                && Route::of(c.content).native()
+                && let Some(p) = native::probe_request_received(c.content)
+            {
+                return Early::Deferred(p, SourceFormat::Cri);
             }
         }
         _ => {}
@@ -93,15 +111,67 @@ pub fn decode_early<'a>(text: &'a str, source: &SourceRef, opts: NormalizeOption
     Early::Decoded(decode(text, source, opts))
 }
 
+/// Substrings searched in every record, with searchers built once (building one per record
+/// costs more than the search).
+pub(super) struct Needles {
+    pub proto_payload: Finder<'static>,
+    pub properties: Finder<'static>,
+    pub request_received: Finder<'static>,
+}
+
+pub(super) static NEEDLES: LazyLock<Needles> = LazyLock::new(|| Needles {
+    proto_payload: Finder::new(b"\"protoPayload\""),
+    properties: Finder::new(b"\"properties\""),
+    request_received: Finder::new(b"\"RequestReceived\""),
+});
+
+/// Which decoders an object may be for, from the keys it names.
+#[derive(Clone, Copy)]
+struct Route {
+    /// Names `protoPayload`: a GKE `LogEntry`, unless it does not parse as one.
+    gke: bool,
+    /// Names `properties`: an AKS record, unless it does not parse as one.
+    aks: bool,
+}
+
+impl Route {
+    fn of(json: &str) -> Route {
+        let bytes = json.as_bytes();
+        Route {
+            gke: NEEDLES.proto_payload.find(bytes).is_some(),
+            aks: NEEDLES.properties.find(bytes).is_some(),
+        }
+    }
+
+    /// Read by the native parser alone: what the `RequestReceived` probe stands in for.
+    fn native(self) -> bool {
+        !self.gke && !self.aks
+    }
+}
+
 /// A JSON object: a GKE `LogEntry`, an AKS record, a native Event, or a wrapper.
-fn decode_object<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
-    let bytes = json.as_bytes();
-    if memchr::memmem::find(bytes, b"\"protoPayload\"").is_some()
+fn decode_object<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+    depth: u32,
+) -> Out<'a> {
+    decode_routed(json, Route::of(json), source, opts, depth)
+}
+
+fn decode_routed<'a>(
+    json: &'a str,
+    route: Route,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+    depth: u32,
+) -> Out<'a> {
+    if route.gke
         && let Some(out) = gke::decode(json, source, opts)
     {
         return vec![out];
     }
-    if memchr::memmem::find(bytes, b"\"properties\"").is_some()
+    if route.aks
         && let Some(out) = aks::decode(json, source, opts)
     {
         return vec![out];
@@ -111,10 +181,10 @@ fn decode_object<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) 
             event,
             raw: Cow::Borrowed(json),
         })],
-        Err(RecordError::NotAnEvent(why)) => decode_wrapper(json, source, opts)
+        Err(RecordError::NotAnEvent(why)) => decode_wrapper(json, source, opts, depth + 1)
             .unwrap_or_else(|| vec![Err(RecordError::NotAnEvent(why))]),
         Err(RecordError::NotJson(why)) if why.contains("trailing characters") => {
-            decode_concatenated(json, source, opts)
+            decode_concatenated(json, source, opts, depth + 1)
         }
         Err(e) => vec![Err(e)],
     }
@@ -142,6 +212,7 @@ fn decode_wrapper<'a>(
     json: &'a str,
     source: &SourceRef,
     opts: NormalizeOptions,
+    depth: u32,
 ) -> Option<Out<'a>> {
     let probe: WrapperProbe<'a> = serde_json::from_str(json).ok()?;
     if probe.log_events.is_some() || probe.message_type.is_some() {
@@ -151,17 +222,25 @@ fn decode_wrapper<'a>(
         return Some(eks::decode_cli(events.get(), source, opts));
     }
     if let Some(records) = probe.records {
-        return Some(decode_items(records.get(), source, opts));
+        return Some(decode_items(records.get(), source, opts, depth));
     }
     probe
         .items
-        .map(|items| decode_items(items.get(), source, opts))
+        .map(|items| decode_items(items.get(), source, opts, depth))
 }
 
 /// A text line: CRI, CloudWatch S3 export, legacy, klog, Logs Insights CSV.
-fn decode_text<'a>(line: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+fn decode_text<'a>(
+    line: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+    depth: u32,
+) -> Out<'a> {
     if let Some(cri) = cri::split(line) {
-        return cri::decode(&cri, source, opts);
+        // The content of a CRI line may be another CRI line: each is a level.
+        let mut out = decode_at(cri.content, source, opts, depth + 1);
+        cri::mark(&mut out);
+        return out;
     }
     if let Some((time, rest)) = eks::split_s3_line(line) {
         return vec![parse_inner(
@@ -181,13 +260,14 @@ fn decode_text<'a>(line: &'a str, source: &SourceRef, opts: NormalizeOptions) ->
     if let Some(out) = eks::decode_csv_line(line, source, opts) {
         return vec![out];
     }
-    // Anything else: the native parser's own error says what is wrong.
+    // Anything else: the native parser's own error says what is wrong, unless the line is
+    // plainly CSV (a JSON error about it would mislead).
     match native::parse(line, source.clone(), opts) {
         Ok(event) => vec![Ok(Decoded {
             event,
             raw: Cow::Borrowed(line),
         })],
-        Err(e) => vec![Err(e)],
+        Err(e) => vec![Err(eks::csv_reason(line).unwrap_or(e))],
     }
 }
 
@@ -255,40 +335,60 @@ pub fn renormalize(
     Ok(event)
 }
 
-fn decode_items<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
+/// The elements of a JSON array, each decoded as a record of its own, with its index.
+fn decode_items<'a>(
+    json: &'a str,
+    source: &SourceRef,
+    opts: NormalizeOptions,
+    depth: u32,
+) -> Out<'a> {
+    if depth > MAX_NESTING {
+        return vec![Err(RecordError::TooDeep(MAX_NESTING))];
+    }
     match serde_json::from_str::<Vec<&'a RawValue>>(json) {
         Ok(items) => items
             .into_iter()
-            .flat_map(|item| decode(item.get(), source, opts))
+            .enumerate()
+            .flat_map(|(i, item)| decode_at(item.get(), &source.element(i), opts, depth))
             .collect(),
         Err(e) => vec![Err(RecordError::from_json::<Vec<&RawValue>>(&e, json))],
     }
 }
 
-fn decode_array<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOptions) -> Out<'a> {
-    decode_items(json, source, opts)
-}
-
+/// Objects written back to back on one line (`}{`): each is a record. A line with anything
+/// else after its value (`{…}garbage`) is damaged: one reject for the whole line, so that
+/// every line is counted once. A last value cut short is a (truncated) record of its own.
 fn decode_concatenated<'a>(
     json: &'a str,
     source: &SourceRef,
     opts: NormalizeOptions,
+    depth: u32,
 ) -> Vec<Result<Decoded<'a>, RecordError>> {
-    let mut out = Vec::new();
+    let mut values = Vec::new();
     let mut stream = serde_json::Deserializer::from_str(json).into_iter::<&'a RawValue>();
+    let mut cut = None;
     loop {
+        let at = stream.byte_offset();
         match stream.next() {
             None => break,
-            Some(Ok(value)) => out.extend(decode(value.get(), source, opts)),
-            Some(Err(e)) => {
-                out.push(Err(RecordError::from_json::<&RawValue>(
-                    &e,
-                    &json[stream.byte_offset()..],
-                )));
+            Some(Ok(value)) => values.push(value),
+            Some(Err(e)) if e.is_eof() => {
+                cut = Some(RecordError::from_json::<&RawValue>(&e, &json[at..]));
                 break;
+            }
+            Some(Err(_)) => {
+                let column = json[..at].chars().count() + 1;
+                return vec![Err(RecordError::NotJson(format!(
+                    "trailing characters after the JSON value (column {column})"
+                )))];
             }
         }
     }
+    let mut out: Out<'a> = values
+        .into_iter()
+        .flat_map(|v| decode_at(v.get(), source, opts, depth))
+        .collect();
+    out.extend(cut.map(Err));
     out
 }
 
@@ -399,6 +499,95 @@ mod tests {
 
     fn csv_quote(s: &str) -> String {
         format!("\"{}\"", s.replace('"', "\"\""))
+    }
+
+    #[test]
+    fn regression_containers_nested_past_the_limit_are_rejected_not_recursed() {
+        let deep = |open: &str, close: &str, n: usize| {
+            format!("{}{E1}{}", open.repeat(n), close.repeat(n))
+        };
+        let too_deep = Err("too-deep".to_owned());
+        assert_eq!(ids(&deep("[", "]", 3)), vec![Ok("1".to_owned())]);
+        assert_eq!(ids(&deep("[", "]", 5000)), vec![too_deep.clone()]);
+        assert_eq!(
+            ids(&deep(r#"{"records":["#, "]}", 3)),
+            vec![Ok("1".to_owned())]
+        );
+        assert_eq!(
+            ids(&deep(r#"{"records":["#, "]}", 2000)),
+            vec![too_deep.clone()]
+        );
+        let cri = "2024-01-02T03:04:05.1Z stdout F ";
+        assert_eq!(
+            ids(&format!("{}{E1}", cri.repeat(2))),
+            vec![Ok("1".to_owned())]
+        );
+        assert_eq!(ids(&format!("{}{E1}", cri.repeat(100_000))), vec![too_deep]);
+    }
+
+    #[test]
+    fn regression_trailing_garbage_makes_one_reject_for_the_line() {
+        assert_eq!(
+            ids(&format!("{E1}garbage")),
+            vec![Err("not-json".to_owned())]
+        );
+        assert_eq!(ids("{}garbage"), vec![Err("not-json".to_owned())]);
+        assert_eq!(ids(&format!("{E1}{E2}]")), vec![Err("not-json".to_owned())]);
+    }
+
+    #[test]
+    fn regression_records_of_a_one_line_document_carry_their_index() {
+        let src = SourceRef {
+            file: "f".into(),
+            line: 1,
+            record: None,
+        };
+        let doc = format!(r#"{{"records":[{E1},{E2}]}}"#);
+        let got: Vec<Option<u64>> = decode(&doc, &src, NormalizeOptions::default())
+            .into_iter()
+            .map(|d| d.unwrap().event.source.record)
+            .collect();
+        assert_eq!(got, vec![Some(0), Some(1)]);
+        let esc = serde_json::to_string(E2).unwrap();
+        let cli = format!(r#"{{"events":[{{"timestamp":1,"message":{esc}}}]}}"#);
+        let d = decode(&cli, &src, NormalizeOptions::default())
+            .remove(0)
+            .unwrap();
+        assert_eq!(
+            (d.event.audit_id.as_str(), d.event.source.record),
+            ("2", Some(0))
+        );
+    }
+
+    #[test]
+    fn regression_csv_lines_are_named_as_csv_not_as_broken_json() {
+        let src = SourceRef::default();
+        for line in [
+            "time,user,verb",
+            "\"2024-01-02 03:04:05\",\"alice\",\"get\"",
+            "2024-01-02 03:04:05,\"{\"\"kind\"\":\"\"Event\"\",",
+        ] {
+            let err = decode(line, &src, NormalizeOptions::default())
+                .remove(0)
+                .err()
+                .unwrap();
+            assert!(
+                err.to_string().starts_with("not JSON: a CSV line"),
+                "{line}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn request_received_records_routed_elsewhere_are_not_deferred() {
+        // A top-level `properties` key sends the record to the AKS decoder: the probe must
+        // not defer it as a native record.
+        let rr = r#"{"auditID":"r1","stage":"RequestReceived","verb":"get","requestReceivedTimestamp":"2024-01-02T03:04:05Z","properties":{"log":"x"}}"#;
+        let src = SourceRef::default();
+        assert!(matches!(
+            decode_early(rr, &src, NormalizeOptions::default()),
+            Early::Decoded(_)
+        ));
     }
 
     #[test]

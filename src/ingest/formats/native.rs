@@ -120,11 +120,17 @@ fn owned(s: Option<Str<'_>>) -> String {
     s.map(Cow::into_owned).unwrap_or_default()
 }
 
-pub(super) fn normalize(
-    raw: RawEvent<'_>,
-    source: SourceRef,
-    opts: NormalizeOptions,
-) -> Result<AuditEvent, RecordError> {
+/// What a record must satisfy beyond its JSON shape, checked before anything is built.
+/// Shared by [`normalize`] and [`probe_request_received`], so that a record the probe
+/// accepts always decodes.
+struct Checked {
+    stage: Option<Stage>,
+    stage_time: Option<Micros>,
+    received: Option<Micros>,
+    time: Micros,
+}
+
+fn check(raw: &RawEvent<'_>) -> Result<Checked, RecordError> {
     if let Some(kind) = raw.kind.as_deref()
         && kind != "Event"
     {
@@ -152,6 +158,25 @@ pub(super) fn normalize(
     let time = received.or(stage_time).or(legacy).ok_or_else(|| {
         RecordError::BadValue("no requestReceivedTimestamp, stageTimestamp or timestamp".to_owned())
     })?;
+    Ok(Checked {
+        stage,
+        stage_time,
+        received,
+        time,
+    })
+}
+
+pub(super) fn normalize(
+    raw: RawEvent<'_>,
+    source: SourceRef,
+    opts: NormalizeOptions,
+) -> Result<AuditEvent, RecordError> {
+    let Checked {
+        stage,
+        stage_time,
+        received,
+        time,
+    } = check(&raw)?;
     // No `user` at all (not even `{}`) says nothing about who it was.
     let named = raw.user.is_some();
     let user = user_info(raw.user.unwrap_or_default());
@@ -292,33 +317,6 @@ fn object_ref(o: RawObjectRef<'_>) -> ObjectRef {
     }
 }
 
-/// The few fields of a `RequestReceived` record needed to merge it into its request, read
-/// without building an event: most such records are folded into a later stage anyway.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct StageProbe<'a> {
-    #[serde(borrow, default)]
-    kind: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "auditID")]
-    audit_id: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    stage: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    verb: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "requestURI")]
-    request_uri: Option<Str<'a>>,
-    #[serde(borrow, default)]
-    object_ref: Option<ProbeObjectRef<'a>>,
-    #[serde(borrow, default)]
-    request_received_timestamp: Option<Str<'a>>,
-}
-
-#[derive(Deserialize)]
-struct ProbeObjectRef<'a> {
-    #[serde(borrow, default)]
-    subresource: Option<Str<'a>>,
-}
-
 /// A `RequestReceived` record recognised by [`probe_request_received`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedProbe {
@@ -328,23 +326,24 @@ pub struct ReceivedProbe {
     pub long_running: bool,
 }
 
-/// Recognises a well-formed native `RequestReceived` record cheaply. `None` means "decode it
-/// fully" (another stage, another shape, or anything unusual).
+/// Recognises a well-formed native `RequestReceived` record without building its event.
+/// `None` means "decode it fully" (another stage, another shape, or anything wrong with it).
+/// The record is read as the same typed shape and checked by the same rules as [`parse`],
+/// so a record accepted here always decodes when it must be.
 pub fn probe_request_received(json: &str) -> Option<ReceivedProbe> {
-    memchr::memmem::find(json.as_bytes(), b"\"RequestReceived\"")?;
-    let p: StageProbe<'_> = serde_json::from_str(json).ok()?;
-    if p.stage.as_deref() != Some("RequestReceived")
-        || p.kind.as_deref().is_some_and(|k| k != "Event")
-    {
+    super::NEEDLES.request_received.find(json.as_bytes())?;
+    let raw: RawEvent<'_> = serde_json::from_str(json).ok()?;
+    let checked = check(&raw).ok()?;
+    if checked.stage != Some(Stage::RequestReceived) {
         return None;
     }
-    let audit_id = p.audit_id.filter(|a| !a.is_empty())?.into_owned();
-    let received = Micros::parse(p.request_received_timestamp.as_deref()?)?;
-    let sub = p.object_ref.and_then(|o| o.subresource);
+    let audit_id = raw.audit_id.filter(|a| !a.is_empty())?.into_owned();
+    let received = checked.received?;
+    let sub = raw.object_ref.and_then(|o| o.subresource);
     let long_running = crate::model::is_long_running(
-        p.verb.as_deref().unwrap_or_default(),
+        raw.verb.as_deref().unwrap_or_default(),
         sub.as_deref().unwrap_or_default(),
-        p.request_uri.as_deref().unwrap_or_default(),
+        raw.request_uri.as_deref().unwrap_or_default(),
     );
     Some(ReceivedProbe {
         audit_id,
@@ -361,6 +360,7 @@ mod tests {
         SourceRef {
             file: "t.log".into(),
             line: 1,
+            record: None,
         }
     }
 
@@ -405,6 +405,65 @@ mod tests {
         assert!(err.to_string().contains("kind"), "{err}");
         let err = parse(r#"{"foo": 1}"#, src(), NormalizeOptions::default()).unwrap_err();
         assert!(err.to_string().contains("not an audit event"), "{err}");
+    }
+
+    /// Whatever is wrong with a `RequestReceived` record, the probe that defers it and the
+    /// decoder agree: a record the probe accepts always parses.
+    #[test]
+    fn regression_probe_accepts_only_records_that_parse() {
+        let base = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"rr-1","stage":"RequestReceived","requestURI":"/api/v1/pods","verb":"get","user":{"username":"u","groups":["g"],"extra":{"k":["v"]}},"impersonatedUser":{"username":"i"},"sourceIPs":["1.2.3.4"],"userAgent":"ua","objectRef":{"resource":"pods","name":"p","subresource":"log"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-03-14T10:00:01Z","stageTimestamp":"2026-03-14T10:00:01Z","annotations":{"a":"b"}}"#;
+        assert!(probe_request_received(base).is_some());
+        let bad_values = [
+            serde_json::json!(5),
+            serde_json::json!("x"),
+            serde_json::json!([1]),
+            serde_json::json!({"a": 1}),
+            serde_json::json!(true),
+            serde_json::json!(null),
+        ];
+        let paths: &[&[&str]] = &[
+            &["kind"],
+            &["level"],
+            &["auditID"],
+            &["stage"],
+            &["requestURI"],
+            &["verb"],
+            &["user"],
+            &["user", "username"],
+            &["user", "groups"],
+            &["user", "extra"],
+            &["user", "extra", "k"],
+            &["impersonatedUser"],
+            &["sourceIPs"],
+            &["userAgent"],
+            &["objectRef"],
+            &["objectRef", "subresource"],
+            &["responseStatus"],
+            &["responseStatus", "code"],
+            &["requestReceivedTimestamp"],
+            &["stageTimestamp"],
+            &["timestamp"],
+            &["annotations"],
+            &["annotations", "a"],
+        ];
+        let mut refused = 0;
+        for path in paths {
+            for bad in &bad_values {
+                let mut v: serde_json::Value = serde_json::from_str(base).unwrap();
+                let mut slot = &mut v;
+                for key in &path[..path.len() - 1] {
+                    slot = &mut slot[*key];
+                }
+                slot[path[path.len() - 1]] = bad.clone();
+                let text = v.to_string();
+                let parsed = parse(&text, src(), NormalizeOptions::default());
+                match probe_request_received(&text) {
+                    Some(_) => assert!(parsed.is_ok(), "probe accepts, parse refuses: {text}"),
+                    None => refused += 1,
+                }
+            }
+        }
+        assert!(refused > 50, "mutations refused by the probe: {refused}");
     }
 
     #[test]
