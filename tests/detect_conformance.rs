@@ -80,9 +80,11 @@ fn fires(c: &Concept, found: &[Finding]) -> bool {
         c.rules.contains(&f.rule_id.as_str())
             && (c.facts.is_empty()
                 || f.evidence["facts"].as_array().is_some_and(|a| {
-                    a.iter()
-                        .filter_map(|x| x.as_str())
-                        .any(|x| c.facts.iter().any(|want| rules::glob(want, x)))
+                    a.iter().filter_map(|x| x.as_str()).any(|x| {
+                        c.facts
+                            .iter()
+                            .any(|want| kubesift::query::glob::matches(want, x))
+                    })
                 }))
     })
 }
