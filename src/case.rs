@@ -12,7 +12,6 @@
 //! `case.json`; the session says where the case file of a command is).
 
 use std::collections::BTreeMap;
-use std::fmt;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -266,33 +265,22 @@ pub fn parse_tags(s: &str) -> Vec<String> {
         .collect()
 }
 
-/// What can go wrong with a case file.
-#[derive(Debug)]
+/// What can go wrong with a case file. The I/O error is part of the message (not a
+/// `source`): the workbench shows the message alone.
+#[derive(Debug, thiserror::Error)]
 pub enum CaseError {
+    #[error("case file {}: {error}", path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The file is not a case: where and why. It is left as it is.
+    #[error(
+        "case file {} is not a valid case ({message}); it was left untouched — repair it, or move it away to start a new case",
+        path.display()
+    )]
     Corrupt { path: PathBuf, message: String },
 }
-
-impl fmt::Display for CaseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CaseError::Io { path, source } => {
-                write!(f, "case file {}: {source}", path.display())
-            }
-            CaseError::Corrupt { path, message } => write!(
-                f,
-                "case file {} is not a valid case ({message}); it was left untouched — repair it, or move it away to start a new case",
-                path.display()
-            ),
-        }
-    }
-}
-
-impl std::error::Error for CaseError {}
 
 /// A case file on disk.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -310,10 +298,10 @@ impl CaseStore {
         let bytes = match std::fs::read(&self.path) {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Case::default()),
-            Err(source) => {
+            Err(error) => {
                 return Err(CaseError::Io {
                     path: self.path.clone(),
-                    source,
+                    error,
                 });
             }
         };
@@ -326,9 +314,9 @@ impl CaseStore {
     /// Load, apply, save atomically, holding the case's lock throughout so that concurrent
     /// writers never lose an update; the new case and what happened.
     pub fn update(&self, op: CaseOp) -> Result<(Case, String), CaseError> {
-        let io = |source| CaseError::Io {
+        let io = |error| CaseError::Io {
             path: self.path.clone(),
-            source,
+            error,
         };
         // The lock sits beside the file a symlink leads to: every writer meets there.
         let target = fsutil::resolve_links(&self.path).map_err(io)?;

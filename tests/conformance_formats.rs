@@ -1,8 +1,9 @@
-//! Every file of ../shared/conformance ingests with zero unexplained rejections, and
+//! Every file of shared/conformance ingests with zero unexplained rejections, and
 //! Panther's EKS / AKS / GKE forms (its test events, extracted from the test-harness records
 //! by their `log_type`) are read in their own shapes. Each explained rejection is listed
 //! below with its reason, and claims about the record ("it has no timestamp") are checked
-//! against the record itself.
+//! against the record itself. Without the fixtures: skipped locally, failed under CI (see
+//! tests/common).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -1,5 +1,8 @@
 //! Single-event rules are data: TOML files (built in from `assets/rules/`, more with
 //! `--rules DIR`), validated at load with errors naming the file, the rule and the field.
+//! String conditions are globs in the query language's dialect ([`crate::query::glob`]).
+//! Within one source (the built-in files, or one `--rules` directory) an id is defined
+//! once; a later source replaces a rule by id.
 //!
 //! ```toml
 //! [[rule]]
@@ -20,13 +23,14 @@
 //! severity = "critical"
 //! ```
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::path::Path;
 
 use serde::Deserialize;
 
 use super::finding::{Attack, Family, Severity};
 use super::row::{Row, Sym, Vocab};
+use crate::query::glob::Glob;
 
 /// The rule files built into the binary.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -290,47 +294,70 @@ pub fn parse_file(file: &str, text: &str) -> Result<Vec<Rule>, RuleError> {
     Ok(out)
 }
 
-/// The built-in rules, then the rule files of `extra` directories (a rule with the id of an
-/// earlier one replaces it).
+/// The built-in rules, then the rule files of each `extra` directory: a rule with the id of
+/// one from an earlier source replaces it. An id defined twice within one source (the
+/// built-in files, or one directory) is an error naming both files.
 pub fn load(extra: &[&Path]) -> Result<Vec<Rule>, RuleError> {
-    let mut rules: Vec<Rule> = Vec::new();
-    let mut add = |new: Vec<Rule>| {
-        for r in new {
+    load_sources(BUILTIN, extra)
+}
+
+fn load_sources(builtin: &[(&str, &str)], extra: &[&Path]) -> Result<Vec<Rule>, RuleError> {
+    let mut files = Vec::new();
+    for (file, text) in builtin {
+        files.push(parse_file(file, text)?);
+    }
+    let mut rules = one_source(files)?;
+    for dir in extra {
+        for r in one_source(read_dir_rules(dir)?)? {
             rules.retain(|x| x.id != r.id);
             rules.push(r);
         }
-    };
-    for (file, text) in BUILTIN {
-        add(parse_file(file, text)?);
-    }
-    for dir in extra {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .map_err(|e| RuleError {
-                file: dir.display().to_string(),
-                message: e.to_string(),
-            })?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-            .collect();
-        files.sort();
-        for p in files {
-            let text = std::fs::read_to_string(&p).map_err(|e| RuleError {
-                file: p.display().to_string(),
-                message: e.to_string(),
-            })?;
-            add(parse_file(&p.display().to_string(), &text)?);
-        }
-    }
-    let mut seen = HashSet::new();
-    for r in &rules {
-        if !seen.insert(r.id.clone()) {
-            return Err(RuleError {
-                file: r.file.clone(),
-                message: format!("rule id `{}` is defined twice", r.id),
-            });
-        }
     }
     Ok(rules)
+}
+
+/// The parsed `*.toml` files of a directory, in name order.
+fn read_dir_rules(dir: &Path) -> Result<Vec<Vec<Rule>>, RuleError> {
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| RuleError {
+            file: dir.display().to_string(),
+            message: e.to_string(),
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    paths.sort();
+    let mut files = Vec::new();
+    for p in paths {
+        let text = std::fs::read_to_string(&p).map_err(|e| RuleError {
+            file: p.display().to_string(),
+            message: e.to_string(),
+        })?;
+        files.push(parse_file(&p.display().to_string(), &text)?);
+    }
+    Ok(files)
+}
+
+/// The rules of one source's files; an id defined twice is an error naming both places.
+fn one_source(files: Vec<Vec<Rule>>) -> Result<Vec<Rule>, RuleError> {
+    let mut first: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    for r in files.into_iter().flatten() {
+        if let Some(earlier) = first.get(&r.id) {
+            let message = if *earlier == r.file {
+                format!("rule id `{}` is defined twice in this file", r.id)
+            } else {
+                format!("rule id `{}` is already defined in {earlier}", r.id)
+            };
+            return Err(RuleError {
+                file: r.file,
+                message,
+            });
+        }
+        first.insert(r.id.clone(), r.file.clone());
+        out.push(r);
+    }
+    Ok(out)
 }
 
 /// A set of symbols, as a bitset over the interner.
@@ -392,8 +419,8 @@ fn field_of(r: &Row, f: Field) -> Sym {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     fields: Vec<(Field, SymSet)>,
-    /// Glob patterns on the source IP (`!` excludes).
-    peer: Option<Vec<String>>,
+    /// Glob patterns on the source IP, each with whether it excludes (`!`).
+    peer: Option<Vec<(bool, Glob)>>,
     actors: Option<Vec<super::row::Actor>>,
     fact: Option<SymSet>,
     no_fact: Option<SymSet>,
@@ -407,46 +434,26 @@ pub struct Compiled {
     controller: Option<bool>,
 }
 
-/// Glob match with `*` and `?`.
-pub fn glob(pattern: &str, s: &str) -> bool {
-    let (p, t): (Vec<char>, Vec<char>) = (pattern.chars().collect(), s.chars().collect());
-    let (mut pi, mut ti, mut star, mut mark) = (0, 0, None, 0);
-    while ti < t.len() {
-        if pi < p.len() && (p[pi] == '?' || p[pi] == t[ti]) {
-            pi += 1;
-            ti += 1;
-        } else if pi < p.len() && p[pi] == '*' {
-            star = Some(pi);
-            mark = ti;
-            pi += 1;
-        } else if let Some(sp) = star {
-            pi = sp + 1;
-            mark += 1;
-            ti = mark;
-        } else {
-            return false;
-        }
-    }
-    p[pi..].iter().all(|c| *c == '*')
-}
-
 fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
     let pats = pats.patterns();
     let (neg, pos): (Vec<&str>, Vec<&str>) = pats.iter().partition(|p| p.starts_with('!'));
-    let neg: Vec<&str> = neg.iter().map(|p| &p[1..]).collect();
+    let neg: Vec<Glob> = neg.iter().map(|p| Glob::new(&p[1..])).collect();
+    let pos: Vec<Glob> = pos.iter().map(|p| Glob::new(p)).collect();
     let mut bits = vec![0u64; vocab.strings.len() / 64 + 1];
-    let literal = |p: &&str| !p.contains(['*', '?']);
-    if neg.is_empty() && pos.iter().all(literal) {
-        for p in &pos {
-            if let Some(s) = vocab.strings.get(p) {
-                bits[s as usize / 64] |= 1 << (s % 64);
+    if neg.is_empty() {
+        let literals: Option<Vec<String>> = pos.iter().map(Glob::literal).collect();
+        if let Some(literals) = literals {
+            for p in &literals {
+                if let Some(s) = vocab.strings.get(p) {
+                    bits[s as usize / 64] |= 1 << (s % 64);
+                }
             }
+            return SymSet { bits };
         }
-        return SymSet { bits };
     }
     for (sym, s) in vocab.strings.iter() {
-        let included = pos.is_empty() || pos.iter().any(|p| glob(p, s));
-        if included && !neg.iter().any(|p| glob(p, s)) {
+        let included = pos.is_empty() || pos.iter().any(|g| g.is_match(s));
+        if included && !neg.iter().any(|g| g.is_match(s)) {
             bits[sym as usize / 64] |= 1 << (sym % 64);
         }
     }
@@ -487,10 +494,15 @@ impl Conditions {
         });
         Compiled {
             fields,
-            peer: self
-                .peer
-                .as_ref()
-                .map(|p| p.patterns().iter().map(|s| (*s).to_owned()).collect()),
+            peer: self.peer.as_ref().map(|p| {
+                p.patterns()
+                    .iter()
+                    .map(|s| match s.strip_prefix('!') {
+                        Some(rest) => (true, Glob::new(rest)),
+                        None => (false, Glob::new(s)),
+                    })
+                    .collect()
+            }),
             actors,
             fact: self.fact.as_ref().map(|f| compile_strings(f, vocab)),
             no_fact: self.no_fact.as_ref().map(|f| compile_strings(f, vocab)),
@@ -575,10 +587,9 @@ impl Compiled {
         }
         if let Some(patterns) = &self.peer {
             let ip = r.peer.to_string();
-            let (neg, pos): (Vec<&String>, Vec<&String>) =
-                patterns.iter().partition(|p| p.starts_with('!'));
-            let included = pos.is_empty() || pos.iter().any(|p| glob(p, &ip));
-            if !included || neg.iter().any(|p| glob(&p[1..], &ip)) {
+            let (neg, pos): (Vec<_>, Vec<_>) = patterns.iter().partition(|(negated, _)| *negated);
+            let included = pos.is_empty() || pos.iter().any(|(_, g)| g.is_match(&ip));
+            if !included || neg.iter().any(|(_, g)| g.is_match(&ip)) {
                 return false;
             }
         }
@@ -655,16 +666,31 @@ pub fn validate(rules: &[Rule]) -> Result<(), RuleError> {
 mod tests {
     use super::*;
 
+    const RULE: &str = "[[rule]]\nid = \"KS-X\"\ntitle = \"t\"\nfamily = \"remote-exec\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverb = \"get\"\n";
+
     #[test]
-    fn globs() {
-        assert!(glob("hostpath-sensitive:*", "hostpath-sensitive:root"));
-        assert!(glob(
-            "*-controller",
-            "system:serviceaccount:kube-system:job-controller"
-        ));
-        assert!(!glob("kube-*", "xkube-system"));
-        assert!(glob("a?c", "abc"));
-        assert!(glob("*", ""));
+    fn regression_duplicate_id_among_shipped_rules_was_silently_dropped() {
+        let shipped = [("assets/rules/a.toml", RULE), ("assets/rules/b.toml", RULE)];
+        let e = load_sources(&shipped, &[]).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "assets/rules/b.toml: rule id `KS-X` is already defined in assets/rules/a.toml"
+        );
+        let twice = format!("{RULE}{RULE}");
+        let e = load_sources(&[("assets/rules/a.toml", &twice)], &[])
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "assets/rules/a.toml: rule id `KS-X` is defined twice in this file"
+        );
+    }
+
+    #[test]
+    fn shipped_rule_ids_are_unique() {
+        let rules = load(&[]).unwrap();
+        let ids: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), rules.len());
     }
 
     #[test]

@@ -295,22 +295,14 @@ trait Sink {
 }
 
 /// Why an export failed: writing (a closed pipe is one), or reading the index / the query.
-#[derive(Debug)]
+/// The I/O error is part of the message (not a `source`): it is the whole reason.
+#[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    #[error("cannot write the export: {0}")]
     Io(std::io::Error),
+    #[error("{0}")]
     Other(String),
 }
-
-impl std::fmt::Display for ExportError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ExportError::Io(e) => write!(f, "cannot write the export: {e}"),
-            ExportError::Other(m) => f.write_str(m),
-        }
-    }
-}
-
-impl std::error::Error for ExportError {}
 
 impl From<std::io::Error> for ExportError {
     fn from(e: std::io::Error) -> Self {

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{Header, Row, Sink, human_delta};
 use crate::detect::Finding;
-use crate::model::sanitize::csv_cell;
+use crate::model::sanitize::{csv_cell, escape_control};
 
 /// The CSV columns: a contract (README, "Export").
 pub const CSV_COLUMNS: &[&str] = &[
@@ -146,28 +146,33 @@ impl<'w> Markdown<'w> {
 }
 
 /// A table cell: no control characters, nothing Markdown or HTML would interpret (links,
-/// emphasis, raw tags, pipes), newlines as `<br>`.
+/// emphasis, raw tags, entities, pipes), newlines as `<br>`.
 pub fn md(s: &str) -> String {
     s.split('\n')
-        .map(|line| {
-            // Quotes are harmless in a Markdown cell: kept readable for plain-text tickets.
-            let html = super::html::esc(line.trim_end_matches('\r'))
-                .replace("&#39;", "'")
-                .replace("&quot;", "\"");
-            let mut out = String::with_capacity(html.len());
-            for c in html.chars() {
-                if matches!(
-                    c,
-                    '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '(' | ')'
-                ) {
-                    out.push('\\');
-                }
-                out.push(c);
-            }
-            out
-        })
+        .map(|line| md_line(line.trim_end_matches('\r')))
         .collect::<Vec<_>>()
         .join("<br>")
+}
+
+/// One line of a cell. `<`, `>` and `&` become entities (raw HTML and entity references are
+/// read as text); Markdown's punctuation is backslash-escaped; quotes are harmless in a cell
+/// and kept readable for plain-text tickets.
+fn md_line(line: &str) -> String {
+    let line = escape_control(line);
+    let mut out = String::with_capacity(line.len());
+    for c in line.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' | '(' | ')' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 fn table(out: &mut dyn Write, head: &[&str], rows: &[Vec<String>]) -> io::Result<()> {
@@ -315,5 +320,14 @@ mod tests {
         assert_eq!(md("<img src=x>"), "&lt;img src=x&gt;");
         assert_eq!(md("l1\nl2"), "l1<br>l2");
         assert_eq!(md("\x1b[2J"), "\\\\x1b\\[2J");
+    }
+
+    #[test]
+    fn markdown_cells_keep_entity_text_and_quotes_literal() {
+        // Written directly, not as HTML escaping partly undone: text that looks like an
+        // entity stays text, quotes stay plain.
+        assert_eq!(md("&#39; &quot; &amp;"), "&amp;#39; &amp;quot; &amp;amp;");
+        assert_eq!(md("it's \"x\""), "it's \"x\"");
+        assert_eq!(md("a<b>&c"), "a&lt;b&gt;&amp;c");
     }
 }

@@ -15,6 +15,7 @@ use tantivy::{DateTime, Term};
 use super::schema::{Fields, audit_id_hash, to_v6};
 use super::{IndexError, Result};
 use crate::model::Micros;
+use crate::query::glob::Glob;
 use crate::query::{Expr, Pattern, TimeSpec};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -101,7 +102,7 @@ impl Translator<'_> {
                 Term::from_field_text(self.keyword(name)?, v),
                 IndexRecordOption::Basic,
             )),
-            (_, Pattern::Wildcard(v)) => regex(&glob_to_regex(v), self.keyword(name)?)?,
+            (_, Pattern::Wildcard(v)) => regex(&Glob::new(v).to_regex(), self.keyword(name)?)?,
             (_, Pattern::Any) => regex(".+", self.keyword(name)?)?,
             (_, other) => {
                 return Err(IndexError::Manifest(format!(
@@ -125,7 +126,7 @@ impl Translator<'_> {
             && prefix.chars().all(char::is_alphanumeric)
         {
             return regex(
-                &format!("{}.*", regex_escape(&prefix.to_lowercase())),
+                &format!("{}.*", regex_syntax::escape(&prefix.to_lowercase())),
                 field,
             );
         }
@@ -216,47 +217,4 @@ fn ip_query(field: Field, pattern: &Pattern) -> Box<dyn Query> {
 
 fn regex(pattern: &str, field: Field) -> Result<Box<dyn Query>> {
     Ok(Box::new(RegexQuery::from_pattern(pattern, field)?))
-}
-
-/// `curl*` → `curl.*`; `?` → one character; `\*` stays a literal star.
-pub fn glob_to_regex(glob: &str) -> String {
-    let mut out = String::new();
-    let mut chars = glob.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '*' => out.push_str(".*"),
-            '?' => out.push('.'),
-            '\\' => {
-                if let Some(n) = chars.next() {
-                    out.push_str(&regex_escape(&n.to_string()));
-                }
-            }
-            c => out.push_str(&regex_escape(&c.to_string())),
-        }
-    }
-    out
-}
-
-fn regex_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if "\\.+*?()|[]{}^$#&-~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn globs() {
-        assert_eq!(glob_to_regex("curl*"), "curl.*");
-        assert_eq!(glob_to_regex("*:web"), ".*:web");
-        assert_eq!(glob_to_regex("a.b?"), "a\\.b.");
-        assert_eq!(glob_to_regex("lit\\*"), "lit\\*");
-    }
 }

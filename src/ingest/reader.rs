@@ -50,14 +50,15 @@ pub(super) fn read_inputs(
             Ok(opened) => {
                 let digest = opened.digest_handle();
                 let gzip = opened.gzip;
-                let Some(broken) = split_input(
+                let broken = match split_input(
                     opened.reader,
                     (idx, &f.input.name),
                     max_record,
                     &mut seq,
                     tx,
-                ) else {
-                    return; // the sequencer hung up
+                ) {
+                    SplitEnd::Read { broken } => broken,
+                    SplitEnd::Hangup => return,
                 };
                 let digest = digest
                     .lock()
@@ -92,15 +93,22 @@ pub(super) fn read_inputs(
     }
 }
 
-/// Splits one input into batches. Returns why the stream broke off, if it did (`Some(None)`
-/// for a clean end), or `None` when the receiver is gone.
+/// How splitting one input ended.
+enum SplitEnd {
+    /// The input was read to its end, or until it broke off (why, if it did).
+    Read { broken: Option<String> },
+    /// The sequencer hung up: reading stops.
+    Hangup,
+}
+
+/// Splits one input into batches.
 fn split_input(
     mut reader: Box<dyn Read + Send>,
     (file, name): (usize, &str),
     max_record: usize,
     seq: &mut u64,
     tx: &Sender<Work>,
-) -> Option<Option<String>> {
+) -> SplitEnd {
     let mut head = vec![0u8; 64 * 1024];
     let mut n = 0;
     let mut head_error = None;
@@ -174,30 +182,36 @@ fn split_input(
         pieces.push(piece);
         if pieces.len() >= BATCH_RECORDS || batch_bytes >= BATCH_BYTES {
             let batch = std::mem::replace(&mut pieces, Vec::with_capacity(BATCH_RECORDS));
-            tx.send(Work::Batch {
+            let work = Work::Batch {
                 seq: *seq,
                 file,
                 pieces: batch,
                 bytes: batch_bytes as u64,
                 format,
-            })
-            .ok()?;
+            };
+            if tx.send(work).is_err() {
+                return SplitEnd::Hangup;
+            }
             *seq += 1;
             batch_bytes = 0;
         }
     }
     if !pieces.is_empty() {
-        tx.send(Work::Batch {
+        let work = Work::Batch {
             seq: *seq,
             file,
             pieces,
             bytes: batch_bytes as u64,
             format,
-        })
-        .ok()?;
+        };
+        if tx.send(work).is_err() {
+            return SplitEnd::Hangup;
+        }
         *seq += 1;
     }
-    Some(splitter.read_error.map(|e| e.to_string()))
+    SplitEnd::Read {
+        broken: splitter.read_error.map(|e| e.to_string()),
+    }
 }
 
 /// Firehose delivery: `{"messageType":…}` objects concatenated without newlines, so one

@@ -11,6 +11,7 @@
 //! op       := ">" | ">=" | "<" | "<="                    -- code and time
 //! range    := ("[" | "{") bound "TO" bound ("]" | "}")  -- [ ] inclusive, { } exclusive
 //! bare     := any characters up to whitespace or ")"; `*` and `?` are wildcards
+//!             (the dialect of [`glob`]: `\*`, `\?`, `\\` are literal)
 //! ```
 //!
 //! Keywords are matched in any case. A value may contain `:`, quoted or not
@@ -22,6 +23,7 @@
 //! so no recursive function over an [`Expr`] can exhaust the stack.
 
 pub mod fields;
+pub mod glob;
 mod parse;
 
 use std::net::IpAddr;
@@ -58,7 +60,7 @@ pub enum Expr {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pattern {
     Exact(String),
-    /// A value with `*` / `?` wildcards.
+    /// A value with `*` / `?` wildcards ([`glob`]'s dialect).
     Wildcard(String),
     /// The field has any value.
     Any,

@@ -6,6 +6,7 @@ use std::ops::Bound;
 use ipnet::IpNet;
 
 use super::fields::{self, FieldKind, FieldSpec};
+use super::glob::{self, Glob};
 use super::{Expr, Pattern, QueryError, TimeSpec};
 use crate::model::Micros;
 use crate::model::time::TimeError;
@@ -464,21 +465,22 @@ fn field(name: &'static str, pattern: Pattern) -> Expr {
     }
 }
 
+/// A quoted value is literal; a bare one is a glob ([`super::glob`]), compared exactly when it
+/// has no wildcard (its escapes resolved).
 fn keyword_pattern(value: &str, quoted: bool) -> Pattern {
-    if !quoted && value.contains(['*', '?']) {
-        Pattern::Wildcard(value.to_owned())
-    } else {
-        Pattern::Exact(value.to_owned())
+    if quoted {
+        return Pattern::Exact(value.to_owned());
+    }
+    match Glob::new(value).literal() {
+        Some(literal) => Pattern::Exact(literal),
+        None => Pattern::Wildcard(value.to_owned()),
     }
 }
 
 /// Escapes glob characters of a quoted value so they stay literal inside a wildcard.
 fn escape_glob(value: &str, quoted: bool) -> String {
     if quoted {
-        value
-            .replace('\\', "\\\\")
-            .replace('*', "\\*")
-            .replace('?', "\\?")
+        glob::escape(value).into_owned()
     } else {
         value.to_owned()
     }
@@ -580,8 +582,27 @@ mod tests {
         );
         assert_eq!(parse("ua:\"curl*\"").unwrap(), exact("ua", "curl*"));
         assert_eq!(
+            parse("sa:\"w*b\"").unwrap(),
+            field("sa", Pattern::Wildcard("*:w\\*b".into()))
+        );
+        assert_eq!(
             parse("impersonated:*").unwrap(),
             field("impersonated", Pattern::Any)
+        );
+    }
+
+    #[test]
+    fn regression_escaped_bare_value_was_compared_with_its_backslashes() {
+        // Bare values are globs: without a wildcard their escapes are resolved, as in rules.
+        assert_eq!(parse("name:a\\\\b").unwrap(), exact("name", "a\\b"));
+        assert_eq!(parse("name:what\\?").unwrap(), exact("name", "what?"));
+        assert_eq!(
+            parse("user:CORP\\alice").unwrap(),
+            exact("user", "CORP\\alice")
+        );
+        assert_eq!(
+            parse("ua:lit\\**").unwrap(),
+            field("ua", Pattern::Wildcard("lit\\**".into()))
         );
     }
 

@@ -72,7 +72,7 @@ pub enum Action {
     /// Open the export dialog.
     Export,
     #[serde(skip)]
-    CaseSaved(Box<Result<(crate::case::Case, String), String>>),
+    CaseSaved(Box<Result<(crate::case::Case, String), super::error::TuiError>>),
     #[serde(skip)]
     Char(char),
     #[serde(skip)]

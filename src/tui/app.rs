@@ -10,6 +10,7 @@ use jiff::tz::TimeZone;
 
 pub use self::case::{ExportDialog, ExportScope, filter_as_query};
 use super::action::Action;
+use super::error::TuiError;
 use super::jsontree::JsonTree;
 use super::layout;
 use super::worker::{Request, Response};
@@ -250,7 +251,7 @@ pub struct App {
     /// The case: bookmarks, tags, notes, saved filters.
     pub case: Case,
     /// Why the case file could not be read: then it is never written.
-    pub case_error: Option<String>,
+    pub case_error: Option<TuiError>,
     pub case_selected: usize,
     /// The case file and index directory, for an export's provenance.
     pub case_file: Option<String>,
@@ -1185,7 +1186,7 @@ impl App {
                 self.facts = facts;
                 match findings {
                     Some(Ok(f)) => self.set_findings(f),
-                    Some(Err(e)) => self.status = format!("error: findings: {e}"),
+                    Some(Err(e)) => self.status = format!("error: {e}"),
                     None => {}
                 }
                 self.events.loaded_for = None;
@@ -1993,9 +1994,11 @@ mod tests {
     #[test]
     fn a_read_only_case_refuses_changes() {
         let mut a = events_app(5);
-        a.set_case(Err(
-            "case file /x/case.json is not a valid case (line 1)".into()
-        ));
+        a.set_case(Err(crate::case::CaseError::Corrupt {
+            path: "/x/case.json".into(),
+            message: "line 1".into(),
+        }
+        .into()));
         assert!(a.status.starts_with("error:"));
         assert_eq!(a.update(Action::ToggleMark), None);
         assert!(a.status.contains("read-only"), "{}", a.status);

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod error;
 pub mod jsontree;
 pub mod keymap;
 pub mod layout;
@@ -29,6 +30,7 @@ use ratatui::{DefaultTerminal, Terminal};
 
 pub use action::Action;
 pub use app::{App, Effect, IndexFacts};
+pub use error::TuiError;
 use keymap::{Key, Keymap};
 use worker::Worker;
 
@@ -77,7 +79,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
         .unwrap_or((120, 40));
     let mut app = App::new(findings, facts, tz, tz_name, size);
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
-    app.set_case(store.load().map_err(|e| e.to_string()));
+    app.set_case(store.load().map_err(TuiError::from));
     app.case_file = Some(store.path.display().to_string());
     app.index_name = dir.root.display().to_string();
     event_loop(&mut terminal, &mut app, &keymap, &worker, &store, &stop)
@@ -196,7 +198,7 @@ fn run_effect(effect: Option<Effect>, worker: &Worker, store: &CaseStore) -> Opt
 
 /// Applies a case change to the case file (load, change, atomic save).
 pub fn apply_case(store: &CaseStore, op: crate::case::CaseOp) -> Action {
-    Action::CaseSaved(Box::new(store.update(op).map_err(|e| e.to_string())))
+    Action::CaseSaved(Box::new(store.update(op).map_err(TuiError::from)))
 }
 
 /// Copies through the terminal (OSC 52): works over SSH and inside tmux

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::app::IndexFacts;
+use super::error::TuiError;
 use crate::case::Case;
 use crate::detect::Finding;
 use crate::export::{ExportFormat, ExportSpec};
@@ -114,12 +115,12 @@ pub enum Response {
     Reloaded {
         id: u64,
         facts: IndexFacts,
-        findings: Option<Result<Vec<Finding>, String>>,
+        findings: Option<Result<Vec<Finding>, TuiError>>,
     },
     /// An export was written: what, or why not.
     Exported {
         id: u64,
-        result: Result<String, String>,
+        result: Result<String, TuiError>,
     },
     Error {
         id: u64,
@@ -280,7 +281,7 @@ impl Engine {
                         job.path.display()
                     )
                 })
-                .map_err(|e| e.to_string());
+                .map_err(TuiError::from);
                 Response::Exported { id, result }
             }
             Request::Pivots {
@@ -324,7 +325,7 @@ impl Engine {
                 let findings = Some(
                     self.session
                         .default_findings()
-                        .map_err(|e| format!("{e:#}")),
+                        .map_err(|e| TuiError::Findings(format!("{e:#}"))),
                 );
                 Response::Reloaded {
                     id,

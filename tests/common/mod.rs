@@ -1,4 +1,22 @@
-//! Helpers shared by the integration tests: the binary, temporary indexes, synthetic logs.
+//! Helpers shared by the integration tests: the binary, temporary indexes, synthetic logs,
+//! and the prerequisites some tests need beyond the repository.
+//!
+//! # Prerequisites: skipped locally, failed under CI
+//!
+//! A few tests need what the repository does not hold: the public fixtures of
+//! `shared/conformance`, `tmux` (the end-to-end workbench test), `python3` (the format
+//! converter). Such a test calls [`require`] (or a helper built on it: [`conformance_dir`],
+//! [`tool`]) first. When the prerequisite is missing:
+//!
+//! - under CI — `CI` set to anything but empty, `0` or `false` (`.ci/run` sets `CI=true`) —
+//!   the test **fails** with the reason: a test that cannot run must not report `ok`;
+//! - elsewhere it prints `SKIPPED: <test>: <reason>` to the terminal's stderr (past the test
+//!   harness's capture, so the line shows in `cargo test`'s output) and returns early. Rust's
+//!   stable test harness has no runtime skip, so the test itself is listed as `ok`: the
+//!   `SKIPPED:` line is the notice.
+//!
+//! The `shared` directory is found as `$KUBESIFT_SHARED` when set, else `<repo>/../shared`,
+//! else `/work/shared` (CI checks the repository out elsewhere on the machine that holds it).
 #![allow(dead_code)]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -135,13 +153,83 @@ pub fn gzip(data: &[u8]) -> Vec<u8> {
     enc.finish().unwrap()
 }
 
-/// The shared conformance fixtures, when present beside the repository.
+/// Whether the tests run under CI: `CI` set to anything but empty, `0` or `false`.
+pub fn under_ci() -> bool {
+    ci_value_means_ci(std::env::var("CI").ok().as_deref())
+}
+
+pub fn ci_value_means_ci(value: Option<&str>) -> bool {
+    value.is_some_and(|v| {
+        let v = v.trim();
+        !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false")
+    })
+}
+
+/// A prerequisite of the running test: `true` when `present`. Missing, it fails the test
+/// under CI and is reported as skipped elsewhere (see the module doc); the test then returns.
+pub fn require(present: bool, reason: &str) -> bool {
+    // Straight to the process's stderr: `eprintln!` would be captured and hidden.
+    require_in(under_ci(), present, reason, &mut std::io::stderr())
+}
+
+/// [`require`] with CI given and the notice written to `notice`.
+pub fn require_in(ci: bool, present: bool, reason: &str, notice: &mut dyn std::io::Write) -> bool {
+    if present {
+        return true;
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("test");
+    assert!(
+        !ci,
+        "{test}: prerequisite missing under CI: {reason} (CI is set, so this test may not skip)"
+    );
+    // On a line of its own: the harness may be half-way through another test's line.
+    let _ = writeln!(notice, "\nSKIPPED: {test}: {reason}");
+    false
+}
+
+/// Whether a program runs (`<name> <version_arg>` exits successfully); required as in
+/// [`require`].
+pub fn tool(name: &str, version_arg: &str) -> bool {
+    let runs = std::process::Command::new(name)
+        .arg(version_arg)
+        .output()
+        .is_ok_and(|o| o.status.success());
+    require(
+        runs,
+        &format!("`{name}` is not installed (or `{name} {version_arg}` fails)"),
+    )
+}
+
+/// The places searched for the `shared` directory, in order.
+pub fn shared_candidates() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(dir) = std::env::var_os("KUBESIFT_SHARED").filter(|v| !v.is_empty()) {
+        out.push(PathBuf::from(dir));
+    }
+    out.push(repo().join("../shared"));
+    out.push(PathBuf::from("/work/shared"));
+    out
+}
+
+/// The shared conformance fixtures; required as in [`require`].
 pub fn conformance_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/conformance");
-    if dir.is_dir() {
-        Some(dir)
+    let candidates = shared_candidates();
+    let found = candidates
+        .iter()
+        .map(|d| d.join("conformance"))
+        .find(|d| d.is_dir());
+    let tried: Vec<String> = candidates
+        .iter()
+        .map(|d| d.join("conformance").display().to_string())
+        .collect();
+    let reason = format!(
+        "the public fixtures are not there: looked in {} (set KUBESIFT_SHARED to the directory holding `conformance`)",
+        tried.join(", ")
+    );
+    if require(found.is_some(), &reason) {
+        found
     } else {
-        eprintln!("NOTICE: ../shared/conformance not found; conformance checks skipped");
         None
     }
 }

@@ -11,6 +11,7 @@ use crate::case::{self, Case, CaseOp, EventRef};
 use crate::export::{ExportFormat, ExportSpec};
 use crate::query::{self, Expr};
 use crate::tui::action::Action;
+use crate::tui::error::TuiError;
 use crate::tui::worker::{ExportJob, Request};
 
 /// What the export dialog exports.
@@ -82,7 +83,7 @@ impl ExportDialog {
 impl App {
     /// Installs the case read at start, or the reason it could not be read (then the case is
     /// read-only: nothing will overwrite the file).
-    pub fn set_case(&mut self, case: Result<Case, String>) {
+    pub fn set_case(&mut self, case: Result<Case, TuiError>) {
         match case {
             Ok(c) => {
                 self.case = c;
@@ -188,7 +189,7 @@ impl App {
     }
 
     /// The runtime's answer to a case change.
-    pub(super) fn on_case_saved(&mut self, result: Result<(Case, String), String>) {
+    pub(super) fn on_case_saved(&mut self, result: Result<(Case, String), TuiError>) {
         match result {
             Ok((case, message)) => {
                 self.case = case;
@@ -363,7 +364,7 @@ impl App {
         })
     }
 
-    pub(super) fn on_exported(&mut self, result: Result<String, String>) {
+    pub(super) fn on_exported(&mut self, result: Result<String, TuiError>) {
         match result {
             Ok(message) => {
                 self.export = None;
@@ -372,7 +373,7 @@ impl App {
             Err(e) => {
                 if let Some(d) = self.export.as_mut() {
                     d.running = false;
-                    d.error = Some(e);
+                    d.error = Some(e.to_string());
                 }
             }
         }

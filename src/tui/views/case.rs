@@ -70,7 +70,7 @@ pub fn render(app: &App, frame: &mut Frame, area: Rect) {
     frame.render_stateful_widget(table, list, &mut state);
     if timeline.is_empty() {
         let msg = match &app.case_error {
-            Some(e) => format!("the case file could not be read: {}", clean(e)),
+            Some(e) => format!("the case file could not be read: {}", clean(&e.to_string())),
             None => "no bookmarks yet: m marks an event in the events or detail view".to_owned(),
         };
         frame.render_widget(
