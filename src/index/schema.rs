@@ -1,6 +1,8 @@
-//! The tantivy schema: one keyword + fast field per pivot, a date fast field for time, one
-//! full-text field over a compact text, and the raw record stored (zstd). The whole raw JSON
-//! is deliberately not full-text indexed: term hashing would dominate ingest time.
+//! The tantivy schema: a keyword field per keyword field of the registry
+//! ([`crate::model::fields`], which says whether it has a fast column and how its values are
+//! read from an event), a date fast field for time, one full-text field over a compact text,
+//! and the raw record stored (zstd). The whole raw JSON is deliberately not full-text
+//! indexed: term hashing would dominate ingest time.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -10,7 +12,8 @@ use tantivy::schema::{
 };
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::model::{AuditEvent, authz, exec};
+use crate::model::fields::{self, FieldSpec, Storage};
+use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
@@ -19,9 +22,11 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 const MAX_TERM_BYTES: usize = 1024;
 
-/// Keyword fields: exact terms, each also a fast column for counting and pivots.
-/// (name in the index, what it holds)
-pub const KEYWORD_FIELDS: &[&str] = &[
+/// The keyword fields of the registry in the order the schema declares them. An index
+/// addresses its fields by position, so this order is part of [`SCHEMA_VERSION`]: a new
+/// keyword field is appended here and the version bumped. Whether a field has a fast column
+/// is the registry's [`Storage`].
+pub const KEYWORD_LAYOUT: &[&str] = &[
     "level",
     "stage",
     "verb",
@@ -48,10 +53,9 @@ pub const KEYWORD_FIELDS: &[&str] = &[
     "nonresource",
     "format",
     "cluster",
+    "group",
+    "path",
 ];
-
-/// Keyword fields indexed but without a fast column (high cardinality, search only).
-pub const SEARCH_ONLY_FIELDS: &[&str] = &["group", "path"];
 
 /// Handles to every field of the schema. The merge key of a request is kept in two fast
 /// columns, not as terms: a unique term per document (audit IDs) would make building the
@@ -73,7 +77,7 @@ pub struct Fields {
     pub raw: Field,
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
-    keywords: Vec<(&'static str, Field)>,
+    keywords: Vec<(&'static FieldSpec, Field)>,
 }
 
 impl Fields {
@@ -103,13 +107,17 @@ impl Fields {
         let line = b.add_u64_field("line", STORED);
         let raw = b.add_bytes_field("raw", STORED);
         let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
-        let mut keywords = Vec::new();
-        for name in KEYWORD_FIELDS {
-            keywords.push((*name, b.add_text_field(name, STRING | FAST)));
-        }
-        for name in SEARCH_ONLY_FIELDS {
-            keywords.push((*name, b.add_text_field(name, STRING)));
-        }
+        let keywords = KEYWORD_LAYOUT
+            .iter()
+            .filter_map(|name| fields::get(name))
+            .map(|spec| {
+                let options = match spec.storage {
+                    Storage::SearchOnly => STRING,
+                    Storage::Keyword | Storage::Typed => STRING | FAST,
+                };
+                (spec, b.add_text_field(spec.name, options))
+            })
+            .collect();
         Fields {
             schema: b.build(),
             key_hi,
@@ -132,7 +140,7 @@ impl Fields {
     pub fn keyword(&self, name: &str) -> Option<Field> {
         self.keywords
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(spec, _)| spec.name == name)
             .map(|(_, f)| *f)
     }
 
@@ -146,61 +154,13 @@ impl Fields {
         file: u64,
     ) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
-        let mut kw = |name: &str, value: &str| {
-            if !value.is_empty()
-                && let Some(f) = self.keyword(name)
-            {
-                doc.add_text(f, clamp(value));
-            }
-        };
-        kw("level", &e.level);
-        kw("stage", e.stage.map(|s| s.as_str()).unwrap_or_default());
-        kw("verb", &e.verb);
-        kw("user", &e.user.username);
-        kw("actor_kind", e.actor.kind.as_str());
-        if let Some(sa) = e.actor.service_account() {
-            kw("sa", &sa);
-        }
-        kw("sa_ns", e.actor.sa_namespace.as_deref().unwrap_or_default());
-        if let Some(imp) = &e.impersonated {
-            kw("impersonated", &imp.username);
-        }
-        kw("credential", e.credential.id.as_deref().unwrap_or_default());
-        kw("pod", e.credential.pod_name.as_deref().unwrap_or_default());
-        let node = e
-            .credential
-            .node_name
-            .as_deref()
-            .or(e.actor.node.as_deref());
-        kw("node", node.unwrap_or_default());
-        kw("ua", &e.user_agent);
-        kw("ua_family", &e.ua_family);
-        kw("resource", &e.object.resource);
-        kw("subresource", &e.object.subresource);
-        kw("api_group", &e.object.api_group);
-        kw("namespace", &e.object.namespace);
-        kw("name", &e.object.name);
-        kw("decision", &e.decision);
-        let grant = authz::rbac_grant(&e.authz_reason);
-        if let Some(g) = &grant {
-            kw("role", &g.role);
-            kw("binding", &g.binding);
-        }
-        kw(
-            "exec",
-            e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default(),
-        );
-        kw("format", e.format.as_str());
-        kw("cluster", &e.cluster);
-        for g in &e.user.groups {
-            kw("group", g);
-        }
-        kw("path", e.path());
-        if e.object.resource.is_empty() {
-            kw("nonresource", e.path());
-        }
-        for fact in &e.facts {
-            kw("fact", fact);
+        let row = EventRow::of(e);
+        for (spec, field) in &self.keywords {
+            (spec.read)(&row, &mut |value| {
+                if !value.is_empty() {
+                    doc.add_text(*field, clamp(value));
+                }
+            });
         }
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
@@ -219,7 +179,7 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        doc.add_text(self.text, compact_text(e, grant.is_none()));
+        doc.add_text(self.text, compact_text(e, row.grant.is_none()));
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         doc.add_bytes(self.raw, raw);
@@ -323,4 +283,77 @@ pub fn compact_text(e: &AuditEvent, with_reason: bool) -> String {
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::model::fields::FIELDS;
+
+    /// Fields of the schema that are no field of an event.
+    const INTERNAL: [&str; 6] = ["key_hi", "key_lo", "stages", "file", "line", "raw"];
+
+    #[test]
+    fn keyword_fields_are_the_registrys() {
+        let layout: BTreeSet<&str> = KEYWORD_LAYOUT.iter().copied().collect();
+        assert_eq!(layout.len(), KEYWORD_LAYOUT.len(), "a field laid out twice");
+        let registry: BTreeSet<&str> = FIELDS
+            .iter()
+            .filter(|f| f.is_keyword())
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            layout, registry,
+            "append a new keyword field to KEYWORD_LAYOUT and bump SCHEMA_VERSION"
+        );
+    }
+
+    #[test]
+    fn every_schema_field_is_in_the_registry_and_back() {
+        let schema = Fields::new().schema;
+        for (_, entry) in schema.fields() {
+            let name = entry.name();
+            assert!(
+                INTERNAL.contains(&name) || fields::get(name).is_some(),
+                "schema field `{name}` is not in the registry"
+            );
+        }
+        for f in FIELDS {
+            let entry = schema.get_field(f.name).map(|h| schema.get_field_entry(h));
+            let entry = entry.unwrap_or_else(|_| panic!("`{}` is not in the schema", f.name));
+            if f.fill.is_some() {
+                assert!(
+                    entry.is_fast(),
+                    "the events table reads `{}` from its column",
+                    f.name
+                );
+            }
+            if f.storage == Storage::Keyword {
+                assert!(entry.is_fast() && entry.is_indexed(), "{}", f.name);
+            }
+            if f.storage == Storage::SearchOnly {
+                assert!(!entry.is_fast() && entry.is_indexed(), "{}", f.name);
+            }
+        }
+    }
+
+    /// Indexes address fields by position: the schema of a SCHEMA_VERSION never changes.
+    /// (The digest is of version 2 as written before the field registry existed.)
+    #[test]
+    fn schema_is_unchanged_within_its_version() {
+        let json = serde_json::to_string(&Fields::new().schema).unwrap();
+        let digest: String = Sha256::digest(json.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert_eq!(SCHEMA_VERSION, 2, "a new version: update the digest below");
+        assert_eq!(
+            digest, "5d20b0307dbceee2c5671e68fe584f82f8f437305eb73654dd51c0903a9b74c5",
+            "the schema changed: bump SCHEMA_VERSION"
+        );
+    }
 }
