@@ -151,11 +151,14 @@ pub struct Row {
     pub facts: Vec<Sym>,
 }
 
+/// Reads one string member of a row.
+pub type SymOf = fn(&Row) -> Sym;
+
 /// Where a [`Row`] keeps one of its string columns.
 #[derive(Debug, Clone, Copy)]
 pub enum Slot {
     /// One interned string, read and written through these.
-    Sym(fn(&Row) -> Sym, fn(&mut Row) -> &mut Sym),
+    Sym(SymOf, fn(&mut Row) -> &mut Sym),
     /// The actor kind, as an [`Actor`].
     Actor,
     /// Every value (the facts).
@@ -194,7 +197,7 @@ pub const COLUMNS: &[(&str, Slot)] = &[
 ];
 
 /// How to read the string member a registry field fills, when a row keeps it as one string.
-pub fn sym_of(field: &str) -> Option<fn(&Row) -> Sym> {
+pub fn sym_of(field: &str) -> Option<SymOf> {
     COLUMNS.iter().find_map(|(name, slot)| match slot {
         Slot::Sym(get, _) if *name == field => Some(*get),
         _ => None,

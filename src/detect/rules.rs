@@ -29,7 +29,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::finding::{Attack, Family, Severity};
-use super::row::{Row, Sym, Vocab, sym_of};
+use super::row::{Row, Sym, SymOf, Vocab, sym_of};
 use crate::model::fields::{self, FIELDS, RuleUse};
 
 /// The rule files built into the binary.
@@ -111,7 +111,7 @@ struct Adjust {
 pub struct Conditions {
     /// Patterns on a string member of the row (the registry field, the member's getter),
     /// one per key given.
-    strings: Vec<(&'static str, fn(&Row) -> Sym, Strings)>,
+    strings: Vec<(&'static str, SymOf, Strings)>,
     actor_kind: Option<Strings>,
     /// Globs on the trusted source IP.
     peer: Option<Strings>,
@@ -427,7 +427,7 @@ impl SymSet {
 #[derive(Debug, Clone)]
 pub struct Compiled {
     /// The row member each pattern set reads.
-    fields: Vec<(fn(&Row) -> Sym, SymSet)>,
+    fields: Vec<(SymOf, SymSet)>,
     /// Glob patterns on the source IP (`!` excludes).
     peer: Option<Vec<String>>,
     actors: Option<Vec<super::row::Actor>>,

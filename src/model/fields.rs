@@ -649,7 +649,7 @@ mod tests {
             .map(|l| {
                 let (field, help) = l.trim_matches('|').split_once(" | ").unwrap_or_default();
                 let mut names = field
-                    .split(|c: char| c == '`')
+                    .split('`')
                     .filter(|n| !n.trim().is_empty() && !n.contains(['(', ')', ',']));
                 let name = names.next().unwrap_or_default().to_owned();
                 (
