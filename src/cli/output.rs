@@ -1,12 +1,14 @@
 //! Writing events to stdout as a table, JSON, JSON Lines or CSV. The JSON shape
 //! ([`EventRecord`]) is a documented contract (README, "JSON Lines contract").
 
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 use serde::Serialize;
 
+use crate::model::fields::Column;
 use crate::model::sanitize::{csv_cell, escape_control};
-use crate::model::{AuditEvent, Credential, ExecInfo, Micros};
+use crate::model::{AuditEvent, Credential, EventRow, ExecInfo, Micros, SourceRef, Stage};
 
 /// Output formats of the listing commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -17,129 +19,127 @@ pub enum Format {
     Csv,
 }
 
-/// One event as written by `search --format json|jsonl`: the contract.
+/// One event as written by `search --format json|jsonl`: the contract. Its names are the
+/// event's own (`user`, `groups`, `service_account`…), not the export columns.
 #[derive(Debug, Serialize)]
 pub struct EventRecord<'a> {
     /// RFC 3339, UTC, microseconds: requestReceivedTimestamp (else stageTimestamp).
     pub time: Micros,
-    pub audit_id: &'a str,
+    pub audit_id: Cow<'a, str>,
     /// The most complete stage kept for the request.
     pub stage: Option<&'static str>,
     /// Every stage record seen for the request.
     pub stages: Vec<&'static str>,
-    pub level: &'a str,
-    pub verb: &'a str,
-    pub user: &'a str,
-    pub groups: &'a [String],
-    pub actor_kind: &'static str,
+    pub level: Cow<'a, str>,
+    pub verb: Cow<'a, str>,
+    pub user: Cow<'a, str>,
+    pub groups: Cow<'a, [String]>,
+    pub actor_kind: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub service_account: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub impersonated_user: Option<&'a str>,
+    pub impersonated_user: Option<Cow<'a, str>>,
     #[serde(skip_serializing_if = "credential_empty")]
-    pub credential: &'a Credential,
-    pub source_ips: &'a [String],
+    pub credential: Cow<'a, Credential>,
+    pub source_ips: Cow<'a, [String]>,
     /// The trusted source IP: the last of `source_ips`.
-    pub source_ip: Option<&'a str>,
-    pub user_agent: &'a str,
-    pub ua_family: &'a str,
-    pub resource: &'a str,
-    pub subresource: &'a str,
-    pub api_group: &'a str,
-    pub namespace: &'a str,
-    pub name: &'a str,
+    pub source_ip: Option<Cow<'a, str>>,
+    pub user_agent: Cow<'a, str>,
+    pub ua_family: Cow<'a, str>,
+    pub resource: Cow<'a, str>,
+    pub subresource: Cow<'a, str>,
+    pub api_group: Cow<'a, str>,
+    pub namespace: Cow<'a, str>,
+    pub name: Cow<'a, str>,
     pub code: Option<u16>,
-    pub decision: &'a str,
-    pub reason: &'a str,
-    pub request_uri: &'a str,
+    pub decision: Cow<'a, str>,
+    pub reason: Cow<'a, str>,
+    pub request_uri: Cow<'a, str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub exec: Option<&'a ExecInfo>,
-    pub source: &'a crate::model::SourceRef,
-    pub format: &'static str,
+    pub exec: Option<Cow<'a, ExecInfo>>,
+    pub source: Cow<'a, SourceRef>,
+    pub format: Cow<'a, str>,
     /// The cluster label (`--cluster`, or the export's own); absent when none.
-    #[serde(skip_serializing_if = "no_text")]
-    pub cluster: &'a str,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    pub cluster: Cow<'a, str>,
     /// Only the leading fields of a record the exporter cut short were read; absent when
     /// false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub salvaged: bool,
 }
 
-fn no_text(s: &&str) -> bool {
-    s.is_empty()
-}
-
-fn credential_empty(c: &&Credential) -> bool {
+fn credential_empty(c: &Credential) -> bool {
     c.is_empty()
 }
 
 impl<'a> EventRecord<'a> {
     pub fn new(e: &'a AuditEvent) -> Self {
+        EventRecord::from(EventRow::of(e))
+    }
+}
+
+impl<'a> From<EventRow<'a>> for EventRecord<'a> {
+    fn from(r: EventRow<'a>) -> Self {
         EventRecord {
-            time: e.time,
-            audit_id: &e.audit_id,
-            stage: e.stage.map(|s| s.as_str()),
-            stages: e.stages.iter().map(|s| s.as_str()).collect(),
-            level: &e.level,
-            verb: &e.verb,
-            user: &e.user.username,
-            groups: &e.user.groups,
-            actor_kind: e.actor.kind.as_str(),
-            service_account: e.actor.service_account(),
-            impersonated_user: e.impersonated.as_ref().map(|u| u.username.as_str()),
-            credential: &e.credential,
-            source_ips: &e.source_ips,
-            source_ip: e.peer_ip(),
-            user_agent: &e.user_agent,
-            ua_family: &e.ua_family,
-            resource: &e.object.resource,
-            subresource: &e.object.subresource,
-            api_group: &e.object.api_group,
-            namespace: &e.object.namespace,
-            name: &e.object.name,
-            code: e.code,
-            decision: &e.decision,
-            reason: &e.authz_reason,
-            request_uri: &e.request_uri,
-            exec: e.exec.as_ref(),
-            source: &e.source,
-            format: e.format.as_str(),
-            cluster: &e.cluster,
-            salvaged: e.salvaged,
+            time: r.time,
+            audit_id: r.audit_id,
+            stage: r.stage.map(Stage::as_str),
+            stages: r.stages.iter().map(Stage::as_str).collect(),
+            level: r.level,
+            verb: r.verb,
+            user: r.user,
+            groups: r.groups,
+            actor_kind: r.actor_kind,
+            service_account: r.service_account,
+            impersonated_user: r.impersonated,
+            credential: r.credential,
+            source_ips: r.source_ips,
+            source_ip: r.source_ip,
+            user_agent: r.user_agent,
+            ua_family: r.ua_family,
+            resource: r.resource,
+            subresource: r.subresource,
+            api_group: r.api_group,
+            namespace: r.namespace,
+            name: r.name,
+            code: r.code,
+            decision: r.decision,
+            reason: r.reason,
+            request_uri: r.request_uri,
+            exec: r.exec,
+            source: r.source,
+            format: r.format,
+            cluster: r.cluster,
+            salvaged: r.salvaged,
         }
     }
 }
 
-/// Columns of the table and CSV views of events.
-pub const EVENT_COLUMNS: &[&str] = &[
-    "time",
-    "account",
-    "verb",
-    "resource",
-    "namespace/name",
-    "source_ip",
-    "code",
-    "user_agent",
+/// Columns of the table and CSV views of events. The registry's fields are headed by their
+/// export columns.
+pub const EVENT_COLUMNS: [Column<()>; 8] = [
+    Column::Own("time", |e, ()| e.time.to_string()),
+    Column::Field("user"),
+    Column::Field("verb"),
+    Column::Own("resource", |e, ()| match e.command_line() {
+        "" => e.resource_path(),
+        cmd => format!("{} [{cmd}]", e.resource_path()),
+    }),
+    Column::Own("namespace/name", |e, ()| e.target_or_path()),
+    Column::Field("peer"),
+    Column::Field("code"),
+    Column::Field("ua"),
 ];
+
+/// The header of the table and CSV views of events.
+pub fn event_header() -> Vec<&'static str> {
+    EVENT_COLUMNS.iter().map(Column::header).collect()
+}
 
 /// The cells of one event row (raw: not yet escaped).
 pub fn event_cells(e: &AuditEvent) -> Vec<String> {
-    let mut resource = e.resource_path();
-    if let Some(x) = &e.exec
-        && !x.command_line.is_empty()
-    {
-        resource = format!("{resource} [{}]", x.command_line);
-    }
-    vec![
-        e.time.to_string(),
-        e.user.username.clone(),
-        e.verb.clone(),
-        resource,
-        e.target(),
-        e.peer_ip().unwrap_or_default().to_owned(),
-        e.code.map(|c| c.to_string()).unwrap_or_default(),
-        e.user_agent.clone(),
-    ]
+    let row = EventRow::of(e);
+    EVENT_COLUMNS.iter().map(|c| c.cell(&row, &())).collect()
 }
 
 /// Writes rows as an aligned table. Cells are escaped (no control characters reach the

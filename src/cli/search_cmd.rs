@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use super::output::{self, EVENT_COLUMNS, EventRecord, Format};
+use super::output::{self, EventRecord, Format};
 use super::{parse_time_arg, stdout_ok};
 use crate::query::TimeSpec;
 use crate::session::{self, Hit, IndexDir, Session, TimeOrder};
@@ -97,14 +97,14 @@ fn write_hits(
                 .iter()
                 .map(|h| load(h).map(|l| output::event_cells(&l.event)));
             let rows: Vec<Vec<String>> = rows.collect::<Result<_, _>>()?;
-            output::write_csv(out, EVENT_COLUMNS, rows)?;
+            output::write_csv(out, &output::event_header(), rows)?;
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = hits
                 .iter()
                 .map(|h| load(h).map(|l| output::event_cells(&l.event)))
                 .collect::<Result<_, _>>()?;
-            output::write_table(out, EVENT_COLUMNS, &rows, 60)?;
+            output::write_table(out, &output::event_header(), &rows, 60)?;
         }
     }
     out.flush()

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, Ipv6Addr};
 
-use crate::model::{ActorKind, AuditEvent, authz};
+use crate::model::{ActorKind, AuditEvent, EventRow, fields};
 
 /// An interned string. `0` is the empty string.
 pub type Sym = u32;
@@ -149,6 +149,59 @@ pub struct Row {
     /// The request path of a non-resource request (`/healthz`).
     pub nonresource: Sym,
     pub facts: Vec<Sym>,
+}
+
+/// Reads one string member of a row.
+pub type SymOf = fn(&Row) -> Sym;
+
+/// Where a [`Row`] keeps one of its string columns.
+#[derive(Debug, Clone, Copy)]
+pub enum Slot {
+    /// One interned string, read and written through these.
+    Sym(SymOf, fn(&mut Row) -> &mut Sym),
+    /// The actor kind, as an [`Actor`].
+    Actor,
+    /// Every value (the facts).
+    Facts,
+}
+
+macro_rules! sym {
+    ($member:ident) => {
+        Slot::Sym(|r| r.$member, |r| &mut r.$member)
+    };
+}
+
+/// The string columns of a row: the registry field (an index column) that fills each, and
+/// where the row keeps it. Rows are read (and their strings interned) in this order.
+pub const COLUMNS: &[(&str, Slot)] = &[
+    ("user", sym!(user)),
+    ("actor_kind", Slot::Actor),
+    ("sa", sym!(sa)),
+    ("ua", sym!(ua)),
+    ("ua_family", sym!(ua_family)),
+    ("verb", sym!(verb)),
+    ("resource", sym!(resource)),
+    ("subresource", sym!(subresource)),
+    ("api_group", sym!(api_group)),
+    ("namespace", sym!(namespace)),
+    ("name", sym!(name)),
+    ("decision", sym!(decision)),
+    ("role", sym!(role)),
+    ("binding", sym!(binding)),
+    ("exec", sym!(exec)),
+    ("impersonated", sym!(impersonated)),
+    ("pod", sym!(pod)),
+    ("node", sym!(node)),
+    ("nonresource", sym!(nonresource)),
+    ("fact", Slot::Facts),
+];
+
+/// How to read the string member a registry field fills, when a row keeps it as one string.
+pub fn sym_of(field: &str) -> Option<SymOf> {
+    COLUMNS.iter().find_map(|(name, slot)| match slot {
+        Slot::Sym(get, _) if *name == field => Some(*get),
+        _ => None,
+    })
 }
 
 /// [`ActorKind`] with a default, for compact rows.
@@ -320,53 +373,32 @@ impl Rows {
 }
 
 fn row_of(s: &mut Interner, e: &AuditEvent, doc: u64) -> Row {
-    let grant = authz::rbac_grant(&e.authz_reason);
-    let node = e
-        .credential
-        .node_name
-        .as_deref()
-        .or(e.actor.node.as_deref())
-        .unwrap_or_default();
-    Row {
+    let flat = EventRow::of(e);
+    let mut row = Row {
         time: e.time.0,
         doc,
-        user: s.intern(&e.user.username),
         actor: Actor::from_kind(e.actor.kind),
-        sa: s.intern(&e.actor.service_account().unwrap_or_default()),
-        ua: s.intern(&e.user_agent),
-        ua_family: s.intern(&e.ua_family),
-        verb: s.intern(&e.verb),
-        resource: s.intern(&e.object.resource),
-        subresource: s.intern(&e.object.subresource),
-        api_group: s.intern(&e.object.api_group),
-        namespace: s.intern(&e.object.namespace),
-        name: s.intern(&e.object.name),
-        peer: Ip::parse(e.peer_ip().unwrap_or_default()),
+        peer: Ip::parse(flat.peer()),
         code: e.code.unwrap_or(0),
-        decision: s.intern(&e.decision),
-        role: s.intern(grant.as_ref().map(|g| g.role.as_str()).unwrap_or_default()),
-        binding: s.intern(
-            grant
-                .as_ref()
-                .map(|g| g.binding.as_str())
-                .unwrap_or_default(),
-        ),
-        exec: s.intern(e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default()),
-        impersonated: s.intern(
-            e.impersonated
-                .as_ref()
-                .map(|u| u.username.as_str())
-                .unwrap_or_default(),
-        ),
-        pod: s.intern(e.credential.pod_name.as_deref().unwrap_or_default()),
-        node: s.intern(node),
-        nonresource: s.intern(if e.object.resource.is_empty() {
-            e.path()
-        } else {
-            ""
-        }),
-        facts: e.facts.iter().map(|f| s.intern(f)).collect(),
+        ..Row::default()
+    };
+    for (name, slot) in COLUMNS {
+        let Some(field) = fields::get(name) else {
+            continue;
+        };
+        match slot {
+            Slot::Sym(_, set) => {
+                let mut first = None;
+                (field.read)(&flat, &mut |v| {
+                    first.get_or_insert_with(|| s.intern(v));
+                });
+                *set(&mut row) = first.unwrap_or(EMPTY);
+            }
+            Slot::Actor => {}
+            Slot::Facts => (field.read)(&flat, &mut |v| row.facts.push(s.intern(v))),
+        }
     }
+    row
 }
 
 #[cfg(test)]

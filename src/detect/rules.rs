@@ -24,12 +24,16 @@
 //! ```
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::Path;
+use std::sync::LazyLock;
 
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, Visitor};
 
 use super::finding::{Attack, Family, Severity};
-use super::row::{Row, Sym, Vocab};
+use super::row::{Row, Sym, SymOf, Vocab, sym_of};
+use crate::model::fields::{self, FIELDS, RuleUse};
 use crate::query::glob::Glob;
 
 /// The rule files built into the binary.
@@ -104,27 +108,16 @@ struct Adjust {
     severity: String,
 }
 
-/// Conditions on one event; every key given must hold.
-#[derive(Debug, Deserialize, Default, Clone)]
-#[serde(deny_unknown_fields)]
+/// Conditions on one event; every key given must hold. The keys matched as strings are the
+/// registry's rule fields ([`crate::model::fields`]); the others ([`OWN_KEYS`]) are
+/// conditions of their own.
+#[derive(Debug, Default, Clone)]
 pub struct Conditions {
-    verb: Option<Strings>,
-    resource: Option<Strings>,
-    subresource: Option<Strings>,
-    api_group: Option<Strings>,
-    namespace: Option<Strings>,
-    name: Option<Strings>,
-    user: Option<Strings>,
-    sa: Option<Strings>,
+    /// Patterns on a string member of the row (the registry field, the member's getter),
+    /// one per key given.
+    strings: Vec<(&'static str, SymOf, Strings)>,
     actor_kind: Option<Strings>,
-    ua: Option<Strings>,
-    ua_family: Option<Strings>,
-    decision: Option<Strings>,
-    role: Option<Strings>,
-    binding: Option<Strings>,
-    exec: Option<Strings>,
-    path: Option<Strings>,
-    impersonated: Option<Strings>,
+    /// Globs on the trusted source IP.
     peer: Option<Strings>,
     /// At least one fact of the event matches.
     fact: Option<Strings>,
@@ -142,6 +135,89 @@ pub struct Conditions {
     succeeded: Option<bool>,
     /// The actor is a control-plane identity or one of kube-controller-manager's controllers.
     controller: Option<bool>,
+}
+
+/// The keys of a condition block that are conditions of their own, not strings of a field.
+pub const OWN_KEYS: &[&str] = &[
+    "actor_kind",
+    "peer",
+    "fact",
+    "no_fact",
+    "code",
+    "code_min",
+    "code_max",
+    "allowed",
+    "namespaced",
+    "public_ip",
+    "succeeded",
+    "controller",
+];
+
+/// Every key a condition block may use.
+pub fn condition_keys() -> &'static [&'static str] {
+    static KEYS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+        FIELDS
+            .iter()
+            .filter_map(|f| match f.rule {
+                RuleUse::Strings(key) => Some(key),
+                RuleUse::No | RuleUse::Own => None,
+            })
+            .chain(OWN_KEYS.iter().copied())
+            .collect()
+    });
+    &KEYS
+}
+
+impl<'de> Deserialize<'de> for Conditions {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(ConditionsVisitor)
+    }
+}
+
+struct ConditionsVisitor;
+
+impl<'de> Visitor<'de> for ConditionsVisitor {
+    type Value = Conditions;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a table of conditions")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Conditions, A::Error> {
+        let mut c = Conditions::default();
+        while let Some(key) = map.next_key::<String>()? {
+            c.set(&key, &mut map)?;
+        }
+        Ok(c)
+    }
+}
+
+impl Conditions {
+    /// Reads the value of `key`.
+    fn set<'de, A: MapAccess<'de>>(&mut self, key: &str, map: &mut A) -> Result<(), A::Error> {
+        match key {
+            "actor_kind" => self.actor_kind = Some(map.next_value()?),
+            "peer" => self.peer = Some(map.next_value()?),
+            "fact" => self.fact = Some(map.next_value()?),
+            "no_fact" => self.no_fact = Some(map.next_value()?),
+            "code" => self.code = Some(map.next_value()?),
+            "code_min" => self.code_min = Some(map.next_value()?),
+            "code_max" => self.code_max = Some(map.next_value()?),
+            "allowed" => self.allowed = Some(map.next_value()?),
+            "namespaced" => self.namespaced = Some(map.next_value()?),
+            "public_ip" => self.public_ip = Some(map.next_value()?),
+            "succeeded" => self.succeeded = Some(map.next_value()?),
+            "controller" => self.controller = Some(map.next_value()?),
+            _ => {
+                let field = fields::rule_field(key).and_then(|f| Some((f.name, sym_of(f.name)?)));
+                let Some((name, get)) = field else {
+                    return Err(de::Error::unknown_field(key, condition_keys()));
+                };
+                self.strings.push((name, get, map.next_value()?));
+            }
+        }
+        Ok(())
+    }
 }
 
 #[derive(Debug, Deserialize, Clone)]
@@ -374,51 +450,11 @@ impl SymSet {
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-enum Field {
-    Verb,
-    Resource,
-    Subresource,
-    ApiGroup,
-    Namespace,
-    Name,
-    User,
-    Sa,
-    Ua,
-    UaFamily,
-    Decision,
-    Role,
-    Binding,
-    Exec,
-    Path,
-    Impersonated,
-}
-
-fn field_of(r: &Row, f: Field) -> Sym {
-    match f {
-        Field::Verb => r.verb,
-        Field::Resource => r.resource,
-        Field::Subresource => r.subresource,
-        Field::ApiGroup => r.api_group,
-        Field::Namespace => r.namespace,
-        Field::Name => r.name,
-        Field::User => r.user,
-        Field::Sa => r.sa,
-        Field::Ua => r.ua,
-        Field::UaFamily => r.ua_family,
-        Field::Decision => r.decision,
-        Field::Role => r.role,
-        Field::Binding => r.binding,
-        Field::Exec => r.exec,
-        Field::Path => r.nonresource,
-        Field::Impersonated => r.impersonated,
-    }
-}
-
 /// Conditions compiled against the strings of a data set.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    fields: Vec<(Field, SymSet)>,
+    /// The row member each pattern set reads.
+    fields: Vec<(SymOf, SymSet)>,
     /// Glob patterns on the source IP, each with whether it excludes (`!`).
     peer: Option<Vec<(bool, Glob)>>,
     actors: Option<Vec<super::row::Actor>>,
@@ -462,30 +498,11 @@ fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
 
 impl Conditions {
     pub fn compile(&self, vocab: &Vocab) -> Compiled {
-        let mut fields = Vec::new();
-        let pairs = [
-            (Field::Resource, &self.resource),
-            (Field::Subresource, &self.subresource),
-            (Field::Verb, &self.verb),
-            (Field::Exec, &self.exec),
-            (Field::Namespace, &self.namespace),
-            (Field::ApiGroup, &self.api_group),
-            (Field::Name, &self.name),
-            (Field::User, &self.user),
-            (Field::Sa, &self.sa),
-            (Field::Ua, &self.ua),
-            (Field::UaFamily, &self.ua_family),
-            (Field::Decision, &self.decision),
-            (Field::Role, &self.role),
-            (Field::Binding, &self.binding),
-            (Field::Path, &self.path),
-            (Field::Impersonated, &self.impersonated),
-        ];
-        for (f, cond) in pairs {
-            if let Some(c) = cond {
-                fields.push((f, compile_strings(c, vocab)));
-            }
-        }
+        let fields = self
+            .strings
+            .iter()
+            .map(|(_, get, patterns)| (*get, compile_strings(patterns, vocab)))
+            .collect();
         let actors = self.actor_kind.as_ref().map(|a| {
             a.patterns()
                 .iter()
@@ -534,11 +551,7 @@ impl Conditions {
 
 impl Compiled {
     pub fn matches(&self, vocab: &Vocab, r: &Row) -> bool {
-        if !self
-            .fields
-            .iter()
-            .all(|(f, set)| set.contains(field_of(r, *f)))
-        {
+        if !self.fields.iter().all(|(get, set)| set.contains(get(r))) {
             return false;
         }
         if let Some(a) = &self.actors
@@ -714,5 +727,90 @@ mod tests {
             e.contains("y.toml") && e.contains("unknown field `verbs`"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn every_condition_key_is_a_field_or_a_condition_of_its_own() {
+        for f in FIELDS {
+            match f.rule {
+                RuleUse::Strings(key) => assert!(
+                    sym_of(f.name).is_some(),
+                    "rules match `{key}` on a row member `{}` rows lack",
+                    f.name
+                ),
+                RuleUse::Own => assert!(OWN_KEYS.contains(&f.name), "{}", f.name),
+                RuleUse::No => {}
+            }
+        }
+    }
+
+    /// Every key of every condition block of the shipped rule files.
+    fn shipped_keys() -> Vec<(String, String)> {
+        let mut keys = Vec::new();
+        for (file, text) in BUILTIN {
+            let doc: toml::Table = toml::from_str(text).unwrap();
+            let rules = doc.get("rule").and_then(|r| r.as_array()).unwrap();
+            for rule in rules {
+                let list = |k: &str| rule.get(k).and_then(|v| v.as_array()).cloned();
+                let (unless, raised) = (list("unless").unwrap_or_default(), list("raise"));
+                let mut blocks = vec![rule.get("match")];
+                blocks.extend(unless.iter().map(Some));
+                blocks.extend(raised.iter().flatten().map(|r| r.get("when")));
+                for block in blocks.into_iter().flatten() {
+                    let table = block.as_table().unwrap();
+                    keys.extend(table.keys().map(|k| ((*file).to_owned(), k.clone())));
+                }
+            }
+        }
+        keys
+    }
+
+    #[test]
+    fn shipped_rules_name_only_known_fields() {
+        let keys = shipped_keys();
+        assert!(keys.len() > 30, "{}", keys.len());
+        for (file, key) in keys {
+            assert!(condition_keys().contains(&key.as_str()), "{file}: `{key}`");
+        }
+    }
+
+    #[test]
+    fn regression_rule_path_matches_non_resource_requests_only() {
+        use crate::detect::row::Rows;
+        use crate::ingest::formats::{NormalizeOptions, native};
+        let parse = |json: &str| {
+            native::parse(
+                json,
+                crate::model::SourceRef::default(),
+                NormalizeOptions::default(),
+            )
+            .unwrap()
+        };
+        let events = [
+            parse(
+                r#"{"auditID":"a","verb":"get","stage":"ResponseComplete","stageTimestamp":"2024-01-01T00:00:00Z","requestURI":"/healthz?verbose"}"#,
+            ),
+            parse(
+                r#"{"auditID":"b","verb":"get","stage":"ResponseComplete","stageTimestamp":"2024-01-01T00:00:01Z","requestURI":"/api/v1/pods","objectRef":{"resource":"pods"}}"#,
+            ),
+        ];
+        let rows = Rows::from_events(&events);
+        let matching = |path: &str| {
+            let c: Conditions = toml::from_str(&format!("path = \"{path}\"")).unwrap();
+            let c = c.compile(&rows.vocab);
+            rows.rows
+                .iter()
+                .filter(|r| c.matches(&rows.vocab, r))
+                .count()
+        };
+        assert_eq!(matching("/healthz"), 1);
+        assert_eq!(
+            matching("/api/v1/pods"),
+            0,
+            "a resource request has no rule path"
+        );
+        assert_eq!(matching("/*"), 1);
+        let e = toml::from_str::<Conditions>("verbs = \"get\"").unwrap_err();
+        assert!(e.to_string().contains("unknown field `verbs`"), "{e}");
     }
 }

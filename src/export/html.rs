@@ -236,8 +236,9 @@ impl Sink for Html<'_> {
         )
     }
 
-    fn row(&mut self, r: &Row) -> io::Result<()> {
-        let class = if r.bookmarked {
+    fn row(&mut self, r: &Row<'_>) -> io::Result<()> {
+        let (e, m) = (&r.event, &r.marks);
+        let class = if m.bookmarked {
             " class=\"marked\""
         } else {
             ""
@@ -245,27 +246,27 @@ impl Sink for Html<'_> {
         writeln!(
             self.out,
             "<tr{class}><td class=\"mono nw\">{}</td><td class=\"mono nw\">{}</td><td class=\"acct\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"target\">{}</td><td class=\"mono nw\">{}</td><td class=\"ua\">{}</td><td class=\"mono cmd\">{}</td><td class=\"rules\">{}</td><td class=\"nw\">{}</td><td class=\"note\">{}</td><td class=\"mono nw\">{}</td><td class=\"mono src\">{}</td></tr>",
-            esc(&r.time.rfc3339()),
-            esc(&human_delta(r.delta_us)),
-            esc(&r.account),
-            esc(&r.verb),
-            esc(&r.resource_path()),
-            esc(&r.target()),
-            esc(&r.source_ip),
-            esc(&r.user_agent),
-            esc(&r.command_line),
-            r.rules
+            esc(&e.time.rfc3339()),
+            esc(&human_delta(m.delta_us)),
+            esc(&e.user),
+            esc(&e.verb),
+            esc(&e.resource_or_path()),
+            esc(&e.target()),
+            esc(e.peer()),
+            esc(&e.user_agent),
+            esc(e.command_line()),
+            m.rules
                 .iter()
                 .map(|x| esc(x))
                 .collect::<Vec<_>>()
                 .join("<br>"),
-            r.tags
+            m.tags
                 .iter()
                 .map(|x| esc(x))
                 .collect::<Vec<_>>()
                 .join("<br>"),
-            esc_lines(&r.note),
-            esc(&r.audit_id),
+            esc_lines(&m.note),
+            esc(&e.audit_id),
             esc(&r.source()),
         )
     }

@@ -24,7 +24,8 @@ use crate::detect::Finding;
 use crate::fsutil;
 use crate::index::reader::TimeOrder;
 use crate::index::{Hit, IndexReader};
-use crate::model::{AuditEvent, Micros};
+use crate::model::fields;
+use crate::model::{EventRow, Micros};
 use crate::query::{self, Expr, TimeSpec};
 
 /// Output formats of `export`.
@@ -184,97 +185,78 @@ pub struct Counts {
     pub index_events: u64,
 }
 
-/// One exported event.
-#[derive(Debug, Clone, Serialize)]
-pub struct Row {
-    /// RFC 3339, UTC.
-    pub time: Micros,
+/// One exported event: its flat row and what the export adds to it. Its JSON (the `event`
+/// record of `jsonl`) is a contract (README, "Export"): the registry's fields in it are named
+/// by their export columns.
+#[derive(Debug, Clone)]
+pub struct Row<'a> {
+    pub event: EventRow<'a>,
+    pub marks: Marks,
+}
+
+/// What the export adds to an event: the time since the previous row, the findings on it,
+/// its bookmark.
+#[derive(Debug, Clone, Default)]
+pub struct Marks {
     /// Microseconds since the previous row (absent on the first).
     pub delta_us: Option<i64>,
-    pub audit_id: String,
-    pub account: String,
-    pub actor_kind: &'static str,
-    pub verb: String,
-    pub resource: String,
-    pub subresource: String,
-    pub namespace: String,
-    pub name: String,
-    /// The request path (for non-resource requests such as `/version`).
-    pub path: String,
-    pub source_ip: String,
-    pub user_agent: String,
-    pub code: Option<u16>,
-    /// The decoded exec / attach command (argv), empty otherwise.
-    pub command: Vec<String>,
-    /// The same, shell-quoted.
-    pub command_line: String,
     /// Rule ids of the findings standing on this event.
     pub rules: Vec<String>,
     pub bookmarked: bool,
     pub tags: Vec<String>,
     pub note: String,
-    pub source_file: String,
-    pub source_line: u64,
-    /// The cluster label (`--cluster`, or from the export), when there is one.
-    #[serde(skip_serializing_if = "String::is_empty")]
-    pub cluster: String,
 }
 
-impl Row {
-    fn new(e: &AuditEvent, prev: Option<Micros>) -> Row {
-        let (command, command_line) = e
-            .exec
-            .as_ref()
-            .map(|x| (x.command.clone(), x.command_line.clone()))
-            .unwrap_or_default();
-        Row {
-            time: e.time,
-            delta_us: prev.map(|p| e.time.0 - p.0),
-            audit_id: e.audit_id.clone(),
-            account: e.user.username.clone(),
-            actor_kind: e.actor.kind.as_str(),
-            verb: e.verb.clone(),
-            resource: e.object.resource.clone(),
-            subresource: e.object.subresource.clone(),
-            namespace: e.object.namespace.clone(),
-            name: e.object.name.clone(),
-            path: e.path().to_owned(),
-            source_ip: e.peer_ip().unwrap_or_default().to_owned(),
-            user_agent: e.user_agent.clone(),
-            code: e.code,
-            command,
-            command_line,
-            rules: Vec::new(),
-            bookmarked: false,
-            tags: Vec::new(),
-            note: String::new(),
-            source_file: e.source.file.clone(),
-            source_line: e.source.line,
-            cluster: e.cluster.clone(),
-        }
-    }
+/// The registry fields of the `event` record after `time` and `delta_us`, in its order.
+const EVENT_FIELDS: [&str; 11] = [
+    "audit_id",
+    "user",
+    "actor_kind",
+    "verb",
+    "resource",
+    "subresource",
+    "namespace",
+    "name",
+    "path",
+    "peer",
+    "ua",
+];
 
-    /// `pods/exec`, or the path of a non-resource request.
-    pub fn resource_path(&self) -> String {
-        match (self.resource.as_str(), self.subresource.as_str()) {
-            ("", _) => self.path.clone(),
-            (r, "") => r.to_owned(),
-            (r, s) => format!("{r}/{s}"),
+impl Serialize for Row<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let (e, m) = (&self.event, &self.marks);
+        let mut out = s.serialize_struct("event", 23)?;
+        out.serialize_field(fields::export_column("time"), &e.time)?;
+        out.serialize_field("delta_us", &m.delta_us)?;
+        for name in EVENT_FIELDS {
+            let value = fields::get(name).map(|f| f.first(e)).unwrap_or_default();
+            out.serialize_field(fields::export_column(name), &value)?;
         }
-    }
-
-    /// `namespace/name`, `name`, or `namespace/`.
-    pub fn target(&self) -> String {
-        match (self.namespace.as_str(), self.name.as_str()) {
-            ("", n) => n.to_owned(),
-            (ns, "") => format!("{ns}/"),
-            (ns, n) => format!("{ns}/{n}"),
+        out.serialize_field(fields::export_column("code"), &e.code)?;
+        let command: &[String] = e.exec.as_ref().map_or(&[], |x| &x.command);
+        out.serialize_field("command", command)?;
+        out.serialize_field("command_line", e.command_line())?;
+        out.serialize_field("rules", &m.rules)?;
+        out.serialize_field("bookmarked", &m.bookmarked)?;
+        out.serialize_field("tags", &m.tags)?;
+        out.serialize_field("note", &m.note)?;
+        out.serialize_field("source_file", &e.source.file)?;
+        out.serialize_field("source_line", &e.source.line)?;
+        // The cluster label, when there is one.
+        if e.cluster.is_empty() {
+            out.skip_field("cluster")?;
+        } else {
+            out.serialize_field(fields::export_column("cluster"), &e.cluster)?;
         }
+        out.end()
     }
+}
 
+impl Row<'_> {
     /// `file:line`.
     pub fn source(&self) -> String {
-        format!("{}:{}", self.source_file, self.source_line)
+        format!("{}:{}", self.event.source.file, self.event.source.line)
     }
 }
 
@@ -290,7 +272,7 @@ pub struct Header<'a> {
 /// A format's writer: the header, each row as it is loaded, then the end.
 trait Sink {
     fn begin(&mut self, header: &Header<'_>) -> std::io::Result<()>;
-    fn row(&mut self, row: &Row) -> std::io::Result<()>;
+    fn row(&mut self, row: &Row<'_>) -> std::io::Result<()>;
     fn end(&mut self) -> std::io::Result<()>;
 }
 
@@ -369,17 +351,23 @@ pub fn export(
     for hit in &hits {
         let loaded = reader.load(hit)?;
         let e = &loaded.event;
-        let mut row = Row::new(e, prev);
+        let mut marks = Marks {
+            delta_us: prev.map(|p: Micros| e.time.0 - p.0),
+            ..Marks::default()
+        };
         prev = Some(e.time);
         if let Some(rules) = rules_of.get(e.audit_id.as_str()) {
-            row.rules = rules.iter().map(|s| s.to_string()).collect();
+            marks.rules = rules.iter().map(|s| s.to_string()).collect();
         }
         if let Some(b) = case.events.get(&e.audit_id) {
-            row.bookmarked = true;
-            row.tags.clone_from(&b.tags);
-            row.note.clone_from(&b.note);
+            marks.bookmarked = true;
+            marks.tags.clone_from(&b.tags);
+            marks.note.clone_from(&b.note);
         }
-        sink.row(&row)?;
+        sink.row(&Row {
+            event: EventRow::of(e),
+            marks,
+        })?;
     }
     sink.end()?;
     Ok(Summary { provenance })

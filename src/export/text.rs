@@ -5,30 +5,36 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::{Header, Row, Sink, human_delta};
+use super::{Header, Marks, Row, Sink, human_delta};
 use crate::detect::Finding;
+use crate::model::fields::Column;
 use crate::model::sanitize::{csv_cell, escape_control};
 
-/// The CSV columns: a contract (README, "Export").
-pub const CSV_COLUMNS: &[&str] = &[
-    "time_utc",
-    "delta_s",
-    "audit_id",
-    "account",
-    "actor_kind",
-    "verb",
-    "resource",
-    "namespace_name",
-    "source_ip",
-    "user_agent",
-    "code",
-    "command",
-    "rules",
-    "tags",
-    "note",
-    "source_file",
-    "source_line",
-    "cluster",
+/// The CSV columns: a contract (README, "Export"). The registry's fields are headed by their
+/// export columns.
+pub const CSV_COLUMNS: [Column<Marks>; 18] = [
+    Column::Own("time_utc", |e, _| e.time.rfc3339()),
+    Column::Own("delta_s", |_, m| {
+        m.delta_us
+            .map(|d| format!("{:.6}", d as f64 / 1e6))
+            .unwrap_or_default()
+    }),
+    Column::Field("audit_id"),
+    Column::Field("user"),
+    Column::Field("actor_kind"),
+    Column::Field("verb"),
+    Column::Own("resource", |e, _| e.resource_or_path()),
+    Column::Own("namespace_name", |e, _| e.target()),
+    Column::Field("peer"),
+    Column::Field("ua"),
+    Column::Field("code"),
+    Column::Own("command", |e, _| e.command_line().to_owned()),
+    Column::Own("rules", |_, m| m.rules.join(" ")),
+    Column::Own("tags", |_, m| m.tags.join(" ")),
+    Column::Own("note", |_, m| m.note.clone()),
+    Column::Own("source_file", |e, _| e.source.file.clone()),
+    Column::Own("source_line", |e, _| e.source.line.to_string()),
+    Column::Field("cluster"),
 ];
 
 pub struct Csv<'w> {
@@ -49,35 +55,16 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 impl Sink for Csv<'_> {
     fn begin(&mut self, _: &Header<'_>) -> io::Result<()> {
-        self.w.write_record(CSV_COLUMNS).map_err(csv_err)
+        self.w
+            .write_record(CSV_COLUMNS.iter().map(Column::header))
+            .map_err(csv_err)
     }
 
-    fn row(&mut self, r: &Row) -> io::Result<()> {
-        let cells = [
-            r.time.rfc3339(),
-            r.delta_us
-                .map(|d| format!("{:.6}", d as f64 / 1e6))
-                .unwrap_or_default(),
-            r.audit_id.clone(),
-            r.account.clone(),
-            r.actor_kind.to_owned(),
-            r.verb.clone(),
-            r.resource_path(),
-            r.target(),
-            r.source_ip.clone(),
-            r.user_agent.clone(),
-            r.code.map(|c| c.to_string()).unwrap_or_default(),
-            r.command_line.clone(),
-            r.rules.join(" "),
-            r.tags.join(" "),
-            r.note.clone(),
-            r.source_file.clone(),
-            r.source_line.to_string(),
-            r.cluster.clone(),
-        ];
-        self.w
-            .write_record(cells.iter().map(|c| csv_cell(c).into_owned()))
-            .map_err(csv_err)
+    fn row(&mut self, r: &Row<'_>) -> io::Result<()> {
+        let cells = CSV_COLUMNS
+            .iter()
+            .map(|c| csv_cell(&c.cell(&r.event, &r.marks)).into_owned());
+        self.w.write_record(cells).map_err(csv_err)
     }
 
     fn end(&mut self) -> io::Result<()> {
@@ -123,7 +110,7 @@ impl Sink for Jsonl<'_> {
         Ok(())
     }
 
-    fn row(&mut self, r: &Row) -> io::Result<()> {
+    fn row(&mut self, r: &Row<'_>) -> io::Result<()> {
         self.record(&Tagged {
             kind: "event",
             body: r,
@@ -279,25 +266,26 @@ impl Sink for Markdown<'_> {
         writeln!(self.out, "|{}", "---|".repeat(head.len()))
     }
 
-    fn row(&mut self, r: &Row) -> io::Result<()> {
-        let command = if r.command_line.is_empty() {
+    fn row(&mut self, r: &Row<'_>) -> io::Result<()> {
+        let (e, m) = (&r.event, &r.marks);
+        let command = if e.command_line().is_empty() {
             String::new()
         } else {
-            md(&r.command_line)
+            md(e.command_line())
         };
         let cells = [
-            md(&r.time.rfc3339()),
-            human_delta(r.delta_us),
-            md(&r.account),
-            md(&r.verb),
-            md(&r.resource_path()),
-            md(&r.target()),
-            md(&r.source_ip),
+            md(&e.time.rfc3339()),
+            human_delta(m.delta_us),
+            md(&e.user),
+            md(&e.verb),
+            md(&e.resource_or_path()),
+            md(&e.target()),
+            md(e.peer()),
             command,
-            md(&r.rules.join(" ")),
-            md(&r.tags.join(", ")),
-            md(&r.note),
-            md(&r.audit_id),
+            md(&m.rules.join(" ")),
+            md(&m.tags.join(", ")),
+            md(&m.note),
+            md(&e.audit_id),
             md(&r.source()),
         ];
         writeln!(self.out, "| {} |", cells.join(" | "))

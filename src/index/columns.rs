@@ -9,36 +9,26 @@ use tantivy::columnar::Column;
 use super::hit::Hit;
 use super::schema::from_v6;
 use super::{IndexError, Result};
-use crate::model::{EventSummary, Micros};
+use crate::model::fields::{self, Fill};
+use crate::model::{EventRow, Micros};
 
 /// The columns of table rows of one segment.
 pub(super) struct SegmentColumns {
-    strs: Vec<(&'static str, Option<tantivy::columnar::StrColumn>)>,
+    /// The string columns the events table reads (the registry's fields with a [`Fill`]).
+    strs: Vec<(Fill, Option<tantivy::columnar::StrColumn>)>,
     code: Column<u64>,
     peer: Column<Ipv6Addr>,
     time: Column<DateTime>,
 }
 
-const SUMMARY_COLUMNS: [&str; 11] = [
-    "audit_id",
-    "user",
-    "verb",
-    "resource",
-    "subresource",
-    "namespace",
-    "name",
-    "ua",
-    "decision",
-    "nonresource",
-    "exec",
-];
-
 impl SegmentColumns {
     pub(super) fn open(seg: &tantivy::SegmentReader) -> Result<SegmentColumns> {
         let ff = seg.fast_fields();
         let mut strs = Vec::new();
-        for name in SUMMARY_COLUMNS {
-            strs.push((name, ff.str(name)?));
+        for f in fields::FIELDS {
+            if let Some(fill) = f.fill {
+                strs.push((fill, ff.str(f.name)?));
+            }
         }
         Ok(SegmentColumns {
             strs,
@@ -53,7 +43,7 @@ impl SegmentColumns {
         &self,
         hits: &[Hit],
         rows: &[usize],
-        out: &mut [EventSummary],
+        out: &mut [EventRow<'static>],
     ) -> Result<()> {
         for &i in rows {
             let (h, s) = (&hits[i], &mut out[i]);
@@ -66,13 +56,12 @@ impl SegmentColumns {
             s.source_ip = self
                 .peer
                 .first(doc)
-                .map(|ip| from_v6(ip).to_string())
-                .unwrap_or_default();
+                .map(|ip| from_v6(ip).to_string().into());
             s.code = self.code.first(doc).map(|c| c as u16);
         }
         // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
         // lookup one at a time scans a block each.
-        for (name, col) in &self.strs {
+        for (fill, col) in &self.strs {
             let Some(col) = col else { continue };
             let mut pairs: Vec<(u64, usize)> = rows
                 .iter()
@@ -92,32 +81,13 @@ impl SegmentColumns {
                 while ords.get(k).is_some_and(|&o| o < ord) {
                     k += 1;
                 }
-                if let (Some(term), Some(field)) = (terms.get(k), summary_field(&mut out[i], name))
-                {
-                    field.clone_from(term);
+                if let Some(term) = terms.get(k) {
+                    fill(&mut out[i], term.clone());
                 }
             }
         }
         Ok(())
     }
-}
-
-/// The string field of a row filled from column `name`.
-fn summary_field<'a>(s: &'a mut EventSummary, name: &str) -> Option<&'a mut String> {
-    Some(match name {
-        "audit_id" => &mut s.audit_id,
-        "user" => &mut s.user,
-        "verb" => &mut s.verb,
-        "resource" => &mut s.resource,
-        "subresource" => &mut s.subresource,
-        "namespace" => &mut s.namespace,
-        "name" => &mut s.name,
-        "ua" => &mut s.user_agent,
-        "decision" => &mut s.decision,
-        "nonresource" => &mut s.path,
-        "exec" => &mut s.stream,
-        _ => return None,
-    })
 }
 
 /// The first value of a keyword fast column of one document ("" when it has none).

@@ -9,7 +9,7 @@ use super::Result;
 use super::columns::SegmentColumns;
 use super::hit::Hit;
 use super::reader::{IndexReader, TimeOrder, within};
-use crate::model::{EventSummary, Micros};
+use crate::model::{EventRow, Micros};
 use crate::query::Expr;
 
 /// Slices larger than this are split before searching inside them.
@@ -159,7 +159,7 @@ impl TimeIndex {
 
 impl IndexReader {
     /// Table rows for hits, read from the fast columns (no stored document is touched).
-    pub fn summaries(&self, hits: &[Hit]) -> Result<Vec<EventSummary>> {
+    pub fn summaries(&self, hits: &[Hit]) -> Result<Vec<EventRow<'static>>> {
         let searcher = self.searcher();
         // Opening a segment's columns reads their dictionaries: keep them for the next page.
         let mut cache = self
@@ -170,7 +170,7 @@ impl IndexReader {
         for (i, h) in hits.iter().enumerate() {
             by_segment.entry(h.segment_ord()).or_default().push(i);
         }
-        let mut out = vec![EventSummary::default(); hits.len()];
+        let mut out = vec![EventRow::default(); hits.len()];
         for (seg_ord, rows) in by_segment {
             if let std::collections::hash_map::Entry::Vacant(v) = cache.entry(seg_ord) {
                 v.insert(SegmentColumns::open(searcher.segment_reader(seg_ord))?);

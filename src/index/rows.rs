@@ -14,57 +14,10 @@ use tantivy::{DateTime, DocAddress, SegmentReader};
 use super::reader::{Hit, IndexReader};
 use super::{IndexError, Result};
 use crate::detect::EventSource;
-use crate::detect::row::{Actor, Interner, Ip, Row, RowSource, ScanError, Sym, Vocab};
+use crate::detect::row::{
+    Actor, COLUMNS, Interner, Ip, Row, RowSource, ScanError, Slot, Sym, Vocab,
+};
 use crate::model::{AuditEvent, Micros};
-
-/// The string columns a row is made of, in [`Col`] order.
-const COLUMNS: [&str; 20] = [
-    "user",
-    "actor_kind",
-    "sa",
-    "ua",
-    "ua_family",
-    "verb",
-    "resource",
-    "subresource",
-    "api_group",
-    "namespace",
-    "name",
-    "decision",
-    "role",
-    "binding",
-    "exec",
-    "impersonated",
-    "pod",
-    "node",
-    "nonresource",
-    "fact",
-];
-
-/// Positions in [`COLUMNS`].
-#[derive(Clone, Copy)]
-enum Col {
-    User,
-    ActorKind,
-    Sa,
-    Ua,
-    UaFamily,
-    Verb,
-    Resource,
-    Subresource,
-    ApiGroup,
-    Namespace,
-    Name,
-    Decision,
-    Role,
-    Binding,
-    Exec,
-    Impersonated,
-    Pod,
-    Node,
-    Nonresource,
-    Fact,
-}
 
 /// One string column of one segment, with its term ordinals mapped to interned symbols.
 struct SymColumn {
@@ -121,7 +74,7 @@ impl SegmentRows {
     fn open(seg: &SegmentReader, strings: &mut Interner) -> Result<SegmentRows> {
         let cols = COLUMNS
             .iter()
-            .map(|name| SymColumn::open(seg, name, strings))
+            .map(|(name, _)| SymColumn::open(seg, name, strings))
             .collect::<Result<Vec<_>>>()?;
         let ff = seg.fast_fields();
         let time: Column<DateTime> = ff.date("time")?;
@@ -137,39 +90,22 @@ impl SegmentRows {
         })
     }
 
-    fn sym(&self, col: Col, doc: u32) -> Sym {
-        self.cols[col as usize].first(doc)
-    }
-
     /// Fills `row` with document `doc` of segment `seg_ord`.
     fn fill(&self, v: &Vocab, seg_ord: u32, doc: u32, row: &mut Row) {
         row.time = micros(&self.time, doc);
         row.doc = pack(DocAddress::new(seg_ord, doc));
-        row.user = self.sym(Col::User, doc);
-        row.actor = Actor::parse(v.s(self.sym(Col::ActorKind, doc)));
-        row.sa = self.sym(Col::Sa, doc);
-        row.ua = self.sym(Col::Ua, doc);
-        row.ua_family = self.sym(Col::UaFamily, doc);
-        row.verb = self.sym(Col::Verb, doc);
-        row.resource = self.sym(Col::Resource, doc);
-        row.subresource = self.sym(Col::Subresource, doc);
-        row.api_group = self.sym(Col::ApiGroup, doc);
-        row.namespace = self.sym(Col::Namespace, doc);
-        row.name = self.sym(Col::Name, doc);
         row.peer = self.peer.first(doc).map_or(Ip(0), |ip| Ip(u128::from(ip)));
         row.code = self
             .code
             .first(doc)
             .map_or(0, |c| c.min(u64::from(u16::MAX)) as u16);
-        row.decision = self.sym(Col::Decision, doc);
-        row.role = self.sym(Col::Role, doc);
-        row.binding = self.sym(Col::Binding, doc);
-        row.exec = self.sym(Col::Exec, doc);
-        row.impersonated = self.sym(Col::Impersonated, doc);
-        row.pod = self.sym(Col::Pod, doc);
-        row.node = self.sym(Col::Node, doc);
-        row.nonresource = self.sym(Col::Nonresource, doc);
-        self.cols[Col::Fact as usize].all(doc, &mut row.facts);
+        for ((_, slot), col) in COLUMNS.iter().zip(&self.cols) {
+            match slot {
+                Slot::Sym(_, set) => *set(row) = col.first(doc),
+                Slot::Actor => row.actor = Actor::parse(v.s(col.first(doc))),
+                Slot::Facts => col.all(doc, &mut row.facts),
+            }
+        }
     }
 }
 

@@ -1,6 +1,8 @@
-//! The tantivy schema: one keyword + fast field per pivot, a date fast field for time, one
-//! full-text field over a compact text, and the raw record stored (zstd). The whole raw JSON
-//! is deliberately not full-text indexed: term hashing would dominate ingest time.
+//! The tantivy schema: a keyword field per keyword field of the registry
+//! ([`crate::model::fields`], which says whether it has a fast column and how its values are
+//! read from an event), a date fast field for time, one full-text field over a compact text,
+//! and the raw record stored (zstd). The whole raw JSON is deliberately not full-text
+//! indexed: term hashing would dominate ingest time.
 
 use std::net::{IpAddr, Ipv6Addr};
 
@@ -10,7 +12,8 @@ use tantivy::schema::{
 };
 use tantivy::{DateTime, TantivyDocument};
 
-use crate::model::{AuditEvent, authz, exec};
+use crate::model::fields::{self, FieldSpec, Storage};
+use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
@@ -19,9 +22,11 @@ pub const SCHEMA_VERSION: u32 = 3;
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 const MAX_TERM_BYTES: usize = 1024;
 
-/// Keyword fields: exact terms, each also a fast column for counting and pivots.
-/// (name in the index, what it holds)
-pub const KEYWORD_FIELDS: &[&str] = &[
+/// The keyword fields of the registry in the order the schema declares them. An index
+/// addresses its fields by position, so this order is part of [`SCHEMA_VERSION`]: a new
+/// keyword field is appended here and the version bumped. Whether a field has a fast column
+/// is the registry's [`Storage`].
+pub const KEYWORD_LAYOUT: &[&str] = &[
     "level",
     "stage",
     "verb",
@@ -48,10 +53,9 @@ pub const KEYWORD_FIELDS: &[&str] = &[
     "nonresource",
     "format",
     "cluster",
+    "group",
+    "path",
 ];
-
-/// Keyword fields indexed but without a fast column (high cardinality, search only).
-pub const SEARCH_ONLY_FIELDS: &[&str] = &["group", "path"];
 
 /// Handles to every field of the schema. The merge key of a request is kept in two fast
 /// columns, not as terms: a unique term per document (audit IDs) would make building the
@@ -75,7 +79,7 @@ pub struct Fields {
     pub raw: Field,
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
-    keywords: Vec<(&'static str, Field)>,
+    keywords: Vec<(&'static FieldSpec, Field)>,
 }
 
 impl Fields {
@@ -106,13 +110,17 @@ impl Fields {
         let record = b.add_u64_field("record", STORED);
         let raw = b.add_bytes_field("raw", STORED);
         let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
-        let mut keywords = Vec::new();
-        for name in KEYWORD_FIELDS {
-            keywords.push((*name, b.add_text_field(name, STRING | FAST)));
-        }
-        for name in SEARCH_ONLY_FIELDS {
-            keywords.push((*name, b.add_text_field(name, STRING)));
-        }
+        let keywords = KEYWORD_LAYOUT
+            .iter()
+            .filter_map(|name| fields::get(name))
+            .map(|spec| {
+                let options = match spec.storage {
+                    Storage::SearchOnly => STRING,
+                    Storage::Keyword | Storage::Typed => STRING | FAST,
+                };
+                (spec, b.add_text_field(spec.name, options))
+            })
+            .collect();
         Fields {
             schema: b.build(),
             key_hi,
@@ -136,7 +144,7 @@ impl Fields {
     pub fn keyword(&self, name: &str) -> Option<Field> {
         self.keywords
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(spec, _)| spec.name == name)
             .map(|(_, f)| *f)
     }
 
@@ -150,61 +158,13 @@ impl Fields {
         file: u64,
     ) -> TantivyDocument {
         let mut doc = TantivyDocument::new();
-        let mut kw = |name: &str, value: &str| {
-            if !value.is_empty()
-                && let Some(f) = self.keyword(name)
-            {
-                doc.add_text(f, clamp(value));
-            }
-        };
-        kw("level", &e.level);
-        kw("stage", e.stage.map(|s| s.as_str()).unwrap_or_default());
-        kw("verb", &e.verb);
-        kw("user", &e.user.username);
-        kw("actor_kind", e.actor.kind.as_str());
-        if let Some(sa) = e.actor.service_account() {
-            kw("sa", &sa);
-        }
-        kw("sa_ns", e.actor.sa_namespace.as_deref().unwrap_or_default());
-        if let Some(imp) = &e.impersonated {
-            kw("impersonated", &imp.username);
-        }
-        kw("credential", e.credential.id.as_deref().unwrap_or_default());
-        kw("pod", e.credential.pod_name.as_deref().unwrap_or_default());
-        let node = e
-            .credential
-            .node_name
-            .as_deref()
-            .or(e.actor.node.as_deref());
-        kw("node", node.unwrap_or_default());
-        kw("ua", &e.user_agent);
-        kw("ua_family", &e.ua_family);
-        kw("resource", &e.object.resource);
-        kw("subresource", &e.object.subresource);
-        kw("api_group", &e.object.api_group);
-        kw("namespace", &e.object.namespace);
-        kw("name", &e.object.name);
-        kw("decision", &e.decision);
-        let grant = authz::rbac_grant(&e.authz_reason);
-        if let Some(g) = &grant {
-            kw("role", &g.role);
-            kw("binding", &g.binding);
-        }
-        kw(
-            "exec",
-            e.exec.as_ref().map(|x| x.kind.as_str()).unwrap_or_default(),
-        );
-        kw("format", e.format.as_str());
-        kw("cluster", &e.cluster);
-        for g in &e.user.groups {
-            kw("group", g);
-        }
-        kw("path", e.path());
-        if e.object.resource.is_empty() {
-            kw("nonresource", e.path());
-        }
-        for fact in &e.facts {
-            kw("fact", fact);
+        let row = EventRow::of(e);
+        for (spec, field) in &self.keywords {
+            (spec.read)(&row, &mut |value| {
+                if !value.is_empty() {
+                    doc.add_text(*field, clamp(value));
+                }
+            });
         }
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
@@ -223,7 +183,7 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        doc.add_text(self.text, compact_text(e, grant.is_none()));
+        doc.add_text(self.text, compact_text(e, row.grant.is_none()));
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         if let Some(r) = e.source.record {
@@ -330,4 +290,84 @@ pub fn compact_text(e: &AuditEvent, with_reason: bool) -> String {
     }
     parts.retain(|p| !p.is_empty());
     parts.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use std::fmt::Write as _;
+
+    use sha2::{Digest, Sha256};
+
+    use super::*;
+    use crate::model::fields::FIELDS;
+
+    /// Fields of the schema that are no field of an event.
+    const INTERNAL: [&str; 7] = [
+        "key_hi", "key_lo", "stages", "file", "line", "record", "raw",
+    ];
+
+    #[test]
+    fn keyword_fields_are_the_registrys() {
+        let layout: BTreeSet<&str> = KEYWORD_LAYOUT.iter().copied().collect();
+        assert_eq!(layout.len(), KEYWORD_LAYOUT.len(), "a field laid out twice");
+        let registry: BTreeSet<&str> = FIELDS
+            .iter()
+            .filter(|f| f.is_keyword())
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(
+            layout, registry,
+            "append a new keyword field to KEYWORD_LAYOUT and bump SCHEMA_VERSION"
+        );
+    }
+
+    #[test]
+    fn every_schema_field_is_in_the_registry_and_back() {
+        let schema = Fields::new().schema;
+        for (_, entry) in schema.fields() {
+            let name = entry.name();
+            assert!(
+                INTERNAL.contains(&name) || fields::get(name).is_some(),
+                "schema field `{name}` is not in the registry"
+            );
+        }
+        for f in FIELDS {
+            let entry = schema.get_field(f.name).map(|h| schema.get_field_entry(h));
+            let entry = entry.unwrap_or_else(|_| panic!("`{}` is not in the schema", f.name));
+            if f.fill.is_some() {
+                assert!(
+                    entry.is_fast(),
+                    "the events table reads `{}` from its column",
+                    f.name
+                );
+            }
+            if f.storage == Storage::Keyword {
+                assert!(entry.is_fast() && entry.is_indexed(), "{}", f.name);
+            }
+            if f.storage == Storage::SearchOnly {
+                assert!(!entry.is_fast() && entry.is_indexed(), "{}", f.name);
+            }
+        }
+    }
+
+    /// Indexes address fields by position: the schema of a SCHEMA_VERSION never changes.
+    /// (Version 2 was the schema as written before the field registry existed; version 3 added
+    /// `record`, the element index within a line.)
+    #[test]
+    fn schema_is_unchanged_within_its_version() {
+        let json = serde_json::to_string(&Fields::new().schema).unwrap();
+        let digest = Sha256::digest(json.as_bytes())
+            .iter()
+            .fold(String::new(), |mut hex, b| {
+                let _ = write!(hex, "{b:02x}");
+                hex
+            });
+        assert_eq!(SCHEMA_VERSION, 3, "a new version: update the digest below");
+        assert_eq!(
+            digest, "fd0072a1f84ac8e19f0e566ba37c0a00e1e8fc1d348d476d8fd90fa41b7a2990",
+            "the schema changed: bump SCHEMA_VERSION"
+        );
+    }
 }

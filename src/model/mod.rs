@@ -1,11 +1,14 @@
 //! The normalized audit event and the values derived from it (actor, exec command,
-//! user-agent family, time). Pure data and pure functions: no I/O, no tantivy, no terminal.
+//! user-agent family, time), its one flat projection ([`EventRow`]) and the field registry
+//! ([`fields`]). Pure data and pure functions: no I/O, no tantivy, no terminal.
 //! The bottom layer: imports nothing of the crate.
 
 pub mod actor;
 pub mod authz;
 pub mod exec;
+pub mod fields;
 pub mod net;
+pub mod row;
 pub mod sanitize;
 pub mod time;
 pub mod useragent;
@@ -18,6 +21,7 @@ use serde_json::value::RawValue;
 
 pub use actor::{Actor, ActorKind};
 pub use exec::ExecInfo;
+pub use row::EventRow;
 pub use time::Micros;
 
 /// The stage of a request at which an audit record was written.
@@ -284,29 +288,6 @@ pub struct ObjectRef {
     pub name: String,
 }
 
-/// The few fields of an event a table row shows (read from the index's columns).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct EventSummary {
-    /// The index's handle of the event, to load it whole.
-    pub handle: u64,
-    pub time: Micros,
-    pub audit_id: String,
-    pub user: String,
-    pub verb: String,
-    pub resource: String,
-    pub subresource: String,
-    pub namespace: String,
-    pub name: String,
-    /// The request path of a non-resource request.
-    pub path: String,
-    pub source_ip: String,
-    pub code: Option<u16>,
-    pub user_agent: String,
-    pub decision: String,
-    /// exec, attach, portforward, node-proxy
-    pub stream: String,
-}
-
 /// One logical request: the merged stage records of one `auditID`.
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditEvent {
@@ -396,18 +377,12 @@ impl AuditEvent {
     pub fn target(&self) -> String {
         match (self.object.namespace.as_str(), self.object.name.as_str()) {
             ("", "") => self.path().to_owned(),
-            ("", n) => n.to_owned(),
-            (ns, "") => format!("{ns}/"),
-            (ns, n) => format!("{ns}/{n}"),
+            (ns, n) => row::join_target(ns, n),
         }
     }
 
     /// `resource/subresource`, or `resource` alone.
     pub fn resource_path(&self) -> String {
-        if self.object.subresource.is_empty() {
-            self.object.resource.clone()
-        } else {
-            format!("{}/{}", self.object.resource, self.object.subresource)
-        }
+        row::join_resource(&self.object.resource, &self.object.subresource)
     }
 }

@@ -34,7 +34,7 @@ use ipnet::IpNet;
 use crate::model::Micros;
 use crate::model::sanitize::escape_control;
 use crate::model::time::TimeError;
-pub use fields::{FIELDS, FieldKind, FieldSpec};
+pub use fields::{FieldKind, FieldSpec};
 pub use parse::{MAX_DEPTH, parse};
 
 /// A parsed query.
@@ -45,7 +45,7 @@ pub enum Expr {
     And(Vec<Expr>),
     Or(Vec<Expr>),
     Not(Box<Expr>),
-    /// A condition on one field (canonical field name, see [`FIELDS`]).
+    /// A condition on one field (canonical field name, see [`crate::model::fields::FIELDS`]).
     Field {
         field: &'static str,
         pattern: Pattern,

@@ -287,18 +287,19 @@ impl Parser {
         if self.at_end() || self.peek().is_some_and(char::is_whitespace) {
             return Err(self.error(format!("`{}:` needs a value", spec.name)));
         }
+        // Only query fields are looked up: they all have a kind.
         match spec.kind {
-            FieldKind::Keyword | FieldKind::LowerKeyword => self.keyword_value(spec),
-            FieldKind::Ip => self.ip_value(spec),
-            FieldKind::Number => self.number_value(spec),
-            FieldKind::Time => self.time_value(spec, start),
-            FieldKind::Text => Ok(Expr::Text(self.value()?.0)),
+            Some(FieldKind::Keyword | FieldKind::LowerKeyword) | None => self.keyword_value(spec),
+            Some(FieldKind::Ip) => self.ip_value(spec),
+            Some(FieldKind::Number) => self.number_value(spec),
+            Some(FieldKind::Time) => self.time_value(spec, start),
+            Some(FieldKind::Text) => Ok(Expr::Text(self.value()?.0)),
         }
     }
 
     fn keyword_value(&mut self, spec: &'static FieldSpec) -> Result<Expr, QueryError> {
         let (mut value, quoted) = self.value()?;
-        if spec.kind == FieldKind::LowerKeyword {
+        if spec.kind == Some(FieldKind::LowerKeyword) {
             value = value.to_lowercase();
         }
         if !quoted && value == "*" {

@@ -10,15 +10,13 @@ use super::Session;
 use crate::ingest::Reject;
 use crate::query::Expr;
 
-/// The pivots `stats` lists, with their titles.
-const PIVOTS: &[(&str, &str)] = &[
-    ("user", "accounts"),
-    ("peer", "source IPs"),
-    ("namespace", "namespaces"),
-    ("ua", "user agents"),
-    ("verb", "verbs"),
-    ("actor_kind", "actor kinds"),
-];
+/// The pivots `stats` lists, with their titles: the registry's counted pivots, by rank.
+fn pivots() -> Vec<(&'static str, &'static str)> {
+    crate::model::fields::pivots()
+        .into_iter()
+        .filter_map(|(f, p)| Some((f.name, p.title?)))
+        .collect()
+}
 
 #[derive(Serialize)]
 pub struct Stats {
@@ -108,7 +106,7 @@ impl Session {
 
     fn top_lists(&self, n: usize) -> anyhow::Result<Vec<TopList>> {
         let mut top = Vec::new();
-        for (field, title) in PIVOTS {
+        for (field, title) in pivots() {
             let (values, _) = self.reader.top(&Expr::All, field, n)?;
             top.push(TopList {
                 field: title,

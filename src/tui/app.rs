@@ -16,7 +16,8 @@ use super::layout;
 use super::worker::{Request, Response};
 use crate::case::{Case, CaseOp, EventRef};
 use crate::detect::Finding;
-use crate::model::{AuditEvent, EventSummary, Micros};
+use crate::model::fields;
+use crate::model::{AuditEvent, EventRow, Micros};
 use crate::query::{self, Expr, TimeSpec};
 
 /// What the app asks its runtime to do.
@@ -114,7 +115,7 @@ pub struct Input {
 pub struct EventsState {
     pub total: Option<u64>,
     pub offset: u64,
-    pub rows: Vec<EventSummary>,
+    pub rows: Vec<EventRow<'static>>,
     pub matches: Vec<bool>,
     pub selected: u64,
     pub scroll: u64,
@@ -125,7 +126,7 @@ pub struct EventsState {
 }
 
 impl EventsState {
-    pub fn row(&self, pos: u64) -> Option<&EventSummary> {
+    pub fn row(&self, pos: u64) -> Option<&EventRow<'static>> {
         pos.checked_sub(self.offset)
             .and_then(|i| self.rows.get(i as usize))
     }
@@ -185,14 +186,15 @@ pub struct PivotsState {
     pub loaded_for: Option<Expr>,
 }
 
-/// The fields the pivots view counts.
-pub const PIVOT_FIELDS: &[(&str, &str, &str)] = &[
-    ("user", "accounts", "user"),
-    ("peer", "source IPs", "peer"),
-    ("namespace", "namespaces", "ns"),
-    ("ua", "user agents", "ua"),
-    ("verb", "verbs", "verb"),
-];
+/// The fields the pivots view counts, from the registry: (field, title, what `Enter` on a
+/// value adds: `chip:value`).
+pub fn pivot_fields() -> Vec<(&'static str, &'static str, &'static str)> {
+    fields::pivots()
+        .into_iter()
+        .filter(|(_, p)| p.in_view)
+        .filter_map(|(f, p)| Some((f.name, p.title?, p.chip)))
+        .collect()
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct TimelineState {
@@ -357,7 +359,7 @@ impl App {
             }
             View::Pivots if self.pivots.loaded_for.as_ref() != Some(&expr) => {
                 self.pivots.loaded_for = Some(expr.clone());
-                let fields = PIVOT_FIELDS.iter().map(|(f, _, _)| *f).collect();
+                let fields = pivot_fields().iter().map(|(f, _, _)| *f).collect();
                 self.request("pivots", |id| Request::Pivots {
                     id,
                     expr,
@@ -672,8 +674,8 @@ impl App {
                 return self.case_change(op);
             }
             "since" | "until" => return self.time_command(cmd, arg),
-            "user" | "sa" | "ns" | "namespace" | "ip" | "verb" | "res" | "resource" | "ua" | "code" | "node" | "pod" | "decision" | "name" | "group" | "as" => cmd,
-            _ => return self.input_error(0, format!("unknown command `{cmd}` (user, sa, ns, ip, verb, res, ua, code, since, until, clear, tz, save, load, export, title, analyst, q)")),
+            _ if fields::command(cmd).is_some() => cmd,
+            _ => return self.input_error(0, unknown_command(cmd)),
         };
         if arg.is_empty() {
             return self.input_error(cmd.len(), format!("`:{cmd}` needs a value"));
@@ -875,7 +877,7 @@ impl App {
         }
     }
 
-    fn selected_event(&self) -> Option<&EventSummary> {
+    fn selected_event(&self) -> Option<&EventRow<'static>> {
         self.events.row(self.events.selected)
     }
 
@@ -913,10 +915,10 @@ impl App {
                     .copied()
                     .unwrap_or(0);
                 let (value, _) = list.values.get(row)?.clone();
-                let field = PIVOT_FIELDS
-                    .iter()
+                let field = pivot_fields()
+                    .into_iter()
                     .find(|(f, _, _)| *f == list.field)
-                    .map_or("user", |(_, _, q)| *q);
+                    .map_or("user", |(_, _, q)| q);
                 let q = format!("{field}:{}", quote(&value));
                 let expr = query::parse(&q).unwrap_or(Expr::All);
                 self.add_chip(Chip { label: q, expr })
@@ -938,21 +940,17 @@ impl App {
 
     fn open_menu(&mut self) -> Option<Effect> {
         let s = match self.view {
-            View::Detail => self.detail.event.as_ref().map(|e| summary_of(e)),
+            View::Detail => self.detail.event.as_deref().map(EventRow::of),
             _ => self.selected_event().cloned(),
         }?;
-        let mut items = Vec::new();
-        let mut add = |label: &str, field: &'static str, value: &str| {
-            if !value.is_empty() {
-                items.push((format!("{label}: {value}"), field, value.to_owned()));
-            }
-        };
-        add("account", "user", &s.user);
-        add("source IP", "ip", &s.source_ip);
-        add("namespace", "ns", &s.namespace);
-        add("user agent", "ua", &s.user_agent);
-        add("verb", "verb", &s.verb);
-        add("resource", "res", &s.resource);
+        let items = fields::pivots()
+            .into_iter()
+            .filter_map(|(f, p)| {
+                let (label, chip) = p.menu?;
+                let value = f.first(&s);
+                (!value.is_empty()).then(|| (format!("{label}: {value}"), chip, value))
+            })
+            .collect();
         self.menu = Some(PivotMenu { items, selected: 0 });
         None
     }
@@ -1018,7 +1016,7 @@ impl App {
                 DetailLine::Json(l) => self.detail.tree.value_of(l.node),
                 DetailLine::Section(s) => s.clone(),
             },
-            View::Events => self.selected_event()?.audit_id.clone(),
+            View::Events => self.selected_event()?.audit_id.to_string(),
             View::Case => self.case_target()?.audit_id,
             View::Pivots => {
                 let list = self.pivots.lists.get(self.pivots.column)?;
@@ -1147,10 +1145,10 @@ impl App {
                     .into_iter()
                     .map(|(field, values, missing)| PivotList {
                         field,
-                        title: PIVOT_FIELDS
-                            .iter()
+                        title: pivot_fields()
+                            .into_iter()
                             .find(|(f, _, _)| *f == field)
-                            .map_or(field, |(_, t, _)| *t),
+                            .map_or(field, |(_, t, _)| t),
                         values,
                         missing,
                     })
@@ -1235,6 +1233,18 @@ fn time_bounds(f: &FilterState) -> (Option<Micros>, Option<Micros>) {
     bounds
 }
 
+/// The error of a `:` command that does not exist, listing those that do.
+fn unknown_command(cmd: &str) -> String {
+    let filters: Vec<&str> = fields::FIELDS
+        .iter()
+        .filter_map(|f| f.commands.first().copied())
+        .collect();
+    format!(
+        "unknown command `{cmd}` ({}, since, until, clear, tz, save, load, export, title, analyst, q)",
+        filters.join(", ")
+    )
+}
+
 /// Quotes a value for the query language when it holds spaces, quotes or parentheses.
 pub fn quote(v: &str) -> String {
     if v.is_empty() || v.contains([' ', '"', '(', ')', '\\']) {
@@ -1254,30 +1264,6 @@ pub fn parse_tz(s: &str) -> Option<(TimeZone, String)> {
             Some((tz, name))
         }
         name => TimeZone::get(name).ok().map(|tz| (tz, name.to_owned())),
-    }
-}
-
-fn summary_of(e: &AuditEvent) -> EventSummary {
-    EventSummary {
-        handle: 0,
-        time: e.time,
-        audit_id: e.audit_id.clone(),
-        user: e.user.username.clone(),
-        verb: e.verb.clone(),
-        resource: e.object.resource.clone(),
-        subresource: e.object.subresource.clone(),
-        namespace: e.object.namespace.clone(),
-        name: e.object.name.clone(),
-        path: e.path().to_owned(),
-        source_ip: e.peer_ip().unwrap_or_default().to_owned(),
-        code: e.code,
-        user_agent: e.user_agent.clone(),
-        decision: e.decision.clone(),
-        stream: e
-            .exec
-            .as_ref()
-            .map(|x| x.kind.as_str().to_owned())
-            .unwrap_or_default(),
     }
 }
 
@@ -1430,11 +1416,11 @@ mod tests {
         }
     }
 
-    fn row(i: u64) -> EventSummary {
-        EventSummary {
+    fn row(i: u64) -> EventRow<'static> {
+        EventRow {
             handle: 1000 + i,
             time: Micros(1_773_475_200_000_000 + i as i64 * 1_000_000),
-            audit_id: format!("id-{i}"),
+            audit_id: format!("id-{i}").into(),
             user: if i % 2 == 0 {
                 "alice".into()
             } else {
@@ -1443,11 +1429,11 @@ mod tests {
             verb: "get".into(),
             resource: "pods".into(),
             namespace: "shop".into(),
-            name: format!("web-{i}"),
-            source_ip: "10.0.0.1".into(),
+            name: format!("web-{i}").into(),
+            source_ip: Some("10.0.0.1".into()),
             code: Some(200),
             user_agent: "kubectl/v1.30.0".into(),
-            ..EventSummary::default()
+            ..EventRow::default()
         }
     }
 
@@ -1480,7 +1466,7 @@ mod tests {
     fn events_app(total: u64) -> App {
         let mut a = app();
         let req = request(a.update(Action::ViewEvents));
-        let rows: Vec<EventSummary> = (0..total.min(PAGE as u64)).map(row).collect();
+        let rows: Vec<EventRow<'static>> = (0..total.min(PAGE as u64)).map(row).collect();
         let n = rows.len();
         a.update(Action::Response(Box::new(Response::Page {
             id: id_of(&req),
@@ -1680,7 +1666,7 @@ mod tests {
             id: id_of(&req),
             offset: Some(4),
         }))));
-        let rows: Vec<EventSummary> = (0..10).map(row).collect();
+        let rows: Vec<EventRow<'static>> = (0..10).map(row).collect();
         a.update(Action::Response(Box::new(Response::Page {
             id: id_of(&page),
             total: 10,
@@ -1741,6 +1727,31 @@ mod tests {
         type_cmd(&mut a, "clear");
         assert!(a.filter.is_empty());
         assert_eq!(type_cmd(&mut a, "q"), Some(Effect::Quit));
+    }
+
+    #[test]
+    fn every_field_command_adds_its_filter() {
+        for cmd in fields::commands() {
+            let value = match fields::command(cmd).and_then(|f| f.kind) {
+                Some(fields::FieldKind::Ip) => "10.0.0.1",
+                Some(fields::FieldKind::Number) => "403",
+                _ => "x",
+            };
+            let mut a = events_app(3);
+            a.update(Action::Command);
+            for c in format!("{cmd} {value}").chars() {
+                a.update(Action::Char(c));
+            }
+            a.update(Action::Submit);
+            let label = a.filter.chips.last().map(|c| c.label.clone());
+            assert_eq!(label, Some(format!("{cmd}:{value}")), "{:?}", a.input);
+        }
+        let mut a = events_app(3);
+        a.update(Action::Command);
+        a.input.as_mut().unwrap().text = "impersonated bob".into();
+        assert!(a.update(Action::Submit).is_none());
+        let error = a.input.and_then(|i| i.error).map(|e| e.1);
+        assert!(error.is_some_and(|e| e.contains("unknown command") && e.contains(" as,")));
     }
 
     #[test]
@@ -1806,7 +1817,7 @@ mod tests {
         let mut a = app();
         let req = request(a.update(Action::ViewPivots));
         assert!(
-            matches!(&req, Request::Pivots { fields, .. } if fields.len() == PIVOT_FIELDS.len())
+            matches!(&req, Request::Pivots { fields, .. } if fields.len() == pivot_fields().len())
         );
         let lists = vec![
             (

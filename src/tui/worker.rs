@@ -17,7 +17,7 @@ use crate::case::Case;
 use crate::detect::Finding;
 use crate::export::{ExportFormat, ExportSpec};
 use crate::index::paging::TimeIndex;
-use crate::model::{AuditEvent, EventSummary, Micros};
+use crate::model::{AuditEvent, EventRow, Micros};
 use crate::query::Expr;
 use crate::session::Session;
 
@@ -88,7 +88,7 @@ pub enum Response {
         id: u64,
         total: u64,
         offset: u64,
-        rows: Vec<EventSummary>,
+        rows: Vec<EventRow<'static>>,
         matches: Vec<bool>,
     },
     Event {

@@ -103,19 +103,13 @@ impl App {
             View::Detail => self.detail.event.as_deref().map(case::event_ref),
             View::Events => {
                 let s = self.selected_event()?;
-                let mut resource = s.resource.clone();
-                if !s.subresource.is_empty() {
-                    resource = format!("{resource}/{}", s.subresource);
-                }
+                let mut resource = s.resource_path();
                 if resource.is_empty() {
-                    resource.clone_from(&s.path);
+                    resource = s.path.to_string();
                 }
-                let target = match (s.namespace.as_str(), s.name.as_str()) {
-                    ("", n) => n.to_owned(),
-                    (ns, n) => format!("{ns}/{n}"),
-                };
+                let target = s.target();
                 Some(EventRef {
-                    audit_id: s.audit_id.clone(),
+                    audit_id: s.audit_id.to_string(),
                     time: Some(s.time),
                     summary: format!("{} {} {resource} {target}", s.user, s.verb),
                 })

@@ -147,17 +147,9 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
     for pos in e.scroll..end {
         let row = match e.row(pos) {
             Some(s) => {
-                let marked = app.finding_of.contains_key(&s.audit_id);
+                let marked = app.finding_of.contains_key(&*s.audit_id);
                 let bookmarked = app.case.is_marked(&s.audit_id);
-                let resource = match (s.resource.as_str(), s.subresource.as_str()) {
-                    ("", _) => s.path.clone(),
-                    (r, "") => r.to_owned(),
-                    (r, sub) => format!("{r}/{sub}"),
-                };
-                let target = match (s.namespace.as_str(), s.name.as_str()) {
-                    ("", n) => n.to_owned(),
-                    (ns, n) => format!("{ns}/{n}"),
-                };
+                let (resource, target) = (s.resource_or_path(), s.target());
                 let mut r = Row::new(vec![
                     Cell::from(s.time.display_in(&app.tz)),
                     Cell::from(Span::styled(
@@ -173,7 +165,7 @@ pub fn events(app: &App, frame: &mut Frame, area: Rect) {
                     Cell::from(clean(&s.verb).into_owned()),
                     Cell::from(clean(&resource).into_owned()),
                     Cell::from(clean(&target).into_owned()),
-                    Cell::from(clean(&s.source_ip).into_owned()),
+                    Cell::from(clean(s.peer()).into_owned()),
                     Cell::from(s.code.map(|c| c.to_string()).unwrap_or_default()),
                     Cell::from(clean(&s.user_agent).into_owned()),
                 ]);
