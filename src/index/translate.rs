@@ -68,10 +68,7 @@ impl Translator<'_> {
             ("time", Pattern::Time(lo, hi)) => {
                 let conv = |b: &Bound<TimeSpec>| {
                     map_bound(b, |t| {
-                        Term::from_field_date(
-                            f.time,
-                            DateTime::from_timestamp_micros(t.resolve(self.anchor).0),
-                        )
+                        Term::from_field_date(f.time, date(t.resolve(self.anchor)))
                     })
                 };
                 range(conv(lo), conv(hi))
@@ -89,8 +86,8 @@ impl Translator<'_> {
                 range(Bound::Included(h.clone()), Bound::Included(h))
             }
             ("audit_id", _) => {
-                return Err(IndexError::Manifest(
-                    "`audit_id` takes a whole audit ID, without wildcards".to_owned(),
+                return Err(query_error(
+                    "`audit_id` takes a whole audit ID, without wildcards",
                 ));
             }
             ("ip" | "peer", p) => {
@@ -104,7 +101,7 @@ impl Translator<'_> {
             (_, Pattern::Wildcard(v)) => regex(&glob_to_regex(v), self.keyword(name)?)?,
             (_, Pattern::Any) => regex(".+", self.keyword(name)?)?,
             (_, other) => {
-                return Err(IndexError::Manifest(format!(
+                return Err(query_error(format!(
                     "field `{name}` cannot match {other:?}"
                 )));
             }
@@ -114,7 +111,7 @@ impl Translator<'_> {
     fn keyword(&self, name: &str) -> Result<Field> {
         self.fields
             .keyword(name)
-            .ok_or_else(|| IndexError::Manifest(format!("field `{name}` is not in the index")))
+            .ok_or_else(|| query_error(format!("field `{name}` is not in the index")))
     }
 
     /// Words of the event text: one word is a term, several a phrase; `word*` a prefix.
@@ -218,6 +215,23 @@ fn regex(pattern: &str, field: Field) -> Result<Box<dyn Query>> {
     Ok(Box::new(RegexQuery::from_pattern(pattern, field)?))
 }
 
+/// A plan the index cannot run is the query's fault, not a corrupt index (the parser is
+/// meant to refuse such a query first).
+fn query_error(message: impl Into<String>) -> IndexError {
+    IndexError::Query(crate::query::QueryError {
+        column: 0,
+        message: message.into(),
+    })
+}
+
+/// A time as tantivy's date, which counts nanoseconds in an `i64` (years 1677–2262): a bound
+/// outside that range (`time:<9999-12-31`) is clamped to it, so it still bounds every
+/// stored time instead of overflowing.
+fn date(t: Micros) -> DateTime {
+    const LIMIT: i64 = i64::MAX / 1_000;
+    DateTime::from_timestamp_micros(t.0.clamp(-LIMIT, LIMIT))
+}
+
 /// `curl*` → `curl.*`; `?` → one character; `\*` stays a literal star.
 pub fn glob_to_regex(glob: &str) -> String {
     let mut out = String::new();
@@ -251,6 +265,17 @@ fn regex_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn regression_time_bound_in_year_9999_does_not_overflow() {
+        // `time:<9999-12-31T23:59:59Z` overflowed tantivy's nanosecond count (a panic in
+        // debug builds, a wrapped bound in release).
+        let t = |s: &str| date(Micros::parse(s).unwrap());
+        let far = t("9999-12-31T23:59:59Z");
+        assert!(far > t("2262-01-01T00:00:00Z"));
+        assert!(t("0001-01-01T00:00:00Z") < t("1678-01-01T00:00:00Z"));
+        assert!(far > t("2026-03-14T10:00:00Z"));
+    }
 
     #[test]
     fn globs() {

@@ -295,9 +295,17 @@ impl Parser {
     }
 
     fn keyword_value(&mut self, spec: &'static FieldSpec) -> Result<Expr, QueryError> {
+        let at = self.pos;
         let (mut value, quoted) = self.value()?;
         if spec.kind == FieldKind::LowerKeyword {
             value = value.to_lowercase();
+        }
+        if spec.name == "audit_id" && !quoted && value.contains(['*', '?']) {
+            // Audit IDs are looked up by hash: no pattern can match them.
+            return Err(self.error_at(
+                at,
+                "`audit_id` takes a whole audit ID, without wildcards (quote it to match `*` or `?` as they are)",
+            ));
         }
         if !quoted && value == "*" {
             return Ok(field(spec.name, Pattern::Any));
@@ -531,6 +539,17 @@ mod tests {
 
     fn exact(f: &'static str, v: &str) -> Expr {
         field(f, Pattern::Exact(v.to_owned()))
+    }
+
+    #[test]
+    fn regression_audit_id_wildcard_is_a_parse_error_not_a_corrupt_index() {
+        // `audit_id:abc*` parsed, then failed at search time as "index manifest is corrupt".
+        for q in ["audit_id:abc*", "id:*", "auditid:a?c", "verb:get id:*x"] {
+            let err = parse(q).unwrap_err();
+            assert!(err.message.contains("without wildcards"), "{q}: {err}");
+        }
+        assert_eq!(parse("id:abc*").unwrap_err().column, 3);
+        assert_eq!(parse("id:\"ab*\"").unwrap(), exact("audit_id", "ab*"));
     }
 
     #[test]
