@@ -180,7 +180,7 @@ pub fn run<T: Target>(test_name: &str) {
     let mut from = plan.from;
     let mut cases = 0u64;
     let mut aborts: Vec<Finding> = Vec::new();
-    let mut slowest = String::new();
+    let mut stats = Stats::default();
     let corpus = Corpus::load();
     let target = T::new(&corpus);
     if plan.to == plan.from + 1 {
@@ -196,16 +196,13 @@ pub fn run<T: Target>(test_name: &str) {
             break;
         }
         let out = spawn_child(test_name, T::NAME, &plan, from, left, &dir);
+        stats.fold(&dir);
         let done = std::fs::read_to_string(dir.join("done")).ok();
         let _ = std::fs::remove_file(dir.join("done"));
-        let mut done = done.as_deref().unwrap_or_default().split_whitespace();
         if out.status.success()
-            && let Some(next) = done.next().and_then(|d| d.parse::<u64>().ok())
+            && let Some(next) = done.and_then(|d| d.trim().parse::<u64>().ok())
         {
             cases += next - from;
-            if let (Some(case), Some(secs)) = (done.next(), done.next()) {
-                slowest = format!(", slowest case {case} ({secs}s)");
-            }
             break;
         }
         // The child died: the crash file names the case it was running.
@@ -236,12 +233,54 @@ pub fn run<T: Target>(test_name: &str) {
     let mut findings = read_findings(&dir);
     findings.extend(aborts);
     eprintln!(
-        "fuzz {}: {cases} cases in {:.1}s (seed {:#x}){slowest}",
+        "fuzz {}: {cases} cases in {:.1}s (seed {:#x}); slowest case {} ({:.3}s); peak memory {} MiB (limit {} MiB a case)",
         T::NAME,
         started.elapsed().as_secs_f64(),
-        plan.seed
+        plan.seed,
+        stats.slowest_case,
+        stats.slowest_secs,
+        stats.peak >> 20,
+        T::MEMORY_LIMIT >> 20
     );
     report::<T>(test_name, &plan, &findings, &dir);
+}
+
+/// The slowest case and the most memory held, over the children of a run. Each child
+/// rewrites its own in the `stats` file as it goes (a child that dies keeps its last one).
+#[derive(Debug, Default)]
+struct Stats {
+    slowest_case: u64,
+    slowest_secs: f64,
+    peak: usize,
+}
+
+impl Stats {
+    fn fold(&mut self, dir: &Path) {
+        let text = std::fs::read_to_string(dir.join("stats")).unwrap_or_default();
+        let _ = std::fs::remove_file(dir.join("stats"));
+        let mut it = text.split_whitespace();
+        let (Some(case), Some(secs), Some(peak)) = (
+            it.next().and_then(|v| v.parse().ok()),
+            it.next().and_then(|v| v.parse::<f64>().ok()),
+            it.next().and_then(|v| v.parse().ok()),
+        ) else {
+            return;
+        };
+        if secs > self.slowest_secs {
+            (self.slowest_case, self.slowest_secs) = (case, secs);
+        }
+        self.peak = self.peak.max(peak);
+    }
+
+    fn write(dir: &Path, slowest: (Duration, u64)) {
+        let line = format!(
+            "{} {:.3} {}\n",
+            slowest.1,
+            slowest.0.as_secs_f64(),
+            crate::ALLOC.max_allocated()
+        );
+        let _ = std::fs::write(dir.join("stats"), line);
+    }
 }
 
 fn spawn_child(
@@ -416,7 +455,10 @@ fn child<T: Target>() {
         std::fs::write(dir.join("crash"), format!("{seed} {case}\n")).unwrap();
         let started = Instant::now();
         let found = run_case(&mut target, &input);
-        slowest = slowest.max((started.elapsed(), case));
+        if started.elapsed() > slowest.0 || case % 256 == 0 {
+            slowest = slowest.max((started.elapsed(), case));
+            Stats::write(&dir, slowest);
+        }
         if let Some((kind, detail)) = found {
             let known = known::classify(T::NAME, &kind, &detail, &input).map(|k| k.id.to_owned());
             let detail = format!("{detail}{}", input.excerpt(400));
@@ -431,11 +473,8 @@ fn child<T: Target>() {
         case += 1;
     }
     let _ = std::fs::remove_file(dir.join("crash"));
-    std::fs::write(
-        dir.join("done"),
-        format!("{case} {} {:.3}\n", slowest.1, slowest.0.as_secs_f64()),
-    )
-    .unwrap();
+    Stats::write(&dir, slowest);
+    std::fs::write(dir.join("done"), format!("{case}\n")).unwrap();
 }
 
 /// Runs one case under the memory limit; a panic or a broken oracle as (kind, detail).

@@ -12,11 +12,15 @@
 
 use std::path::{Path, PathBuf};
 
+use kubesift::case::Case;
+use kubesift::detect::Finding;
+use kubesift::export::{self, ExportFormat, ExportSpec};
 use kubesift::index::reader::TimeOrder;
 use kubesift::index::{IndexDir, IndexReader};
 use kubesift::ingest::formats::cri;
 use kubesift::ingest::split;
-use kubesift::ingest::{self, IngestOptions, IngestSummary, Progress};
+use kubesift::ingest::{self, IngestOptions, IngestSummary, Progress, Reject};
+use kubesift::model::sanitize::is_unsafe;
 use kubesift::query::Expr;
 use serde_json::Value;
 
@@ -128,11 +132,16 @@ impl Target for Ingest {
         }
         let reader =
             IndexReader::open(&idx).map_err(|e| Failure::new("index-unreadable", e.to_string()))?;
-        check_files(&reader, &files, &runs)?;
-        check_index(&reader, &idx, &runs)?;
+        let plains: Vec<(&str, Vec<u8>)> = files
+            .iter()
+            .map(|(n, b)| (n.as_str(), if is_gzip(b) { gunzip(b) } else { b.clone() }))
+            .collect();
+        check_files(&reader, &idx, &plains, &runs)?;
+        check_index(&reader, &idx, &plains, &runs)?;
         if input.files.len() % 3 == 0 {
-            kubesift::cli::detect_cmd::refresh(&idx)
+            let (findings, _) = kubesift::cli::detect_cmd::refresh(&idx)
                 .map_err(|e| Failure::new("detect-failed", e.to_string()))?;
+            check_exports(&reader, &findings)?;
         }
         Ok(())
     }
@@ -279,22 +288,19 @@ fn check_summary(s: &IngestSummary) -> Result<(), Failure> {
     Ok(())
 }
 
-/// Per input: every line accounted for (line files), something reported (documents).
+/// Per input: every line accounted for (line files), something reported (documents), and
+/// rejects name lines the input has.
 fn check_files(
     reader: &IndexReader,
-    files: &[&(String, Vec<u8>)],
+    idx: &IndexDir,
+    files: &[(&str, Vec<u8>)],
     runs: &[IngestSummary],
 ) -> Result<(), Failure> {
     let problems: Vec<&str> = runs
         .iter()
         .flat_map(|r| r.problems.iter().map(|p| p.path.as_str()))
         .collect();
-    for (name, bytes) in files {
-        let plain = if is_gzip(bytes) {
-            gunzip(bytes)
-        } else {
-            bytes.clone()
-        };
+    for (name, plain) in files {
         let entry = reader
             .manifest
             .files
@@ -311,11 +317,40 @@ fn check_files(
         };
         let seen = e.records + e.rejected + e.skipped;
         if name.starts_with("lines/") {
-            check_lines(name, &plain, seen, e.truncated)?;
-        } else if seen == 0 && !blank(&plain) && !e.truncated {
+            check_lines(name, plain, seen, e.truncated)?;
+        } else if seen == 0 && !blank(plain) && !e.truncated {
             return Err(Failure::new(
                 "input-unaccounted",
                 format!("{name}: not blank, but no record, reject or skipped line"),
+            ));
+        }
+        check_reject_lines(name, &idx.rejects_file(e.id), line_count(plain))?;
+    }
+    Ok(())
+}
+
+/// Lines of an input, the last one unterminated or not.
+fn line_count(plain: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', plain).count() as u64 + 1
+}
+
+/// Every reject stored names a line of its input.
+fn check_reject_lines(name: &str, path: &Path, lines: u64) -> Result<(), Failure> {
+    if std::fs::metadata(path).map_or(true, |m| m.len() > 8 << 20) {
+        return Ok(());
+    }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    for r in text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Reject>(l).ok())
+    {
+        if r.line == 0 || r.line > lines {
+            return Err(Failure::new(
+                "reject-line-out-of-range",
+                format!(
+                    "{name} has {lines} lines; a reject names line {}: {}",
+                    r.line, r.reason
+                ),
             ));
         }
     }
@@ -342,6 +377,7 @@ fn check_lines(name: &str, plain: &[u8], seen: u64, truncated: bool) -> Result<(
 fn check_index(
     reader: &IndexReader,
     idx: &IndexDir,
+    files: &[(&str, Vec<u8>)],
     runs: &[IngestSummary],
 ) -> Result<(), Failure> {
     let added: u64 = runs.iter().map(|r| r.added).sum();
@@ -355,9 +391,23 @@ fn check_index(
         ));
     }
     for hit in &hits {
-        reader
+        let loaded = reader
             .load(hit)
             .map_err(|e| Failure::new("stored-record-does-not-load", e.to_string()))?;
+        let source = &loaded.event.source;
+        let lines = files
+            .iter()
+            .find(|(n, _)| Path::new(&source.file).ends_with(n))
+            .map(|(_, plain)| line_count(plain));
+        if lines.is_none_or(|n| source.line == 0 || source.line > n) {
+            return Err(Failure::new(
+                "event-source-out-of-range",
+                format!(
+                    "event {:?} comes from {}:{}, which is not a line of an input ({lines:?} lines)",
+                    loaded.event.audit_id, source.file, source.line
+                ),
+            ));
+        }
     }
     let stored: u64 = std::fs::read_dir(idx.rejects_dir())
         .map(|d| {
@@ -373,6 +423,52 @@ fn check_index(
             "rejects-unbounded",
             format!("{stored} bytes of rejects stored for {rejected} rejected records"),
         ));
+    }
+    Ok(())
+}
+
+/// Every export format of every event: nothing a terminal or a spreadsheet would act on is
+/// written raw (JSON escapes C1 and bidi characters too).
+fn check_exports(reader: &IndexReader, findings: &[Finding]) -> Result<(), Failure> {
+    let spec = ExportSpec {
+        query: Some("*".to_owned()),
+        detections: true,
+        ..ExportSpec::default()
+    };
+    for format in ExportFormat::ALL {
+        let mut out = Vec::new();
+        export::export(reader, findings, &Case::default(), &spec, format, &mut out)
+            .map_err(|e| Failure::new("export-failed", format!("{format:?}: {e}")))?;
+        let text = String::from_utf8(out)
+            .map_err(|e| Failure::new("export-not-utf8", format!("{format:?}: {e}")))?;
+        if let Some(c) = text
+            .chars()
+            .find(|c| !matches!(c, '\n' | '\t') && is_unsafe(*c))
+        {
+            let at = text.find(c).unwrap_or(0);
+            let from = (0..=at.saturating_sub(60))
+                .rev()
+                .find(|i| text.is_char_boundary(*i))
+                .unwrap_or(0);
+            let around = &text[from..at];
+            return Err(Failure::new(
+                "export-unsafe-character",
+                format!(
+                    "{format:?} export writes U+{:04X} raw after {around:?}",
+                    c as u32
+                ),
+            ));
+        }
+        if format == ExportFormat::Jsonl
+            && let Some(bad) = text
+                .lines()
+                .find(|l| serde_json::from_str::<serde::de::IgnoredAny>(l).is_err())
+        {
+            return Err(Failure::new(
+                "export-bad-json",
+                format!("a JSON Lines export line does not parse: {bad:?}"),
+            ));
+        }
     }
     Ok(())
 }

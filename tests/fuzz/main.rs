@@ -18,18 +18,21 @@
 //! reported (never silently dropped) but do not fail the run until their entry is removed.
 //!
 //! What `cargo test` runs is fixed: seed [`driver::DEFAULT_SEED`], a fixed number of cases per
-//! target, and a time cap per target that only stops early (it never fails the test). A
-//! longer run is one command:
+//! target (about 45 s on two busy cores), and a time cap per target that only stops early (it
+//! never fails the test). A longer run is one command, here half an hour:
 //!
 //! ```text
-//! KUBESIFT_FUZZ_SECS=1800 cargo test --release --test fuzz -- --nocapture
+//! KUBESIFT_FUZZ_SECS=1440 KUBESIFT_FUZZ_SEED=7 cargo test --test fuzz -- --nocapture
 //! ```
 //!
-//! Environment: `KUBESIFT_FUZZ_SEED` (any u64), `KUBESIFT_FUZZ_CASES` (cases of the record
-//! target; the others scale from it), `KUBESIFT_FUZZ_SECS` (time budget of the record and
-//! ingest targets each, the query and file targets a quarter of it; with it alone the case
-//! count is unbounded), `KUBESIFT_FUZZ_CASE=N` (run only case N, to reproduce a report). Each
-//! test prints what it ran (cases, seconds, seed) with `--nocapture`.
+//! The debug build keeps overflow checks on (they found bugs); `--release` runs more cases
+//! without them. Environment: `KUBESIFT_FUZZ_SEED` (any u64, `0x…` too),
+//! `KUBESIFT_FUZZ_CASES` (cases of the record target; the others scale from it),
+//! `KUBESIFT_FUZZ_SECS` (time of the record and ingest targets each, the query and file
+//! targets a quarter of it: about 1.25 × SECS in all on two cores; alone it leaves the case
+//! count unbounded), `KUBESIFT_FUZZ_CASE=N` (only case N, its input left in
+//! `target/tmp/fuzz/<target>/case-N/`). Each test prints what it ran — cases, seconds, seed,
+//! slowest case, peak memory — with `--nocapture`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

@@ -12,7 +12,7 @@ use kubesift::model::exec::{self, ExecInfo};
 use kubesift::model::sanitize::{escape_control, is_unsafe};
 use kubesift::model::{AuditEvent, SourceRef};
 
-use crate::corpus::{Corpus, gunzip, is_gzip};
+use crate::corpus::{Corpus, is_gzip};
 use crate::driver::{Failure, Input, Target, escape_bytes};
 use crate::mutate;
 
@@ -90,7 +90,6 @@ impl Target for Records {
             && let Ok(text) = std::str::from_utf8(&plain)
         {
             let _ = formats::decode(text, &SourceRef::default(), opts);
-            let _ = gunzip(bytes);
         }
         Ok(())
     }
