@@ -8,7 +8,7 @@ use common::{ks, sample_index, stderr, stdout};
 
 fn count(query: &str) -> u64 {
     let out = ks(sample_index())
-        .args(["search", "--count", query])
+        .args(["search", "--count", "--", query])
         .output()
         .unwrap();
     assert!(out.status.success(), "{query}: {}", stderr(&out));
@@ -40,4 +40,27 @@ fn regression_audit_id_wildcard_is_a_bad_query_not_a_corrupt_index() {
         err.contains("at column 19: `audit_id` takes a whole audit ID"),
         "{err}"
     );
+}
+
+#[test]
+fn regression_not_a_phrase_does_not_panic_in_the_phrase_scorer() {
+    // `NOT "shop web"`: tantivy's phrase scorer asserted (debug builds) when the exclusion
+    // asked it about a document before its current one.
+    let all = count("*");
+    let mut split = 0;
+    for phrase in [
+        "\"kube system\"",
+        "\"system serviceaccount\"",
+        "\"get pods\"",
+    ] {
+        let hits = count(phrase);
+        assert_eq!(count(&format!("NOT {phrase}")), all - hits, "{phrase}");
+        assert_eq!(
+            count(&format!("-({phrase} OR verb:nope)")),
+            all - hits,
+            "{phrase}"
+        );
+        split += usize::from(hits > 0 && hits < all);
+    }
+    assert!(split > 0, "no phrase splits the sample");
 }

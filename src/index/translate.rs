@@ -20,7 +20,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use tantivy::BitSet;
 use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Scorer, Weight};
-use tantivy::{DocId, Score, SegmentReader};
+use tantivy::{DocId, Score, SegmentReader, TERMINATED};
 
 pub(super) struct Translator<'a> {
     pub fields: &'a Fields,
@@ -37,7 +37,7 @@ impl Translator<'_> {
             Expr::Or(items) => self.boolean(items, Occur::Should)?,
             Expr::Not(inner) => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
-                (Occur::MustNot, self.query(inner)?),
+                (Occur::MustNot, gathered(self.query(inner)?)),
             ])),
             Expr::Text(text) => self.text(text)?,
             Expr::AuditIds(ids) => Box::new(KeySetQuery {
@@ -51,7 +51,7 @@ impl Translator<'_> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for item in items {
             let clause = match (occur, item) {
-                (Occur::Must, Expr::Not(inner)) => (Occur::MustNot, self.query(inner)?),
+                (Occur::Must, Expr::Not(inner)) => (Occur::MustNot, gathered(self.query(inner)?)),
                 _ => (occur, self.query(item)?),
             };
             clauses.push(clause);
@@ -166,6 +166,48 @@ impl Weight for KeySetQuery {
 
     fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
         Ok(Explanation::new("audit id in set", 1.0))
+    }
+}
+
+/// An excluded query, its matches gathered into a bit set per segment first: tantivy 0.27's
+/// phrase scorer asserts (debug builds) when an exclusion asks it about a document before
+/// its current one (quickwit-oss/tantivy#2811: `NOT "shop web"` panicked); a bit set
+/// answers in any order.
+fn gathered(query: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(Gathered(query))
+}
+
+#[derive(Debug)]
+struct Gathered(Box<dyn Query>);
+
+impl Clone for Gathered {
+    fn clone(&self) -> Self {
+        Gathered(self.0.box_clone())
+    }
+}
+
+impl Query for Gathered {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(GatheredWeight(self.0.weight(scoring)?)))
+    }
+}
+
+struct GatheredWeight(Box<dyn Weight>);
+
+impl Weight for GatheredWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let mut inner = self.0.scorer(reader, boost)?;
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        let mut doc = inner.doc();
+        while doc != TERMINATED {
+            docs.insert(doc);
+            doc = inner.advance();
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
     }
 }
 

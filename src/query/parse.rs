@@ -376,7 +376,11 @@ impl Parser {
             ));
         }
         let n: u64 = value.parse().map_err(|_| self.error_at(at, bad()))?;
-        Ok(field(spec.name, compare(op, n, n + 1, Pattern::Number)))
+        // `code:18446744073709551615` has no next number: the empty range it stands for.
+        Ok(field(
+            spec.name,
+            compare(op, n, n.saturating_add(1), Pattern::Number),
+        ))
     }
 
     fn time_value(&mut self, spec: &'static FieldSpec, _start: usize) -> Result<Expr, QueryError> {
@@ -539,6 +543,22 @@ mod tests {
 
     fn exact(f: &'static str, v: &str) -> Expr {
         field(f, Pattern::Exact(v.to_owned()))
+    }
+
+    #[test]
+    fn regression_code_query_at_u64_max_does_not_overflow() {
+        // `code:18446744073709551615` overflowed computing the end of its range.
+        let max = u64::MAX;
+        let n = |lo, hi| field("code", Pattern::Number(lo, hi));
+        assert_eq!(
+            parse("code:18446744073709551615").unwrap(),
+            n(Bound::Included(max), Bound::Excluded(max))
+        );
+        assert_eq!(
+            parse("code:<=18446744073709551615").unwrap(),
+            n(Bound::Unbounded, Bound::Included(max))
+        );
+        assert!(parse("code:18446744073709551616").is_err());
     }
 
     #[test]
