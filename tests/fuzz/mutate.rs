@@ -238,9 +238,21 @@ pub fn line_mutation(rng: &mut Rng, corpus: &Corpus, line: Vec<u8>) -> Vec<u8> {
         out.extend(json_value(rng, corpus, v, false));
         return out;
     }
-    match rng.u8(0..10) {
-        0 => trailing(rng, line),
-        1 => truncate(rng, line),
+    match rng.u8(0..100) {
+        0..10 => trailing(rng, line),
+        10..20 => truncate(rng, line),
+        20 => {
+            let empty: &[u8] = rng
+                .choice([
+                    &b"[]"[..],
+                    b"{\"kind\":\"EventList\",\"items\":[]}",
+                    b"{\"records\":[]}",
+                    b"{\"events\":[],\"searchedLogStreams\":[]}",
+                    b"{\"logEvents\":[]}",
+                ])
+                .unwrap_or(b"[]");
+            empty.to_vec()
+        }
         _ => bytes(rng, corpus, line),
     }
 }
