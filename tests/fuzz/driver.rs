@@ -5,8 +5,9 @@
 //! it writes the case's number to a crash file, lowers the allocator's limit to the target's
 //! memory budget, runs the case under `catch_unwind`, and appends what it found (a panic, a
 //! broken oracle) to a findings file. When the child dies (stack overflow, allocation over
-//! the budget), the parent reads the crash file, records the abort with the case's input, and
-//! starts a new child after that case. Every case is generated from (seed, case number) only,
+//! the budget) or hangs (killed [`HANG_SECS`] after its time was up), the parent reads the
+//! crash file, records the abort with the case's input, and starts a new child after that
+//! case. Every case is generated from (seed, case number) only,
 //! so any case can be run again alone (`KUBESIFT_FUZZ_CASE`).
 
 use std::fmt::Write as _;
@@ -22,6 +23,9 @@ use crate::known;
 
 /// The seed `cargo test` runs with ("kubesift" in ASCII).
 pub const DEFAULT_SEED: u64 = 0x6b75_6265_7369_6674;
+
+/// A case still running this long after the child's time is up is reported as a hang.
+const HANG_SECS: f64 = 120.0;
 
 /// Aborts not known (see [`known`]) after which a run stops starting new children.
 const MAX_ABORTS: usize = 64;
@@ -195,40 +199,20 @@ pub fn run<T: Target>(test_name: &str) {
         if from >= plan.to || left <= 0.0 || unknown >= MAX_ABORTS {
             break;
         }
-        let out = spawn_child(test_name, T::NAME, &plan, from, left, &dir);
+        let (status, stderr) = run_child(test_name, T::NAME, &plan, from, left, &dir);
         stats.fold(&dir);
         let done = std::fs::read_to_string(dir.join("done")).ok();
         let _ = std::fs::remove_file(dir.join("done"));
-        if out.status.success()
+        if status.as_ref().is_some_and(std::process::ExitStatus::success)
             && let Some(next) = done.and_then(|d| d.trim().parse::<u64>().ok())
         {
             cases += next - from;
             break;
         }
-        // The child died: the crash file names the case it was running.
-        let Some(case) = std::fs::read_to_string(dir.join("crash"))
-            .ok()
-            .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
-        else {
-            panic!(
-                "fuzz {}: the child process failed before its first case: {}\n{}",
-                T::NAME,
-                out.status,
-                tail(&out.stderr, 4000)
-            );
-        };
-        cases += case + 1 - from;
-        let input = target.generate(case, &mut case_rng(plan.seed, case));
-        dump_input(&dir, case, &input);
-        let why = abort_reason(&out.stderr);
-        let known = known::classify(T::NAME, "abort", &why, &input).map(|k| k.id.to_owned());
-        aborts.push(Finding {
-            case,
-            kind: "abort".to_owned(),
-            detail: format!("{why} (exit: {}){}", out.status, input.excerpt(400)),
-            known,
-        });
-        from = case + 1;
+        let abort = died(&target, &plan, status, &stderr, &dir);
+        cases += abort.case + 1 - from;
+        from = abort.case + 1;
+        aborts.push(abort);
     }
     let mut findings = read_findings(&dir);
     findings.extend(aborts);
@@ -283,22 +267,19 @@ impl Stats {
     }
 }
 
-fn spawn_child(
+/// Runs a child over cases `from..` for `secs` at most. Its exit status (`None` when it
+/// hung and was killed) and stderr.
+fn run_child(
     test_name: &str,
     target: &str,
     plan: &Plan,
     from: u64,
     secs: f64,
     dir: &Path,
-) -> std::process::Output {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            test_name,
-            "--exact",
-            "--nocapture",
-            "--test-threads=1",
-            "-q",
-        ])
+) -> (Option<std::process::ExitStatus>, Vec<u8>) {
+    let stderr_path = dir.join("stderr");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([test_name, "--exact", "--nocapture", "--test-threads=1", "-q"])
         .env("KUBESIFT_FUZZ_CHILD", target)
         .env("KUBESIFT_FUZZ_CHILD_SEED", plan.seed.to_string())
         .env("KUBESIFT_FUZZ_CHILD_FROM", from.to_string())
@@ -306,8 +287,59 @@ fn spawn_child(
         .env("KUBESIFT_FUZZ_CHILD_SECS", format!("{secs:.3}"))
         .env("KUBESIFT_FUZZ_CHILD_DIR", dir)
         .env_remove("RUST_BACKTRACE")
-        .output()
-        .unwrap()
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    // The child starts no case after `secs`: one still running a while later hangs.
+    let give_up = Instant::now() + Duration::from_secs_f64(secs + HANG_SECS);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
+        }
+        if Instant::now() > give_up {
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    (status, std::fs::read(&stderr_path).unwrap_or_default())
+}
+
+/// What a child that died (or hung) was running, from its crash file.
+fn died<T: Target>(
+    target: &T,
+    plan: &Plan,
+    status: Option<std::process::ExitStatus>,
+    stderr: &[u8],
+    dir: &Path,
+) -> Finding {
+    let Some(case) = std::fs::read_to_string(dir.join("crash"))
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+    else {
+        panic!(
+            "fuzz {}: the child process failed before its first case: {status:?}\n{}",
+            T::NAME,
+            tail(stderr, 4000)
+        );
+    };
+    let input = target.generate(case, &mut case_rng(plan.seed, case));
+    let (kind, why) = match status {
+        Some(status) => ("abort", format!("{} (exit: {status})", abort_reason(stderr))),
+        None => ("hang", format!("still running {HANG_SECS}s after the time was up")),
+    };
+    let known = known::classify(T::NAME, kind, &why, &input).map(|k| k.id.to_owned());
+    if known.is_none() {
+        dump_input(dir, case, &input);
+    }
+    Finding {
+        case,
+        kind: kind.to_owned(),
+        detail: format!("{why}{}", input.excerpt(400)),
+        known,
+    }
 }
 
 /// The last lines of a child's stderr.

@@ -6,9 +6,10 @@
 //! Each target mutates the committed seed corpus (`tests/fuzz/corpus/`, records written for
 //! these tests in every input shape) and asserts, case by case:
 //! - **no panic** (caught and reported with the input),
-//! - **no abort** (every target runs in a child process — this test binary re-executed — that
-//!   writes each case to a crash file before running it; a stack overflow or an allocation
-//!   failure kills only the child, and the parent reports the case and goes on after it),
+//! - **no abort, no hang** (every target runs in a child process — this test binary
+//!   re-executed — that writes each case to a crash file before running it; a stack overflow
+//!   or an allocation failure kills only the child, a case that never ends is killed, and the
+//!   parent reports the case and goes on after it),
 //! - **bounded memory** (a capped global allocator: a case that needs more than its target's
 //!   limit fails its allocation, which aborts the child and is reported),
 //! - **every input line accounted for** (the ingest target: lines = records + rejected +
