@@ -26,11 +26,24 @@ pub mod query;
 pub mod session;
 pub mod tui;
 
-mod case;
-mod export;
+#[doc(hidden)]
+pub mod case;
+#[doc(hidden)]
+pub mod export;
 mod fsutil;
-mod index;
-mod ingest;
+#[doc(hidden)]
+pub mod index;
+#[doc(hidden)]
+pub mod ingest;
+
+/// Internals the fuzz harness (`tests/fuzz`) drives directly — every decoder, the record
+/// splitter, redaction, query translation, exports — so that a fuzzed input reaches the code
+/// that reads it without a layer in between. Not an API: the modules are public (hidden) only
+/// for it, and nothing else outside the crate names them.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::{case, export, index, ingest};
+}
 
 pub use case::{Case, CaseOp, CaseStore};
 pub use ingest::formats::{NormalizeOptions, decode as decode_record};

@@ -6,6 +6,16 @@ pub use crate::model::fields::{FieldKind, FieldSpec, lookup};
 
 /// The closest field name to a misspelt one, if it is close enough to be a typo.
 pub fn suggest(name: &str) -> Option<&'static str> {
+    // Two edits at most: a name longer than every field by more cannot be a typo of one
+    // (and measuring a pasted megabyte against each field would take seconds).
+    let longest = query_fields()
+        .flat_map(|f| std::iter::once(f.name).chain(f.aliases.iter().copied()))
+        .map(str::len)
+        .max()
+        .unwrap_or(0);
+    if name.chars().count() > longest + 2 {
+        return None;
+    }
     let lower = name.to_ascii_lowercase();
     query_fields()
         .flat_map(|f| {
@@ -47,6 +57,15 @@ mod tests {
             lookup("nonresource").is_none(),
             "index-only fields are not queried"
         );
+    }
+
+    #[test]
+    fn regression_suggest_for_a_huge_unknown_field_name_is_instant() {
+        // A 1 MB field name took seconds per field: an edit distance against each.
+        let started = std::time::Instant::now();
+        assert_eq!(suggest(&"x".repeat(1 << 20)), None);
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(suggest("namespacexx"), Some("namespace"));
     }
 
     #[test]

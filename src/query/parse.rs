@@ -298,9 +298,17 @@ impl Parser {
     }
 
     fn keyword_value(&mut self, spec: &'static FieldSpec) -> Result<Expr, QueryError> {
+        let at = self.pos;
         let (mut value, quoted) = self.value()?;
         if spec.kind == Some(FieldKind::LowerKeyword) {
             value = value.to_lowercase();
+        }
+        if spec.name == "audit_id" && !quoted && value.contains(['*', '?']) {
+            // Audit IDs are looked up by hash: no pattern can match them.
+            return Err(self.error_at(
+                at,
+                "`audit_id` takes a whole audit ID, without wildcards (quote it to match `*` or `?` as they are)",
+            ));
         }
         if !quoted && value == "*" {
             return Ok(field(spec.name, Pattern::Any));
@@ -371,7 +379,11 @@ impl Parser {
             ));
         }
         let n: u64 = value.parse().map_err(|_| self.error_at(at, bad()))?;
-        Ok(field(spec.name, compare(op, n, n + 1, Pattern::Number)))
+        // `code:18446744073709551615` has no next number: the empty range it stands for.
+        Ok(field(
+            spec.name,
+            compare(op, n, n.saturating_add(1), Pattern::Number),
+        ))
     }
 
     fn time_value(&mut self, spec: &'static FieldSpec, _start: usize) -> Result<Expr, QueryError> {
@@ -536,6 +548,33 @@ mod tests {
 
     fn exact(f: &'static str, v: &str) -> Expr {
         field(f, Pattern::Exact(v.to_owned()))
+    }
+
+    #[test]
+    fn regression_code_query_at_u64_max_does_not_overflow() {
+        // `code:18446744073709551615` overflowed computing the end of its range.
+        let max = u64::MAX;
+        let n = |lo, hi| field("code", Pattern::Number(lo, hi));
+        assert_eq!(
+            parse("code:18446744073709551615").unwrap(),
+            n(Bound::Included(max), Bound::Excluded(max))
+        );
+        assert_eq!(
+            parse("code:<=18446744073709551615").unwrap(),
+            n(Bound::Unbounded, Bound::Included(max))
+        );
+        assert!(parse("code:18446744073709551616").is_err());
+    }
+
+    #[test]
+    fn regression_audit_id_wildcard_is_a_parse_error_not_a_corrupt_index() {
+        // `audit_id:abc*` parsed, then failed at search time as "index manifest is corrupt".
+        for q in ["audit_id:abc*", "id:*", "auditid:a?c", "verb:get id:*x"] {
+            let err = parse(q).unwrap_err();
+            assert!(err.message.contains("without wildcards"), "{q}: {err}");
+        }
+        assert_eq!(parse("id:abc*").unwrap_err().column, 3);
+        assert_eq!(parse("id:\"ab*\"").unwrap(), exact("audit_id", "ab*"));
     }
 
     #[test]

@@ -115,7 +115,7 @@ pub fn plan(
 }
 
 /// How the index decodes its stored records: as `ingest` read them, keeping bodies.
-fn decode_stored(
+pub fn decode_stored(
     raw: &str,
     format: SourceFormat,
     source: SourceRef,
