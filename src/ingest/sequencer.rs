@@ -308,7 +308,13 @@ impl<'a> Sequencer<'a> {
             Body::Doc(doc) => return Ok(Some(doc)),
             Body::Deferred { raw, source } => (raw, source),
         };
-        let f = &self.files[file];
+        // The two lines of a legacy request may sit in two inputs: the record belongs to the
+        // one its source line is in.
+        let f = self
+            .files
+            .iter()
+            .find(|f| f.input.name == source.file)
+            .unwrap_or(&self.files[file]);
         let text = String::from_utf8_lossy(&raw);
         let opts = formats::NormalizeOptions::default();
         let err = match formats::decode(&text, &source, opts).into_iter().next() {
