@@ -356,6 +356,11 @@ fn prepare_piece(
         }
         formats::Early::Decoded(decoded) => decoded,
     };
+    if decoded.is_empty() {
+        // An empty list (`[]`, `{"items":[]}`): a line with no record, counted as skipped.
+        out.push(Outcome::Skip);
+        return;
+    }
     for decoded in decoded {
         match decoded {
             Ok(mut d) => {
