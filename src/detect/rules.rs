@@ -7,7 +7,7 @@
 //! ```toml
 //! [[rule]]
 //! id = "KS-NODE-HOSTPATH"
-//! detection = ["15"]                     # numbers in detections.md
+//! detection = ["15"]                     # numbers in docs/detections.md
 //! title = "Workload mounts a sensitive host path"
 //! family = "node-compromise"
 //! severity = "high"
@@ -282,7 +282,7 @@ impl Rule {
             description: description.to_owned(),
             group_gap: DEFAULT_GAP,
             keep_denied: false,
-            file: "src/detect/stateful.rs".to_owned(),
+            file: "src/detect/stateful/mod.rs".to_owned(),
             when: Conditions::default(),
             unless: Vec::new(),
             raise: Vec::new(),
