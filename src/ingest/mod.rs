@@ -3,6 +3,7 @@
 //! The only module that reads log files. Imports `model`, `detect` (facts derived at
 //! ingest) and `index` (the writer); nothing above them.
 
+mod document;
 pub mod formats;
 mod pipeline;
 mod reader;
@@ -12,14 +13,22 @@ mod reject_log;
 mod sequencer;
 pub mod source;
 pub mod split;
+mod work;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use pipeline::{Progress, run};
+pub use pipeline::run;
 pub use reject::{RecordError, Reject};
 pub use reject_log::STORED_PER_REASON;
 pub use source::InputProblem;
+
+/// Progress callback: bytes read so far, events decoded so far.
+pub trait Progress: Sync {
+    fn start(&self, total_bytes: u64);
+    fn update(&self, bytes: u64, events: u64);
+    fn finish(&self);
+}
 
 /// How to ingest.
 #[derive(Debug, Clone)]

@@ -9,33 +9,13 @@ use std::sync::atomic::AtomicU64;
 use crossbeam_channel::Sender;
 
 use super::formats;
-use super::pipeline::{FileEnd, RunFile};
 use super::reject::RecordError;
 use super::source::{self, Digested};
 use super::split::{self, Piece, Splitter};
-use crate::model::SourceFormat;
+use super::work::{FileEnd, RunFile, Work};
 
 const BATCH_RECORDS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
-
-/// A unit of work for the parser threads, in input order (`seq`).
-pub(super) enum Work {
-    Batch {
-        seq: u64,
-        file: usize,
-        pieces: Vec<Piece>,
-        /// Input bytes of the batch.
-        bytes: u64,
-        /// The format of the native events of this input, when its path or head says more
-        /// (OpenShift must-gather, container stdout).
-        format: Option<SourceFormat>,
-    },
-    FileEnd {
-        seq: u64,
-        file: usize,
-        end: FileEnd,
-    },
-}
 
 /// Reader thread: opens each input and cuts it into batches of records.
 pub(super) fn read_inputs(

@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
-use super::pipeline::{Body, Done, FileEnd, Outcome, Prepared, Progress, RunFile, build_doc};
+use super::document::build_doc;
 use super::reject::{RecordError, Reject};
 use super::reject_log::RejectLog;
 use super::source::InputProblem;
-use super::{IngestOptions, IngestSummary, formats};
+use super::work::{Body, Done, FileEnd, Outcome, Prepared, RunFile};
+use super::{IngestOptions, IngestSummary, Progress, formats};
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, KeyStore, KeyTable, Known, PreparedDoc};
 use crate::model::{SourceFormat, SourceRef, StageSet};
@@ -588,7 +589,6 @@ impl<'a> Sequencer<'a> {
 mod tests {
     use super::*;
     use crate::index::WriterOptions;
-    use crate::ingest::pipeline::FileEnd;
     use crate::ingest::source::Digested;
     use crate::ingest::source::Input;
     use crate::model::Stage;
