@@ -101,6 +101,7 @@ impl IngestSummary {
     /// The one-line summary: files, events, merged stage records, rejected lines, MB/s.
     pub fn line(&self) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
+        #[expect(clippy::cast_precision_loss, reason = "megabytes shown to one decimal")]
         let mb = self.bytes as f64 / 1e6;
         let skipped = if self.files_skipped > 0 {
             format!(" ({} already indexed)", self.files_skipped)

@@ -236,17 +236,17 @@ impl<'a> Sequencer<'a> {
     fn count(&mut self, file: usize, added: bool) {
         let c = &mut self.counts[file];
         if added {
-            c.added += 1
+            c.added += 1;
         } else {
-            c.merged += 1
+            c.merged += 1;
         }
         if !self.ended[file] {
             return;
         }
         if added {
-            self.summary.added += 1
+            self.summary.added += 1;
         } else {
-            self.summary.merged += 1
+            self.summary.merged += 1;
         }
         if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
             if added { e.added += 1 } else { e.merged += 1 }
