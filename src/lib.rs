@@ -11,8 +11,7 @@
 //! decoder of stored records); `ingest`; `export`; `session` (opens an index with its
 //! findings, loads events, ingests paths: the one entry point of every command); `tui`;
 //! `cli` (which opens the workbench). No two source files import each other in a circle,
-//! except `ingest::{pipeline, reader, sequencer}` and `tui::{action, app, worker}` (left for
-//! later steps).
+//! except `tui::{action, app, worker}` (left for a later step).
 //!
 //! The public API is what the binary, the integration tests and benchmarks use: the
 //! [`Session`], the model types, query parsing, the detections (findings, rules, and the

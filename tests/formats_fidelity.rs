@@ -222,12 +222,12 @@ fn regression_legacy_request_joined_across_inputs_names_the_file_of_its_line() {
     write(
         &logs,
         "a-responses.log",
-        &format!("{}\n{}\n{}\n", lines[1], lines[3], lines[2]),
+        format!("{}\n{}\n{}\n", lines[1], lines[3], lines[2]),
     );
     write(
         &logs,
         "b-requests.log",
-        &format!("{}\n{}\n", lines[4], lines[0]),
+        format!("{}\n{}\n", lines[4], lines[0]),
     );
     let idx = dir.path().join("idx");
     index(&idx, &logs);

@@ -271,8 +271,8 @@ fn regression_reject_flood_is_bounded_and_counted_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let stored = kubesift::session::STORED_PER_REASON;
     let empties = 3 * stored;
-    let mut text = "{}\n".repeat(empties as usize);
-    text.push_str(&"nope\n".repeat(stored as usize + 5));
+    let mut text = "{}\n".repeat(usize::try_from(empties).unwrap());
+    text.push_str(&"nope\n".repeat(usize::try_from(stored).unwrap() + 5));
     text.push_str(&good("kept"));
     let file = write(dir.path(), "flood.json.gz", gzip(text.as_bytes()));
     let idx = dir.path().join("idx");
@@ -368,7 +368,7 @@ fn filter_log_events(n: usize, pad: usize) -> String {
             e["annotations"]["pad"] = serde_json::Value::String("x".repeat(pad));
             serde_json::json!({
                 "logStreamName": "kube-apiserver-audit-0123",
-                "timestamp": 1_773_475_200_000_i64 + i as i64,
+                "timestamp": 1_773_475_200_000_i64 + i64::try_from(i).unwrap(),
                 "message": e.to_string(),
                 "ingestionTime": 1_773_475_201_000_i64,
                 "eventId": format!("{i:040}"),

@@ -257,7 +257,10 @@ pub struct Rule {
 
 impl Rule {
     /// A rule implemented in code (stateful detectors): metadata only.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per column of the rule table the detectors write"
+    )]
     pub fn code(
         id: &str,
         detection: &[&str],
@@ -289,6 +292,7 @@ impl Rule {
         }
     }
 
+    #[must_use]
     pub fn keeping_denied(mut self) -> Rule {
         self.keep_denied = true;
         self

@@ -305,7 +305,7 @@ impl<R: Read> Splitter<R> {
                     continue;
                 }
                 if bytes.len() > self.max_record {
-                    return Some(self.too_long(line, bytes.len() as u64, bytes.to_vec()));
+                    return Some(self.too_long(line, bytes.len() as u64, bytes));
                 }
                 return Some(Piece::Record(RawRecord {
                     line,
@@ -369,17 +369,17 @@ impl<R: Read> Splitter<R> {
                 break;
             }
         }
-        self.too_long(line, len, head)
+        self.too_long(line, len, &head)
     }
 
-    fn too_long(&self, line: u64, len: u64, bytes: Vec<u8>) -> Piece {
+    fn too_long(&self, line: u64, len: u64, bytes: &[u8]) -> Piece {
         Piece::Error {
             line,
             error: RecordError::TooLong {
                 len,
                 limit: self.max_record as u64,
             },
-            excerpt: excerpt(&bytes),
+            excerpt: excerpt(bytes),
         }
     }
 
@@ -702,7 +702,7 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            (seed % n as u64) as usize
+            usize::try_from(seed % n as u64).unwrap_or(0)
         };
         for doc in docs {
             let bytes = doc.as_bytes();

@@ -6,6 +6,20 @@
 //! never waits for the index. Imports the session (which it is opened on) and the layers
 //! below it; never `cli`.
 
+#![allow(
+    clippy::cast_possible_truncation,
+    clippy::cast_possible_wrap,
+    clippy::cast_sign_loss,
+    clippy::cast_lossless,
+    clippy::needless_pass_by_value,
+    clippy::too_many_lines,
+    clippy::redundant_closure_for_method_calls,
+    clippy::map_unwrap_or,
+    clippy::single_match_else,
+    clippy::unnecessary_wraps,
+    reason = "TUI being split into components (issue 10 item 1); sites fixed there"
+)]
+
 pub mod action;
 pub mod app;
 pub mod error;
