@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::worker::Response;
+use super::protocol::Response;
 
 /// Actions. The unit variants are what keys bind to, by their kebab-case name.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

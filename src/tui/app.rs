@@ -13,7 +13,7 @@ use super::action::Action;
 use super::error::TuiError;
 use super::jsontree::JsonTree;
 use super::layout;
-use super::worker::{Request, Response};
+use super::protocol::{Pending, Request, RequestKind, Response};
 use crate::case::{Case, CaseOp, EventRef};
 use crate::detect::Finding;
 use crate::model::fields;
@@ -261,8 +261,7 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// The event a tag or note input is about.
     input_target: Option<EventRef>,
-    next_id: u64,
-    pending: HashMap<&'static str, u64>,
+    pending: Pending,
 }
 
 const PAGE: usize = 256;
@@ -311,8 +310,7 @@ impl App {
             index_name: String::new(),
             export: None,
             input_target: None,
-            next_id: 0,
-            pending: HashMap::new(),
+            pending: Pending::default(),
         }
     }
 
@@ -328,14 +326,10 @@ impl App {
         self.refresh()
     }
 
-    fn request(&mut self, kind: &'static str, make: impl FnOnce(u64) -> Request) -> Option<Effect> {
-        self.next_id += 1;
-        self.pending.insert(kind, self.next_id);
-        Some(Effect::Request(make(self.next_id)))
-    }
-
-    fn is_current(&self, kind: &str, id: u64) -> bool {
-        self.pending.get(kind) == Some(&id)
+    fn request(&mut self, kind: RequestKind, make: impl FnOnce(u64) -> Request) -> Option<Effect> {
+        let req = make(self.pending.issue(kind));
+        debug_assert_eq!(req.kind(), kind, "a request is filed under its own kind");
+        Some(Effect::Request(req))
     }
 
     pub fn page_rows(&self) -> usize {
@@ -360,7 +354,7 @@ impl App {
             View::Pivots if self.pivots.loaded_for.as_ref() != Some(&expr) => {
                 self.pivots.loaded_for = Some(expr.clone());
                 let fields = pivot_fields().iter().map(|(f, _, _)| *f).collect();
-                self.request("pivots", |id| Request::Pivots {
+                self.request(RequestKind::Pivots, |id| Request::Pivots {
                     id,
                     expr,
                     fields,
@@ -374,7 +368,7 @@ impl App {
                 }
                 self.timeline.loaded_for = Some((expr.clone(), buckets));
                 let (start, end) = time_bounds(&self.filter);
-                self.request("histogram", |id| Request::Histogram {
+                self.request(RequestKind::Histogram, |id| Request::Histogram {
                     id,
                     expr,
                     start,
@@ -394,7 +388,7 @@ impl App {
             .unwrap_or_else(|| self.filter.expr());
         let offset = around.saturating_sub(PAGE as u64 / 2);
         let search = self.search.as_ref().map(|(_, e)| e.clone());
-        self.request("page", |id| Request::Page {
+        self.request(RequestKind::Page, |id| Request::Page {
             id,
             expr,
             offset,
@@ -515,7 +509,7 @@ impl App {
             Action::PivotForward => self.step_history(1),
             Action::ClearFilters => self.push_filter(FilterState::default()),
             // Another process may have added data: the worker reloads the index first.
-            Action::Refresh => self.request("reload", |id| Request::Reload { id }),
+            Action::Refresh => self.request(RequestKind::Reload, |id| Request::Reload { id }),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll(n) => self.move_by(i64::from(n)),
             other => self.on_view(other),
@@ -904,7 +898,7 @@ impl App {
                     loading: true,
                     ..DetailState::default()
                 };
-                self.request("event", |id| Request::Event { id, handle })
+                self.request(RequestKind::Event, |id| Request::Event { id, handle })
             }
             View::Pivots => {
                 let list = self.pivots.lists.get(self.pivots.column)?;
@@ -989,7 +983,7 @@ impl App {
         let search = self.search.as_ref().map_or(Expr::All, |(_, e)| e.clone());
         let from = from.unwrap_or(Micros(i64::MIN / 2));
         self.events.loaded_for = Some(expr.clone());
-        self.request("find", |id| Request::Find {
+        self.request(RequestKind::Find, |id| Request::Find {
             id,
             expr,
             search,
@@ -1100,14 +1094,18 @@ impl App {
     }
 
     fn on_response(&mut self, r: Response) -> Option<Effect> {
+        if !self.pending.is_fresh(&r) {
+            // The answer to a superseded request.
+            return None;
+        }
         match r {
             Response::Page {
-                id,
                 total,
                 offset,
                 rows,
                 matches,
-            } if self.is_current("page", id) => {
+                ..
+            } => {
                 let e = &mut self.events;
                 e.total = Some(total);
                 e.offset = offset;
@@ -1123,7 +1121,7 @@ impl App {
                 }
                 None
             }
-            Response::Found { id, offset } if self.is_current("find", id) => match offset {
+            Response::Found { offset, .. } => match offset {
                 Some(pos) => {
                     self.events.focus = Some(pos);
                     self.request_page(pos)
@@ -1136,11 +1134,11 @@ impl App {
                     self.refresh()
                 }
             },
-            Response::Event { id, event, raw } if self.is_current("event", id) => {
+            Response::Event { event, raw, .. } => {
                 self.detail = build_detail(&self.findings, &self.finding_of, event, &raw, &self.tz);
                 None
             }
-            Response::Pivots { id, lists } if self.is_current("pivots", id) => {
+            Response::Pivots { lists, .. } => {
                 self.pivots.lists = lists
                     .into_iter()
                     .map(|(field, values, missing)| PivotList {
@@ -1161,26 +1159,21 @@ impl App {
                 None
             }
             Response::Histogram {
-                id,
-                counts,
-                start,
-                end,
-            } if self.is_current("histogram", id) => {
+                counts, start, end, ..
+            } => {
                 self.timeline.cursor = self.timeline.cursor.min(counts.len().saturating_sub(1));
                 self.timeline.counts = counts;
                 self.timeline.start = start;
                 self.timeline.end = end;
                 None
             }
-            Response::Exported { id, result } if self.is_current("export", id) => {
+            Response::Exported { result, .. } => {
                 self.on_exported(result);
                 None
             }
             Response::Reloaded {
-                id,
-                facts,
-                findings,
-            } if self.is_current("reload", id) => {
+                facts, findings, ..
+            } => {
                 self.facts = facts;
                 match findings {
                     Some(Ok(f)) => self.set_findings(f),
@@ -1196,7 +1189,6 @@ impl App {
                 self.status = format!("error: {message}");
                 None
             }
-            _ => None,
         }
     }
 }
@@ -1764,7 +1756,7 @@ mod tests {
         a.update(Action::Open);
         assert!(a.menu.is_none());
         assert_eq!(a.filter.chips[0].label, "ip:10.0.0.1");
-        let id = a.pending["page"];
+        let id = a.pending.newest(RequestKind::Page).unwrap();
         a.update(Action::Response(Box::new(Response::Page {
             id,
             total: 1,

@@ -12,6 +12,7 @@ pub mod error;
 pub mod jsontree;
 pub mod keymap;
 pub mod layout;
+pub mod protocol;
 pub mod views;
 pub mod worker;
 

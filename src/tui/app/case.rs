@@ -12,7 +12,7 @@ use crate::export::{ExportFormat, ExportSpec};
 use crate::query::{self, Expr};
 use crate::tui::action::Action;
 use crate::tui::error::TuiError;
-use crate::tui::worker::{ExportJob, Request};
+use crate::tui::protocol::{ExportJob, Request, RequestKind};
 
 /// What the export dialog exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -223,7 +223,7 @@ impl App {
             loading: true,
             ..DetailState::default()
         };
-        self.request("event", |id| Request::EventById {
+        self.request(RequestKind::Event, |id| Request::EventById {
             id,
             audit_id: ev.audit_id,
         })
@@ -352,7 +352,7 @@ impl App {
             case: self.case.clone(),
             findings: Arc::clone(&self.findings),
         };
-        self.request("export", |id| Request::Export {
+        self.request(RequestKind::Export, |id| Request::Export {
             id,
             job: Box::new(job),
         })
