@@ -1,20 +1,32 @@
-//! The workbench's protocol with its index thread: the [`Request`]s the app makes, the
-//! [`Response`]s it gets, each tagged with the request's id, and the [`RequestKind`] that keys
-//! pending requests (the app keeps the newest id per kind and drops answers to older ones).
-//! Plain data: the pure app and the worker thread both import it, never each other.
+//! What the pure app says to its runtime: the [`Effect`]s of an update, among them the
+//! [`Request`]s to the index thread; the [`Response`]s it gets, each tagged with the request's
+//! id; and the [`RequestKind`] that keys pending requests (the app keeps the newest id per
+//! kind and drops answers to older ones). Plain data: the pure app and the worker thread
+//! both import it, never each other.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::error::TuiError;
-use crate::case::Case;
+use crate::case::{Case, CaseOp};
 use crate::detect::Finding;
 use crate::export::{ExportFormat, ExportSpec};
 use crate::model::{AuditEvent, EventRow, Micros};
 use crate::query::Expr;
 use crate::session::IndexFacts;
 
-/// Something the app wants from the index.
+/// What the app asks its runtime to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Request(Request),
+    Copy(String),
+    /// Apply a change to the case file, answer with `Action::CaseSaved`.
+    Case(CaseOp),
+    Quit,
+}
+
+/// Something the app wants from the index. Views make requests with id 0; the app numbers
+/// them ([`Request::set_id`]) as it sends them.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     /// Rows `offset..offset+limit` of the events matching `expr` (time order), their total,
@@ -202,6 +214,20 @@ impl Request {
             | Request::Histogram { id, .. }
             | Request::Reload { id }
             | Request::Find { id, .. } => *id,
+        }
+    }
+
+    /// Numbers the request (the answer will carry `id`).
+    pub fn set_id(&mut self, new: u64) {
+        match self {
+            Request::Page { id, .. }
+            | Request::Event { id, .. }
+            | Request::EventById { id, .. }
+            | Request::Export { id, .. }
+            | Request::Pivots { id, .. }
+            | Request::Histogram { id, .. }
+            | Request::Reload { id }
+            | Request::Find { id, .. } => *id = new,
         }
     }
 
