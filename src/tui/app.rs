@@ -441,14 +441,11 @@ impl App {
 
     /// Moves the cursor of the view, then loads what comes into sight.
     fn move_to(&mut self, pos: u64) -> Option<Effect> {
-        self.with_view(|c, ctx| {
+        let req = self.with_view(|c, ctx| {
             let last = c.len(ctx).saturating_sub(1);
-            c.select(pos.min(last), ctx);
-        });
-        if self.view == View::Events {
-            return self.refresh();
-        }
-        None
+            c.select(pos.min(last), ctx)
+        })?;
+        self.request(req)
     }
 
     /// A click on `line` of the table body.

@@ -51,8 +51,9 @@ impl Component for CaseView {
         self.selected as u64
     }
 
-    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         self.selected = pos as usize;
+        None
     }
 
     fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent {

@@ -11,6 +11,7 @@ use super::{Component, Ctx, Intent, scroll_to};
 use crate::model::AuditEvent;
 use crate::tui::action::Action;
 use crate::tui::jsontree::{self, JsonTree};
+use crate::tui::protocol::Request;
 use crate::tui::theme::{self, clean};
 
 /// One line of the detail view: a decoded field (label, value) or a JSON line.
@@ -83,10 +84,11 @@ impl Component for DetailState {
         self.cursor as u64
     }
 
-    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request> {
         self.cursor = pos as usize;
         let body = ctx.page_rows() + 1;
         self.scroll = scroll_to(pos, self.scroll as u64, body) as usize;
+        None
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {

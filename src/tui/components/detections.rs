@@ -12,6 +12,7 @@ use crate::query::Expr;
 use crate::tui::action::Action;
 use crate::tui::filter::Chip;
 use crate::tui::layout;
+use crate::tui::protocol::Request;
 use crate::tui::theme::{self, clean};
 
 /// The findings table's cursor.
@@ -29,8 +30,9 @@ impl Component for Detections {
         self.selected as u64
     }
 
-    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         self.selected = pos as usize;
+        None
     }
 
     fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent {

@@ -110,9 +110,10 @@ impl Component for EventsState {
         self.selected
     }
 
-    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request> {
         self.selected = pos;
         self.scroll = scroll_to(pos, self.scroll, ctx.page_rows());
+        self.ensure_rows(ctx)
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
@@ -284,9 +285,9 @@ mod tests {
         let ctx = shared.ctx();
         let mut e = loaded(1_000_000, &ctx);
         assert_eq!(e.refresh(&ctx), None, "the rows on screen are loaded");
-        e.select(999_999, &ctx);
+        let req = e.select(999_999, &ctx);
         assert_eq!(e.scroll, 999_999 + 1 - ctx.page_rows());
-        match e.refresh(&ctx) {
+        match req {
             Some(Request::Page { offset, .. }) => assert!(offset > 999_000, "{offset}"),
             other => panic!("{other:?}"),
         }

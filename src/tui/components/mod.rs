@@ -148,8 +148,9 @@ pub trait Component {
     /// The cursor's row.
     fn position(&self) -> u64;
 
-    /// Puts the cursor on row `pos` (below [`Component::len`]), keeping it in sight.
-    fn select(&mut self, pos: u64, ctx: &Ctx<'_>);
+    /// Puts the cursor on row `pos` (below [`Component::len`]), keeping it in sight, and
+    /// asks for what comes into sight when it is not loaded (id 0: the app numbers it).
+    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request>;
 
     /// The view's own keys (beyond moving): what follows for the app.
     fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent;

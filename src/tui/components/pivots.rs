@@ -80,10 +80,11 @@ impl Component for PivotsState {
         self.row() as u64
     }
 
-    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         if let Some(r) = self.rows.get_mut(self.column) {
             *r = pos as usize;
         }
+        None
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {

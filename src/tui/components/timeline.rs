@@ -66,8 +66,9 @@ impl Component for TimelineState {
         self.cursor as u64
     }
 
-    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) {
+    fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         self.cursor = pos as usize;
+        None
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
