@@ -3,7 +3,9 @@
 use super::*;
 use crate::case::CaseOp;
 use crate::model::{EventRow, fields};
+use crate::tui::components::detail::DetailLine;
 use crate::tui::components::events::PAGE;
+use crate::tui::components::pivots::pivot_fields;
 use crate::tui::components::testing::{finding, row};
 use crate::tui::protocol::RequestKind;
 
