@@ -63,6 +63,7 @@ macro_rules! views {
             }
 
             /// The view whose tab is lit while this one shows.
+            #[must_use]
             pub fn lit_tab(self) -> View {
                 match self {
                     $(View::$view => View::$lit,)*
