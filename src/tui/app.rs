@@ -195,9 +195,9 @@ impl App {
     }
 
     /// Numbers a request and sends it; it supersedes the pending one of its kind.
-    fn request(&mut self, mut req: Request) -> Option<Effect> {
+    fn request(&mut self, mut req: Request) -> Effect {
         req.set_id(self.pending.issue(req.kind()));
-        Some(Effect::Request(req))
+        Effect::Request(req)
     }
 
     pub fn page_rows(&self) -> usize {
@@ -207,7 +207,7 @@ impl App {
     /// Asks for whatever the current view lacks for the current filter.
     pub fn refresh(&mut self) -> Option<Effect> {
         let req = self.with_view(|c, ctx| c.refresh(ctx))?;
-        self.request(req)
+        Some(self.request(req))
     }
 
     /// Applies a new filter state, remembering it in the pivot history.
@@ -262,13 +262,13 @@ impl App {
             return Some(Effect::Quit);
         }
         if self.export.is_some() {
-            return self.on_export(action);
+            return self.on_export(&action);
         }
         if self.input.is_some() {
-            return self.on_input(action);
+            return self.on_input(&action);
         }
         if self.menu.is_some() {
-            return self.on_menu(action);
+            return self.on_menu(&action);
         }
         if self.help {
             if matches!(action, Action::Help | Action::Cancel | Action::Back) {
@@ -303,7 +303,7 @@ impl App {
             | Action::Note
             | Action::NextMark
             | Action::PrevMark
-            | Action::Export => self.on_case_action(action),
+            | Action::Export => self.on_case_action(&action),
             Action::Filter => self.open_input(InputMode::Filter, self.filter.query.clone()),
             Action::Search => self.open_input(
                 InputMode::Search,
@@ -319,7 +319,7 @@ impl App {
             Action::PivotForward => self.step_history(1),
             Action::ClearFilters => self.push_filter(FilterState::default()),
             // Another process may have added data: the worker reloads the index first.
-            Action::Refresh => self.request(Request::Reload { id: 0 }),
+            Action::Refresh => Some(self.request(Request::Reload { id: 0 })),
             Action::Click { line } => self.click(line),
             Action::Scroll(n) => self.move_by(i64::from(n)),
             other => self.on_view(&other),
@@ -344,12 +344,16 @@ impl App {
     }
 
     fn step_history(&mut self, step: i64) -> Option<Effect> {
-        let pos = self.history_pos as i64 + step;
-        if pos < 0 || pos >= self.history.len() as i64 {
+        let pos = i64::try_from(self.history_pos)
+            .ok()
+            .and_then(|p| p.checked_add(step))
+            .and_then(|p| usize::try_from(p).ok())
+            .filter(|&p| p < self.history.len());
+        let Some(pos) = pos else {
             self.status = "no further pivot in that direction".into();
             return None;
-        }
-        self.history_pos = pos as usize;
+        };
+        self.history_pos = pos;
         self.filter = self.history[self.history_pos].clone();
         self.events.selected = 0;
         self.refresh()
@@ -364,7 +368,7 @@ impl App {
 
     /// Moving, and the keys of the current view.
     fn on_view(&mut self, action: &Action) -> Option<Effect> {
-        let page = self.page_rows() as i64;
+        let page = i64::try_from(self.page_rows()).unwrap_or(i64::MAX);
         match action {
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),
@@ -407,13 +411,13 @@ impl App {
                 let search = self.search.take();
                 let eff = self.find_from(Some(start.saturating_add(-1)), false);
                 self.search = search;
-                eff
+                Some(eff)
             }
             Intent::Zoom(start, end) => self.zoom(start, end),
             Intent::Detail { handle, request } => {
                 self.enter(View::Detail);
                 self.detail = DetailState::loading(handle);
-                self.request(request)
+                Some(self.request(request))
             }
         }
     }
@@ -433,8 +437,8 @@ impl App {
     }
 
     fn move_by(&mut self, delta: i64) -> Option<Effect> {
-        let pos = self.component(self.view).position() as i64 + delta;
-        self.move_to(pos.max(0) as u64)
+        let pos = self.component(self.view).position();
+        self.move_to(pos.saturating_add_signed(delta))
     }
 
     /// Moves the cursor of the view, then loads what comes into sight.
@@ -443,7 +447,7 @@ impl App {
             let last = c.len(ctx).saturating_sub(1);
             c.select(pos.min(last), ctx)
         })?;
-        self.request(req)
+        Some(self.request(req))
     }
 
     /// A click on `line` of the table body.
@@ -475,11 +479,11 @@ impl App {
         }
         self.push_filter(FilterState::of(Chip { label, expr }));
         // Select the event we came from once the list is loaded.
-        self.find_from(Some(t.saturating_add(-1)), false)
+        Some(self.find_from(Some(t.saturating_add(-1)), false))
     }
 
     /// Looks for the next match of the search (or, with no search, any event) after `from`.
-    fn find_from(&mut self, from: Option<Micros>, backwards: bool) -> Option<Effect> {
+    fn find_from(&mut self, from: Option<Micros>, backwards: bool) -> Effect {
         let expr = self.filter.expr();
         let search = self.search.as_ref().map_or(Expr::All, |(_, e)| e.clone());
         let from = from.unwrap_or(Micros(i64::MIN / 2));
@@ -501,7 +505,7 @@ impl App {
         if self.view != View::Events {
             self.show(View::Events);
         }
-        self.find_from(self.current_time(), backwards)
+        Some(self.find_from(self.current_time(), backwards))
     }
 
     fn on_response(&mut self, r: Response) -> Option<Effect> {
@@ -552,19 +556,16 @@ impl App {
 
     /// Where the next match is: the page around it, with the cursor on it.
     fn on_found(&mut self, offset: Option<u64>) -> Option<Effect> {
-        match offset {
-            Some(pos) => {
-                self.events.focus = Some(pos);
-                let req = self.events.page_request(pos, &ctx!(self));
-                self.request(req)
+        if let Some(pos) = offset {
+            self.events.focus = Some(pos);
+            let req = self.events.page_request(pos, &ctx!(self));
+            Some(self.request(req))
+        } else {
+            if self.search.is_some() {
+                self.status = "no more matches".into();
             }
-            None => {
-                if self.search.is_some() {
-                    self.status = "no more matches".into();
-                }
-                self.events.loaded_for = None;
-                self.refresh()
-            }
+            self.events.loaded_for = None;
+            self.refresh()
         }
     }
 

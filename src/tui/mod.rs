@@ -12,20 +12,6 @@
 //! popups), [`theme`], [`layout`]; [`keymap`] and [`action`] (keys as data); [`filter`]
 //! (the filters in effect); [`jsontree`] (the foldable raw event).
 
-#![allow(
-    clippy::cast_possible_truncation,
-    clippy::cast_possible_wrap,
-    clippy::cast_sign_loss,
-    clippy::cast_lossless,
-    clippy::needless_pass_by_value,
-    clippy::too_many_lines,
-    clippy::redundant_closure_for_method_calls,
-    clippy::map_unwrap_or,
-    clippy::single_match_else,
-    clippy::unnecessary_wraps,
-    reason = "45 sites in the TUI (terminal geometry casts mostly) still to fix or expect at the site"
-)]
-
 pub mod action;
 pub mod app;
 pub mod components;
@@ -98,10 +84,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let size = terminal
-        .size()
-        .map(|s| (s.width, s.height))
-        .unwrap_or((120, 40));
+    let size = terminal.size().map_or((120, 40), |s| (s.width, s.height));
     let mut app = App::new(findings, facts, tz, tz_name, size);
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(TuiError::from));

@@ -129,7 +129,7 @@ impl App {
         Some(Effect::Case(op))
     }
 
-    pub(super) fn on_case_action(&mut self, action: Action) -> Option<Effect> {
+    pub(super) fn on_case_action(&mut self, action: &Action) -> Option<Effect> {
         match action {
             Action::ToggleMark => {
                 let Some(ev) = self.case_target() else {
@@ -144,7 +144,7 @@ impl App {
                     return None;
                 };
                 let existing = self.case.events.get(&ev.audit_id);
-                let (mode, text) = if action == Action::Tag {
+                let (mode, text) = if *action == Action::Tag {
                     let tags = existing.map(|b| b.tags.join(", ")).unwrap_or_default();
                     (InputMode::Tag, tags)
                 } else {
@@ -156,7 +156,7 @@ impl App {
                 self.input_target = Some(ev);
                 self.open_input(mode, text)
             }
-            Action::NextMark | Action::PrevMark => self.jump_to_mark(action == Action::PrevMark),
+            Action::NextMark | Action::PrevMark => self.jump_to_mark(*action == Action::PrevMark),
             Action::Export => {
                 self.export = Some(ExportDialog::new());
                 None
@@ -202,7 +202,7 @@ impl App {
         let search = self.search.replace((String::new(), marks));
         let eff = self.find_from(from, backwards);
         self.search = search;
-        eff
+        Some(eff)
     }
 
     /// `:save NAME` — the current filter as a named query in the case.
@@ -253,10 +253,10 @@ impl App {
     }
 
     /// Keys while the export dialog is open.
-    pub(super) fn on_export(&mut self, action: Action) -> Option<Effect> {
+    pub(super) fn on_export(&mut self, action: &Action) -> Option<Effect> {
         let d = self.export.as_mut()?;
         if d.running {
-            if action == Action::Cancel {
+            if *action == Action::Cancel {
                 self.export = None;
             }
             return None;
@@ -265,7 +265,7 @@ impl App {
             Action::Cancel => self.export = None,
             Action::Up | Action::Down => {
                 let n = ExportFormat::ALL.len();
-                d.format = if action == Action::Up {
+                d.format = if *action == Action::Up {
                     (d.format + n - 1) % n
                 } else {
                     (d.format + 1) % n
@@ -283,7 +283,7 @@ impl App {
                 };
             }
             Action::Char(c) => {
-                d.path.push(c);
+                d.path.push(*c);
                 d.edited = true;
                 d.error = None;
             }
@@ -328,10 +328,10 @@ impl App {
             case: self.case.clone(),
             findings: Arc::clone(&self.findings),
         };
-        self.request(Request::Export {
+        Some(self.request(Request::Export {
             id: 0,
             job: Box::new(job),
-        })
+        }))
     }
 
     pub(super) fn on_exported(&mut self, result: Result<String, TuiError>) {

@@ -58,11 +58,11 @@ impl App {
         None
     }
 
-    pub(super) fn on_input(&mut self, action: Action) -> Option<Effect> {
+    pub(super) fn on_input(&mut self, action: &Action) -> Option<Effect> {
         let input = self.input.as_mut()?;
         match action {
             Action::Char(c) => {
-                input.text.push(c);
+                input.text.push(*c);
                 input.error = None;
                 None
             }
@@ -111,7 +111,12 @@ impl App {
                         if self.view != View::Events {
                             self.show(View::Events);
                         }
-                        self.find_from(self.current_time().map(|t| t.saturating_add(-1)), false)
+                        Some(
+                            self.find_from(
+                                self.current_time().map(|t| t.saturating_add(-1)),
+                                false,
+                            ),
+                        )
                     }
                     Err(e) => self.input_error(e.column, e.message),
                 }
@@ -152,7 +157,7 @@ impl App {
             "load" => return self.load_filter(arg),
             "export" => {
                 self.input = None;
-                return self.on_case_action(Action::Export);
+                return self.on_case_action(&Action::Export);
             }
             "title" | "analyst" => {
                 self.input = None;
@@ -227,7 +232,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_menu(&mut self, action: Action) -> Option<Effect> {
+    pub(super) fn on_menu(&mut self, action: &Action) -> Option<Effect> {
         let menu = self.menu.as_mut()?;
         match action {
             Action::Down => {

@@ -52,7 +52,7 @@ impl Component for CaseView {
     }
 
     fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
-        self.selected = pos as usize;
+        self.selected = usize::try_from(pos).unwrap_or(usize::MAX);
         None
     }
 

@@ -85,9 +85,10 @@ impl Component for DetailState {
     }
 
     fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request> {
-        self.cursor = pos as usize;
+        self.cursor = usize::try_from(pos).unwrap_or(usize::MAX);
         let body = ctx.page_rows() + 1;
-        self.scroll = scroll_to(pos, self.scroll as u64, body) as usize;
+        self.scroll =
+            usize::try_from(scroll_to(pos, self.scroll as u64, body)).unwrap_or(usize::MAX);
         None
     }
 
@@ -163,6 +164,10 @@ fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
 }
 
 /// The decoded fields on top, the findings the event belongs to, then the raw JSON.
+#[expect(
+    clippy::too_many_lines,
+    reason = "a flat list of labelled fields in display order; splitting it would scatter the order"
+)]
 pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
     let (findings, finding_of, tz) = (ctx.findings, ctx.finding_of, ctx.tz);
     let e = &event;
@@ -185,7 +190,7 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
         ),
     );
     field("audit id", e.audit_id.clone());
-    let stages: Vec<&str> = e.stages.iter().map(|s| s.as_str()).collect();
+    let stages: Vec<&str> = e.stages.iter().map(crate::model::Stage::as_str).collect();
     field(
         "stage",
         format!(

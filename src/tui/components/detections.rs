@@ -31,7 +31,7 @@ impl Component for Detections {
     }
 
     fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
-        self.selected = pos as usize;
+        self.selected = usize::try_from(pos).unwrap_or(usize::MAX);
         None
     }
 

@@ -35,12 +35,12 @@ pub struct EventsState {
 impl EventsState {
     pub fn row(&self, pos: u64) -> Option<&EventRow<'static>> {
         pos.checked_sub(self.offset)
-            .and_then(|i| self.rows.get(i as usize))
+            .and_then(|i| self.rows.get(usize::try_from(i).ok()?))
     }
 
     pub fn is_match(&self, pos: u64) -> bool {
         pos.checked_sub(self.offset)
-            .and_then(|i| self.matches.get(i as usize))
+            .and_then(|i| self.matches.get(usize::try_from(i).ok()?))
             .copied()
             .unwrap_or(false)
     }
@@ -172,7 +172,7 @@ pub const EVENT_SHORTCUTS: &[(Action, &str)] = &[
 ];
 
 fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
-    let visible = layout::table_body(area).height as u64;
+    let visible = u64::from(layout::table_body(area).height);
     let header = Row::new([
         format!("TIME ({})", ctx.tz_name),
         " ".to_owned(),
@@ -247,7 +247,8 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         .header(header)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))
         .row_highlight_style(theme::selected());
-    let selected = (total > 0).then(|| (e.selected.saturating_sub(e.scroll)) as usize);
+    let selected = (total > 0)
+        .then(|| usize::try_from(e.selected.saturating_sub(e.scroll)).unwrap_or(usize::MAX));
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
     if e.total == Some(0) {

@@ -218,7 +218,7 @@ pub(crate) mod testing {
     pub fn row(i: u64) -> EventRow<'static> {
         EventRow {
             handle: 1000 + i,
-            time: Micros(1_773_475_200_000_000 + i as i64 * 1_000_000),
+            time: Micros(1_773_475_200_000_000 + i64::try_from(i).unwrap_or(i64::MAX) * 1_000_000),
             audit_id: format!("id-{i}").into(),
             user: if i % 2 == 0 {
                 "alice".into()

@@ -82,15 +82,15 @@ impl Component for PivotsState {
 
     fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         if let Some(r) = self.rows.get_mut(self.column) {
-            *r = pos as usize;
+            *r = usize::try_from(pos).unwrap_or(usize::MAX);
         }
         None
     }
 
     fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
-        let step = match action {
-            Action::Left | Action::PrevPane => -1,
-            Action::Right | Action::NextPane => 1,
+        let back = match action {
+            Action::Left | Action::PrevPane => true,
+            Action::Right | Action::NextPane => false,
             Action::Open => {
                 let Some((list, value)) = self.value() else {
                     return Intent::Ignored;
@@ -111,8 +111,9 @@ impl Component for PivotsState {
             }
             _ => return Intent::Ignored,
         };
-        let n = self.lists.len().max(1) as i64;
-        self.column = (self.column as i64 + step).rem_euclid(n) as usize;
+        let n = self.lists.len().max(1);
+        let step = if back { n - 1 } else { 1 };
+        self.column = (self.column % n + step) % n;
         Intent::Done
     }
 
@@ -145,7 +146,7 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
     let constraints: Vec<Constraint> = p
         .lists
         .iter()
-        .map(|_| Constraint::Ratio(1, p.lists.len() as u32))
+        .map(|_| Constraint::Ratio(1, u32::try_from(p.lists.len()).unwrap_or(u32::MAX)))
         .collect();
     let cols = Layout::horizontal(constraints).split(area);
     for (i, (list, rect)) in p.lists.iter().zip(cols.iter()).enumerate() {

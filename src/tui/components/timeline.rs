@@ -25,9 +25,10 @@ pub struct TimelineState {
 
 impl TimelineState {
     pub fn bucket_span(&self, i: usize) -> (Micros, Micros) {
-        let n = self.counts.len().max(1) as i64;
+        let n = i64::try_from(self.counts.len().max(1)).unwrap_or(i64::MAX);
         let width = ((self.end.0 - self.start.0) / n).max(1);
-        let a = self.start.0 + width * i as i64;
+        let i = i64::try_from(i).unwrap_or(i64::MAX);
+        let a = self.start.0.saturating_add(width.saturating_mul(i));
         (Micros(a), Micros(a + width))
     }
 
@@ -67,7 +68,7 @@ impl Component for TimelineState {
     }
 
     fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
-        self.cursor = pos as usize;
+        self.cursor = usize::try_from(pos).unwrap_or(usize::MAX);
         None
     }
 
@@ -134,10 +135,10 @@ fn render_chart(t: &TimelineState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect)
         Constraint::Length(3),
     ]));
     let max = t.counts.iter().copied().max().unwrap_or(1).max(1);
-    let rows = chart.height as u64;
+    let rows = u64::from(chart.height);
     let buf = frame.buffer_mut();
-    for (i, &n) in t.counts.iter().enumerate().take(chart.width as usize) {
-        let x = chart.x + i as u16;
+    for ((&n, dx), i) in t.counts.iter().zip(0..chart.width).zip(0..) {
+        let x = chart.x + dx;
         let eighths = (n * rows * 8).div_ceil(max);
         let marked = t
             .mark
@@ -149,9 +150,9 @@ fn render_chart(t: &TimelineState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect)
         } else {
             theme::label()
         };
-        for r in 0..rows {
-            let level = eighths.saturating_sub(r * 8).min(8) as usize;
-            let y = chart.y + chart.height - 1 - r as u16;
+        for r in 0..chart.height {
+            let level = eighths.saturating_sub(u64::from(r) * 8).min(8) as usize;
+            let y = chart.y + chart.height - 1 - r;
             if let Some(cell) = buf.cell_mut((x, y)) {
                 cell.set_char(BLOCKS[level]).set_style(style);
             }
@@ -162,9 +163,10 @@ fn render_chart(t: &TimelineState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect)
     for f in ctx.findings {
         let at = f.first_seen_micros();
         if at >= t.start && at < t.end && t.end.0 > t.start.0 {
-            let i = ((at.0 - t.start.0) as i128 * t.counts.len() as i128
-                / (t.end.0 - t.start.0) as i128) as usize;
-            if let Some(w) = worst.get_mut(i) {
+            let i = i128::from(at.0 - t.start.0)
+                * i128::try_from(t.counts.len()).unwrap_or(i128::MAX)
+                / i128::from(t.end.0 - t.start.0);
+            if let Some(w) = usize::try_from(i).ok().and_then(|i| worst.get_mut(i)) {
                 *w = Some(w.map_or(f.severity, |s| s.max(f.severity)));
             }
         }

@@ -4,7 +4,7 @@ use ratatui::Frame;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::popup;
+use super::{boxed_height, popup};
 use crate::export::ExportFormat;
 use crate::tui::app::{App, ExportScope, InputMode};
 use crate::tui::theme::{self, clean};
@@ -22,7 +22,7 @@ pub fn note_editor(app: &App, frame: &mut Frame) {
     if let Some(last) = lines.last_mut() {
         last.push_span(Span::styled("█", theme::dim()));
     }
-    let height = (lines.len() as u16 + 2).clamp(5, 20);
+    let height = boxed_height(lines.len()).clamp(5, 20);
     let area = popup(frame, 80, height);
     let block = Block::bordered().title(
         Line::from(" note — enter saves · ctrl-j new line · esc cancels ").style(theme::title()),
@@ -79,7 +79,7 @@ pub fn export_dialog(app: &App, frame: &mut Frame) {
             theme::error(),
         )));
     }
-    let area = popup(frame, 70, lines.len() as u16 + 2);
+    let area = popup(frame, 70, boxed_height(lines.len()));
     let block = Block::bordered()
         .title(Line::from(" export — enter writes · esc cancels ").style(theme::title()));
     frame.render_widget(

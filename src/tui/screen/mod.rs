@@ -155,6 +155,12 @@ fn hints(app: &App, keymap: &Keymap) -> String {
         .join("  ")
 }
 
+/// The height of a bordered box around `lines` lines (saturating: a popup is clamped to the
+/// screen anyway).
+fn boxed_height(lines: usize) -> u16 {
+    u16::try_from(lines).unwrap_or(u16::MAX).saturating_add(2)
+}
+
 fn popup(frame: &mut Frame, width: u16, height: u16) -> Rect {
     let area = frame.area().centered(
         Constraint::Length(width.min(frame.area().width)),
@@ -172,9 +178,9 @@ fn menu(app: &App, frame: &mut Frame) {
         .map(|(l, _, _)| l.chars().count())
         .max()
         .unwrap_or(20)
-        .clamp(30, 100) as u16
-        + 4;
-    let area = popup(frame, width, m.items.len() as u16 + 2);
+        .clamp(30, 100);
+    let width = u16::try_from(width).unwrap_or(100) + 4;
+    let area = popup(frame, width, boxed_height(m.items.len()));
     let items: Vec<ListItem<'_>> = m
         .items
         .iter()
@@ -221,7 +227,7 @@ fn help(app: &App, keymap: &Keymap, frame: &mut Frame) {
         "query: user:X ns:Y ip:10.0.0.0/8 code:>=400 res:pods/exec NOT verb:get \"phrase\"",
         theme::dim(),
     )));
-    let height = lines.len() as u16 + 2;
+    let height = boxed_height(lines.len());
     let area = popup(frame, 90, height);
     let p = Paragraph::new(lines)
         .block(
