@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 900;
 
-/// Every `.rs` file under `src/`, by module path (`ingest::split`, `tui`, `` for the crate).
+/// Every `.rs` file under `src/`, by module path (`ingest::split`, `tui`; empty for the crate root).
 fn modules() -> BTreeMap<String, PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeMap::new();
