@@ -276,7 +276,11 @@ fn summarize(
     }
     let shown: Vec<&String> = facts
         .iter()
-        .filter(|f| !f.starts_with("podip:") && !f.starts_with("hostip:"))
+        .filter(|f| {
+            !["podip:", "hostip:", "image:", "pod-sa:", "owned"]
+                .iter()
+                .any(|p| f.starts_with(p))
+        })
         .collect();
     if !shown.is_empty() {
         let list: Vec<String> = shown.iter().take(4).map(|f| (*f).clone()).collect();

@@ -2,7 +2,9 @@
 //! indexed (`fact:` field), so detecting never re-reads bodies. Facts are short strings:
 //! `privileged`, `hostpath:/var/run/containerd/containerd.sock`,
 //! `hostpath-sensitive:runtime-socket`, `podip:10.244.2.7`, `rbac-verb:escalate`,
-//! `subject:Group:system:anonymous`, `exec-class:reverse-shell`…
+//! `subject:Group:system:anonymous`, `exec-class:reverse-shell`, `image:nginx:1.25`,
+//! `pod-sa:default`, `mirror-pod`, `owned`… Facts of other objects (ConfigMaps, Services,
+//! Ingresses, NetworkPolicies, kubelet paths) are in [`super::facts_objects`].
 
 use serde_json::Value;
 
@@ -42,6 +44,7 @@ pub fn wants_bodies(resource: &str, subresource: &str) -> bool {
                 "status" | "token" | "approval" | "ephemeralcontainers" | "binding"
             ))
         || (resource == "pods" && subresource == "binding")
+        || (super::facts_objects::RESOURCES.contains(&resource) && subresource.is_empty())
 }
 
 /// The facts of an event, from its decoded fields and (when given) its bodies.
@@ -60,8 +63,12 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
             facts.push(format!("impersonate-user:{}", imp.username));
         }
     }
+    super::facts_objects::extract(e, request, &mut |f| facts.push(f));
     let resource = e.object.resource.as_str();
     let sub = e.object.subresource.as_str();
+    if super::facts_objects::RESOURCES.contains(&resource) {
+        return facts.0;
+    }
     let parse = |b: Option<&str>| b.and_then(|s| serde_json::from_str::<Value>(s).ok());
     let (req, resp) = (parse(request), parse(response));
     let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
@@ -161,6 +168,20 @@ fn risk_pair(key: &str, v: &Value, facts: &mut Facts) {
         "ephemeralContainers" if v.as_array().is_some_and(|a| !a.is_empty()) => {
             facts.push("ephemeral-container".into());
         }
+        "serviceAccountName" | "serviceAccount" => {
+            if let Some(sa) = v.as_str().filter(|s| !s.is_empty()) {
+                facts.push(format!("pod-sa:{sa}"));
+            }
+        }
+        "image" => {
+            if let Some(image) = v.as_str().filter(|s| !s.is_empty()) {
+                facts.push(format!("image:{}", image.to_ascii_lowercase()));
+            }
+        }
+        "ownerReferences" if v.as_array().is_some_and(|a| !a.is_empty()) => {
+            facts.push("owned".into());
+        }
+        "kubernetes.io/config.mirror" => facts.push("mirror-pod".into()),
         "hostPath" => {
             let path = v.get("path").and_then(Value::as_str).or_else(|| v.as_str());
             if let Some(p) = path {
@@ -197,6 +218,7 @@ const DANGEROUS_CAPS: &[&str] = &[
     "DAC_OVERRIDE",
     "SYS_CHROOT",
     "NET_RAW",
+    "SYSLOG",
 ];
 
 /// Resolves `.`, `..`, repeated and trailing slashes: `/host/../etc/` → `/etc`.

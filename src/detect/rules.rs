@@ -66,6 +66,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "assets/rules/anomaly.toml",
         include_str!("../../assets/rules/anomaly.toml"),
     ),
+    (
+        "assets/rules/cluster.toml",
+        include_str!("../../assets/rules/cluster.toml"),
+    ),
+    (
+        "assets/rules/workloads.toml",
+        include_str!("../../assets/rules/workloads.toml"),
+    ),
 ];
 
 #[derive(Debug, Deserialize)]
