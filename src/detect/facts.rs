@@ -189,6 +189,13 @@ fn risk_pair(key: &str, v: &Value, facts: &mut Facts) {
                 if let Some(cat) = sensitive_host_path(&norm) {
                     facts.push(format!("hostpath-sensitive:{cat}"));
                 }
+                // CNI plugins install their binaries and configuration on every node.
+                if ["/opt/cni", "/etc/cni"]
+                    .iter()
+                    .any(|d| norm == *d || norm.starts_with(&format!("{d}/")))
+                {
+                    facts.push("cni-plugin".into());
+                }
                 facts.push(format!("hostpath:{norm}"));
             }
         }
@@ -268,6 +275,10 @@ pub fn sensitive_host_path(p: &str) -> Option<&'static str> {
     ];
     if p == "/" {
         return Some("root");
+    }
+    // /var itself holds all of the /var entries above (its other subdirectories do not).
+    if p == "/var" {
+        return Some("var");
     }
     PREFIXES
         .iter()
@@ -398,6 +409,7 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
     let Some(body) = req else {
         return;
     };
+    json_patch_wildcards(body, facts);
     let mut rules = Vec::new();
     collect_rules(body, &mut rules);
     for rule in rules {
@@ -440,6 +452,35 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         }
         if list("nonResourceURLs").iter().any(|u| u == "*") {
             facts.push("rbac-wildcard:nonresource".into());
+        }
+    }
+}
+
+/// A JSON patch op that adds `*` to a rule's verbs or resources (`/rules/0/verbs/-`).
+fn json_patch_wildcards(body: &Value, facts: &mut Facts) {
+    let Value::Array(ops) = body else { return };
+    for op in ops {
+        let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+        let star = match op.get("value") {
+            Some(Value::String(v)) => v == "*",
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some("*")),
+            _ => false,
+        };
+        let field = path
+            .split('/')
+            .rev()
+            .find(|s| s.parse::<usize>().is_err() && *s != "-");
+        match field {
+            Some("verbs") if star => facts.push("rbac-wildcard:verbs".into()),
+            Some("resources") if star => facts.push("rbac-wildcard:resources".into()),
+            Some("verbs") => {
+                if let Some(v) = op.get("value").and_then(Value::as_str)
+                    && matches!(v, "escalate" | "bind" | "impersonate")
+                {
+                    facts.push(format!("rbac-verb:{v}"));
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -581,6 +622,9 @@ mod tests {
             Some("runtime-socket")
         );
         assert_eq!(sensitive_host_path("/data/app"), None);
+        assert_eq!(sensitive_host_path("/var/"), None, "normalized first");
+        assert_eq!(sensitive_host_path(&normalize_path("/var/")), Some("var"));
+        assert_eq!(sensitive_host_path("/var/lib/cni"), None);
     }
 
     #[test]
@@ -654,6 +698,16 @@ mod tests {
                 "subject:ServiceAccount:shop:web"
             ]
         );
+    }
+
+    #[test]
+    fn regression_json_patch_adding_a_wildcard_verb_to_a_role_gave_no_fact() {
+        let patch = r#"[{"op":"add","path":"/rules/0/verbs/-","value":"*"},{"op":"add","path":"/rules/1/verbs/-","value":"escalate"}]"#;
+        let f = facts_of(&ev("patch", "clusterroles", "", patch));
+        assert!(f.contains(&"rbac-wildcard:verbs".to_owned()), "{f:?}");
+        assert!(f.contains(&"rbac-verb:escalate".to_owned()), "{f:?}");
+        let benign = r#"[{"op":"add","path":"/rules/0/verbs/-","value":"list"}]"#;
+        assert!(facts_of(&ev("patch", "roles", "", benign)).is_empty());
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! ConfigMaps (`configmap-credential:aws-access-key`), identity mappings of EKS's `aws-auth`
 //! (`aws-auth-masters`), exposed Services (`service-type:LoadBalancer`,
 //! `service-external-ips`), Ingresses without TLS (`ingress-no-tls`), NetworkPolicies that
-//! allow everything (`netpol-allow-all:ingress`); and the kubelet endpoint a `nodes/proxy`
+//! allow everything (`netpol-allow-all:ingress`), the type of a Secret written
+//! (`secret-type:kubernetes.io/service-account-token`); and the kubelet endpoint a `nodes/proxy`
 //! request reaches when it runs no command (`kubelet-path:pods`). Called by [`super::facts::extract`]; imports only `model`.
 
 use serde_json::Value;
@@ -11,7 +12,13 @@ use serde_json::Value;
 use crate::model::AuditEvent;
 
 /// Resources whose write bodies this module reads.
-pub const RESOURCES: &[&str] = &["configmaps", "services", "ingresses", "networkpolicies"];
+pub const RESOURCES: &[&str] = &[
+    "configmaps",
+    "services",
+    "ingresses",
+    "networkpolicies",
+    "secrets",
+];
 
 /// The facts of one event this module knows about, pushed through `push`.
 pub fn extract(e: &AuditEvent, request: Option<&str>, push: &mut dyn FnMut(String)) {
@@ -40,6 +47,15 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, push: &mut dyn FnMut(Strin
         "services" => service(&body, push),
         "ingresses" if e.verb != "patch" => ingress(&body, push),
         "networkpolicies" => netpol(&body, push),
+        "secrets" => {
+            // The type only: secret values are never read.
+            if let Some(t) = body.get("type").and_then(Value::as_str) {
+                push(format!(
+                    "secret-type:{}",
+                    t.chars().take(64).collect::<String>()
+                ));
+            }
+        }
         _ => {}
     }
 }
@@ -313,6 +329,11 @@ mod tests {
     fn aws_auth_masters_services_ingresses_and_policies() {
         let auth = r#"{"data":{"mapRoles":"- rolearn: arn:aws:iam::111122223333:role/x\n  groups:\n  - system:masters\n"}}"#;
         assert!(facts("update", "configmaps", auth).contains(&"aws-auth-masters".to_owned()));
+        let tok = r#"{"type":"kubernetes.io/service-account-token","data":{"token":"ZXlK"}}"#;
+        assert_eq!(
+            facts("create", "secrets", tok),
+            vec!["secret-type:kubernetes.io/service-account-token"]
+        );
         let svc = r#"{"spec":{"type":"LoadBalancer","externalIPs":["203.0.113.9"]}}"#;
         assert_eq!(
             facts("create", "services", svc),

@@ -1,5 +1,5 @@
 //! Changes by identities that never made them before: secrets written or deleted, secrets
-//! listed in a namespace, workloads and namespaces deleted. "Never" is the account's own
+//! listed in a namespace, workloads, namespaces, volumes, nodes and RBAC objects deleted. "Never" is the account's own
 //! history in the data (see [`super::baseline::Account::settled`]); controllers, kubelets
 //! and the control plane are routine writers and not followed. A hand-driven client on a
 //! workload credential, an address on the internet, or many objects at once rank higher.
@@ -28,6 +28,10 @@ const DELETED: &[&str] = &[
     "nodes",
     "persistentvolumeclaims",
     "persistentvolumes",
+    "rolebindings",
+    "clusterrolebindings",
+    "roles",
+    "clusterroles",
 ];
 
 /// Objects deleted within one novel run from which it is a mass deletion.
