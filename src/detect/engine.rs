@@ -50,12 +50,13 @@ pub fn detect(
         .iter()
         .map(|r| CompiledRule::new(r, vocab))
         .collect();
+    let dispatch = super::rules::Dispatch::new(&compiled);
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
     let mut out = Hits::new(&index_of);
     let mut state = State::new(vocab, opts);
     src.scan(&mut |row: &Row| {
-        for (ri, c) in compiled.iter().enumerate() {
-            if let Some(severity) = c.evaluate(vocab, row) {
+        for &ri in dispatch.candidates(row.resource) {
+            if let Some(severity) = compiled[ri].evaluate(vocab, row) {
                 out.hits.push(Hit {
                     rule: ri,
                     row: row.clone(),

@@ -451,6 +451,20 @@ struct SymSet {
 }
 
 impl SymSet {
+    /// Every symbol in the set.
+    fn members(&self) -> Vec<Sym> {
+        let mut out = Vec::new();
+        for (w, bits) in self.bits.iter().enumerate() {
+            let mut b = *bits;
+            while b != 0 {
+                let i = b.trailing_zeros();
+                out.push((w * 64) as Sym + i);
+                b &= b - 1;
+            }
+        }
+        out
+    }
+
     fn contains(&self, s: Sym) -> bool {
         self.bits
             .get(s as usize / 64)
@@ -463,6 +477,8 @@ impl SymSet {
 pub struct Compiled {
     /// The row member each pattern set reads.
     fields: Vec<(SymOf, SymSet)>,
+    /// The `resource` condition's set, for [`Dispatch`].
+    resource: Option<SymSet>,
     /// Glob patterns on the source IP, each with whether it excludes (`!`).
     peer: Option<Vec<(bool, Glob)>>,
     actors: Option<Vec<super::row::Actor>>,
@@ -478,14 +494,51 @@ pub struct Compiled {
     controller: Option<bool>,
 }
 
+/// A glob with its literal prefix: most strings of the vocabulary are rejected by the prefix
+/// alone (compiling a rule tests every pattern against every string of the data).
+struct Pattern {
+    prefix: String,
+    glob: Glob,
+    literal: bool,
+}
+
+impl Pattern {
+    fn new(p: &str) -> Pattern {
+        let glob = Glob::new(p);
+        let literal = glob.literal();
+        let prefix = literal.clone().unwrap_or_else(|| {
+            p.chars()
+                .take_while(|c| !matches!(c, '*' | '?' | '\\'))
+                .collect()
+        });
+        Pattern {
+            prefix,
+            glob,
+            literal: literal.is_some(),
+        }
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        if self.literal {
+            s == self.prefix
+        } else {
+            s.starts_with(&self.prefix) && self.glob.is_match(s)
+        }
+    }
+
+    fn literal(&self) -> Option<String> {
+        self.literal.then(|| self.prefix.clone())
+    }
+}
+
 fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
     let pats = pats.patterns();
     let (neg, pos): (Vec<&str>, Vec<&str>) = pats.iter().partition(|p| p.starts_with('!'));
-    let neg: Vec<Glob> = neg.iter().map(|p| Glob::new(&p[1..])).collect();
-    let pos: Vec<Glob> = pos.iter().map(|p| Glob::new(p)).collect();
+    let neg: Vec<Pattern> = neg.iter().map(|p| Pattern::new(&p[1..])).collect();
+    let pos: Vec<Pattern> = pos.iter().map(|p| Pattern::new(p)).collect();
     let mut bits = vec![0u64; vocab.strings.len() / 64 + 1];
     if neg.is_empty() {
-        let literals: Option<Vec<String>> = pos.iter().map(Glob::literal).collect();
+        let literals: Option<Vec<String>> = pos.iter().map(Pattern::literal).collect();
         if let Some(literals) = literals {
             for p in &literals {
                 if let Some(s) = vocab.strings.get(p) {
@@ -506,6 +559,11 @@ fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
 
 impl Conditions {
     pub fn compile(&self, vocab: &Vocab) -> Compiled {
+        let resource = self
+            .strings
+            .iter()
+            .find(|(name, _, _)| *name == "resource")
+            .map(|(_, _, patterns)| compile_strings(patterns, vocab));
         let fields = self
             .strings
             .iter()
@@ -519,6 +577,7 @@ impl Conditions {
         });
         Compiled {
             fields,
+            resource,
             peer: self.peer.as_ref().map(|p| {
                 p.patterns()
                     .iter()
@@ -667,6 +726,47 @@ impl<'r> CompiledRule<'r> {
     }
 }
 
+/// Which compiled rules can match a row, by its resource: a rule whose `match` names
+/// resources is tried only on rows of those resources (most rules name one or two, and every
+/// rule is otherwise tried on every row of the data).
+pub struct Dispatch {
+    by_resource: rustc_hash::FxHashMap<Sym, Vec<usize>>,
+    always: Vec<usize>,
+}
+
+/// A resource condition matching more strings than this is tried on every row.
+const DISPATCH_MAX: usize = 256;
+
+impl Dispatch {
+    pub fn new(rules: &[CompiledRule<'_>]) -> Dispatch {
+        let mut by_resource: rustc_hash::FxHashMap<Sym, Vec<usize>> =
+            rustc_hash::FxHashMap::default();
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            let members = r.when.resource.as_ref().map(SymSet::members);
+            match members.filter(|m| m.len() <= DISPATCH_MAX) {
+                Some(syms) => syms
+                    .into_iter()
+                    .for_each(|s| by_resource.entry(s).or_default().push(i)),
+                None => always.push(i),
+            }
+        }
+        for list in by_resource.values_mut() {
+            list.extend(&always);
+            list.sort_unstable();
+        }
+        Dispatch {
+            by_resource,
+            always,
+        }
+    }
+
+    /// The indexes of the rules to try on a row of this resource, in rule order.
+    pub fn candidates(&self, resource: Sym) -> &[usize] {
+        self.by_resource.get(&resource).unwrap_or(&self.always)
+    }
+}
+
 /// Validates every condition block of loaded rules (actor kinds).
 pub fn validate(rules: &[Rule]) -> Result<(), RuleError> {
     for r in rules {
@@ -779,6 +879,28 @@ mod tests {
         assert!(keys.len() > 30, "{}", keys.len());
         for (file, key) in keys {
             assert!(condition_keys().contains(&key.as_str()), "{file}: `{key}`");
+        }
+    }
+
+    #[test]
+    fn pattern_prefix_filter_agrees_with_the_glob() {
+        for (pat, s) in [
+            ("image:*xmrig*", "image:docker.io/x/xmrig:6"),
+            ("image:*xmrig*", "pod-sa:xmrig"),
+            ("kube-proxy-*", "kube-proxy-abc"),
+            ("a\\*b", "a*b"),
+            ("a\\*b", "axb"),
+            ("*addon-manager*", "kube-addon-manager/v9"),
+            ("curl", "curl"),
+            ("curl", "curly"),
+            ("", ""),
+            ("?x", "ax"),
+        ] {
+            assert_eq!(
+                Pattern::new(pat).is_match(s),
+                Glob::new(pat).is_match(s),
+                "{pat} {s}"
+            );
         }
     }
 
