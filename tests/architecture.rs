@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 const MAX_LINES: usize = 900;
 
-/// Every `.rs` file under `src/`, by module path (`ingest::split`, `tui`; empty for the crate root).
+/// Every `.rs` file under `src/` but test modules (`tests.rs`), by module path (`ingest::split`, `tui`; empty for the crate root).
 fn modules() -> BTreeMap<String, PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut out = BTreeMap::new();
@@ -20,7 +20,9 @@ fn modules() -> BTreeMap<String, PathBuf> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
+            } else if path.extension().is_some_and(|e| e == "rs")
+                && path.file_name().is_some_and(|n| n != "tests.rs")
+            {
                 let rel = path.strip_prefix(&root).unwrap().with_extension("");
                 let mut parts: Vec<String> = rel
                     .components()

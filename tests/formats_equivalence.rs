@@ -119,6 +119,13 @@ const EXPLAINED: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "legacy",
+        "KS-TOKEN-LONG-LIVED",
+        "system:serviceaccount:shop:web",
+        true,
+        "The legacy text format carries no request or response bodies: the token's expirationSeconds is in the body",
+    ),
+    (
+        "legacy",
         "KS-CSR-CLIENT-AUTH",
         "system:serviceaccount:shop:web",
         true,

@@ -53,12 +53,13 @@ pub fn detect(
         .iter()
         .map(|r| CompiledRule::new(r, vocab))
         .collect();
+    let dispatch = super::rules::Dispatch::new(&compiled);
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
     let mut out = Hits::new(&index_of);
     let mut state = State::new(vocab, opts);
     src.scan(&mut |row: &Row| {
-        for (ri, c) in compiled.iter().enumerate() {
-            if let Some(severity) = c.evaluate(vocab, row) {
+        for &ri in dispatch.candidates(row.resource) {
+            if let Some(severity) = compiled[ri].evaluate(vocab, row) {
                 out.hits.push(Hit {
                     rule: ri,
                     row: row.clone(),
@@ -283,7 +284,11 @@ fn summarize(
     }
     let shown: Vec<&String> = facts
         .iter()
-        .filter(|f| !f.starts_with("podip:") && !f.starts_with("hostip:"))
+        .filter(|f| {
+            !["podip:", "hostip:", "image:", "pod-sa:", "owned"]
+                .iter()
+                .any(|p| f.starts_with(p))
+        })
         .collect();
     if !shown.is_empty() {
         let list: Vec<String> = shown.iter().take(4).map(|f| (*f).clone()).collect();

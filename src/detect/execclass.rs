@@ -86,7 +86,7 @@ pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
     if is_download_and_run(&lower) {
         out.push(ExecClass::DownloadAndRun);
     }
-    if CREDENTIAL_PATHS.iter().any(|p| lower.contains(p)) {
+    if CREDENTIAL_PATHS.iter().any(|p| lower.contains(p)) || reads_process_environ(&lower) {
         out.push(ExecClass::CredentialRead);
     }
     if METADATA_HOSTS.iter().any(|h| lower.contains(h)) {
@@ -102,6 +102,15 @@ pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
         out.push(ExecClass::Discovery);
     }
     out
+}
+
+/// `/proc/<pid>/environ` of any process (secrets passed in environment variables).
+fn reads_process_environ(lower: &str) -> bool {
+    lower.match_indices("/proc/").any(|(i, _)| {
+        let rest = &lower[i + "/proc/".len()..];
+        let pid: String = rest.chars().take_while(char::is_ascii_digit).collect();
+        !pid.is_empty() && rest[pid.len()..].starts_with("/environ")
+    })
 }
 
 fn words(s: &str) -> impl Iterator<Item = &str> {
@@ -226,8 +235,17 @@ const CREDENTIAL_PATHS: &[&str] = &[
     "id_rsa",
     "id_ed25519",
     "/etc/shadow",
+    "/etc/gshadow",
+    "/etc/sudoers",
+    "/etc/master.passwd",
     "/proc/self/environ",
     "/proc/1/environ",
+    "authorized_keys",
+    ".bash_history",
+    ".git-credentials",
+    ".netrc",
+    ".pgpass",
+    ".vault-token",
 ];
 
 const METADATA_HOSTS: &[&str] = &[
@@ -238,6 +256,17 @@ const METADATA_HOSTS: &[&str] = &[
     "100.100.100.200",
     "metadata.azure.com",
     "169.254.169.123",
+    // The IMDS address written as one decimal or hex number, dotted hex or octal, or
+    // IPv4-mapped IPv6: URL parsers accept them all.
+    "2852039166",
+    "0xa9fea9fe",
+    "0xa9.0xfe.0xa9.0xfe",
+    "0251.0376.0251.0376",
+    "0251.254.169.254",
+    "169.254.43518",
+    "::ffff:a9fe:a9fe",
+    "::ffff:169.254.169.254",
+    "instance-data.ec2.internal",
 ];
 
 const TOOLS: &[&str] = &[
@@ -382,5 +411,31 @@ mod tests {
         );
         assert_eq!(c(&["id"]), vec!["discovery"]);
         assert_eq!(c(&["/tmp/xmrig", "-o", "pool"]), vec!["tooling"]);
+    }
+
+    #[test]
+    fn regression_metadata_address_in_decimal_or_hex_was_not_cloud_metadata() {
+        for url in [
+            "http://2852039166/latest/meta-data/",
+            "http://0xa9fea9fe/latest/meta-data/",
+            "http://[::ffff:a9fe:a9fe]/latest/meta-data/",
+        ] {
+            assert_eq!(c(&["curl", "-s", url]), vec!["cloud-metadata"], "{url}");
+        }
+        assert!(!c(&["curl", "-s", "http://10.0.0.1:2852/x"]).contains(&"cloud-metadata"));
+    }
+
+    #[test]
+    fn regression_shadow_sudoers_and_process_environ_reads_were_not_credential_reads() {
+        for argv in [
+            &["cat", "/etc/sudoers"][..],
+            &["cat", "/root/.ssh/authorized_keys"],
+            &["sh", "-c", "cat /proc/4242/environ | tr '\\0' '\\n'"],
+            &["cat", "/etc/gshadow"],
+        ] {
+            assert!(c(argv).contains(&"credential-read"), "{argv:?}");
+        }
+        assert!(!c(&["cat", "/proc/cpuinfo"]).contains(&"credential-read"));
+        assert!(!c(&["ls", "/proc/1/"]).contains(&"credential-read"));
     }
 }

@@ -2,7 +2,9 @@
 //! indexed (`fact:` field), so detecting never re-reads bodies. Facts are short strings:
 //! `privileged`, `hostpath:/var/run/containerd/containerd.sock`,
 //! `hostpath-sensitive:runtime-socket`, `podip:10.244.2.7`, `rbac-verb:escalate`,
-//! `subject:Group:system:anonymous`, `exec-class:reverse-shell`…
+//! `subject:Group:system:anonymous`, `exec-class:reverse-shell`, `image:nginx:1.25`,
+//! `pod-sa:default`, `mirror-pod`, `owned`… Facts of other objects (ConfigMaps, Services,
+//! Ingresses, NetworkPolicies, kubelet paths) are in [`super::facts_objects`].
 
 use serde_json::Value;
 
@@ -42,6 +44,7 @@ pub fn wants_bodies(resource: &str, subresource: &str) -> bool {
                 "status" | "token" | "approval" | "ephemeralcontainers" | "binding"
             ))
         || (resource == "pods" && subresource == "binding")
+        || (super::facts_objects::RESOURCES.contains(&resource) && subresource.is_empty())
 }
 
 /// The facts of an event, from its decoded fields and (when given) its bodies.
@@ -60,8 +63,12 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
             facts.push(format!("impersonate-user:{}", imp.username));
         }
     }
+    super::facts_objects::extract(e, request, &mut |f| facts.push(f));
     let resource = e.object.resource.as_str();
     let sub = e.object.subresource.as_str();
+    if super::facts_objects::RESOURCES.contains(&resource) {
+        return facts.0;
+    }
     let parse = |b: Option<&str>| b.and_then(|s| serde_json::from_str::<Value>(s).ok());
     let (req, resp) = (parse(request), parse(response));
     let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
@@ -161,12 +168,33 @@ fn risk_pair(key: &str, v: &Value, facts: &mut Facts) {
         "ephemeralContainers" if v.as_array().is_some_and(|a| !a.is_empty()) => {
             facts.push("ephemeral-container".into());
         }
+        "serviceAccountName" | "serviceAccount" => {
+            if let Some(sa) = v.as_str().filter(|s| !s.is_empty()) {
+                facts.push(format!("pod-sa:{sa}"));
+            }
+        }
+        "image" => {
+            if let Some(image) = v.as_str().filter(|s| !s.is_empty()) {
+                facts.push(format!("image:{}", image.to_ascii_lowercase()));
+            }
+        }
+        "ownerReferences" if v.as_array().is_some_and(|a| !a.is_empty()) => {
+            facts.push("owned".into());
+        }
+        "kubernetes.io/config.mirror" => facts.push("mirror-pod".into()),
         "hostPath" => {
             let path = v.get("path").and_then(Value::as_str).or_else(|| v.as_str());
             if let Some(p) = path {
                 let norm = normalize_path(p);
                 if let Some(cat) = sensitive_host_path(&norm) {
                     facts.push(format!("hostpath-sensitive:{cat}"));
+                }
+                // CNI plugins install their binaries and configuration on every node.
+                if ["/opt/cni", "/etc/cni"]
+                    .iter()
+                    .any(|d| norm == *d || norm.starts_with(&format!("{d}/")))
+                {
+                    facts.push("cni-plugin".into());
                 }
                 facts.push(format!("hostpath:{norm}"));
             }
@@ -197,6 +225,7 @@ const DANGEROUS_CAPS: &[&str] = &[
     "DAC_OVERRIDE",
     "SYS_CHROOT",
     "NET_RAW",
+    "SYSLOG",
 ];
 
 /// Resolves `.`, `..`, repeated and trailing slashes: `/host/../etc/` → `/etc`.
@@ -246,6 +275,10 @@ pub fn sensitive_host_path(p: &str) -> Option<&'static str> {
     ];
     if p == "/" {
         return Some("root");
+    }
+    // /var itself holds all of the /var entries above (its other subdirectories do not).
+    if p == "/var" {
+        return Some("var");
     }
     PREFIXES
         .iter()
@@ -376,6 +409,7 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
     let Some(body) = req else {
         return;
     };
+    json_patch_wildcards(body, facts);
     let mut rules = Vec::new();
     collect_rules(body, &mut rules);
     for rule in rules {
@@ -418,6 +452,35 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         }
         if list("nonResourceURLs").iter().any(|u| u == "*") {
             facts.push("rbac-wildcard:nonresource".into());
+        }
+    }
+}
+
+/// A JSON patch op that adds `*` to a rule's verbs or resources (`/rules/0/verbs/-`).
+fn json_patch_wildcards(body: &Value, facts: &mut Facts) {
+    let Value::Array(ops) = body else { return };
+    for op in ops {
+        let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+        let star = match op.get("value") {
+            Some(Value::String(v)) => v == "*",
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some("*")),
+            _ => false,
+        };
+        let field = path
+            .split('/')
+            .rev()
+            .find(|s| s.parse::<usize>().is_err() && *s != "-");
+        match field {
+            Some("verbs") if star => facts.push("rbac-wildcard:verbs".into()),
+            Some("resources") if star => facts.push("rbac-wildcard:resources".into()),
+            Some("verbs") => {
+                if let Some(v) = op.get("value").and_then(Value::as_str)
+                    && matches!(v, "escalate" | "bind" | "impersonate")
+                {
+                    facts.push(format!("rbac-verb:{v}"));
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -559,6 +622,9 @@ mod tests {
             Some("runtime-socket")
         );
         assert_eq!(sensitive_host_path("/data/app"), None);
+        assert_eq!(sensitive_host_path("/var/"), None, "normalized first");
+        assert_eq!(sensitive_host_path(&normalize_path("/var/")), Some("var"));
+        assert_eq!(sensitive_host_path("/var/lib/cni"), None);
     }
 
     #[test]
@@ -632,6 +698,16 @@ mod tests {
                 "subject:ServiceAccount:shop:web"
             ]
         );
+    }
+
+    #[test]
+    fn regression_json_patch_adding_a_wildcard_verb_to_a_role_gave_no_fact() {
+        let patch = r#"[{"op":"add","path":"/rules/0/verbs/-","value":"*"},{"op":"add","path":"/rules/1/verbs/-","value":"escalate"}]"#;
+        let f = facts_of(&ev("patch", "clusterroles", "", patch));
+        assert!(f.contains(&"rbac-wildcard:verbs".to_owned()), "{f:?}");
+        assert!(f.contains(&"rbac-verb:escalate".to_owned()), "{f:?}");
+        let benign = r#"[{"op":"add","path":"/rules/0/verbs/-","value":"list"}]"#;
+        assert!(facts_of(&ev("patch", "roles", "", benign)).is_empty());
     }
 
     #[test]

@@ -6,6 +6,7 @@
 pub mod engine;
 pub mod execclass;
 pub mod facts;
+pub mod facts_objects;
 pub mod finding;
 pub mod hit;
 pub mod options;

@@ -66,6 +66,14 @@ pub const BUILTIN: &[(&str, &str)] = &[
         "assets/rules/anomaly.toml",
         include_str!("../../assets/rules/anomaly.toml"),
     ),
+    (
+        "assets/rules/cluster.toml",
+        include_str!("../../assets/rules/cluster.toml"),
+    ),
+    (
+        "assets/rules/workloads.toml",
+        include_str!("../../assets/rules/workloads.toml"),
+    ),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -447,6 +455,20 @@ struct SymSet {
 }
 
 impl SymSet {
+    /// Every symbol in the set.
+    fn members(&self) -> Vec<Sym> {
+        let mut out = Vec::new();
+        for (w, bits) in (0..).zip(&self.bits) {
+            let mut b = *bits;
+            while b != 0 {
+                let i = b.trailing_zeros();
+                out.push(w * 64 + i);
+                b &= b - 1;
+            }
+        }
+        out
+    }
+
     fn contains(&self, s: Sym) -> bool {
         self.bits
             .get(s as usize / 64)
@@ -459,6 +481,8 @@ impl SymSet {
 pub struct Compiled {
     /// The row member each pattern set reads.
     fields: Vec<(SymOf, SymSet)>,
+    /// The `resource` condition's set, for [`Dispatch`].
+    resource: Option<SymSet>,
     /// Glob patterns on the source IP, each with whether it excludes (`!`).
     peer: Option<Vec<(bool, Glob)>>,
     actors: Option<Vec<super::row::Actor>>,
@@ -474,14 +498,51 @@ pub struct Compiled {
     controller: Option<bool>,
 }
 
+/// A glob with its literal prefix: most strings of the vocabulary are rejected by the prefix
+/// alone (compiling a rule tests every pattern against every string of the data).
+struct Pattern {
+    prefix: String,
+    glob: Glob,
+    literal: bool,
+}
+
+impl Pattern {
+    fn new(p: &str) -> Pattern {
+        let glob = Glob::new(p);
+        let literal = glob.literal();
+        let prefix = literal.clone().unwrap_or_else(|| {
+            p.chars()
+                .take_while(|c| !matches!(c, '*' | '?' | '\\'))
+                .collect()
+        });
+        Pattern {
+            prefix,
+            glob,
+            literal: literal.is_some(),
+        }
+    }
+
+    fn is_match(&self, s: &str) -> bool {
+        if self.literal {
+            s == self.prefix
+        } else {
+            s.starts_with(&self.prefix) && self.glob.is_match(s)
+        }
+    }
+
+    fn literal(&self) -> Option<String> {
+        self.literal.then(|| self.prefix.clone())
+    }
+}
+
 fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
     let pats = pats.patterns();
     let (neg, pos): (Vec<&str>, Vec<&str>) = pats.iter().partition(|p| p.starts_with('!'));
-    let neg: Vec<Glob> = neg.iter().map(|p| Glob::new(&p[1..])).collect();
-    let pos: Vec<Glob> = pos.iter().map(|p| Glob::new(p)).collect();
+    let neg: Vec<Pattern> = neg.iter().map(|p| Pattern::new(&p[1..])).collect();
+    let pos: Vec<Pattern> = pos.iter().map(|p| Pattern::new(p)).collect();
     let mut bits = vec![0u64; vocab.strings.len() / 64 + 1];
     if neg.is_empty() {
-        let literals: Option<Vec<String>> = pos.iter().map(Glob::literal).collect();
+        let literals: Option<Vec<String>> = pos.iter().map(Pattern::literal).collect();
         if let Some(literals) = literals {
             for p in &literals {
                 if let Some(s) = vocab.strings.get(p) {
@@ -502,6 +563,11 @@ fn compile_strings(pats: &Strings, vocab: &Vocab) -> SymSet {
 
 impl Conditions {
     pub fn compile(&self, vocab: &Vocab) -> Compiled {
+        let resource = self
+            .strings
+            .iter()
+            .find(|(name, _, _)| *name == "resource")
+            .map(|(_, _, patterns)| compile_strings(patterns, vocab));
         let fields = self
             .strings
             .iter()
@@ -515,6 +581,7 @@ impl Conditions {
         });
         Compiled {
             fields,
+            resource,
             peer: self.peer.as_ref().map(|p| {
                 p.patterns()
                     .iter()
@@ -663,6 +730,47 @@ impl<'r> CompiledRule<'r> {
     }
 }
 
+/// Which compiled rules can match a row, by its resource: a rule whose `match` names
+/// resources is tried only on rows of those resources (most rules name one or two, and every
+/// rule is otherwise tried on every row of the data).
+pub struct Dispatch {
+    by_resource: rustc_hash::FxHashMap<Sym, Vec<usize>>,
+    always: Vec<usize>,
+}
+
+/// A resource condition matching more strings than this is tried on every row.
+const DISPATCH_MAX: usize = 256;
+
+impl Dispatch {
+    pub fn new(rules: &[CompiledRule<'_>]) -> Dispatch {
+        let mut by_resource: rustc_hash::FxHashMap<Sym, Vec<usize>> =
+            rustc_hash::FxHashMap::default();
+        let mut always = Vec::new();
+        for (i, r) in rules.iter().enumerate() {
+            let members = r.when.resource.as_ref().map(SymSet::members);
+            match members.filter(|m| m.len() <= DISPATCH_MAX) {
+                Some(syms) => syms
+                    .into_iter()
+                    .for_each(|s| by_resource.entry(s).or_default().push(i)),
+                None => always.push(i),
+            }
+        }
+        for list in by_resource.values_mut() {
+            list.extend(&always);
+            list.sort_unstable();
+        }
+        Dispatch {
+            by_resource,
+            always,
+        }
+    }
+
+    /// The indexes of the rules to try on a row of this resource, in rule order.
+    pub fn candidates(&self, resource: Sym) -> &[usize] {
+        self.by_resource.get(&resource).unwrap_or(&self.always)
+    }
+}
+
 /// Validates every condition block of loaded rules (actor kinds).
 pub fn validate(rules: &[Rule]) -> Result<(), RuleError> {
     for r in rules {
@@ -680,141 +788,4 @@ pub fn validate(rules: &[Rule]) -> Result<(), RuleError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const RULE: &str = "[[rule]]\nid = \"KS-X\"\ntitle = \"t\"\nfamily = \"remote-exec\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverb = \"get\"\n";
-
-    #[test]
-    fn regression_duplicate_id_among_shipped_rules_was_silently_dropped() {
-        let shipped = [("assets/rules/a.toml", RULE), ("assets/rules/b.toml", RULE)];
-        let e = load_sources(&shipped, &[]).unwrap_err().to_string();
-        assert_eq!(
-            e,
-            "assets/rules/b.toml: rule id `KS-X` is already defined in assets/rules/a.toml"
-        );
-        let twice = format!("{RULE}{RULE}");
-        let e = load_sources(&[("assets/rules/a.toml", &twice)], &[])
-            .unwrap_err()
-            .to_string();
-        assert_eq!(
-            e,
-            "assets/rules/a.toml: rule id `KS-X` is defined twice in this file"
-        );
-    }
-
-    #[test]
-    fn shipped_rule_ids_are_unique() {
-        let rules = load(&[]).unwrap();
-        let ids: std::collections::HashSet<&str> = rules.iter().map(|r| r.id.as_str()).collect();
-        assert_eq!(ids.len(), rules.len());
-    }
-
-    #[test]
-    fn builtin_rules_load_and_validate() {
-        let rules = load(&[]).unwrap();
-        validate(&rules).unwrap();
-        assert!(rules.len() >= 15, "{}", rules.len());
-    }
-
-    #[test]
-    fn errors_name_file_rule_and_field() {
-        let bad = "[[rule]]\nid = \"X\"\ntitle = \"t\"\nfamily = \"remote-execs\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverb = \"get\"\n";
-        let e = parse_file("x.toml", bad).unwrap_err().to_string();
-        assert!(
-            e.starts_with("x.toml: rule `X`, field `family`: unknown family `remote-execs`"),
-            "{e}"
-        );
-        let bad = "[[rule]]\nid = \"X\"\ntitle = \"t\"\nfamily = \"remote-exec\"\nseverity = \"high\"\nadvice = \"a\"\n[rule.match]\nverbs = \"get\"\n";
-        let e = parse_file("y.toml", bad).unwrap_err().to_string();
-        assert!(
-            e.contains("y.toml") && e.contains("unknown field `verbs`"),
-            "{e}"
-        );
-    }
-
-    #[test]
-    fn every_condition_key_is_a_field_or_a_condition_of_its_own() {
-        for f in FIELDS {
-            match f.rule {
-                RuleUse::Strings(key) => assert!(
-                    sym_of(f.name).is_some(),
-                    "rules match `{key}` on a row member `{}` rows lack",
-                    f.name
-                ),
-                RuleUse::Own => assert!(OWN_KEYS.contains(&f.name), "{}", f.name),
-                RuleUse::No => {}
-            }
-        }
-    }
-
-    /// Every key of every condition block of the shipped rule files.
-    fn shipped_keys() -> Vec<(String, String)> {
-        let mut keys = Vec::new();
-        for (file, text) in BUILTIN {
-            let doc: toml::Table = toml::from_str(text).unwrap();
-            let rules = doc.get("rule").and_then(|r| r.as_array()).unwrap();
-            for rule in rules {
-                let list = |k: &str| rule.get(k).and_then(|v| v.as_array()).cloned();
-                let (unless, raised) = (list("unless").unwrap_or_default(), list("raise"));
-                let mut blocks = vec![rule.get("match")];
-                blocks.extend(unless.iter().map(Some));
-                blocks.extend(raised.iter().flatten().map(|r| r.get("when")));
-                for block in blocks.into_iter().flatten() {
-                    let table = block.as_table().unwrap();
-                    keys.extend(table.keys().map(|k| ((*file).to_owned(), k.clone())));
-                }
-            }
-        }
-        keys
-    }
-
-    #[test]
-    fn shipped_rules_name_only_known_fields() {
-        let keys = shipped_keys();
-        assert!(keys.len() > 30, "{}", keys.len());
-        for (file, key) in keys {
-            assert!(condition_keys().contains(&key.as_str()), "{file}: `{key}`");
-        }
-    }
-
-    #[test]
-    fn regression_rule_path_matches_non_resource_requests_only() {
-        use crate::detect::row::Rows;
-        use crate::ingest::formats::{NormalizeOptions, native};
-        let parse = |json: &str| {
-            native::parse(
-                json,
-                crate::model::SourceRef::default(),
-                NormalizeOptions::default(),
-            )
-            .unwrap()
-        };
-        let events = [
-            parse(
-                r#"{"auditID":"a","verb":"get","stage":"ResponseComplete","stageTimestamp":"2024-01-01T00:00:00Z","requestURI":"/healthz?verbose"}"#,
-            ),
-            parse(
-                r#"{"auditID":"b","verb":"get","stage":"ResponseComplete","stageTimestamp":"2024-01-01T00:00:01Z","requestURI":"/api/v1/pods","objectRef":{"resource":"pods"}}"#,
-            ),
-        ];
-        let rows = Rows::from_events(&events);
-        let matching = |path: &str| {
-            let c: Conditions = toml::from_str(&format!("path = \"{path}\"")).unwrap();
-            let c = c.compile(&rows.vocab);
-            rows.rows
-                .iter()
-                .filter(|r| c.matches(&rows.vocab, r))
-                .count()
-        };
-        assert_eq!(matching("/healthz"), 1);
-        assert_eq!(
-            matching("/api/v1/pods"),
-            0,
-            "a resource request has no rule path"
-        );
-        assert_eq!(matching("/*"), 1);
-        let e = toml::from_str::<Conditions>("verbs = \"get\"").unwrap_err();
-        assert!(e.to_string().contains("unknown field `verbs`"), "{e}");
-    }
-}
+mod tests;

@@ -32,7 +32,12 @@ pub struct Account {
 }
 
 impl Account {
-    fn history(&self, now: i64) -> String {
+    /// True once the history holds enough events over enough time for anything to be new.
+    pub fn settled(&self, now: i64, opts: &crate::detect::DetectOptions) -> bool {
+        self.count >= opts.min_history_events && now - self.first >= opts.min_history_span
+    }
+
+    pub fn history(&self, now: i64) -> String {
         format!(
             "{} requests over {}",
             self.count,
@@ -72,6 +77,9 @@ fn sensitive_op(v: &Vocab, r: &Row) -> Option<Severity> {
         reason = "a table of operations, one kind per row, kept apart for reading"
     )]
     let sev = match (res, sub) {
+        // A deployed client writing secrets (cert-manager renewing a certificate) is its
+        // job; KS-SECRET-WRITE-UNUSUAL reports the first write.
+        ("secrets", _) if write && !useragent::is_tool(v.s(r.ua_family)) => Severity::Low,
         ("secrets", _) => Severity::High,
         ("pods", "exec" | "attach" | "portforward" | "ephemeralcontainers") => Severity::High,
         ("serviceaccounts", "token") | ("certificatesigningrequests", _) | ("nodes", "proxy") => {
@@ -88,6 +96,9 @@ fn sensitive_op(v: &Vocab, r: &Row) -> Option<Severity> {
         {
             Severity::High
         }
+        // Autoscalers and node lifecycle operators taint, label and remove nodes as routine
+        // (KS-DELETE-UNUSUAL reports a first node deletion).
+        ("nodes", "") if matches!(verb, "update" | "patch" | "delete") => Severity::Low,
         ("mutatingwebhookconfigurations" | "validatingwebhookconfigurations", _) if write => {
             Severity::High
         }
@@ -103,13 +114,11 @@ pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
         return;
     }
     let v = state.vocab;
-    let settled_after = state.opts.min_history_span;
-    let min_events = state.opts.min_history_events;
     let a = state.accounts.entry(r.user).or_insert_with(|| Account {
         first: r.time,
         ..Account::default()
     });
-    let settled = a.count >= min_events && r.time - a.first >= settled_after;
+    let settled = a.settled(r.time, &state.opts);
     let workload = matches!(r.actor, Actor::ServiceAccount | Actor::Node);
     if workload {
         workload_baseline(v, &state.context, a, r, settled, out);

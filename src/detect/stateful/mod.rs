@@ -1,11 +1,14 @@
 //! Detections that need more than one event, fed one row at a time in time order:
 //! per-account baselines (new user agent, new activity, new source address, first secret
 //! read, first exec), bursts (anonymous enumeration, denials, secret reads), routine-aware
-//! cluster-wide secret lists, pods created from a pod's IP, and token requests for other
-//! identities. Memory grows with accounts and candidate events, not with the data set.
+//! cluster-wide secret lists, pods created from a pod's IP, token requests for other
+//! identities, and changes an identity never made before (secrets written, secrets listed in
+//! a namespace, workloads deleted). Memory grows with accounts and candidate events, not
+//! with the data set.
 
 mod baseline;
 mod bursts;
+mod changes;
 mod context;
 
 use rustc_hash::FxHashMap;
@@ -64,6 +67,12 @@ pub fn rules() -> Vec<Rule> {
             "Every secret of the cluster was read in one request (list or watch of /api/v1/secrets). Routine for a backup or certificate operator that does it on a schedule; anything else is a credential dump.", "Grant cluster-wide list/watch on secrets to nobody but the few operators that need it; enable encryption of secrets at rest."),
         Rule::code(POD_FROM_POD_IP, &["16"], "Workload created from inside a pod", NodeCompromise, High, ("T1610", "Deploy Container"),
             "The request creating a pod or workload came from a pod's own address (learned from pod status in the data, or --pod-cidr) and not from a controller: code running in a pod is deploying containers.", "Application service accounts need no create rights on pods or workloads; enforce Pod Security admission; restrict egress from pods to the API server."),
+        Rule::code(changes::SECRET_WRITE, &[], "Secret written or deleted by an account that never wrote secrets", SecretAccess, Low, ("T1552.007", "Unsecured Credentials: Container API"),
+            "A secret was created, changed or deleted by an account that wrote none before in the data (controllers, kubelets and Helm release records aside): a planted credential, a long-lived token, or a destroyed one. Raised for a workload credential driven by hand or a request from the internet.", "Grant create/update/delete on secrets to the few operators that manage them (cert-manager, external-secrets, the pipeline); alert on other writers."),
+        Rule::code(changes::SECRET_LIST_NS, &[], "Secrets listed in a namespace for the first time by this account", SecretAccess, Low, ("T1552.007", "Unsecured Credentials: Container API"),
+            "An account listed the secrets of a namespace where it never listed them before: every secret's value comes back in a list.", "Grant list on secrets only to the operators that need it, per namespace; prefer get by resourceNames."),
+        Rule::code(changes::DELETE_UNUSUAL, &[], "Workloads, namespaces, nodes or RBAC objects deleted by an account that never deleted them", Family::DefenseEvasion, Low, ("T1485", "Data Destruction"),
+            "An account deleted pods, workloads, namespaces, volumes, nodes, roles or bindings of a kind it never deleted before in the data (controllers and kubelets aside); many objects at once, a delete of a whole collection, or a hand-driven workload credential rank higher.", "Restrict delete on namespaces, workloads and volumes to the deployment pipeline and break-glass roles; protect critical namespaces with an admission policy."),
         Rule::code(TOKEN_REQUEST, &["24"], "Token requested for another identity", PrivilegeEscalation, High, ("T1528", "Steal Application Access Token"),
             "A service-account token was minted by someone other than the kubelet of the pod it is for: a way to become another service account.", "Grant create on serviceaccounts/token to nobody but the kubelets (Node authorizer); use short token lifetimes."),
     ]
@@ -80,6 +89,7 @@ pub struct State<'v> {
     cluster_lists: FxHashMap<Sym, Vec<Row>>,
     /// Workloads created from pod addresses, per account.
     from_pods: FxHashMap<Sym, Vec<Row>>,
+    changes: changes::Changes,
 }
 
 /// Hits being collected, with the rule table's indexes.
@@ -136,6 +146,7 @@ impl<'v> State<'v> {
             bursts: bursts::Bursts::default(),
             cluster_lists: FxHashMap::default(),
             from_pods: FxHashMap::default(),
+            changes: changes::Changes::new(vocab),
         }
     }
 
@@ -143,6 +154,7 @@ impl<'v> State<'v> {
     pub fn observe(&mut self, r: &Row, out: &mut Hits<'_>) {
         let v = self.vocab;
         self.context.observe(v, r);
+        self.changes.observe(v, &self.opts, &self.accounts, r, out);
         baseline::observe(self, r, out);
         self.bursts.observe(v, r);
         if r.resource == v.k.secrets
