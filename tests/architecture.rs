@@ -256,8 +256,22 @@ fn circles(edges: &BTreeMap<String, BTreeSet<String>>) -> Vec<Vec<String>> {
 
 #[test]
 fn no_source_file_is_over_900_lines() {
-    let long: Vec<String> = modules()
-        .values()
+    // Every file, test modules included.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    let mut stack = vec![src];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let long: Vec<String> = files
+        .iter()
         .map(|p| (p, std::fs::read_to_string(p).unwrap().lines().count()))
         .filter(|(_, n)| *n > MAX_LINES)
         .map(|(p, n)| format!("{}: {n} lines", p.display()))
