@@ -346,7 +346,11 @@ struct Parser<'a> {
     toks: Vec<Tok>,
     pos: usize,
     sels: &'a [Selection],
+    depth: usize,
 }
+
+/// How deep parentheses and `not` may nest (as in the query language).
+const MAX_DEPTH: usize = 64;
 
 /// Parses one condition against the rule's selections.
 pub fn parse_condition(text: &str, sels: &[Selection]) -> Result<Cond, String> {
@@ -359,6 +363,7 @@ pub fn parse_condition(text: &str, sels: &[Selection]) -> Result<Cond, String> {
         toks: tokens(text),
         pos: 0,
         sels,
+        depth: 0,
     };
     let c = p.or().map_err(|e| format!("condition `{text}`: {e}"))?;
     if p.pos < p.toks.len() {
@@ -411,11 +416,18 @@ impl Parser<'_> {
     }
 
     fn not(&mut self) -> Result<Cond, String> {
-        if self.word_is("not") {
-            self.pos += 1;
-            return Ok(Cond::Not(Box::new(self.not()?)));
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(format!("nested deeper than {MAX_DEPTH} levels"));
         }
-        self.primary()
+        let c = if self.word_is("not") {
+            self.pos += 1;
+            self.not().map(|c| Cond::Not(Box::new(c)))
+        } else {
+            self.primary()
+        };
+        self.depth -= 1;
+        c
     }
 
     fn primary(&mut self) -> Result<Cond, String> {
@@ -529,5 +541,22 @@ mod tests {
         assert!(e.contains("`2 of`"), "{e}");
         let e = det("sel: {verb: get}\ncondition: (sel").unwrap_err();
         assert!(e.contains("unclosed"), "{e}");
+    }
+
+    #[test]
+    fn regression_deeply_nested_condition_is_an_error_not_a_stack_overflow() {
+        let deep = format!(
+            "sel: {{verb: get}}\ncondition: {}sel{}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let e = det(&deep).unwrap_err();
+        assert!(e.contains("nested deeper than 64"), "{e}");
+        let nots = format!(
+            "sel: {{verb: get}}\ncondition: {}sel",
+            "not ".repeat(100_000)
+        );
+        assert!(det(&nots).unwrap_err().contains("nested deeper"));
+        assert!(det("sel: {verb: get}\ncondition: not not (sel)").is_ok());
     }
 }

@@ -356,12 +356,38 @@ fn row_field(field: &str) -> Option<RowField> {
     })
 }
 
-/// A field test prepared for rows, with the answers for the strings seen so far.
+/// A field test prepared for rows, with its answers for the values seen so far (a test on
+/// one row field depends on that value only: one lookup per test and row).
 #[derive(Debug)]
 struct RowTest {
     how: Option<RowField>,
-    /// Per matcher: answers by symbol.
-    cache: Vec<FxHashMap<Sym, bool>>,
+    /// Answers by the row's value (a symbol, the code, or the address): small values in a
+    /// table (0: not known yet), the others in a map.
+    dense: Vec<u8>,
+    cache: FxHashMap<u128, Tri>,
+}
+
+/// Values below this are answered from [`RowTest::dense`] (verbs, resources, namespaces and
+/// codes are among the first strings of the index's vocabulary).
+const DENSE: u128 = 1 << 16;
+
+impl Tri {
+    fn code(self) -> u8 {
+        match self {
+            Tri::No => 1,
+            Tri::Unknown => 2,
+            Tri::Yes => 3,
+        }
+    }
+
+    fn of_code(c: u8) -> Option<Tri> {
+        match c {
+            1 => Some(Tri::No),
+            2 => Some(Tri::Unknown),
+            3 => Some(Tri::Yes),
+            _ => None,
+        }
+    }
 }
 
 /// A compiled detection with what evaluating it on rows needs.
@@ -384,7 +410,8 @@ impl RowEval {
                             .iter()
                             .map(|t| RowTest {
                                 how: row_field(&t.field),
-                                cache: vec![FxHashMap::default(); t.matchers.len()],
+                                dense: Vec::new(),
+                                cache: FxHashMap::default(),
                             })
                             .collect()
                     })
@@ -450,26 +477,39 @@ impl RowTest {
         let Some(how) = self.how else {
             return Tri::Unknown;
         };
-        let results = t
-            .matchers
-            .iter()
-            .zip(self.cache.iter_mut())
-            .map(|(m, c)| matcher_on_row(how, m, v, row, c));
-        if t.all {
+        let key = match how {
+            RowField::Whole(get) | RowField::Part(get) => u128::from(get(row)),
+            RowField::Code => u128::from(row.code),
+            RowField::Peer => row.peer.0,
+        };
+        let known = if key < DENSE {
+            self.dense.get(key as usize).copied().and_then(Tri::of_code)
+        } else {
+            self.cache.get(&key).copied()
+        };
+        if let Some(answer) = known {
+            return answer;
+        }
+        let results = t.matchers.iter().map(|m| matcher_on_row(how, m, v, row));
+        let answer = if t.all {
             all_of(results)
         } else {
             any_of(results)
+        };
+        if key < DENSE {
+            let i = key as usize;
+            if self.dense.len() <= i {
+                self.dense.resize(i + 1, 0);
+            }
+            self.dense[i] = answer.code();
+        } else {
+            self.cache.insert(key, answer);
         }
+        answer
     }
 }
 
-fn matcher_on_row(
-    how: RowField,
-    m: &Matcher,
-    v: &Vocab,
-    row: &Row,
-    cache: &mut FxHashMap<Sym, bool>,
-) -> Tri {
+fn matcher_on_row(how: RowField, m: &Matcher, v: &Vocab, row: &Row) -> Tri {
     // Rows may hold lower-cased copies: a case-sensitive test needs the event.
     if m.is_cased() {
         return Tri::Unknown;
@@ -518,8 +558,7 @@ fn matcher_on_row(
             if sym == EMPTY {
                 return to_tri(false, whole);
             }
-            let hit = *cache.entry(sym).or_insert_with(|| str_matches(m, v.s(sym)));
-            to_tri(hit, whole)
+            to_tri(str_matches(m, v.s(sym)), whole)
         }
     }
 }
