@@ -12,6 +12,7 @@
 //! `case.json`; the session says where the case file of a command is).
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -103,7 +104,7 @@ pub fn event_ref(e: &AuditEvent) -> EventRef {
         e.target()
     );
     if let Some(x) = e.exec.as_ref().filter(|x| !x.command_line.is_empty()) {
-        summary.push_str(&format!(" `{}`", x.command_line));
+        let _ = write!(summary, " `{}`", x.command_line);
     }
     EventRef {
         audit_id: e.audit_id.clone(),

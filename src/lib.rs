@@ -10,9 +10,8 @@
 //! `fsutil`; `query`; `detect`; `case`; `index` (never `ingest`: the session hands it the
 //! decoder of stored records); `ingest`; `export`; `session` (opens an index with its
 //! findings, loads events, ingests paths: the one entry point of every command); `tui`;
-//! `cli` (which opens the workbench). No two source files import each other in a circle,
-//! except `ingest::{pipeline, reader, sequencer}` and `tui::{action, app, worker}` (left for
-//! later steps).
+//! `cli` (which opens the workbench). No two source files import each other in a circle
+//! (`tests/architecture.rs` checks it, with the layers' order and the 900-line limit).
 //!
 //! The public API is what the binary, the integration tests and benchmarks use: the
 //! [`Session`], the model types, query parsing, the detections (findings, rules, and the

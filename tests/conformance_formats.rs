@@ -64,7 +64,7 @@ fn rejects(index: &Path) -> Vec<Value> {
 /// The line a reject points at.
 fn record_of(r: &Value) -> String {
     let file = r["file"].as_str().unwrap();
-    let line = r["line"].as_u64().unwrap() as usize;
+    let line = usize::try_from(r["line"].as_u64().unwrap()).unwrap();
     let text = std::fs::read_to_string(file).unwrap();
     text.lines().nth(line - 1).unwrap_or_default().to_owned()
 }

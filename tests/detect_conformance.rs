@@ -1,5 +1,5 @@
 //! Agreement with peer rule sets on the public fixtures in shared/conformance: Falco's
-//! k8s_audit traces (expected rules in SOURCES.md) and Panther's labelled rule tests. For every
+//! `k8s_audit` traces (expected rules in SOURCES.md) and Panther's labelled rule tests. For every
 //! concept kubesift shares with a peer, kubesift's verdict is compared with the peer's; the
 //! test fails on any disagreement not listed below with its reason (and on a listed one that no
 //! longer disagrees or names no case, so the list stays true). Without the fixtures: skipped
@@ -92,13 +92,13 @@ fn fires(c: &Concept, found: &[Finding]) -> bool {
 
 /// Compares verdicts; returns the report lines and the unexplained differences.
 fn compare(
-    cases: Vec<(String, bool, bool)>,
+    cases: &[(String, bool, bool)],
     known: &HashMap<&str, &str>,
 ) -> (Vec<String>, Vec<String>) {
     let mut report = Vec::new();
     let mut problems = Vec::new();
     let mut seen_known = Vec::new();
-    for (name, peer, ours) in &cases {
+    for (name, peer, ours) in cases {
         if peer == ours {
             continue;
         }
@@ -129,6 +129,10 @@ fn compare(
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "reads, runs and reports one labelled corpus"
+)]
 fn agreement_with_panther_rule_tests() {
     let Some(dir) = common::conformance_dir() else {
         return;
@@ -254,7 +258,7 @@ fn agreement_with_panther_rule_tests() {
             fires(c, &findings(&events)),
         ));
     }
-    let (report, problems) = compare(cases, &known);
+    let (report, problems) = compare(&cases, &known);
     println!("Panther: {}", report.join("\n"));
     println!("Panther events kubesift cannot read yet (by log type): {unreadable:?}");
     assert!(problems.is_empty(), "{}", problems.join("\n"));
@@ -422,7 +426,7 @@ fn agreement_with_falco_traces() {
             cases.push((format!("{file} / {falco_rule}"), peer, fires(c, &found)));
         }
     }
-    let (report, problems) = compare(cases, &known);
+    let (report, problems) = compare(&cases, &known);
     println!("Falco: {}", report.join("\n"));
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -3,7 +3,7 @@
 //! Fixtures live in `tests/fixtures/detections/<RULE-ID>.jsonl`, one case per line:
 //! `{"case": "positive" | "negative", "name": "...", "events": [<native audit events>]}`.
 //! A positive case must make the rule fire; a negative one must not (other rules may).
-//! Events may omit `stage` (taken as ResponseComplete).
+//! Events may omit `stage` (taken as `ResponseComplete`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

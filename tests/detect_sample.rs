@@ -77,8 +77,8 @@ fn findings_follow_the_contract() {
         }
         assert!(families.contains(&f["family"].as_str().unwrap()), "{f}");
         assert_eq!(
-            f["count"].as_u64().unwrap() as usize,
-            f["audit_ids"].as_array().unwrap().len()
+            f["count"].as_u64().unwrap(),
+            f["audit_ids"].as_array().unwrap().len() as u64
         );
         assert!(
             f["audit_ids"]
@@ -150,7 +150,7 @@ fn every_attack_step_is_found_by_the_detections_it_lists() {
 #[test]
 fn benign_scenarios_stay_below_their_severity() {
     let order = ["info", "low", "medium", "high", "critical"];
-    let rank = |s: &str| order.iter().position(|x| *x == s).unwrap() as i32;
+    let rank = |s: &str| i32::try_from(order.iter().position(|x| *x == s).unwrap()).unwrap();
     let all = findings();
     let mut noisy = Vec::new();
     for b in jsonl(&repo().join("tests/ground-truth/benign.jsonl")) {

@@ -209,3 +209,33 @@ fn regression_gke_exec_with_unknown_status_raises_the_exec_findings() {
         "{found:?}"
     );
 }
+
+#[test]
+fn regression_legacy_request_joined_across_inputs_names_the_file_of_its_line() {
+    // Fuzzing found the joined event citing the first input's name with the other input's
+    // line number: a source that is no line of any input.
+    let lines: Vec<&str> = LEGACY_1_6.lines().collect();
+    let dir = tempfile::tempdir().unwrap();
+    let logs = dir.path().join("logs");
+    std::fs::create_dir(&logs).unwrap();
+    // The response line comes first (in name order), on line 3; the request on line 2.
+    write(
+        &logs,
+        "a-responses.log",
+        format!("{}\n{}\n{}\n", lines[1], lines[3], lines[2]),
+    );
+    write(
+        &logs,
+        "b-requests.log",
+        format!("{}\n{}\n", lines[4], lines[0]),
+    );
+    let idx = dir.path().join("idx");
+    index(&idx, &logs);
+    let a1 = shown(&idx, "a1");
+    assert_eq!(a1["event"]["code"], 200, "{a1}");
+    let source = &a1["event"]["source"];
+    assert!(
+        source["file"].as_str().unwrap().ends_with("b-requests.log") && source["line"] == 2,
+        "{source}"
+    );
+}

@@ -271,8 +271,8 @@ fn regression_reject_flood_is_bounded_and_counted_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let stored = kubesift::session::STORED_PER_REASON;
     let empties = 3 * stored;
-    let mut text = "{}\n".repeat(empties as usize);
-    text.push_str(&"nope\n".repeat(stored as usize + 5));
+    let mut text = "{}\n".repeat(usize::try_from(empties).unwrap());
+    text.push_str(&"nope\n".repeat(usize::try_from(stored).unwrap() + 5));
     text.push_str(&good("kept"));
     let file = write(dir.path(), "flood.json.gz", gzip(text.as_bytes()));
     let idx = dir.path().join("idx");
@@ -368,7 +368,7 @@ fn filter_log_events(n: usize, pad: usize) -> String {
             e["annotations"]["pad"] = serde_json::Value::String("x".repeat(pad));
             serde_json::json!({
                 "logStreamName": "kube-apiserver-audit-0123",
-                "timestamp": 1_773_475_200_000_i64 + i as i64,
+                "timestamp": 1_773_475_200_000_i64 + i64::try_from(i).unwrap(),
                 "message": e.to_string(),
                 "ingestionTime": 1_773_475_201_000_i64,
                 "eventId": format!("{i:040}"),
@@ -543,4 +543,48 @@ fn regression_unknown_csv_is_named_as_csv_not_truncated_json() {
         let want = format!("{}:{line}: not JSON: a CSV line", name(&file));
         assert!(err.contains(&want), "{want} not in:\n{err}");
     }
+}
+
+#[test]
+fn regression_empty_container_line_is_counted_as_skipped() {
+    // Fuzzing: a line holding an empty list was neither a record, a reject nor skipped.
+    let dir = tempfile::tempdir().unwrap();
+    let lines = [
+        good("a"),
+        "[]".to_owned(),
+        r#"{"items":[]}"#.to_owned(),
+        r#"{"records":[]}"#.to_owned(),
+        good("b"),
+    ];
+    let file = write(dir.path(), "empty.log", lines.join("\n") + "\n");
+    let idx = dir.path().join("idx");
+    let out = index(&idx, &[], &[&file]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let input = &stats(&idx)["inputs"][0];
+    let n = |k: &str| input[k].as_u64().unwrap_or(0);
+    assert_eq!(
+        (n("records"), n("rejected"), n("skipped")),
+        (2, 0, 3),
+        "{input}"
+    );
+}
+
+#[test]
+fn regression_long_first_line_keeps_every_later_line() {
+    // Fuzzing: a first event over 64 KiB made the file one scanned document, and a later
+    // line missing its closing brace swallowed the lines after it.
+    let dir = tempfile::tempdir().unwrap();
+    let a = good("a");
+    let long = a.replacen('{', &format!("{{\"pad\":\"{}\",", "x".repeat(70_000)), 1);
+    let cut = good("b");
+    let cut = &cut[..cut.len() - 1];
+    let lines = [long, cut.to_owned(), good("c"), good("d"), good("e")];
+    let file = write(dir.path(), "long.log", lines.join("\n") + "\n");
+    let idx = dir.path().join("idx");
+    let out = index(&idx, &[], &[&file]);
+    let err = stderr(&out);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains(" 1 rejected"), "{err}");
+    assert!(err.contains(&format!("{}:2: ", name(&file))), "{err}");
+    assert_eq!(events_in(&idx), 4, "{err}");
 }

@@ -1,4 +1,4 @@
-//! The 16 SigmaHQ Kubernetes audit rules (the public fixtures in
+//! The 16 `SigmaHQ` Kubernetes audit rules (the public fixtures in
 //! `shared/conformance/sigma/rules`, DRL 1.1, not copied here): every one loads, and each
 //! fires on an event written for it and not on its benign near miss. The events run through
 //! the real decoder and the detect pass (row first, the event only when needed).
@@ -19,6 +19,10 @@ fn rules_dir() -> Option<std::path::PathBuf> {
     common::conformance_dir().map(|d| d.join("sigma").join("rules"))
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "call sites pass `json!` literals"
+)]
 /// One audit event; `o` adds or replaces members (`objectRef`, `responseStatus`, bodies).
 fn ev(id: &str, verb: &str, resource: &str, o: Value) -> Value {
     let mut e = json!({
@@ -50,11 +54,19 @@ fn obj(resource: &str, sub: &str, group: &str, ns: &str) -> Value {
     o
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "call sites pass `json!` literals"
+)]
 fn pod(spec: Value) -> Value {
     json!({"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "x"}, "spec": spec})
 }
 
 /// Per rule id: the event it must fire on, and the benign near miss it must not.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one pair of events per rule, 16 rules"
+)]
 fn cases() -> Vec<(&'static str, Value, Value)> {
     let o = |r, s, g, n| json!({"objectRef": obj(r, s, g, n)});
     let with = |mut base: Value, k: &str, v: Value| {

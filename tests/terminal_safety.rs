@@ -45,7 +45,7 @@ fn assert_output_clean(what: &str, out: &Output) {
     assert_clean(&format!("{what} (stderr)"), &out.stderr);
 }
 
-/// A ResponseComplete record with the given top-level fields merged in.
+/// A `ResponseComplete` record with the given top-level fields merged in.
 fn record(id: &str, extra: &serde_json::Value) -> String {
     let mut r = serde_json::json!({
         "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "Metadata",

@@ -84,6 +84,10 @@ fn events_count(screen: &str) -> Option<u64> {
 }
 
 #[test]
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scripted analyst session, step by step"
+)]
 fn analyst_session_in_tmux() {
     if !common::tool("tmux", "-V") {
         return;

@@ -192,7 +192,7 @@ fn colour_carries_severity_matches_and_findings() {
     // The severity column of the findings table starts at x = 3.
     let find = |text: &str| -> (u16, u16) {
         for y in 0..H {
-            let cell: String = (3..3 + text.len() as u16)
+            let cell: String = (3..3 + u16::try_from(text.len()).unwrap())
                 .map(|x| buf[(x, y)].symbol().to_owned())
                 .collect();
             if cell == text {

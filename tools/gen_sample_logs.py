@@ -64,9 +64,9 @@ def density(scale):
     }
 
 
-def generate(sink, seed, start_us, hours, scale):
+def generate(sink, seed, start_us, hours, scale, single_stage=False):
     end_us = start_us + int(hours * 3600 * US)
-    engine = Engine(sink, start_us, end_us)
+    engine = Engine(sink, start_us, end_us, single_stage)
     world = World(seed, scale)
     benign = Labels()
     world.label = lambda key, aid: scripted.label(benign, key, aid)
@@ -79,7 +79,7 @@ def generate(sink, seed, start_us, hours, scale):
     return world, benign, story
 
 
-def calibrate(seed, start_us, hours, target):
+def calibrate(seed, start_us, hours, target, single_stage=False):
     """Find the noise scale whose output is about `target` bytes.
 
     Short counting runs (no output) of the first simulated hour, extrapolated
@@ -88,7 +88,7 @@ def calibrate(seed, start_us, hours, target):
 
     def measure(scale):
         sink = CountingSink()
-        generate(sink, seed, start_us, probe_h, scale)
+        generate(sink, seed, start_us, probe_h, scale, single_stage)
         return sink.bytes * hours / probe_h
 
     s0, b0 = 1.0, measure(1.0)
@@ -120,6 +120,9 @@ def main(argv=None):
     ap.add_argument("--no-gzip", action="store_true", help="leave rotated files uncompressed")
     ap.add_argument("--with-bad-lines", action="store_true",
                     help="append a few deliberately malformed lines to audit.log")
+    ap.add_argument("--single-stage", action="store_true",
+                    help="one record per request (the final stage), as audit policies that "
+                         "omit RequestReceived write")
     ap.add_argument("--quiet", action="store_true")
     ap.add_argument("--truth-dir", default=None,
                     help="where attacks.jsonl and benign.jsonl go (default: --out). The committed "
@@ -131,7 +134,7 @@ def main(argv=None):
     scale = 1.0
     target = parse_size(args.target_bytes) if args.target_bytes else None
     if target:
-        scale = calibrate(args.seed, start_us, args.hours, target)
+        scale = calibrate(args.seed, start_us, args.hours, target, args.single_stage)
     os.makedirs(args.out, exist_ok=True)
     for name in os.listdir(args.out):
         if name == "audit.log" or (name.startswith("audit-") and
@@ -142,7 +145,8 @@ def main(argv=None):
         rotate = parse_size(args.rotate_size) if args.rotate_size else (
             max(DEFAULT_ROTATE, target // 8) if target else DEFAULT_ROTATE)
     sink = FileSink(args.out, rotate, compress=not args.no_gzip)
-    world, benign, story = generate(sink, args.seed, start_us, args.hours, scale)
+    world, benign, story = generate(sink, args.seed, start_us, args.hours, scale,
+                                    args.single_stage)
     if args.with_bad_lines:
         sink.append_raw(BAD_LINES)
     files = sink.close()

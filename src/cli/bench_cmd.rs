@@ -9,6 +9,7 @@ use clap::Args;
 
 use crate::session::{IndexDir, Session};
 use crate::tui::keymap::Keymap;
+use crate::tui::protocol::RequestKind;
 use crate::tui::worker::Engine;
 use crate::tui::{Action, App, Effect, render_to_buffer};
 
@@ -23,11 +24,7 @@ pub struct BenchTuiArgs {
 
 fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
     while let Some(Effect::Request(r)) = eff {
-        let kind = format!("{r:?}")
-            .split([' ', '{'])
-            .next()
-            .unwrap_or_default()
-            .to_owned();
+        let kind = r.kind();
         let t = Instant::now();
         let resp = engine.handle(r);
         REQUESTS.with(|m| m.borrow_mut().entry(kind).or_default().push(t.elapsed()));
@@ -37,7 +34,7 @@ fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
 
 thread_local! {
     /// Time the index took per kind of request.
-    static REQUESTS: std::cell::RefCell<std::collections::BTreeMap<String, Vec<Duration>>> =
+    static REQUESTS: std::cell::RefCell<std::collections::BTreeMap<RequestKind, Vec<Duration>>> =
         const { std::cell::RefCell::new(std::collections::BTreeMap::new()) };
     /// Key → first redrawn frame (before the index answers), per key.
     static FRAMES: std::cell::RefCell<Vec<Duration>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -91,21 +88,26 @@ fn report(name: &str, data: Vec<Duration>) {
 
 fn line(name: &str, mut times: Vec<Duration>) {
     times.sort();
-    let pct = |p: f64| {
+    // Nearest rank: the smallest time at or above `p` percent of the samples.
+    let pct = |p: usize| {
         times
-            .get(((times.len() as f64 * p).ceil() as usize).saturating_sub(1))
+            .get((times.len() * p).div_ceil(100).saturating_sub(1))
             .copied()
             .unwrap_or_default()
     };
     println!(
         "  {name:<14} n={:<4} p50 {:>7.1} ms   p95 {:>7.1} ms   max {:>7.1} ms",
         times.len(),
-        pct(0.5).as_secs_f64() * 1e3,
-        pct(0.95).as_secs_f64() * 1e3,
+        pct(50).as_secs_f64() * 1e3,
+        pct(95).as_secs_f64() * 1e3,
         times.last().copied().unwrap_or_default().as_secs_f64() * 1e3
     );
 }
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "one scripted session read top to bottom, each step a measured stage"
+)]
 pub fn run(dir: &IndexDir, args: &BenchTuiArgs) -> anyhow::Result<ExitCode> {
     let size = (args.width, args.height);
     let keymap = Keymap::builtin();
@@ -244,7 +246,7 @@ pub fn run(dir: &IndexDir, args: &BenchTuiArgs) -> anyhow::Result<ExitCode> {
     report("other", other);
     println!("index time per request (worker thread):");
     for (kind, times) in REQUESTS.with(|m| std::mem::take(&mut *m.borrow_mut())) {
-        line(&kind.to_lowercase(), times);
+        line(kind.as_str(), times);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,6 +18,10 @@ pub struct ExportArgs {
     /// Export the case's bookmarked events (the default when nothing else is chosen);
     /// `--case=FILE` reads another case file.
     #[arg(long, num_args = 0..=1, value_name = "FILE", require_equals = true)]
+    #[expect(
+        clippy::option_option,
+        reason = "clap's shape of a flag with an optional value: absent, `--case`, `--case=FILE`"
+    )]
     pub case: Option<Option<PathBuf>>,
     /// Export the events matching this query (query language).
     #[arg(long, value_name = "Q")]

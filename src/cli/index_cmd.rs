@@ -11,6 +11,10 @@ use super::progress::{self, Bar};
 use crate::session::{self, IndexDir, IngestOptions, Session};
 
 #[derive(Debug, Args)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "command-line switches, each independent"
+)]
 pub struct IndexArgs {
     /// Files or directories to index (`-` reads stdin). Directories are walked recursively.
     #[arg(required = true, value_name = "PATH")]

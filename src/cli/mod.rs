@@ -90,7 +90,7 @@ pub enum Command {
     Stats(stats_cmd::StatsArgs),
     /// Findings of the detections: threats by family and severity, with their events.
     Detect(detect_cmd::DetectArgs),
-    /// List the detection rules: id, detections.md number, family, severity, title.
+    /// List the detection rules: id, docs/detections.md number, family, severity, title.
     Rules(detect_cmd::RulesArgs),
     /// List rejected input records (file, line, reason).
     Rejects(stats_cmd::RejectsArgs),

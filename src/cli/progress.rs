@@ -110,7 +110,9 @@ impl Progress for Bar {
         if let Some(b) = self.bar.get() {
             b.set_position(bytes);
             let secs = b.elapsed().as_secs_f64().max(1e-3);
-            b.set_message(format!("{events} records ({:.0}/s)", events as f64 / secs));
+            #[expect(clippy::cast_precision_loss, reason = "a rate shown to whole units")]
+            let rate = events as f64 / secs;
+            b.set_message(format!("{events} records ({rate:.0}/s)"));
         }
     }
 

@@ -9,8 +9,8 @@ use serde::Serialize;
 
 use super::exit;
 use super::output::EventRecord;
-use crate::model::exec;
 use crate::model::sanitize::escape_control;
+use crate::model::{Stage, exec};
 use crate::session::{IndexDir, Loaded, Session};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +79,10 @@ fn label_line(label: &str, value: &str) -> String {
 }
 
 /// The decoded fields on top, then the raw record pretty-printed. Every log string is escaped.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one labelled line per field, in display order"
+)]
 pub fn render_text(l: &Loaded) -> String {
     let e = &l.event;
     let mut s = String::new();
@@ -89,7 +93,7 @@ pub fn render_text(l: &Loaded) -> String {
     };
     field("audit id", &e.audit_id);
     field("time", &format!("{} (UTC)", e.time));
-    let stages: Vec<&str> = e.stages.iter().map(|s| s.as_str()).collect();
+    let stages: Vec<&str> = e.stages.iter().map(Stage::as_str).collect();
     field(
         "stage",
         &format!(
@@ -143,7 +147,7 @@ pub fn render_text(l: &Loaded) -> String {
         &format!("{} {} {target}", e.verb, e.resource_path()),
     );
     field("uri", &exec::decode_uri(&e.request_uri));
-    let code = e.code.map(|c| c.to_string()).unwrap_or_else(|| "-".into());
+    let code = e.code.map_or_else(|| "-".into(), |c| c.to_string());
     field("response", format!("{code} {}", e.status_reason).trim_end());
     field("message", &e.status_message);
     field(

@@ -2,6 +2,7 @@
 //! grouping hits into findings — one per (rule, account, burst in time).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
 
 use serde_json::json;
 
@@ -22,12 +23,14 @@ pub trait EventSource {
 
 impl EventSource for Vec<AuditEvent> {
     fn audit_id(&self, doc: u64) -> String {
-        self.get(doc as usize)
+        usize::try_from(doc)
+            .ok()
+            .and_then(|i| self.get(i))
             .map(|e| e.audit_id.clone())
             .unwrap_or_default()
     }
     fn event(&self, doc: u64) -> Option<AuditEvent> {
-        self.get(doc as usize).cloned()
+        usize::try_from(doc).ok().and_then(|i| self.get(i)).cloned()
     }
 }
 
@@ -294,7 +297,10 @@ fn exec_commands(rs: &[&Row], src: &dyn EventSource) -> Vec<String> {
     out
 }
 
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "each part of the one-line summary of a finding"
+)]
 fn summarize(
     account: &str,
     count: usize,
@@ -308,19 +314,20 @@ fn summarize(
 ) -> String {
     let mut s = format!("{account}: {}", join_some(actions, 3));
     if !targets.is_empty() {
-        s.push_str(&format!(" on {}", join_some(targets, 3)));
+        let _ = write!(s, " on {}", join_some(targets, 3));
     }
     if !commands.is_empty() {
-        s.push_str(&format!(
+        let _ = write!(
+            s,
             " running `{}`",
             join_some(commands, 2).replace(", ", "`, `")
-        ));
+        );
     }
     if !ips.is_empty() {
-        s.push_str(&format!(" from {}", join_some(ips, 3)));
+        let _ = write!(s, " from {}", join_some(ips, 3));
     }
     if count > 1 {
-        s.push_str(&format!(" ({count} events)"));
+        let _ = write!(s, " ({count} events)");
     }
     let shown: Vec<&String> = facts
         .iter()
@@ -328,10 +335,10 @@ fn summarize(
         .collect();
     if !shown.is_empty() {
         let list: Vec<String> = shown.iter().take(4).map(|f| (*f).clone()).collect();
-        s.push_str(&format!(" [{}]", list.join(", ")));
+        let _ = write!(s, " [{}]", list.join(", "));
     }
     if let Some(n) = notes.first() {
-        s.push_str(&format!("; {n}"));
+        let _ = write!(s, "; {n}");
     }
     if denied {
         s.push_str("; every attempt was denied");
@@ -342,7 +349,7 @@ fn summarize(
 fn join_some(items: &[String], n: usize) -> String {
     let mut s = items.iter().take(n).cloned().collect::<Vec<_>>().join(", ");
     if items.len() > n {
-        s.push_str(&format!(" and {} more", items.len() - n));
+        let _ = write!(s, " and {} more", items.len() - n);
     }
     s
 }

@@ -67,7 +67,7 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
     let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
     match (resource, sub) {
         ("pods", "binding") => binding_target(req.as_ref(), &mut facts),
-        ("pods", "status") | ("nodes", "status") => {
+        ("pods" | "nodes", "status") => {
             for body in [&req, &resp].into_iter().flatten() {
                 addresses(body, &mut facts);
             }
@@ -463,7 +463,7 @@ fn binding(req: Option<&Value>, resp: Option<&Value>, name: &str, facts: &mut Fa
         let name = s.get("name").and_then(Value::as_str).unwrap_or("?");
         match s.get("namespace").and_then(Value::as_str) {
             Some(ns) if kind == "ServiceAccount" => {
-                facts.push(format!("subject:{kind}:{ns}:{name}"))
+                facts.push(format!("subject:{kind}:{ns}:{name}"));
             }
             _ => facts.push(format!("subject:{kind}:{name}")),
         }

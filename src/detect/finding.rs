@@ -38,6 +38,7 @@ impl Severity {
     }
 
     /// One step down (info stays info).
+    #[must_use]
     pub fn lower(self) -> Severity {
         match self {
             Severity::Critical => Severity::High,

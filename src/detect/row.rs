@@ -34,7 +34,8 @@ impl Interner {
         if let Some(&sym) = self.map.get(s) {
             return sym;
         }
-        let sym = self.strings.len() as Sym;
+        // Symbols number the distinct strings of one scan: fewer than 2^32 by far.
+        let sym = Sym::try_from(self.strings.len()).unwrap_or(Sym::MAX);
         self.strings.push(s.to_owned());
         self.map.insert(s.to_owned(), sym);
         sym
@@ -59,10 +60,7 @@ impl Interner {
 
     /// Every (symbol, string).
     pub fn iter(&self) -> impl Iterator<Item = (Sym, &str)> {
-        self.strings
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (i as Sym, s.as_str()))
+        self.strings.iter().zip(0..).map(|(s, i)| (i, s.as_str()))
     }
 }
 

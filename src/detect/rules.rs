@@ -7,7 +7,7 @@
 //! ```toml
 //! [[rule]]
 //! id = "KS-NODE-HOSTPATH"
-//! detection = ["15"]                     # numbers in detections.md
+//! detection = ["15"]                     # numbers in docs/detections.md
 //! title = "Workload mounts a sensitive host path"
 //! family = "node-compromise"
 //! severity = "high"
@@ -257,7 +257,10 @@ pub struct Rule {
 
 impl Rule {
     /// A rule implemented in code (stateful detectors): metadata only.
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per column of the rule table the detectors write"
+    )]
     pub fn code(
         id: &str,
         detection: &[&str],
@@ -282,13 +285,14 @@ impl Rule {
             description: description.to_owned(),
             group_gap: DEFAULT_GAP,
             keep_denied: false,
-            file: "src/detect/stateful.rs".to_owned(),
+            file: "src/detect/stateful/mod.rs".to_owned(),
             when: Conditions::default(),
             unless: Vec::new(),
             raise: Vec::new(),
         }
     }
 
+    #[must_use]
     pub fn keeping_denied(mut self) -> Rule {
         self.keep_denied = true;
         self

@@ -3,6 +3,7 @@
 //! findings table and the events table. Everything from the logs is HTML-escaped, and a
 //! Content-Security-Policy forbids loading anything should a string ever get through.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{Header, Row, Sink, human_delta};
@@ -78,6 +79,13 @@ const CHART_H: f64 = 150.0;
 const BINS: usize = 100;
 
 /// The timeline chart: events per bin as bars, findings as red lines at their first event.
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "chart geometry in f64: a bin index is in 0..BINS (clamped), counts and times only \
+              need a pixel's precision"
+)]
 fn chart(times: &[Micros], findings: &[&Finding]) -> String {
     let mut svg = format!(
         "<svg viewBox=\"0 0 {CHART_W} {}\" role=\"img\" aria-label=\"events over time\">",
@@ -107,12 +115,13 @@ fn chart(times: &[Micros], findings: &[&Finding]) -> String {
             continue;
         }
         let h = (n as f64 / max * (CHART_H - 10.0)).max(1.0);
-        svg.push_str(&format!(
+        let _ = write!(
+            svg,
             "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"><title>{n} events</title></rect>",
             i as f64 * bw + 0.5,
             CHART_H - h,
             (bw - 1.0).max(0.5),
-        ));
+        );
     }
     for f in findings {
         let t = f.first_seen_micros().0;
@@ -120,23 +129,31 @@ fn chart(times: &[Micros], findings: &[&Finding]) -> String {
             continue;
         }
         let x = (t - lo) as f64 / span * CHART_W;
-        svg.push_str(&format!(
+        let _ = write!(
+            svg,
             "<line class=\"finding\" x1=\"{x:.1}\" y1=\"0\" x2=\"{x:.1}\" y2=\"{CHART_H}\"><title>{} {} — {}</title></line>",
             esc(&f.rule_id),
             esc(&f.account),
             esc(&f.first_seen)
-        ));
+        );
     }
-    svg.push_str(&format!(
+    let _ = write!(
+        svg,
         "<text class=\"axis\" x=\"2\" y=\"{y}\">{}</text><text class=\"axis\" x=\"{CHART_W}\" y=\"{y}\" text-anchor=\"end\">{}</text></svg>",
         esc(&first.rfc3339()),
         esc(&Micros(hi).rfc3339()),
         y = CHART_H + 15.0
-    ));
+    );
     svg
 }
 
 /// The most events in one interval of the chart.
+#[expect(
+    clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    reason = "the same f64 binning as `chart`; the bin index is clamped to 0..BINS"
+)]
 fn peak(times: &[Micros]) -> u64 {
     let (Some(first), Some(last)) = (times.first(), times.last()) else {
         return 0;

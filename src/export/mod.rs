@@ -357,7 +357,7 @@ pub fn export(
         };
         prev = Some(e.time);
         if let Some(rules) = rules_of.get(e.audit_id.as_str()) {
-            marks.rules = rules.iter().map(|s| s.to_string()).collect();
+            marks.rules = rules.iter().map(ToString::to_string).collect();
         }
         if let Some(b) = case.events.get(&e.audit_id) {
             marks.bookmarked = true;
@@ -475,7 +475,7 @@ fn findings_in_scope(
         return Ok(Vec::new());
     }
     // Which of the findings' events are among the hits: one query, then an intersection.
-    let expr = Expr::AuditIds(Arc::new(ids.iter().map(|s| s.to_string()).collect()));
+    let expr = Expr::AuditIds(Arc::new(ids.iter().map(ToString::to_string).collect()));
     let finding_hits: HashSet<Hit> = reader
         .search(&expr, 0, 0, TimeOrder::Oldest)
         .map_err(|e| e.to_string())?

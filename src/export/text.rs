@@ -15,9 +15,7 @@ use crate::model::sanitize::{csv_cell, escape_control};
 pub const CSV_COLUMNS: [Column<Marks>; 18] = [
     Column::Own("time_utc", |e, _| e.time.rfc3339()),
     Column::Own("delta_s", |_, m| {
-        m.delta_us
-            .map(|d| format!("{:.6}", d as f64 / 1e6))
-            .unwrap_or_default()
+        m.delta_us.map(seconds_6).unwrap_or_default()
     }),
     Column::Field("audit_id"),
     Column::Field("user"),
@@ -47,6 +45,13 @@ impl<'w> Csv<'w> {
             w: csv::Writer::from_writer(out),
         }
     }
+}
+
+/// Microseconds as seconds with six decimals, exactly (`-1.500000`).
+fn seconds_6(us: i64) -> String {
+    let sign = if us < 0 { "-" } else { "" };
+    let us = us.unsigned_abs();
+    format!("{sign}{}.{:06}", us / 1_000_000, us % 1_000_000)
 }
 
 fn csv_err(e: csv::Error) -> io::Error {
@@ -317,5 +322,17 @@ mod tests {
         assert_eq!(md("&#39; &quot; &amp;"), "&amp;#39; &amp;quot; &amp;amp;");
         assert_eq!(md("it's \"x\""), "it's \"x\"");
         assert_eq!(md("a<b>&c"), "a&lt;b&gt;&amp;c");
+    }
+
+    /// The CSV `delta_s` column, formerly `{:.6}` of an `f64`, is now written from the integer
+    /// microseconds: the same text, exact at any size.
+    #[test]
+    fn delta_seconds_are_written_exactly_with_six_decimals() {
+        assert_eq!(seconds_6(0), "0.000000");
+        assert_eq!(seconds_6(1), "0.000001");
+        assert_eq!(seconds_6(-1), "-0.000001");
+        assert_eq!(seconds_6(-1_500_000), "-1.500000");
+        assert_eq!(seconds_6(86_400_000_123), "86400.000123");
+        assert_eq!(seconds_6(i64::MIN), "-9223372036854.775808");
     }
 }

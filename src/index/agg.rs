@@ -80,7 +80,7 @@ impl SegmentCollector for TermCountsSegment {
         }
         col.ords().first_vals(docs, ords);
         for ord in ords.iter() {
-            match ord.and_then(|o| self.counts.get_mut(o as usize)) {
+            match ord.and_then(|o| self.counts.get_mut(usize::try_from(o).ok()?)) {
                 Some(c) => *c += 1,
                 None => self.missing += 1,
             }
@@ -95,7 +95,10 @@ impl SegmentCollector for TermCountsSegment {
         let mut any = false;
         for ord in col.term_ords(doc) {
             any = true;
-            if let Some(c) = self.counts.get_mut(ord as usize) {
+            if let Some(c) = usize::try_from(ord)
+                .ok()
+                .and_then(|i| self.counts.get_mut(i))
+            {
                 *c += 1;
             }
         }
@@ -239,7 +242,7 @@ impl SegmentCollector for AllHitsSegment {
         let t = self
             .time
             .first(doc)
-            .map_or(0, |d| d.into_timestamp_micros());
+            .map_or(0, DateTime::into_timestamp_micros);
         self.hits.push((t, DocAddress::new(self.segment, doc)));
     }
 
@@ -310,7 +313,8 @@ impl SegmentCollector for TimeHistogramSegment {
         for t in times.iter().flatten() {
             let offset = t.into_timestamp_micros() - self.start;
             if offset >= 0
-                && let Some(c) = self.counts.get_mut((offset / self.width) as usize)
+                && let Ok(i) = usize::try_from(offset / self.width)
+                && let Some(c) = self.counts.get_mut(i)
             {
                 *c += 1;
             }
@@ -320,8 +324,7 @@ impl SegmentCollector for TimeHistogramSegment {
     fn collect(&mut self, doc: DocId, _: Score) {
         if let Some(t) = self.time.first(doc) {
             let offset = t.into_timestamp_micros() - self.start;
-            if offset >= 0 {
-                let i = (offset / self.width) as usize;
+            if let Ok(i) = usize::try_from(offset / self.width) {
                 if let Some(c) = self.counts.get_mut(i) {
                     *c += 1;
                 }
@@ -335,7 +338,7 @@ impl SegmentCollector for TimeHistogramSegment {
 }
 
 /// Sorts counts by decreasing count, then value, and keeps the first `n` (all when 0).
-pub fn top_n(counts: HashMap<String, u64>, n: usize) -> Vec<(String, u64)> {
+pub fn top_n(counts: impl IntoIterator<Item = (String, u64)>, n: usize) -> Vec<(String, u64)> {
     let mut v: Vec<(String, u64)> = counts.into_iter().collect();
     v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     if n > 0 {

@@ -57,7 +57,7 @@ impl SegmentColumns {
                 .peer
                 .first(doc)
                 .map(|ip| from_v6(ip).to_string().into());
-            s.code = self.code.first(doc).map(|c| c as u16);
+            s.code = self.code.first(doc).and_then(|c| u16::try_from(c).ok());
         }
         // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
         // lookup one at a time scans a block each.

@@ -22,6 +22,10 @@ impl Hit {
         (u64::from(self.addr.segment_ord) << 32) | u64::from(self.addr.doc_id)
     }
 
+    #[expect(
+        clippy::cast_possible_truncation,
+        reason = "takes apart the two 32-bit halves `handle` put together"
+    )]
     pub fn from_handle(handle: u64) -> Hit {
         Hit {
             addr: DocAddress::new((handle >> 32) as u32, handle as u32),

@@ -113,7 +113,8 @@ impl IndexWriter {
     /// The keys of the committed index, with room for `expected_new` more.
     pub fn load_keys(&self, expected_new: usize) -> Result<KeyStore> {
         let searcher = self.searcher()?;
-        let mut store = KeyStore::new(searcher.num_docs() as usize + expected_new);
+        let committed = usize::try_from(searcher.num_docs()).unwrap_or(0);
+        let mut store = KeyStore::new(committed.saturating_add(expected_new));
         for seg in searcher.segment_readers() {
             let ff = seg.fast_fields();
             let (hi, lo) = (ff.u64("key_hi")?, ff.u64("key_lo")?);
@@ -140,7 +141,8 @@ impl IndexWriter {
                 }
                 let key = join_key(h, lo.first(doc).unwrap_or(0));
                 if keys.contains_key(&key) {
-                    *found.entry(key).or_insert(0) |= stages.first(doc).unwrap_or(0) as u8;
+                    *found.entry(key).or_insert(0) |=
+                        super::schema::stage_bits(stages.first(doc).unwrap_or(0));
                 }
             }
         }

@@ -18,6 +18,12 @@ const BUCKETS: usize = 1024;
 /// Hits skipped within a dense slice by a plain top-k search (deeper: finer histograms).
 const SHALLOW: u64 = 20_000;
 
+/// A count or position of hits as an index into a list of hits (beyond any list when it
+/// does not fit).
+fn to_index(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
+}
+
 /// The distribution over time of a query's hits.
 #[derive(Debug, Clone)]
 pub struct TimeIndex {
@@ -34,6 +40,7 @@ impl TimeIndex {
     /// Builds the histogram of `expr` over the index's time span.
     pub fn new(reader: &IndexReader, expr: &Expr) -> Result<TimeIndex> {
         let (start, end) = reader.time_span()?.map_or((0, 1), |(a, b)| (a.0, b.0 + 1));
+        #[expect(clippy::cast_possible_wrap, reason = "BUCKETS is a small constant")]
         let width = ((end - start) / BUCKETS as i64).max(1) + 1;
         let counts = reader.histogram_raw(expr, start, width, BUCKETS)?;
         Ok(TimeIndex {
@@ -57,7 +64,14 @@ impl TimeIndex {
         Ok(out)
     }
 
-    #[allow(clippy::too_many_arguments)]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "a recursive walk: the level's buckets and the page being filled"
+    )]
+    #[expect(
+        clippy::cast_possible_wrap,
+        reason = "a bucket index is below counts.len(): at most BUCKETS, or 64 at a finer level"
+    )]
     fn collect(
         &mut self,
         reader: &IndexReader,
@@ -78,22 +92,22 @@ impl TimeIndex {
                 continue;
             }
             let b_start = start + i as i64 * width;
-            let take = (limit - out.len()) as u64;
+            let take_n = limit - out.len();
+            let take = take_n as u64;
             if dense(n) && (*skip <= SHALLOW || n - *skip <= SHALLOW + take) {
                 // Near either end of a dense bucket one top-k search is cheaper than a finer
                 // histogram (each is a pass over the query's hits).
                 let slice = within(&self.expr, Micros(b_start), Micros(b_start + width));
                 if *skip <= SHALLOW {
-                    let hits =
-                        reader.search(&slice, take as usize, *skip as usize, TimeOrder::Oldest)?;
+                    let hits = reader.search(&slice, take_n, to_index(*skip), TimeOrder::Oldest)?;
                     out.extend(hits);
                 } else {
                     let from_end = n.saturating_sub(*skip + take);
                     let count = (n - *skip).min(take);
                     let mut hits = reader.search(
                         &slice,
-                        count as usize,
-                        from_end as usize,
+                        to_index(count),
+                        to_index(from_end),
                         TimeOrder::Newest,
                     )?;
                     hits.reverse();
@@ -119,8 +133,12 @@ impl TimeIndex {
             }
             let b_end = start + end as i64 * width;
             let slice = within(&self.expr, Micros(b_start), Micros(b_end));
-            let hits =
-                reader.search(&slice, limit - out.len(), *skip as usize, TimeOrder::Oldest)?;
+            let hits = reader.search(
+                &slice,
+                limit - out.len(),
+                to_index(*skip),
+                TimeOrder::Oldest,
+            )?;
             *skip = 0;
             out.extend(hits);
             i = end;
@@ -140,7 +158,8 @@ impl TimeIndex {
             return Ok(f.clone());
         }
         let slice = within(&self.expr, Micros(start), Micros(start + width));
-        let n = ((width + sub_width - 1) / sub_width) as usize;
+        // At most 64: `sub_width` is a 64th of `width`, rounded up.
+        let n = usize::try_from((width + sub_width - 1) / sub_width).unwrap_or(64);
         let f = reader.histogram_raw(&slice, start, sub_width, n)?;
         self.finer.insert((start, sub_width), f.clone());
         Ok(f)

@@ -213,7 +213,7 @@ impl IndexReader {
         let mut event = (self.decode)(&raw, format, source)
             .map_err(|e| IndexError::Manifest(format!("stored record no longer decodes: {e}")))?;
         event.cluster = str_column(seg, "cluster", hit.addr().doc_id)?;
-        event.stages = StageSet(stages as u8);
+        event.stages = StageSet(super::schema::stage_bits(stages));
         Ok(Loaded { event, raw })
     }
 
@@ -287,7 +287,8 @@ impl IndexReader {
         end: Micros,
         buckets: usize,
     ) -> Result<Vec<u64>> {
-        let width = ((end.0 - start.0) / buckets.max(1) as i64).max(1) + 1;
+        let n = i64::try_from(buckets.max(1)).unwrap_or(i64::MAX);
+        let width = ((end.0 - start.0) / n).max(1) + 1;
         self.histogram_raw(expr, start.0, width, buckets)
     }
 

@@ -45,7 +45,7 @@ impl SymColumn {
         self.column
             .as_ref()
             .and_then(|c| c.term_ords(doc).next())
-            .and_then(|o| self.syms.get(o as usize).copied())
+            .and_then(|o| self.syms.get(usize::try_from(o).ok()?).copied())
             .unwrap_or(0)
     }
 
@@ -54,7 +54,7 @@ impl SymColumn {
         if let Some(c) = &self.column {
             out.extend(
                 c.term_ords(doc)
-                    .filter_map(|o| self.syms.get(o as usize).copied()),
+                    .filter_map(|o| self.syms.get(usize::try_from(o).ok()?).copied()),
             );
         }
     }
@@ -98,7 +98,7 @@ impl SegmentRows {
         row.code = self
             .code
             .first(doc)
-            .map_or(0, |c| c.min(u64::from(u16::MAX)) as u16);
+            .map_or(0, |c| u16::try_from(c).unwrap_or(u16::MAX));
         for ((_, slot), col) in COLUMNS.iter().zip(&self.cols) {
             match slot {
                 Slot::Sym(_, set) => *set(row) = col.first(doc),
@@ -162,7 +162,7 @@ impl RowSource for IndexRows {
         let mut row = Row::default();
         while let Some(Reverse((_, s, doc))) = heads.pop() {
             let seg = &self.segments[s];
-            seg.fill(&self.vocab, s as u32, doc, &mut row);
+            seg.fill(&self.vocab, ordinal(s), doc, &mut row);
             f(&row);
             cursor[s] += 1;
             if let Some(&next) = seg.order.get(cursor[s]) {
@@ -173,11 +173,20 @@ impl RowSource for IndexRows {
     }
 }
 
+/// The ordinal of the `s`-th segment (tantivy numbers segments with `u32`).
+fn ordinal(s: usize) -> u32 {
+    u32::try_from(s).unwrap_or(u32::MAX)
+}
+
 /// Packs a document address into a row's `doc`.
 fn pack(addr: DocAddress) -> u64 {
     (u64::from(addr.segment_ord) << 32) | u64::from(addr.doc_id)
 }
 
+#[expect(
+    clippy::cast_possible_truncation,
+    reason = "takes apart the two 32-bit halves `pack` put together"
+)]
 fn unpack(doc: u64) -> DocAddress {
     DocAddress::new((doc >> 32) as u32, doc as u32)
 }

@@ -203,6 +203,14 @@ impl Default for Fields {
     }
 }
 
+/// The stage bits of a request as the `stages` column stores them: a [`StageSet`]'s `u8`
+/// widened (a wider value was not written by this index: no stages).
+///
+/// [`StageSet`]: crate::model::StageSet
+pub fn stage_bits(stored: u64) -> u8 {
+    u8::try_from(stored).unwrap_or(0)
+}
+
 /// The merge key of a request: (hash of its audit ID, hash of audit ID and receive time).
 /// Records without an audit ID are keyed by their content, so only exact copies merge.
 pub fn merge_key(audit_id: &str, received: i64, raw: &str) -> [u8; 16] {
@@ -352,7 +360,7 @@ mod tests {
         }
     }
 
-    /// Indexes address fields by position: the schema of a SCHEMA_VERSION never changes.
+    /// Indexes address fields by position: the schema of a `SCHEMA_VERSION` never changes.
     /// (Version 2 was the schema as written before the field registry existed; version 3 added
     /// `record`, the element index within a line.)
     #[test]

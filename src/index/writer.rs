@@ -73,7 +73,8 @@ pub fn best_rank(stages: u8) -> u8 {
     if stages == 0 {
         Stage::ResponseComplete as u8
     } else {
-        7 - stages.leading_zeros() as u8
+        // At most 8 leading zeros in a u8, and there are fewer since `stages` is not 0.
+        7 - u8::try_from(stages.leading_zeros()).unwrap_or(7)
     }
 }
 
@@ -228,7 +229,7 @@ impl IndexWriter {
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),
             record: doc.get_first(self.fields.record).and_then(|v| v.as_u64()),
-            stages: StageSet(stages as u8),
+            stages: StageSet(super::schema::stage_bits(stages)),
             format: super::columns::str_column(seg, "format", addr.doc_id)?,
             cluster: super::columns::str_column(seg, "cluster", addr.doc_id)?,
         }))

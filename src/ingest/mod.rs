@@ -3,6 +3,7 @@
 //! The only module that reads log files. Imports `model`, `detect` (facts derived at
 //! ingest) and `index` (the writer); nothing above them.
 
+mod document;
 pub mod formats;
 mod pipeline;
 mod reader;
@@ -12,14 +13,22 @@ mod reject_log;
 mod sequencer;
 pub mod source;
 pub mod split;
+mod work;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use pipeline::{Progress, run};
+pub use pipeline::run;
 pub use reject::{RecordError, Reject};
 pub use reject_log::STORED_PER_REASON;
 pub use source::InputProblem;
+
+/// Progress callback: bytes read so far, events decoded so far.
+pub trait Progress: Sync {
+    fn start(&self, total_bytes: u64);
+    fn update(&self, bytes: u64, events: u64);
+    fn finish(&self);
+}
 
 /// How to ingest.
 #[derive(Debug, Clone)]
@@ -92,6 +101,7 @@ impl IngestSummary {
     /// The one-line summary: files, events, merged stage records, rejected lines, MB/s.
     pub fn line(&self) -> String {
         let secs = self.elapsed.as_secs_f64().max(1e-9);
+        #[expect(clippy::cast_precision_loss, reason = "megabytes shown to one decimal")]
         let mb = self.bytes as f64 / 1e6;
         let skipped = if self.files_skipped > 0 {
             format!(" ({} already indexed)", self.files_skipped)

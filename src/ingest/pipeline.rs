@@ -5,6 +5,9 @@
 //! (reader.rs: open, gunzip,   (decode, redact, build doc)   (reorder, merge stages, commit)
 //!  sniff, split, join CRI)
 //! ```
+//!
+//! The messages between the threads are in `work.rs`; from a decoded event to its document
+//! and request key is `document.rs`. This file runs the threads and is the parser threads.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -13,131 +16,18 @@ use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use super::document::{legacy_half, prepare_event};
 use super::formats::{self, NormalizeOptions};
-use super::reader::{self, Work};
-use super::redact;
+use super::reader;
 use super::reject::{RecordError, Reject};
 use super::sequencer::Sequencer;
-use super::source::{self, Digested, Input, InputProblem};
+use super::source::{self, Input, InputProblem};
 use super::split::{Element, Piece, Wrapper};
-use super::{IngestOptions, IngestSummary};
+use super::work::{Body, Done, Outcome, Prepared, RunFile, Work};
+use super::{IngestOptions, IngestSummary, Progress};
 use crate::index::schema::Fields;
-use crate::index::writer::best_rank;
-use crate::index::{IndexDir, IndexError, IndexWriter, PreparedDoc, WriterOptions};
-use crate::model::{AuditEvent, SourceFormat, SourceRef, Stage, StageSet, is_long_running};
-
-/// Progress callback: bytes read so far, events decoded so far.
-pub trait Progress: Sync {
-    fn start(&self, total_bytes: u64);
-    fn update(&self, bytes: u64, events: u64);
-    fn finish(&self);
-}
-
-/// One input file of this run.
-pub(super) struct RunFile {
-    pub input: Input,
-    pub id: u64,
-}
-
-pub(super) struct FileEnd {
-    pub digest: Digested,
-    pub gzip: bool,
-    /// The stream broke off (truncated gzip, read error): why.
-    pub broken: Option<String>,
-    /// The input could not be opened at all.
-    pub failed: Option<String>,
-}
-
-pub(super) enum Done {
-    Batch {
-        seq: u64,
-        file: usize,
-        outcomes: Vec<Outcome>,
-        bytes: u64,
-    },
-    FileEnd {
-        seq: u64,
-        file: usize,
-        end: FileEnd,
-    },
-}
-
-impl Done {
-    pub fn seq(&self) -> u64 {
-        match self {
-            Done::Batch { seq, .. } | Done::FileEnd { seq, .. } => *seq,
-        }
-    }
-}
-
-pub(super) enum Outcome {
-    Event(Box<Prepared>),
-    Reject(Reject),
-    /// A line expected in the input's format but carrying no audit event (klog…).
-    Skip,
-}
-
-/// A record ready for the sequencer: a built document, or (for `RequestReceived` records,
-/// which are nearly always folded into a later stage) just the raw record, decoded only if
-/// it turns out to be the request's only record.
-pub(super) struct Prepared {
-    pub key: [u8; 16],
-    pub body: Body,
-    pub stages: StageSet,
-    /// A watch or stream whose completion may come minutes later.
-    pub long_running: bool,
-    pub format: SourceFormat,
-}
-
-pub(super) enum Body {
-    Doc(PreparedDoc),
-    Deferred { raw: Vec<u8>, source: SourceRef },
-}
-
-impl Prepared {
-    pub fn complete(&self) -> bool {
-        self.stages.0 == 0
-            || self.stages.contains(Stage::ResponseComplete)
-            || self.stages.contains(Stage::Panic)
-    }
-
-    /// A line of a request logged before 1.7 by the legacy backend, held as text until the
-    /// request's other line joins it.
-    pub fn is_legacy_half(&self) -> bool {
-        self.format == SourceFormat::Legacy
-            && self.stages.0 == 0
-            && matches!(self.body, Body::Deferred { .. })
-    }
-
-    /// Keeps the more complete of two records of one request, with the union of their stages.
-    /// The two lines of a request logged before 1.7 are joined instead.
-    pub fn absorb(&mut self, other: Prepared) {
-        if self.is_legacy_half() && other.is_legacy_half() {
-            if let (
-                Body::Deferred { raw, source },
-                Body::Deferred {
-                    raw: more,
-                    source: at,
-                },
-            ) = (&mut self.body, other.body)
-            {
-                let more = String::from_utf8_lossy(&more);
-                let joined = formats::legacy::join(&String::from_utf8_lossy(raw), &more);
-                // The record's line is the line it starts with: the request line's.
-                if joined.lines().next() == more.lines().next() {
-                    *source = at;
-                }
-                *raw = joined.into_bytes();
-            }
-            return;
-        }
-        let union = self.stages.union(other.stages);
-        if best_rank(other.stages.0) > best_rank(self.stages.0) {
-            *self = other;
-        }
-        self.stages = union;
-    }
-}
+use crate::index::{IndexDir, IndexError, IndexWriter, WriterOptions};
+use crate::model::{SourceFormat, SourceRef, Stage, StageSet};
 
 /// Runs an ingest of `inputs` into the index at `dir`.
 pub fn run(
@@ -356,6 +246,11 @@ fn prepare_piece(
         }
         formats::Early::Decoded(decoded) => decoded,
     };
+    if decoded.is_empty() {
+        // An empty list (`[]`, `{"items":[]}`): a line with no record, counted as skipped.
+        out.push(Outcome::Skip);
+        return;
+    }
     for decoded in decoded {
         match decoded {
             Ok(mut d) => {
@@ -379,85 +274,5 @@ fn prepare_piece(
             Err(RecordError::NotAudit(_)) => out.push(Outcome::Skip),
             Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
         }
-    }
-}
-
-/// A line of a request logged before 1.7, kept as text: it is decoded when written, joined
-/// with the request's other line if that came (see [`Prepared::absorb`]).
-fn legacy_half(event: &AuditEvent, raw: &str) -> Prepared {
-    Prepared {
-        key: merge_key(event, raw),
-        body: Body::Deferred {
-            raw: raw.as_bytes().to_vec(),
-            source: event.source.clone(),
-        },
-        stages: StageSet::default(),
-        long_running: false,
-        format: SourceFormat::Legacy,
-    }
-}
-
-/// Builds the index document of one decoded event.
-pub(super) fn prepare_event(
-    event: &AuditEvent,
-    raw: &str,
-    file_id: u64,
-    fields: &Fields,
-    keep_secrets: bool,
-) -> Prepared {
-    Prepared {
-        key: merge_key(event, raw),
-        body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
-        stages: event.stages,
-        long_running: is_long_running(&event.verb, &event.object.subresource, &event.request_uri),
-        format: event.format,
-    }
-}
-
-/// The document of an event; Secret values are redacted from the stored record.
-pub(super) fn build_doc(
-    event: &AuditEvent,
-    raw: &str,
-    file_id: u64,
-    fields: &Fields,
-    keep_secrets: bool,
-) -> PreparedDoc {
-    let redacted = if !keep_secrets && redact::needs_redaction(event, raw) {
-        redact::redact_record(raw, redact::Scope::of(event))
-    } else {
-        None
-    };
-    let stored = redacted.as_deref().unwrap_or(raw);
-    let key = merge_key(event, raw);
-    PreparedDoc::new(key, fields.document(event, key, stored.as_bytes(), file_id))
-}
-
-/// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a
-/// requestReceivedTimestamp only identical stage records can be recognised as one request.
-/// The two lines of a request logged before 1.7 have different times: the ID alone.
-pub fn merge_key(event: &AuditEvent, raw: &str) -> [u8; 16] {
-    if formats::legacy::is_split_request(event) {
-        return crate::index::schema::merge_key(&event.audit_id, i64::MIN, raw);
-    }
-    let received = event.received.or(event.stage_time).unwrap_or(event.time);
-    crate::index::schema::merge_key(&event.audit_id, received.0, raw)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ingest::formats::native;
-
-    fn event(json: &str) -> AuditEvent {
-        native::parse(json, SourceRef::default(), NormalizeOptions::default()).unwrap()
-    }
-
-    #[test]
-    fn stage_records_of_a_request_share_a_key() {
-        let rr = r#"{"auditID":"a","stage":"RequestReceived","verb":"get","requestReceivedTimestamp":"2024-01-02T03:04:05.000001Z","stageTimestamp":"2024-01-02T03:04:05.000001Z"}"#;
-        let rc = r#"{"auditID":"a","stage":"ResponseComplete","verb":"get","requestReceivedTimestamp":"2024-01-02T03:04:05.000001Z","stageTimestamp":"2024-01-02T03:04:05.5Z"}"#;
-        let other = r#"{"auditID":"a","stage":"ResponseComplete","verb":"get","requestReceivedTimestamp":"2024-01-02T03:04:06Z","stageTimestamp":"2024-01-02T03:04:06.5Z"}"#;
-        assert_eq!(merge_key(&event(rr), rr), merge_key(&event(rc), rc));
-        assert_ne!(merge_key(&event(rc), rc), merge_key(&event(other), other));
     }
 }

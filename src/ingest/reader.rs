@@ -9,33 +9,13 @@ use std::sync::atomic::AtomicU64;
 use crossbeam_channel::Sender;
 
 use super::formats;
-use super::pipeline::{FileEnd, RunFile};
 use super::reject::RecordError;
 use super::source::{self, Digested};
 use super::split::{self, Piece, Splitter};
-use crate::model::SourceFormat;
+use super::work::{FileEnd, RunFile, Work};
 
 const BATCH_RECORDS: usize = 256;
 const BATCH_BYTES: usize = 1 << 20;
-
-/// A unit of work for the parser threads, in input order (`seq`).
-pub(super) enum Work {
-    Batch {
-        seq: u64,
-        file: usize,
-        pieces: Vec<Piece>,
-        /// Input bytes of the batch.
-        bytes: u64,
-        /// The format of the native events of this input, when its path or head says more
-        /// (OpenShift must-gather, container stdout).
-        format: Option<SourceFormat>,
-    },
-    FileEnd {
-        seq: u64,
-        file: usize,
-        end: FileEnd,
-    },
-}
 
 /// Reader thread: opens each input and cuts it into batches of records.
 pub(super) fn read_inputs(
@@ -101,24 +81,19 @@ enum SplitEnd {
     Hangup,
 }
 
-/// Splits one input into batches.
-fn split_input(
-    mut reader: Box<dyn Read + Send>,
-    (file, name): (usize, &str),
-    max_record: usize,
-    seq: &mut u64,
-    tx: &Sender<Work>,
-) -> SplitEnd {
+/// The first 64 KiB of an input, which its shape is sniffed from, without a byte order mark;
+/// and the error that cut it short, if one did.
+fn read_head(reader: &mut dyn Read) -> (Vec<u8>, Option<std::io::Error>) {
     let mut head = vec![0u8; 64 * 1024];
     let mut n = 0;
-    let mut head_error = None;
+    let mut error = None;
     while n < head.len() {
         match reader.read(&mut head[n..]) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
             Err(e) => {
-                head_error = Some(e);
+                error = Some(e);
                 break;
             }
         }
@@ -129,6 +104,18 @@ fn split_input(
     if head.starts_with(split::BOM) {
         head.drain(..split::BOM.len());
     }
+    (head, error)
+}
+
+/// Splits one input into batches.
+fn split_input(
+    mut reader: Box<dyn Read + Send>,
+    (file, name): (usize, &str),
+    max_record: usize,
+    seq: &mut u64,
+    tx: &Sender<Work>,
+) -> SplitEnd {
+    let (head, mut head_error) = read_head(&mut reader);
     let mode = if is_firehose(&head) {
         split::Mode::Scan
     } else {

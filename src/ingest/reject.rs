@@ -74,11 +74,11 @@ impl RecordError {
     }
 }
 
-/// How deep serde_json follows nested JSON values when it decodes into a type (its default
+/// How deep `serde_json` follows nested JSON values when it decodes into a type (its default
 /// recursion limit): deeper records are rejected, never a stack overflow.
 pub const JSON_DEPTH: u32 = 128;
 
-/// serde_json appends "at line 1 column 57"; keep the column, which is useful, in a shorter
+/// `serde_json` appends "at line 1 column 57"; keep the column, which is useful, in a shorter
 /// form.
 fn strip_position(err: &serde_json::Error) -> String {
     let msg = err.to_string();
@@ -88,7 +88,7 @@ fn strip_position(err: &serde_json::Error) -> String {
     }
 }
 
-/// Replaces serde's Rust-flavoured "expected struct RawObjectRef" with words an analyst
+/// Replaces serde's Rust-flavoured "expected struct `RawObjectRef`" with words an analyst
 /// reads.
 fn friendly_type_message(msg: &str) -> String {
     let mut out = msg.to_owned();

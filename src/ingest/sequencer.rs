@@ -13,11 +13,12 @@ use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
-use super::pipeline::{Body, Done, FileEnd, Outcome, Prepared, Progress, RunFile, build_doc};
+use super::document::build_doc;
 use super::reject::{RecordError, Reject};
 use super::reject_log::RejectLog;
 use super::source::InputProblem;
-use super::{IngestOptions, IngestSummary, formats};
+use super::work::{Body, Done, FileEnd, Outcome, Prepared, RunFile};
+use super::{IngestOptions, IngestSummary, Progress, formats};
 use crate::index::writer::best_rank;
 use crate::index::{IndexDir, IndexError, IndexWriter, KeyStore, KeyTable, Known, PreparedDoc};
 use crate::model::{SourceFormat, SourceRef, StageSet};
@@ -235,17 +236,17 @@ impl<'a> Sequencer<'a> {
     fn count(&mut self, file: usize, added: bool) {
         let c = &mut self.counts[file];
         if added {
-            c.added += 1
+            c.added += 1;
         } else {
-            c.merged += 1
+            c.merged += 1;
         }
         if !self.ended[file] {
             return;
         }
         if added {
-            self.summary.added += 1
+            self.summary.added += 1;
         } else {
-            self.summary.merged += 1
+            self.summary.merged += 1;
         }
         if let Some(e) = self.writer.manifest.entry_mut(self.files[file].id) {
             if added { e.added += 1 } else { e.merged += 1 }
@@ -308,7 +309,13 @@ impl<'a> Sequencer<'a> {
             Body::Doc(doc) => return Ok(Some(doc)),
             Body::Deferred { raw, source } => (raw, source),
         };
-        let f = &self.files[file];
+        // The two lines of a legacy request may sit in two inputs: the record belongs to the
+        // one its source line is in.
+        let f = self
+            .files
+            .iter()
+            .find(|f| f.input.name == source.file)
+            .unwrap_or(&self.files[file]);
         let text = String::from_utf8_lossy(&raw);
         let opts = formats::NormalizeOptions::default();
         let err = match formats::decode(&text, &source, opts).into_iter().next() {
@@ -582,7 +589,6 @@ impl<'a> Sequencer<'a> {
 mod tests {
     use super::*;
     use crate::index::WriterOptions;
-    use crate::ingest::pipeline::FileEnd;
     use crate::ingest::source::Digested;
     use crate::ingest::source::Input;
     use crate::model::Stage;

@@ -161,7 +161,7 @@ impl Walk<'_> {
         match fs::metadata(p) {
             Ok(m) if m.is_dir() => self.dir(p, &m),
             Ok(m) if m.is_file() && looks_like_log(&name) => {
-                push_file(p, self.inputs, self.problems)
+                push_file(p, self.inputs, self.problems);
             }
             // A link that cannot be followed (links in a loop, a dangling link).
             Err(e) if fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()) => {
@@ -208,7 +208,7 @@ fn push_file(p: &Path, inputs: &mut Vec<Input>, problems: &mut Vec<InputProblem>
                 .modified()
                 .ok()
                 .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_secs() as i64),
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX)),
         }),
         Err(e) => problems.push(InputProblem {
             path: p.display().to_string(),
@@ -334,10 +334,11 @@ pub fn open(input: &Input, progress: Arc<AtomicU64>) -> io::Result<Opened> {
 /// its size and a hash of its first and last 64 KiB.
 pub fn fingerprint(path: &Path, size: u64) -> io::Result<String> {
     use std::io::{Seek, SeekFrom};
-    const SPAN: u64 = 64 * 1024;
+    const SPAN_BYTES: usize = 64 * 1024;
+    const SPAN: u64 = SPAN_BYTES as u64;
     let mut f = File::open(path)?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; SPAN as usize];
+    let mut buf = vec![0u8; SPAN_BYTES];
     let n = read_full(&mut f, &mut buf)?;
     hasher.update(&buf[..n]);
     if size > SPAN {

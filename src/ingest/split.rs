@@ -94,14 +94,15 @@ pub fn sniff(head: &[u8]) -> Mode {
         Some(b'{') => {
             let Some(line_end) = memchr::memchr(b'\n', head) else {
                 // A whole small input on one line: lines mode handles it; a longer one may
-                // be a one-line document, streamed by the scanner.
-                return if head.len() < 64 * 1024 {
-                    Mode::Lines
-                } else {
+                // be a one-line document (`{"items":[…`), streamed by the scanner — or a
+                // long event, one line of JSON lines.
+                return if head.len() >= 64 * 1024 && opens_wrapper(head) {
                     Mode::Scan
+                } else {
+                    Mode::Lines
                 };
             };
-            if complete(&head[..line_end]) || mostly_complete(&head[line_end + 1..]) {
+            if starts_complete(&head[..line_end]) || mostly_complete(&head[line_end + 1..]) {
                 Mode::Lines
             } else {
                 Mode::Scan
@@ -111,24 +112,77 @@ pub fn sniff(head: &[u8]) -> Mode {
     }
 }
 
+/// Whether an object's own members (not nested ones) in `head` include an array of records
+/// (`items`, `records`, `events`).
+fn opens_wrapper(head: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut key_start = None;
+    for (i, &b) in head.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => {
+                    in_string = false;
+                    if depth == 1
+                        && let Some(start) = key_start.take()
+                        && Wrapper::from_key(&head[start..i]).is_some()
+                        && head[i + 1..]
+                            .iter()
+                            .find(|c| !c.is_ascii_whitespace() && **c != b':')
+                            .is_some_and(|c| *c == b'[')
+                    {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => {
+                in_string = true;
+                key_start = Some(i + 1);
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A line that opens with a whole JSON value, whatever follows it on the line (`{…}garbage`
+/// is a damaged line of JSON lines; the first line of a pretty document never is whole).
+fn starts_complete(line: &[u8]) -> bool {
+    let mut values =
+        serde_json::Deserializer::from_slice(line).into_iter::<serde::de::IgnoredAny>();
+    matches!(values.next(), Some(Ok(_)))
+}
+
 /// A line holding one JSON value, or several back to back.
 fn complete(line: &[u8]) -> bool {
     serde_json::from_slice::<serde::de::IgnoredAny>(line).is_ok() || concatenated(line)
 }
 
-/// Whether more than half of the (up to 32) whole lines of `rest` are complete JSON values:
-/// the lines of a pretty-printed document never are.
+/// Whether more than half of the (up to 32) whole lines of `rest` are lines of a log: a
+/// complete JSON value, or text that starts with a letter or digit (a timestamp, CSV, CRI or
+/// klog prefix). The lines of a pretty-printed document are neither: they start with
+/// indentation, a quote or a bracket, and are not whole values.
 fn mostly_complete(rest: &[u8]) -> bool {
     let mut lines = rest.split(|b| *b == b'\n').collect::<Vec<_>>();
     lines.pop(); // the last one may be cut by the end of the head
     let lines: Vec<&[u8]> = lines
         .into_iter()
-        .map(trim)
-        .filter(|l| !l.is_empty())
+        .filter(|l| !trim(l).is_empty())
         .take(32)
         .collect();
-    let whole = lines.iter().filter(|l| complete(l)).count();
-    whole > 0 && whole * 2 > lines.len()
+    let whole = lines.iter().filter(|l| complete(trim(l))).count();
+    let logged = lines
+        .iter()
+        .filter(|l| l.first().is_some_and(u8::is_ascii_alphanumeric))
+        .count();
+    whole > 0 && (whole + logged) * 2 > lines.len()
 }
 
 /// True when `line` holds several JSON values back to back (`}{`): still a lines input.
@@ -251,7 +305,7 @@ impl<R: Read> Splitter<R> {
                     continue;
                 }
                 if bytes.len() > self.max_record {
-                    return Some(self.too_long(line, bytes.len() as u64, bytes.to_vec()));
+                    return Some(self.too_long(line, bytes.len() as u64, bytes));
                 }
                 return Some(Piece::Record(RawRecord {
                     line,
@@ -315,17 +369,17 @@ impl<R: Read> Splitter<R> {
                 break;
             }
         }
-        self.too_long(line, len, head)
+        self.too_long(line, len, &head)
     }
 
-    fn too_long(&self, line: u64, len: u64, bytes: Vec<u8>) -> Piece {
+    fn too_long(&self, line: u64, len: u64, bytes: &[u8]) -> Piece {
         Piece::Error {
             line,
             error: RecordError::TooLong {
                 len,
                 limit: self.max_record as u64,
             },
-            excerpt: excerpt(&bytes),
+            excerpt: excerpt(bytes),
         }
     }
 
@@ -648,7 +702,7 @@ mod tests {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
-            (seed % n as u64) as usize
+            usize::try_from(seed % n as u64).unwrap_or(0)
         };
         for doc in docs {
             let bytes = doc.as_bytes();
@@ -683,6 +737,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn regression_long_first_event_keeps_json_lines_mode() {
+        // Fuzzing: a first line over 64 KiB made the whole file one scanned document, and a
+        // later line missing its brace swallowed every line after it.
+        let long = format!(
+            "{{\"kind\":\"Event\",\"items\":1,\"requestObject\":{{\"items\":[\"{}\"]}}}}",
+            "x".repeat(70_000)
+        );
+        assert_eq!(sniff(&long.as_bytes()[..64 << 10]), Mode::Lines);
+        let doc = format!(
+            "{{\"kind\":\"EventList\",\"items\": [{}",
+            "{\"a\":1},".repeat(9000)
+        );
+        assert_eq!(sniff(&doc.as_bytes()[..64 << 10]), Mode::Scan);
+        let aws = format!("{{\"events\":[{}", "{\"message\":\"x\"},".repeat(9000));
+        assert_eq!(sniff(&aws.as_bytes()[..64 << 10]), Mode::Scan);
+        // A damaged first line among klog lines: still JSON lines.
+        let mixed = "{\"a\":1}\"\nW0314 10:00:59 1 warnings.go:70] x\nW0314 x\n{\"b\":2}\n";
+        assert_eq!(sniff(mixed.as_bytes()), Mode::Lines);
+        // A cut first line among prefixed lines (CSV, CRI, timestamps): still JSON lines.
+        let prefixed = "{\"a\":1,\n2026-03-14 10:00:09,\"{}\"\n2026-03-14T10:00:01Z stdout F {}\n{\"b\":2}\n2026-03-14T10:00:04Z {}\n";
+        assert_eq!(sniff(prefixed.as_bytes()), Mode::Lines);
     }
 
     #[test]

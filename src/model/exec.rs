@@ -34,6 +34,10 @@ impl StreamKind {
 
 /// The decoded parameters of an exec / attach / port-forward request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "the request's own stdin/stdout/stderr/tty parameters, as logged"
+)]
 pub struct ExecInfo {
     pub kind: StreamKind,
     /// The argv, one element per `command=` value, in order.

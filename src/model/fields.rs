@@ -449,7 +449,7 @@ pub const FIELDS: &[FieldSpec] = &[
     FieldSpec::keyword("stage", "most complete stage kept").read(stage),
     FieldSpec::keyword("level", "audit level").read(one!(level)),
     // Typed: a hash column finds it, a fast column reads it.
-    FieldSpec::typed("audit_id", Keyword, "an audit ID")
+    FieldSpec::typed("audit_id", Keyword, "a whole audit ID (no wildcards: `*` and `?` are an error unless quoted)")
         .aliases(&["id", "auditid"])
         .read(one!(audit_id))
         .fill(|r, v| r.audit_id = v.into())

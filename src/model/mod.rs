@@ -85,6 +85,7 @@ impl StageSet {
         StageSet(stage.bit())
     }
 
+    #[must_use]
     pub fn union(self, other: StageSet) -> StageSet {
         StageSet(self.0 | other.0)
     }
@@ -204,6 +205,7 @@ pub struct SourceRef {
 
 impl SourceRef {
     /// The same source, at element `index` of an array.
+    #[must_use]
     pub fn element(&self, index: usize) -> SourceRef {
         SourceRef {
             file: self.file.clone(),

@@ -1,5 +1,5 @@
 //! The one flat projection of an event: [`EventRow`], every value a field of the registry
-//! ([`super::fields`]) reads, each derived once — the trusted source IP, the request path, the
+//! (`model::fields`) reads, each derived once — the trusted source IP, the request path, the
 //! RBAC grant, the node of a bound token, the service account, the exec stream.
 //!
 //! A row is built from an [`AuditEvent`] ([`EventRow::of`], borrowing its strings: building

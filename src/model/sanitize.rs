@@ -82,8 +82,8 @@ fn is_formula(s: &str) -> bool {
         })
 }
 
-/// A serde_json formatter that also escapes DEL, C1 and the bidi overrides as `\uXXXX`
-/// (serde_json escapes only C0): JSON output stays valid, parses back to the same strings,
+/// A `serde_json` formatter that also escapes DEL, C1 and the bidi overrides as `\uXXXX`
+/// (`serde_json` escapes only C0): JSON output stays valid, parses back to the same strings,
 /// and nothing in it drives a terminal when it is printed.
 struct Safe<F>(F);
 

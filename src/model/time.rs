@@ -141,6 +141,7 @@ impl Micros {
         format!("(time out of range: {} us from the Unix epoch)", self.0)
     }
 
+    #[must_use]
     pub fn saturating_add(self, micros: i64) -> Micros {
         Micros(self.0.saturating_add(micros))
     }
@@ -272,7 +273,9 @@ fn parse_fast_utc(b: &[u8]) -> Option<Micros> {
         [b'.', d @ ..] if !d.is_empty() && d.len() <= 9 => {
             let kept = digits(d, 0..d.len().min(6))?;
             digits(d, 0..d.len())?; // every digit a digit
-            kept * 10i64.pow(6u32.saturating_sub(d.len() as u32))
+            // `d` has at most 9 digits (the guard above).
+            let len = u32::try_from(d.len()).unwrap_or(9);
+            kept * 10i64.pow(6u32.saturating_sub(len))
         }
         _ => return None,
     };

@@ -174,6 +174,7 @@ impl QueryError {
 
 impl Expr {
     /// `self AND other`, flattening.
+    #[must_use]
     pub fn and(self, other: Expr) -> Expr {
         match (self, other) {
             (Expr::All, e) | (e, Expr::All) => e,

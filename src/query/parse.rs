@@ -56,7 +56,10 @@ impl Parser {
         }
     }
 
-    #[allow(clippy::unused_self)]
+    #[expect(
+        clippy::unused_self,
+        reason = "a method like the other error builders, so every call site reads alike"
+    )]
     fn error_at(&self, column: usize, message: impl Into<String>) -> QueryError {
         QueryError {
             column,

@@ -50,6 +50,10 @@ pub struct InputStat {
     pub skipped: u64,
 }
 
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's `skip_serializing_if` passes a reference"
+)]
 fn is_zero(n: &u64) -> bool {
     *n == 0
 }

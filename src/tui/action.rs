@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::worker::Response;
+use super::protocol::Response;
 
 /// Actions. The unit variants are what keys bind to, by their kebab-case name.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -79,10 +79,11 @@ pub enum Action {
     Backspace,
     #[serde(skip)]
     Submit,
+    /// A click on a line of the table body, counted from its first row (the runtime
+    /// hit-tests the screen, so the reducer sees no terminal geometry).
     #[serde(skip)]
     Click {
-        column: u16,
-        row: u16,
+        line: u16,
     },
     #[serde(skip)]
     Scroll(i32),

@@ -1,155 +1,20 @@
 //! Index queries off the UI thread: the worker owns the session (its index reader), answers
-//! requests in order and tags each answer with its request id, so the app can drop stale
-//! ones and typing never waits for the index. On a refresh it reloads the session (the
-//! newest commit, after an ingest by another process) and answers with the facts and
-//! findings the views show.
+//! requests ([`super::protocol`]) in order and tags each answer with its request id, so the
+//! app can drop stale ones and typing never waits for the index. On a refresh it reloads the
+//! session (the newest commit, after an ingest by another process) and answers with the
+//! facts and findings the views show. Only the runtime (`tui::run`) and benchmarks start it;
+//! the pure app never names this module.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use super::app::IndexFacts;
 use super::error::TuiError;
-use crate::case::Case;
-use crate::detect::Finding;
-use crate::export::{ExportFormat, ExportSpec};
+use super::protocol::{Request, Response};
 use crate::index::paging::TimeIndex;
-use crate::model::{AuditEvent, EventRow, Micros};
+use crate::model::Micros;
 use crate::query::Expr;
 use crate::session::Session;
-
-/// Something the app wants from the index.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Request {
-    /// Rows `offset..offset+limit` of the events matching `expr` (time order), their total,
-    /// and which rows match `search` (highlighted, not filtered).
-    Page {
-        id: u64,
-        expr: Expr,
-        offset: u64,
-        limit: usize,
-        search: Option<Expr>,
-    },
-    /// The full event behind a row.
-    Event { id: u64, handle: u64 },
-    /// The full event with this audit ID (a bookmark of the case).
-    EventById { id: u64, audit_id: String },
-    /// Writes an export file.
-    Export { id: u64, job: Box<ExportJob> },
-    /// Top values of pivot fields for `expr`.
-    Pivots {
-        id: u64,
-        expr: Expr,
-        fields: Vec<&'static str>,
-        n: usize,
-    },
-    /// Counts per time bucket for `expr` between `start` and `end`.
-    Histogram {
-        id: u64,
-        expr: Expr,
-        start: Option<Micros>,
-        end: Option<Micros>,
-        buckets: usize,
-    },
-    /// Reloads the index (its newest commit) and answers with its facts and findings.
-    Reload { id: u64 },
-    /// Position of the next (or previous) event matching `search` in the time order of
-    /// `expr`, after (before) time `from`.
-    Find {
-        id: u64,
-        expr: Expr,
-        search: Expr,
-        from: Micros,
-        backwards: bool,
-    },
-}
-
-/// An export the workbench asks for: what, how, where, with the case and findings of the
-/// moment.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ExportJob {
-    pub spec: ExportSpec,
-    pub format: ExportFormat,
-    pub path: PathBuf,
-    pub case: Case,
-    pub findings: Arc<Vec<Finding>>,
-}
-
-/// Top values of one field: (field, (value, count) most frequent first, events without a value).
-pub type PivotCounts = (&'static str, Vec<(String, u64)>, u64);
-
-/// The worker's answers.
-#[derive(Debug, Clone)]
-pub enum Response {
-    Page {
-        id: u64,
-        total: u64,
-        offset: u64,
-        rows: Vec<EventRow<'static>>,
-        matches: Vec<bool>,
-    },
-    Event {
-        id: u64,
-        event: Box<AuditEvent>,
-        raw: String,
-    },
-    Pivots {
-        id: u64,
-        lists: Vec<PivotCounts>,
-    },
-    Histogram {
-        id: u64,
-        counts: Vec<u64>,
-        start: Micros,
-        end: Micros,
-    },
-    Found {
-        id: u64,
-        offset: Option<u64>,
-    },
-    /// The index was reloaded: its facts now, and its findings (stored ones when fresh,
-    /// else computed).
-    Reloaded {
-        id: u64,
-        facts: IndexFacts,
-        findings: Option<Result<Vec<Finding>, TuiError>>,
-    },
-    /// An export was written: what, or why not.
-    Exported {
-        id: u64,
-        result: Result<String, TuiError>,
-    },
-    Error {
-        id: u64,
-        message: String,
-    },
-}
-
-/// Responses are equal when they answer the same request the same way (kind and id): events
-/// carry raw bodies that have no useful equality.
-impl PartialEq for Response {
-    fn eq(&self, other: &Self) -> bool {
-        std::mem::discriminant(self) == std::mem::discriminant(other) && self.id() == other.id()
-    }
-}
-
-impl Response {
-    pub fn id(&self) -> u64 {
-        match self {
-            Response::Page { id, .. }
-            | Response::Event { id, .. }
-            | Response::Pivots { id, .. }
-            | Response::Histogram { id, .. }
-            | Response::Found { id, .. }
-            | Response::Exported { id, .. }
-            | Response::Reloaded { id, .. }
-            | Response::Error { id, .. } => *id,
-        }
-    }
-}
 
 /// Answers requests against one session, with a cache of time indexes per query.
 pub struct Engine {
@@ -171,7 +36,7 @@ impl Engine {
 
     /// Answers one request (synchronously: tests and benchmarks call this directly).
     pub fn handle(&mut self, req: Request) -> Response {
-        let id = request_id(&req);
+        let id = req.id();
         match self.try_handle(req) {
             Ok(r) => r,
             Err(e) => Response::Error {
@@ -368,25 +233,6 @@ impl Engine {
                 Response::Found { id, offset }
             }
         })
-    }
-}
-
-impl Request {
-    pub fn id(&self) -> u64 {
-        request_id(self)
-    }
-}
-
-fn request_id(r: &Request) -> u64 {
-    match r {
-        Request::Page { id, .. }
-        | Request::Event { id, .. }
-        | Request::EventById { id, .. }
-        | Request::Export { id, .. }
-        | Request::Pivots { id, .. }
-        | Request::Histogram { id, .. }
-        | Request::Reload { id }
-        | Request::Find { id, .. } => *id,
     }
 }
 

@@ -104,7 +104,7 @@ pub fn record(
     )
 }
 
-/// `n` requests, each as RequestReceived + ResponseComplete records, in time order.
+/// `n` requests, each as `RequestReceived` + `ResponseComplete` records, in time order.
 pub fn synthetic_log(n: usize, id_prefix: &str) -> String {
     let mut s = String::with_capacity(n * 1200);
     for i in 0..n {

@@ -145,6 +145,12 @@ impl Plan {
             .ok()
             .and_then(|s| s.trim().parse::<f64>().ok());
         let cases = env_u64("KUBESIFT_FUZZ_CASES");
+        #[expect(
+            clippy::cast_precision_loss,
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a case count scaled by a small positive factor"
+        )]
         let to = match (cases, secs) {
             (Some(n), _) => ((n as f64 * T::CASE_SCALE).ceil() as u64).max(1),
             (None, Some(_)) => u64::MAX,
@@ -199,19 +205,17 @@ pub fn run<T: Target>(test_name: &str) {
         if from >= plan.to || left <= 0.0 || unknown >= MAX_ABORTS {
             break;
         }
-        let (status, stderr) = run_child(test_name, T::NAME, &plan, from, left, &dir);
+        let (exit, stderr) = run_child(test_name, T::NAME, &plan, from, left, &dir);
         stats.fold(&dir);
         let done = std::fs::read_to_string(dir.join("done")).ok();
         let _ = std::fs::remove_file(dir.join("done"));
-        if status
-            .as_ref()
-            .is_some_and(std::process::ExitStatus::success)
+        if exit.as_ref().is_some_and(std::process::ExitStatus::success)
             && let Some(next) = done.and_then(|d| d.trim().parse::<u64>().ok())
         {
             cases += next - from;
             break;
         }
-        let abort = died(&target, &plan, status, &stderr, &dir);
+        let abort = died(&target, &plan, exit, &stderr, &dir);
         cases += abort.case + 1 - from;
         from = abort.case + 1;
         aborts.push(abort);

@@ -125,7 +125,7 @@ impl Target for Ingest {
                 std::fs::create_dir_all(path.parent().unwrap()).unwrap();
                 std::fs::write(&path, bytes).unwrap();
             }
-            let summary = ingest_paths(&idx, &[root], opts.clone())
+            let summary = ingest_paths(&idx, &[root], &opts)
                 .map_err(|e| Failure::new("ingest-failed", format!("the run failed: {e}")))?;
             check_summary(&summary)?;
             runs.push(summary);
@@ -325,10 +325,10 @@ impl Progress for Quiet {
 pub fn ingest_paths(
     idx: &IndexDir,
     paths: &[PathBuf],
-    opts: IngestOptions,
+    opts: &IngestOptions,
 ) -> Result<IngestSummary, kubesift::fuzzing::index::IndexError> {
     let (inputs, problems) = ingest::source::discover(paths, Some(&idx.root));
-    ingest::run(idx, inputs, problems, &opts, &Quiet)
+    ingest::run(idx, inputs, problems, opts, &Quiet)
 }
 
 fn check_summary(s: &IngestSummary) -> Result<(), Failure> {
@@ -466,14 +466,12 @@ fn check_index(
             ));
         }
     }
-    let stored: u64 = std::fs::read_dir(idx.rejects_dir())
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .filter_map(|e| e.metadata().ok())
-                .map(|m| m.len())
-                .sum()
-        })
-        .unwrap_or(0);
+    let stored: u64 = std::fs::read_dir(idx.rejects_dir()).map_or(0, |d| {
+        d.filter_map(Result::ok)
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum()
+    });
     if stored > MAX_REJECTS_STORED {
         let rejected: u64 = runs.iter().map(|r| r.rejected).sum();
         return Err(Failure::new(

@@ -197,7 +197,7 @@ fn seed_index(corpus: &Corpus) -> (tempfile::TempDir, IndexReader) {
     crate::ingest::ingest_paths(
         &idx,
         &[input],
-        kubesift::fuzzing::ingest::IngestOptions::default(),
+        &kubesift::fuzzing::ingest::IngestOptions::default(),
     )
     .unwrap();
     let reader = IndexReader::open(&idx, kubesift::session::decode_stored).unwrap();
@@ -380,10 +380,10 @@ impl Target for Files {
         let _ = case.timeline();
         let ids: Vec<String> = case.events.keys().cloned().collect();
         let now = Micros(1_773_482_400_000_000);
-        for (i, id) in ids.iter().enumerate().take(8) {
+        for (i, id) in (0i64..).zip(ids.iter().take(8)) {
             let ev = EventRef {
                 audit_id: id.clone(),
-                time: Some(Micros(i as i64 * 1_000_000)),
+                time: Some(Micros(i * 1_000_000)),
                 summary: id.chars().rev().collect(),
             };
             let tags = case::parse_tags(id);

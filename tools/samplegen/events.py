@@ -235,10 +235,13 @@ class Engine:
     heap and are flushed once no earlier record can appear any more.
     """
 
-    def __init__(self, sink, start_us, end_us):
+    def __init__(self, sink, start_us, end_us, single_stage=False):
         self.sink = sink
         self.start = start_us
         self.end = end_us
+        # A policy that logs one record per request (no RequestReceived, no
+        # ResponseStarted): the final stage only.
+        self.single_stage = single_stage
         self._tasks = []
         self._pending = []
         self._seq = 0
@@ -318,7 +321,7 @@ class Engine:
             req = resp = None
         elif level == "Request":
             resp = None
-        if not omit_rr:
+        if not omit_rr and not self.single_stage:
             t0 = t + rng.randint(0, 40)
             self._push(t0, render(level, aid, "RequestReceived", uri_js, verb,
                                   user_js, imp_js, src_js, ua_js, objref_rr or objref_js,
@@ -327,9 +330,10 @@ class Engine:
             t1 = t + rng.randint(600, 4000)
             sc = started or code
             sst = STATUS_OK.get(sc) or '{"metadata":{},"code":%d}' % sc
-            self._push(t1, render(level, aid, "ResponseStarted", uri_js, verb,
-                                  user_js, imp_js, src_js, ua_js, objref_js,
-                                  sst, None, None, rr, ts(t1), ann))
+            if not self.single_stage:
+                self._push(t1, render(level, aid, "ResponseStarted", uri_js, verb,
+                                      user_js, imp_js, src_js, ua_js, objref_js,
+                                      sst, None, None, rr, ts(t1), ann))
             t2 = t1 + long
             if started and code == 200:
                 status = sst

@@ -1,5 +1,5 @@
 //! The `detection` section of a Sigma rule compiled: search identifiers (selections of
-//! field tests, or keyword lists) and the condition over them. What the SigmaHQ Kubernetes
+//! field tests, or keyword lists) and the condition over them. What the `SigmaHQ` Kubernetes
 //! rules use is supported; anything else is refused with the reason, never ignored.
 
 use std::net::IpAddr;
@@ -177,6 +177,7 @@ fn field_tests(name: &str, m: &Yaml) -> Result<Vec<FieldTest>, String> {
 
 /// The modifiers kubesift implements.
 #[derive(Debug, Default)]
+#[expect(clippy::struct_excessive_bools, reason = "one flag per Sigma modifier")]
 struct Mods {
     kind: Option<&'static str>,
     all: bool,

@@ -6,7 +6,7 @@
 //! `responseStatus.code`, `requestObject.spec.hostNetwork`); a key that holds dots
 //! (`annotations.authorization.k8s.io/decision`) is found too. Arrays are searched element
 //! by element. A name without a dot that is not a member of the Event (`hostPath`,
-//! `capabilities`, `apiGroup`, as the SigmaHQ rules write them) is looked up as a key at any
+//! `capabilities`, `apiGroup`, as the `SigmaHQ` rules write them) is looked up as a key at any
 //! depth. Strings compare case-insensitively unless `|cased`; numbers and booleans compare by
 //! their text (`403`, `true`).
 
@@ -519,10 +519,9 @@ fn matcher_on_row(how: RowField, m: &Matcher, v: &Vocab, row: &Row) -> Tri {
         RowField::Part(get) => (get(row), false),
         RowField::Code => {
             return match (m, row.code) {
-                (Matcher::Null, 0) | (Matcher::Exists(false), 0) => Tri::Yes,
-                (Matcher::Null | Matcher::Exists(false), _) => Tri::No,
+                (Matcher::Null | Matcher::Exists(false), 0) => Tri::Yes,
                 (Matcher::Exists(true), c) => to_tri(c != 0, true),
-                (_, 0) => Tri::No,
+                (Matcher::Null | Matcher::Exists(false), _) | (_, 0) => Tri::No,
                 (m, c) => to_tri(str_matches(m, &c.to_string()), true),
             };
         }

@@ -18,6 +18,10 @@ fn decode(v: &serde_json::Value) -> AuditEvent {
     out.remove(0).unwrap().event
 }
 
+#[expect(
+    clippy::needless_pass_by_value,
+    reason = "call sites pass `json!` literals"
+)]
 fn event(id: &str, verb: &str, resource: &str, extra: serde_json::Value) -> serde_json::Value {
     let mut e = json!({
         "kind": "Event", "apiVersion": "audit.k8s.io/v1", "level": "RequestResponse",
@@ -154,7 +158,10 @@ fn the_row_pass_agrees_with_the_event_pass_whenever_it_decides() {
         let mut prep = eval::RowEval::new(&r.detection);
         for row in &rows.rows {
             let on_row = prep.eval(&r.detection, &rows.vocab, row);
-            let truth = eval::holds(&r.detection, &eval::audit_json(&decoded[row.doc as usize]));
+            let truth = eval::holds(
+                &r.detection,
+                &eval::audit_json(&decoded[usize::try_from(row.doc).unwrap()]),
+            );
             match on_row {
                 Tri::Yes => assert!(truth, "{d}: row said yes, event says no ({})", row.doc),
                 Tri::No => assert!(!truth, "{d}: row said no, event says yes ({})", row.doc),

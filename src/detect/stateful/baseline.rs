@@ -67,6 +67,10 @@ fn sensitive_op(v: &Vocab, r: &Row) -> Option<Severity> {
         verb,
         "create" | "update" | "patch" | "delete" | "deletecollection"
     );
+    #[expect(
+        clippy::match_same_arms,
+        reason = "a table of operations, one kind per row, kept apart for reading"
+    )]
     let sev = match (res, sub) {
         ("secrets", _) => Severity::High,
         ("pods", "exec" | "attach" | "portforward" | "ephemeralcontainers") => Severity::High,

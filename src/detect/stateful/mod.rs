@@ -33,6 +33,11 @@ pub const TOKEN_REQUEST: &str = "KS-TOKEN-REQUEST-OTHER";
 const LEAST_PRIVILEGE: &str = "Give every workload its own service account with least-privilege RBAC; use bound, short-lived tokens (the default since 1.24) and automountServiceAccountToken: false where pods do not call the API; alert when a workload identity changes behaviour.";
 
 /// The metadata of the rules implemented here.
+// `allow`, not `expect`: under `cfg(test)` clippy does not report this lint here.
+#[allow(
+    clippy::enum_glob_use,
+    reason = "the rule table reads as data with bare names"
+)]
 pub fn rules() -> Vec<Rule> {
     use Family::*;
     use Severity::*;
@@ -283,11 +288,11 @@ fn token_request(v: &Vocab, ctx: &Context, r: &Row, out: &mut Hits<'_>) {
                 && let Some(on) = ctx.node_of(r.namespace, pod)
                 && on != node
             {
-                let note = format!(
+                let why = format!(
                     "kubelet of {node} asked for a token of pod {}/{pod}, which runs on {on}",
                     v.s(r.namespace)
                 );
-                out.add(TOKEN_REQUEST, r, Severity::High, r.user, Some(note));
+                out.add(TOKEN_REQUEST, r, Severity::High, r.user, Some(why));
             }
         }
         Actor::ServiceAccount if v.s(r.sa) != target => {

@@ -226,14 +226,20 @@ mod tests {
             &SourceRef::default(),
             NormalizeOptions::default(),
         );
-        assert_eq!(out[0].as_ref().err().map(|e| e.kind()), Some("not-audit"));
+        assert_eq!(
+            out[0].as_ref().err().map(crate::ingest::RecordError::kind),
+            Some("not-audit")
+        );
         let cri = format!("2024-01-02T03:04:05.1Z stderr F {line}");
         let out = crate::ingest::formats::decode(
             &cri,
             &SourceRef::default(),
             NormalizeOptions::default(),
         );
-        assert_eq!(out[0].as_ref().err().map(|e| e.kind()), Some("not-audit"));
+        assert_eq!(
+            out[0].as_ref().err().map(crate::ingest::RecordError::kind),
+            Some("not-audit")
+        );
         assert!(sniff_stdout(format!("{line}\n{E}\n").as_bytes()));
         assert!(sniff(cri.as_bytes()));
     }

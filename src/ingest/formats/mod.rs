@@ -356,8 +356,9 @@ fn decode_items<'a>(
 }
 
 /// Objects written back to back on one line (`}{`): each is a record. A line with anything
-/// else after its value (`{…}garbage`) is damaged: one reject for the whole line, so that
-/// every line is counted once. A last value cut short is a (truncated) record of its own.
+/// else after its value (`{…}garbage`, `{…}"`) is damaged: one reject for the whole line, so
+/// that every line is counted once. A last object cut short is a (truncated) record of its
+/// own.
 fn decode_concatenated<'a>(
     json: &'a str,
     source: &SourceRef,
@@ -372,7 +373,9 @@ fn decode_concatenated<'a>(
         match stream.next() {
             None => break,
             Some(Ok(value)) => values.push(value),
-            Some(Err(e)) if e.is_eof() => {
+            // A cut object after whole ones is a record of its own; a cut string or word
+            // (`{…}"`) is damage to the line.
+            Some(Err(e)) if e.is_eof() && json[at..].trim_start().starts_with('{') => {
                 cut = Some(RecordError::from_json::<&RawValue>(&e, &json[at..]));
                 break;
             }
@@ -532,6 +535,9 @@ mod tests {
             vec![Err("not-json".to_owned())]
         );
         assert_eq!(ids("{}garbage"), vec![Err("not-json".to_owned())]);
+        // Found by fuzzing: a cut string after the value made a record and a reject.
+        assert_eq!(ids(&format!("{E1}\"")), vec![Err("not-json".to_owned())]);
+        assert_eq!(ids(&format!("{E1} tru")), vec![Err("not-json".to_owned())]);
         assert_eq!(ids(&format!("{E1}{E2}]")), vec![Err("not-json".to_owned())]);
     }
 

@@ -37,15 +37,12 @@ pub fn salvage(text: &str, fallback_time: Option<&str>) -> Option<String> {
         );
     }
     let note = format!("cut at {} bytes by the exporter", body.len());
-    match map.get_mut("annotations") {
-        Some(Value::Object(a)) => {
-            a.insert(ANNOTATION.into(), Value::String(note));
-        }
-        _ => {
-            let mut a = Map::new();
-            a.insert(ANNOTATION.into(), Value::String(note));
-            map.insert("annotations".into(), Value::Object(a));
-        }
+    if let Some(Value::Object(a)) = map.get_mut("annotations") {
+        a.insert(ANNOTATION.into(), Value::String(note));
+    } else {
+        let mut a = Map::new();
+        a.insert(ANNOTATION.into(), Value::String(note));
+        map.insert("annotations".into(), Value::Object(a));
     }
     serde_json::to_string(&Value::Object(map)).ok()
 }

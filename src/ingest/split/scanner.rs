@@ -46,6 +46,10 @@ enum Container {
 
 /// Structural JSON scanner: tracks nesting and strings to find where values end.
 #[derive(Default)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "independent flags of the scanner's state, each tested on every byte"
+)]
 pub(super) struct Scanner {
     /// Offset in the buffer where the current value started, when inside one.
     value_start: Option<usize>,

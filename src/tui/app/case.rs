@@ -1,18 +1,20 @@
 //! The case in the workbench: mark / unmark (`m`), tag and note popups, jumping between
-//! marks (`u` / `U`), the Case view, saved filters (`:save`, `:load`) and the export dialog.
+//! marks (`u` / `U`), saved filters (`:save`, `:load`) and the export dialog — keys that
+//! work from several views (the Case view itself is `components/case.rs`).
 //! Case changes are effects ([`Effect::Case`]): the runtime applies them to the case file
 //! (load, change, save atomically) and answers with [`Action::CaseSaved`].
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use super::{App, DetailState, Effect, FilterState, InputMode, View};
+use super::{App, InputMode, View};
 use crate::case::{self, Case, CaseOp, EventRef};
 use crate::export::{ExportFormat, ExportSpec};
 use crate::query::{self, Expr};
 use crate::tui::action::Action;
 use crate::tui::error::TuiError;
-use crate::tui::worker::{ExportJob, Request};
+use crate::tui::filter::{FilterState, filter_as_query};
+use crate::tui::protocol::{Effect, ExportJob, Request};
 
 /// What the export dialog exports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,7 +104,7 @@ impl App {
         match self.view {
             View::Detail => self.detail.event.as_deref().map(case::event_ref),
             View::Events => {
-                let s = self.selected_event()?;
+                let s = self.events.selected_row()?;
                 let mut resource = s.resource_path();
                 if resource.is_empty() {
                     resource = s.path.to_string();
@@ -114,15 +116,7 @@ impl App {
                     summary: format!("{} {} {resource} {target}", s.user, s.verb),
                 })
             }
-            View::Case => {
-                let timeline = self.case.timeline();
-                let (id, b) = timeline.get(self.case_selected)?;
-                Some(EventRef {
-                    audit_id: (*id).clone(),
-                    time: b.time_micros(),
-                    summary: b.summary.clone(),
-                })
-            }
+            View::Case => self.case_view.target(&self.case),
             _ => None,
         }
     }
@@ -188,10 +182,7 @@ impl App {
             Ok((case, message)) => {
                 self.case = case;
                 self.status = message;
-                let n = self.case.events.len();
-                if self.case_selected >= n {
-                    self.case_selected = n.saturating_sub(1);
-                }
+                self.case_view.clamp(&self.case);
             }
             Err(e) => self.status = format!("error: {e}"),
         }
@@ -212,21 +203,6 @@ impl App {
         let eff = self.find_from(from, backwards);
         self.search = search;
         eff
-    }
-
-    /// Enter in the Case view: the bookmark's event in the detail view.
-    pub(super) fn open_bookmark(&mut self) -> Option<Effect> {
-        let ev = self.case_target()?;
-        self.stack.push(View::Case);
-        self.view = View::Detail;
-        self.detail = DetailState {
-            loading: true,
-            ..DetailState::default()
-        };
-        self.request("event", |id| Request::EventById {
-            id,
-            audit_id: ev.audit_id,
-        })
     }
 
     /// `:save NAME` — the current filter as a named query in the case.
@@ -352,8 +328,8 @@ impl App {
             case: self.case.clone(),
             findings: Arc::clone(&self.findings),
         };
-        self.request("export", |id| Request::Export {
-            id,
+        self.request(Request::Export {
+            id: 0,
             job: Box::new(job),
         })
     }
@@ -372,30 +348,4 @@ impl App {
             }
         }
     }
-}
-
-/// The filter as one query: the typed query and every chip that is a query (pivots,
-/// `:user` …, `:since` …), and how many chips could not be written as a query.
-pub fn filter_as_query(f: &FilterState) -> (String, usize) {
-    let mut parts = Vec::new();
-    let mut skipped = 0;
-    for c in &f.chips {
-        let text = if let Some(t) = c.label.strip_prefix("since ") {
-            format!("time:>={t}")
-        } else if let Some(t) = c.label.strip_prefix("until ") {
-            format!("time:<{t}")
-        } else {
-            c.label.clone()
-        };
-        if query::parse(&text).is_ok_and(|e| e == c.expr) {
-            parts.push(text);
-        } else {
-            skipped += 1;
-        }
-    }
-    let typed = f.query.trim();
-    if !typed.is_empty() && typed != "*" {
-        parts.push(format!("({typed})"));
-    }
-    (parts.join(" "), skipped)
 }

@@ -1,14 +1,9 @@
-//! Drawing: every view renders from a borrowed `App`, never mutating it. Log strings are
-//! attacker-controlled: all of them pass through [`clean`] (control characters shown as
-//! `\x1b`), never reaching the terminal raw.
+//! Drawing the screen from a borrowed `App`, never mutating it: the header, the filters'
+//! breadcrumb, the status line with key hints, and the popups (pivot menu, help, note
+//! editor, export dialog); the view in the middle draws itself ([`super::components::Component::render`]). Log
+//! strings pass through [`clean`] before they are drawn.
 
-mod case;
-mod detail;
-mod lists;
-mod tables;
-mod theme;
-
-use std::borrow::Cow;
+mod dialogs;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -17,37 +12,24 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{App, View};
+use super::app::App;
+use super::components::View;
 use super::keymap::Keymap;
 use super::layout;
-use crate::model::sanitize::escape_control;
-
-pub use theme::severity_style;
-
-/// A log string made safe to draw.
-pub fn clean(s: &str) -> Cow<'_, str> {
-    escape_control(s)
-}
+use super::theme::{self, clean};
 
 /// Draws the whole screen.
 pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
     let r = layout::regions(frame.area());
     header(app, frame, r.header);
     filters(app, frame, r.filters);
-    match app.view {
-        View::Detections => tables::detections(app, frame, r.main),
-        View::Events => tables::events(app, frame, r.main),
-        View::Detail => detail::render(app, frame, r.main),
-        View::Pivots => lists::pivots(app, frame, r.main),
-        View::Timeline => lists::timeline(app, frame, r.main),
-        View::Case => case::render(app, frame, r.main),
-    }
+    app.component(app.view).render(&app.ctx(), frame, r.main);
     status(app, keymap, frame, r.status);
     if app.menu.is_some() {
         menu(app, frame);
     }
-    case::note_editor(app, frame);
-    case::export_dialog(app, frame);
+    dialogs::note_editor(app, frame);
+    dialogs::export_dialog(app, frame);
     if app.help {
         help(app, keymap, frame);
     }
@@ -55,14 +37,9 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = vec![Span::styled(" kubesift ", theme::title())];
-    for (view, label) in [
-        (View::Detections, "1 Detections"),
-        (View::Events, "2 Events"),
-        (View::Pivots, "3 Pivots"),
-        (View::Timeline, "4 Timeline"),
-        (View::Case, "5 Case"),
-    ] {
-        let current = app.view == view || (app.view == View::Detail && view == View::Events);
+    for &view in View::ALL {
+        let Some(label) = view.tab() else { continue };
+        let current = app.view.lit_tab() == view;
         let style = if current {
             theme::tab_active()
         } else {
@@ -166,27 +143,7 @@ fn hints(app: &App, keymap: &Keymap) -> String {
         (Action::Search, "search"),
         (Action::Command, "command"),
     ]);
-    match app.view {
-        View::Events | View::Detail => actions.extend([
-            (Action::PivotMenu, "pivot"),
-            (Action::AroundMinute, "±1m"),
-            (Action::ToggleMark, "mark"),
-            (Action::Tag, "tag"),
-            (Action::Note, "note"),
-            (Action::Copy, "copy"),
-        ]),
-        View::Case => actions.extend([
-            (Action::ToggleMark, "unmark"),
-            (Action::Tag, "tag"),
-            (Action::Note, "note"),
-            (Action::Export, "export"),
-        ]),
-        View::Timeline => actions.extend([
-            (Action::MarkRange, "zoom range"),
-            (Action::ZoomOut, "zoom out"),
-        ]),
-        _ => {}
-    }
+    actions.extend(app.component(app.view).shortcuts().iter().cloned());
     actions.extend([
         (Action::PivotBack, "pivot back"),
         (Action::PivotForward, "forward"),

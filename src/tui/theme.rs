@@ -1,9 +1,19 @@
-//! Colours and styles. Colour carries meaning for severities and matches; it is never the
-//! only carrier (severity is also written out).
+//! Colours and styles, and [`clean`]. Colour carries meaning for severities and matches; it
+//! is never the only carrier (severity is also written out). Log strings are
+//! attacker-controlled: every one drawn passes through [`clean`] (control characters shown
+//! as `\x1b`), never reaching the terminal raw.
+
+use std::borrow::Cow;
 
 use ratatui::style::{Color, Modifier, Style};
 
 use crate::detect::Severity;
+use crate::model::sanitize::escape_control;
+
+/// A log string made safe to draw.
+pub fn clean(s: &str) -> Cow<'_, str> {
+    escape_control(s)
+}
 
 pub fn severity_style(s: Severity) -> Style {
     match s {

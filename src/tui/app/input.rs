@@ -1,0 +1,282 @@
+//! The input lines (filter, search, `:` commands, tags, note) and the pivot menu: typed
+//! text goes here while one is open, and a submitted line changes the filters.
+
+use super::{App, parse_tz};
+use crate::case::CaseOp;
+use crate::model::{EventRow, fields};
+use crate::query::{self, Expr, TimeSpec};
+use crate::tui::action::Action;
+use crate::tui::components::View;
+use crate::tui::filter::{Chip, FilterState, pivot_chip, quote};
+use crate::tui::protocol::Effect;
+
+/// What an input line is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputMode {
+    Filter,
+    Search,
+    Command,
+    Tag,
+    Note,
+}
+
+impl InputMode {
+    pub fn prompt(self) -> &'static str {
+        match self {
+            InputMode::Filter => "filter",
+            InputMode::Search => "search",
+            InputMode::Command => ":",
+            InputMode::Tag => "tags (comma or space separated)",
+            InputMode::Note => "note (ctrl-j: new line)",
+        }
+    }
+}
+
+/// The line being typed, with its error (column, message) when it does not parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub mode: InputMode,
+    pub text: String,
+    pub error: Option<(usize, String)>,
+}
+
+/// A popup of values of the selected event to pivot on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PivotMenu {
+    /// (label, query field, value)
+    pub items: Vec<(String, &'static str, String)>,
+    pub selected: usize,
+}
+
+impl App {
+    pub(super) fn open_input(&mut self, mode: InputMode, text: String) -> Option<Effect> {
+        self.input = Some(Input {
+            mode,
+            text,
+            error: None,
+        });
+        None
+    }
+
+    pub(super) fn on_input(&mut self, action: Action) -> Option<Effect> {
+        let input = self.input.as_mut()?;
+        match action {
+            Action::Char(c) => {
+                input.text.push(c);
+                input.error = None;
+                None
+            }
+            Action::Backspace => {
+                input.text.pop();
+                input.error = None;
+                None
+            }
+            Action::Cancel => {
+                self.input = None;
+                self.input_target = None;
+                None
+            }
+            Action::Submit => self.submit(),
+            _ => None,
+        }
+    }
+
+    pub(super) fn submit(&mut self) -> Option<Effect> {
+        let input = self.input.clone()?;
+        if matches!(input.mode, InputMode::Tag | InputMode::Note) {
+            return self.submit_case_input(input.mode, &input.text);
+        }
+        let text = input.text.trim().to_owned();
+        match input.mode {
+            InputMode::Filter => match query::parse(&text) {
+                Ok(_) => {
+                    self.input = None;
+                    let mut f = self.filter.clone();
+                    f.query = text;
+                    self.show_events_with(f)
+                }
+                Err(e) => self.input_error(e.column, e.message),
+            },
+            InputMode::Search => {
+                if text.is_empty() {
+                    self.input = None;
+                    self.search = None;
+                    return None;
+                }
+                match query::parse(&text) {
+                    Ok(expr) => {
+                        self.input = None;
+                        self.search = Some((text, expr));
+                        self.events.loaded_for = None;
+                        if self.view != View::Events {
+                            self.show(View::Events);
+                        }
+                        self.find_from(self.current_time().map(|t| t.saturating_add(-1)), false)
+                    }
+                    Err(e) => self.input_error(e.column, e.message),
+                }
+            }
+            InputMode::Command => self.command(&text),
+            InputMode::Tag | InputMode::Note => None,
+        }
+    }
+
+    pub(super) fn input_error(&mut self, column: usize, message: String) -> Option<Effect> {
+        if let Some(i) = self.input.as_mut() {
+            i.error = Some((column, message));
+        }
+        None
+    }
+
+    /// `:` commands.
+    pub(super) fn command(&mut self, text: &str) -> Option<Effect> {
+        let (cmd, arg) = text
+            .split_once(char::is_whitespace)
+            .map_or((text, ""), |(c, a)| (c, a.trim()));
+        let field = match cmd {
+            "q" | "quit" => {
+                self.quit = true;
+                return Some(Effect::Quit);
+            }
+            "clear" => {
+                self.input = None;
+                return self.push_filter(FilterState::default());
+            }
+            "help" => {
+                self.input = None;
+                self.help = true;
+                return None;
+            }
+            "tz" => return self.set_tz(arg),
+            "save" => return self.save_filter(arg),
+            "load" => return self.load_filter(arg),
+            "export" => {
+                self.input = None;
+                return self.on_case_action(Action::Export);
+            }
+            "title" | "analyst" => {
+                self.input = None;
+                let op = if cmd == "title" {
+                    CaseOp::SetTitle(arg.to_owned())
+                } else {
+                    CaseOp::SetAnalyst(arg.to_owned())
+                };
+                return self.case_change(op);
+            }
+            "since" | "until" => return self.time_command(cmd, arg),
+            _ if fields::command(cmd).is_some() => cmd,
+            _ => return self.input_error(0, unknown_command(cmd)),
+        };
+        if arg.is_empty() {
+            return self.input_error(cmd.len(), format!("`:{cmd}` needs a value"));
+        }
+        let q = format!("{field}:{}", quote(arg));
+        match query::parse(&q) {
+            Ok(expr) => {
+                self.input = None;
+                self.add_chip_and_show(Chip { label: q, expr })
+            }
+            Err(e) => self.input_error(
+                e.column.saturating_sub(field.len() + 1) + cmd.len() + 1,
+                e.message,
+            ),
+        }
+    }
+
+    pub(super) fn add_chip_and_show(&mut self, chip: Chip) -> Option<Effect> {
+        if matches!(self.view, View::Detections | View::Detail) {
+            self.stack.push(self.view);
+            self.view = View::Events;
+        }
+        self.add_chip(chip)
+    }
+
+    pub(super) fn time_command(&mut self, cmd: &str, arg: &str) -> Option<Effect> {
+        let Some(t) = TimeSpec::parse(arg) else {
+            return self.input_error(
+                cmd.len() + 1,
+                format!("`{arg}` is not a time (RFC 3339, a date, or a duration like 2h)"),
+            );
+        };
+        self.input = None;
+        let expr = if cmd == "since" {
+            Expr::time_window(Some(t), None)
+        } else {
+            Expr::time_window(None, Some(t))
+        };
+        self.add_chip_and_show(Chip {
+            label: format!("{cmd} {arg}"),
+            expr,
+        })
+    }
+
+    pub(super) fn set_tz(&mut self, arg: &str) -> Option<Effect> {
+        match parse_tz(arg) {
+            Some((tz, name)) => {
+                self.input = None;
+                self.tz = tz;
+                self.tz_name = name;
+                None
+            }
+            None => self.input_error(
+                3,
+                format!(
+                    "unknown time zone `{arg}` (utc, local, or an IANA name like Europe/Paris)"
+                ),
+            ),
+        }
+    }
+
+    pub(super) fn on_menu(&mut self, action: Action) -> Option<Effect> {
+        let menu = self.menu.as_mut()?;
+        match action {
+            Action::Down => {
+                menu.selected = (menu.selected + 1).min(menu.items.len().saturating_sub(1));
+            }
+            Action::Up => menu.selected = menu.selected.saturating_sub(1),
+            Action::Cancel | Action::Back => self.menu = None,
+            Action::Open | Action::Submit => {
+                let (_, field, value) = menu.items.get(menu.selected)?.clone();
+                self.menu = None;
+                return self.pivot_on(field, &value);
+            }
+            _ => {}
+        }
+        None
+    }
+
+    /// Adds `field:value` to the filters and shows the events.
+    pub(super) fn pivot_on(&mut self, field: &str, value: &str) -> Option<Effect> {
+        self.add_chip_and_show(pivot_chip(field, value))
+    }
+
+    /// The pivot menu: the values of the event under the cursor (or in the detail view).
+    pub(super) fn open_menu(&mut self) -> Option<Effect> {
+        let s = match self.view {
+            View::Detail => self.detail.event.as_deref().map(EventRow::of),
+            _ => self.events.selected_row().cloned(),
+        }?;
+        let items = fields::pivots()
+            .into_iter()
+            .filter_map(|(f, p)| {
+                let (label, chip) = p.menu?;
+                let value = f.first(&s);
+                (!value.is_empty()).then(|| (format!("{label}: {value}"), chip, value))
+            })
+            .collect();
+        self.menu = Some(PivotMenu { items, selected: 0 });
+        None
+    }
+}
+
+/// The error of a `:` command that does not exist, listing those that do.
+fn unknown_command(cmd: &str) -> String {
+    let filters: Vec<&str> = fields::FIELDS
+        .iter()
+        .filter_map(|f| f.commands.first().copied())
+        .collect();
+    format!(
+        "unknown command `{cmd}` ({}, since, until, clear, tz, save, load, export, title, analyst, q)",
+        filters.join(", ")
+    )
+}

@@ -1,0 +1,343 @@
+//! The detail of one event: decoded fields, the findings it belongs to, the raw JSON
+//! (foldable).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::events::EVENT_SHORTCUTS;
+use super::{Component, Ctx, Intent, scroll_to};
+use crate::model::AuditEvent;
+use crate::tui::action::Action;
+use crate::tui::jsontree::{self, JsonTree};
+use crate::tui::protocol::Request;
+use crate::tui::theme::{self, clean};
+
+/// One line of the detail view: a decoded field (label, value) or a JSON line.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetailLine {
+    Section(String),
+    Field {
+        label: String,
+        value: String,
+        severity: Option<crate::detect::Severity>,
+    },
+    Json(jsontree::Line),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DetailState {
+    pub handle: Option<u64>,
+    pub event: Option<Box<AuditEvent>>,
+    pub tree: JsonTree,
+    pub header: Vec<DetailLine>,
+    pub cursor: usize,
+    pub scroll: usize,
+    pub loading: bool,
+}
+
+impl DetailState {
+    pub fn lines(&self) -> Vec<DetailLine> {
+        let mut l = self.header.clone();
+        l.extend(self.tree.lines().into_iter().map(DetailLine::Json));
+        l
+    }
+
+    /// Waiting for the event (of this row handle, if known).
+    pub fn loading(handle: Option<u64>) -> DetailState {
+        DetailState {
+            handle,
+            loading: true,
+            ..DetailState::default()
+        }
+    }
+
+    /// Folds or unfolds the JSON node under the cursor, or (`all`) every node.
+    fn fold(&mut self, all: Option<bool>) {
+        match all {
+            Some(f) => self.tree.fold_all(f),
+            None => {
+                if let Some(DetailLine::Json(l)) = self.lines().get(self.cursor) {
+                    self.tree.toggle(l.node);
+                }
+            }
+        }
+    }
+
+    /// The value under the cursor.
+    fn value(&self) -> Option<String> {
+        Some(match self.lines().get(self.cursor)? {
+            DetailLine::Field { value, .. } => value.clone(),
+            DetailLine::Json(l) => self.tree.value_of(l.node),
+            DetailLine::Section(s) => s.clone(),
+        })
+    }
+}
+
+impl Component for DetailState {
+    fn len(&self, _ctx: &Ctx<'_>) -> u64 {
+        self.lines().len() as u64
+    }
+
+    fn position(&self) -> u64 {
+        self.cursor as u64
+    }
+
+    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request> {
+        self.cursor = pos as usize;
+        let body = ctx.page_rows() + 1;
+        self.scroll = scroll_to(pos, self.scroll as u64, body) as usize;
+        None
+    }
+
+    fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
+        match action {
+            Action::Open | Action::ToggleFold => self.fold(None),
+            Action::ExpandAll => self.fold(Some(false)),
+            Action::CollapseAll => self.fold(Some(true)),
+            Action::Copy => return self.value().map_or(Intent::Ignored, Intent::Copy),
+            _ => return Intent::Ignored,
+        }
+        Intent::Done
+    }
+
+    fn render(&self, _ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+        render_detail(self, frame, area);
+    }
+
+    fn shortcuts(&self) -> &'static [(Action, &'static str)] {
+        EVENT_SHORTCUTS
+    }
+}
+
+fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
+    let title = match &d.event {
+        Some(e) => format!(" event {} ", clean(&e.audit_id)),
+        None if d.loading => " event — loading… ".to_owned(),
+        None => " event ".to_owned(),
+    };
+    let block = Block::bordered().title(Line::from(title).style(theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = d.lines();
+    let height = inner.height as usize;
+    let mut out = Vec::with_capacity(height);
+    for (i, l) in lines.iter().enumerate().skip(d.scroll).take(height) {
+        let mut line = match l {
+            DetailLine::Section(s) => Line::from(Span::styled(format!("── {s} "), theme::title())),
+            DetailLine::Field {
+                label,
+                value,
+                severity,
+            } => {
+                let label_style = severity.map_or_else(theme::label, theme::severity_style);
+                let label = clean(label);
+                let width = (label.chars().count() + 1).max(15);
+                Line::from(vec![
+                    Span::styled(format!("  {label:<width$}"), label_style),
+                    Span::raw(clean(value).into_owned()),
+                ])
+            }
+            DetailLine::Json(j) => {
+                let indent = "  ".repeat(j.depth + 1);
+                let marker = if j.foldable {
+                    if j.folded { "▸ " } else { "▾ " }
+                } else {
+                    "  "
+                };
+                let mut spans = vec![Span::raw(format!("{indent}{marker}"))];
+                if let Some(k) = &j.key {
+                    spans.push(Span::styled(format!("{}: ", clean(k)), theme::label()));
+                }
+                spans.push(Span::raw(clean(&j.text).into_owned()));
+                Line::from(spans)
+            }
+        };
+        if i == d.cursor {
+            line = line.style(theme::selected());
+        }
+        out.push(line);
+    }
+    frame.render_widget(Paragraph::new(out), inner);
+}
+
+/// The decoded fields on top, the findings the event belongs to, then the raw JSON.
+pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
+    let (findings, finding_of, tz) = (ctx.findings, ctx.finding_of, ctx.tz);
+    let e = &event;
+    let mut header = vec![DetailLine::Section("event".into())];
+    let mut field = |label: &str, value: String| {
+        if !value.trim().is_empty() {
+            header.push(DetailLine::Field {
+                label: label.to_owned(),
+                value,
+                severity: None,
+            });
+        }
+    };
+    field(
+        "time",
+        format!(
+            "{} ({})",
+            e.time.display_in(tz),
+            tz.iana_name().unwrap_or("UTC")
+        ),
+    );
+    field("audit id", e.audit_id.clone());
+    let stages: Vec<&str> = e.stages.iter().map(|s| s.as_str()).collect();
+    field(
+        "stage",
+        format!(
+            "{} (seen: {})",
+            e.stage.map_or("-", |s| s.as_str()),
+            stages.join(", ")
+        ),
+    );
+    field("user", format!("{}  [{}]", e.user.username, e.actor.kind));
+    field("groups", e.user.groups.join(", "));
+    if let Some(imp) = &e.impersonated {
+        field("impersonating", imp.username.clone());
+    }
+    field("credential", e.credential.id.clone().unwrap_or_default());
+    field(
+        "bound pod",
+        e.credential.pod_name.clone().unwrap_or_default(),
+    );
+    field("node", e.credential.node_name.clone().unwrap_or_default());
+    field(
+        "source ip",
+        format!(
+            "{} (sourceIPs: {})",
+            e.peer_ip().unwrap_or("-"),
+            e.source_ips.join(", ")
+        ),
+    );
+    field("user agent", e.user_agent.clone());
+    field(
+        "request",
+        format!(
+            "{} {} {}/{}",
+            e.verb,
+            e.resource_path(),
+            e.object.namespace,
+            e.object.name
+        ),
+    );
+    field("uri", crate::model::exec::decode_uri(&e.request_uri));
+    field(
+        "response",
+        format!(
+            "{} {}",
+            e.code.map(|c| c.to_string()).unwrap_or_default(),
+            e.status_reason
+        ),
+    );
+    field("message", e.status_message.clone());
+    field("decision", format!("{} {}", e.decision, e.authz_reason));
+    if let Some(x) = &e.exec {
+        field("command", x.command_line.clone());
+        field("container", x.container.clone().unwrap_or_default());
+        let flags: Vec<&str> = [
+            (x.stdin, "stdin"),
+            (x.stdout, "stdout"),
+            (x.stderr, "stderr"),
+            (x.tty, "tty"),
+        ]
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, n)| *n)
+        .collect();
+        field("streams", flags.join(", "));
+        field("kubelet target", x.target.clone().unwrap_or_default());
+    }
+    field("facts", e.facts.join(", "));
+    field("source", e.source.to_string());
+    if let Some(idx) = finding_of.get(&e.audit_id) {
+        header.push(DetailLine::Section("findings".into()));
+        for &i in idx {
+            if let Some(f) = findings.get(i) {
+                header.push(DetailLine::Field {
+                    label: f.rule_id.clone(),
+                    value: format!("{}: {}", f.title, f.summary),
+                    severity: Some(f.severity),
+                });
+            }
+        }
+    }
+    header.push(DetailLine::Section("raw event".into()));
+    let value: serde_json::Value =
+        serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_owned()));
+    let mut tree = JsonTree::new(value);
+    tree.fold_large(40, 4);
+    DetailState {
+        handle: None,
+        event: Some(event),
+        tree,
+        header,
+        cursor: 0,
+        scroll: 0,
+        loading: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::components::testing::Shared;
+
+    const RAW: &str = r#"{"kind":"Event","auditID":"id-0","verb":"get","stageTimestamp":"2026-03-14T10:00:00Z","user":{"username":"alice","groups":["g"]},"objectRef":{"resource":"pods","namespace":"shop","name":"web-0"}}"#;
+
+    fn detail(shared: &Shared) -> DetailState {
+        let event = crate::ingest::formats::native::parse(
+            RAW,
+            crate::model::SourceRef::default(),
+            crate::ingest::formats::NormalizeOptions::default(),
+        )
+        .unwrap();
+        build(Box::new(event), RAW, &shared.ctx())
+    }
+
+    #[test]
+    fn decoded_fields_then_findings_then_the_raw_json() {
+        let mut shared = Shared::default();
+        shared.finding_of.insert("id-0".into(), vec![1]);
+        let d = detail(&shared);
+        let sections: Vec<String> = d
+            .lines()
+            .into_iter()
+            .filter_map(|l| match l {
+                DetailLine::Section(s) => Some(s),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(sections, ["event", "findings", "raw event"]);
+        assert!(
+            d.lines()
+                .iter()
+                .any(|l| matches!(l, DetailLine::Field { label, .. } if label == "KS-B"))
+        );
+    }
+
+    #[test]
+    fn folds_the_node_under_the_cursor_and_copies_its_value() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut d = detail(&shared);
+        let before = d.lines().len();
+        let user_line = d
+            .lines()
+            .iter()
+            .position(|l| matches!(l, DetailLine::Json(j) if j.key.as_deref() == Some("user")))
+            .unwrap();
+        d.select(user_line as u64, &ctx);
+        assert_eq!(d.on_action(&Action::ToggleFold, &ctx), Intent::Done);
+        assert!(d.lines().len() < before, "folding hides the object's lines");
+        d.on_action(&Action::ExpandAll, &ctx);
+        assert_eq!(d.lines().len(), before);
+        d.on_action(&Action::CollapseAll, &ctx);
+        assert!(d.lines().len() < before);
+        d.select(1, &ctx);
+        assert!(matches!(d.on_action(&Action::Copy, &ctx), Intent::Copy(_)));
+    }
+}

@@ -1,0 +1,328 @@
+//! The events view: a window of loaded rows over the whole (virtual) result of the filter,
+//! in time order; search matches highlighted. Pages load around the cursor as it moves.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+
+use super::{Component, Ctx, Intent, scroll_to};
+use crate::model::EventRow;
+use crate::query::Expr;
+use crate::tui::action::Action;
+use crate::tui::layout;
+use crate::tui::protocol::Request;
+use crate::tui::theme::{self, clean};
+
+/// Rows asked of the index at a time.
+pub const PAGE: usize = 256;
+
+/// The events table: a window of loaded rows over the whole (virtual) result.
+#[derive(Debug, Clone, Default)]
+pub struct EventsState {
+    pub total: Option<u64>,
+    pub offset: u64,
+    pub rows: Vec<EventRow<'static>>,
+    pub matches: Vec<bool>,
+    pub selected: u64,
+    pub scroll: u64,
+    /// The filter the rows belong to.
+    pub loaded_for: Option<Expr>,
+    /// After the next page arrives, select the row at this position.
+    pub focus: Option<u64>,
+}
+
+impl EventsState {
+    pub fn row(&self, pos: u64) -> Option<&EventRow<'static>> {
+        pos.checked_sub(self.offset)
+            .and_then(|i| self.rows.get(i as usize))
+    }
+
+    pub fn is_match(&self, pos: u64) -> bool {
+        pos.checked_sub(self.offset)
+            .and_then(|i| self.matches.get(i as usize))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// The row under the cursor, when loaded.
+    pub fn selected_row(&self) -> Option<&EventRow<'static>> {
+        self.row(self.selected)
+    }
+
+    /// The page of rows around position `around`, of the filter the rows belong to.
+    pub fn page_request(&self, around: u64, ctx: &Ctx<'_>) -> Request {
+        Request::Page {
+            id: 0,
+            expr: self.loaded_for.clone().unwrap_or_else(|| ctx.filter.expr()),
+            offset: around.saturating_sub(PAGE as u64 / 2),
+            limit: PAGE,
+            search: ctx.search.cloned(),
+        }
+    }
+
+    /// Loads rows when the selection nears the edge of the loaded window.
+    fn ensure_rows(&self, ctx: &Ctx<'_>) -> Option<Request> {
+        let total = self.total?;
+        let end = self.offset + self.rows.len() as u64;
+        let margin = ctx.page_rows();
+        let need_before = self.offset > 0 && self.selected < self.offset + margin;
+        let need_after = end < total && self.selected + margin >= end;
+        if self.rows.is_empty() && total > 0 || need_before || need_after {
+            return Some(self.page_request(self.selected, ctx));
+        }
+        None
+    }
+
+    /// A page arrived: shows it, and selects the row asked for by [`EventsState::focus`].
+    pub fn on_page(
+        &mut self,
+        (total, offset): (u64, u64),
+        rows: Vec<EventRow<'static>>,
+        matches: Vec<bool>,
+        ctx: &Ctx<'_>,
+    ) {
+        self.total = Some(total);
+        self.offset = offset;
+        self.rows = rows;
+        self.matches = matches;
+        if let Some(focus) = self.focus.take() {
+            self.selected = focus.min(total.saturating_sub(1));
+            self.scroll = self.selected.saturating_sub(ctx.page_rows() / 3);
+        }
+        if self.selected >= total {
+            self.selected = total.saturating_sub(1);
+        }
+    }
+
+    /// Clears the search highlights.
+    pub fn clear_matches(&mut self) {
+        self.matches.iter_mut().for_each(|m| *m = false);
+    }
+}
+
+impl Component for EventsState {
+    fn len(&self, _ctx: &Ctx<'_>) -> u64 {
+        self.total.unwrap_or(0)
+    }
+
+    fn position(&self) -> u64 {
+        self.selected
+    }
+
+    fn select(&mut self, pos: u64, ctx: &Ctx<'_>) -> Option<Request> {
+        self.selected = pos;
+        self.scroll = scroll_to(pos, self.scroll, ctx.page_rows());
+        self.ensure_rows(ctx)
+    }
+
+    fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
+        let Some(row) = self.selected_row() else {
+            return Intent::Ignored;
+        };
+        match action {
+            Action::Open => Intent::Detail {
+                handle: Some(row.handle),
+                request: Request::Event {
+                    id: 0,
+                    handle: row.handle,
+                },
+            },
+            Action::Copy => Intent::Copy(row.audit_id.to_string()),
+            _ => Intent::Ignored,
+        }
+    }
+
+    /// A new filter resets the table and asks for its first page; else the rows near the
+    /// cursor, when missing.
+    fn refresh(&mut self, ctx: &Ctx<'_>) -> Option<Request> {
+        let expr = ctx.filter.expr();
+        if self.loaded_for.as_ref() != Some(&expr) {
+            *self = EventsState {
+                loaded_for: Some(expr),
+                focus: self.focus,
+                ..EventsState::default()
+            };
+            return Some(self.page_request(0, ctx));
+        }
+        self.ensure_rows(ctx)
+    }
+
+    fn clicked(&self, line: u64, _ctx: &Ctx<'_>) -> Option<u64> {
+        Some(self.scroll + line)
+    }
+
+    fn render(&self, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+        render_table(self, ctx, frame, area);
+    }
+
+    fn shortcuts(&self) -> &'static [(Action, &'static str)] {
+        EVENT_SHORTCUTS
+    }
+}
+
+/// The hints of the views on one event (the events table, the detail).
+pub const EVENT_SHORTCUTS: &[(Action, &str)] = &[
+    (Action::PivotMenu, "pivot"),
+    (Action::AroundMinute, "±1m"),
+    (Action::ToggleMark, "mark"),
+    (Action::Tag, "tag"),
+    (Action::Note, "note"),
+    (Action::Copy, "copy"),
+];
+
+fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+    let visible = layout::table_body(area).height as u64;
+    let header = Row::new([
+        format!("TIME ({})", ctx.tz_name),
+        " ".to_owned(),
+        "ACCOUNT".to_owned(),
+        "VERB".to_owned(),
+        "RESOURCE".to_owned(),
+        "NAMESPACE/NAME".to_owned(),
+        "SOURCE IP".to_owned(),
+        "CODE".to_owned(),
+        "USER AGENT".to_owned(),
+    ])
+    .style(theme::header_row());
+    let total = e.total.unwrap_or(0);
+    let mut rows = Vec::new();
+    let end = (e.scroll + visible).min(total);
+    for pos in e.scroll..end {
+        let row = match e.row(pos) {
+            Some(s) => {
+                let marked = ctx.finding_of.contains_key(&*s.audit_id);
+                let bookmarked = ctx.case.is_marked(&s.audit_id);
+                let (resource, target) = (s.resource_or_path(), s.target());
+                let mut r = Row::new(vec![
+                    Cell::from(s.time.display_in(ctx.tz)),
+                    Cell::from(Span::styled(
+                        match (marked, bookmarked) {
+                            (true, true) => "●★",
+                            (true, false) => "● ",
+                            (false, true) => " ★",
+                            (false, false) => "  ",
+                        },
+                        theme::marker(),
+                    )),
+                    Cell::from(clean(&s.user).into_owned()),
+                    Cell::from(clean(&s.verb).into_owned()),
+                    Cell::from(clean(&resource).into_owned()),
+                    Cell::from(clean(&target).into_owned()),
+                    Cell::from(clean(s.peer()).into_owned()),
+                    Cell::from(s.code.map(|c| c.to_string()).unwrap_or_default()),
+                    Cell::from(clean(&s.user_agent).into_owned()),
+                ]);
+                if e.is_match(pos) {
+                    r = r.style(theme::search_match());
+                }
+                r
+            }
+            None => Row::new(vec![Cell::from(Span::styled("…", theme::dim()))]),
+        };
+        rows.push(row);
+    }
+    let widths = [
+        Constraint::Length(23),
+        Constraint::Length(2),
+        Constraint::Length(34),
+        Constraint::Length(8),
+        Constraint::Length(24),
+        Constraint::Length(36),
+        Constraint::Length(15),
+        Constraint::Length(4),
+        Constraint::Min(10),
+    ];
+    let count = match e.total {
+        Some(t) => format!("{t} matching"),
+        None => "loading…".to_owned(),
+    };
+    let pos = if total > 0 {
+        format!(" · row {} of {total}", e.selected + 1)
+    } else {
+        String::new()
+    };
+    let title = format!(" events — {count}{pos} (● in a finding, ★ in the case) ");
+    let table = Table::new(rows, widths)
+        .header(header)
+        .block(Block::bordered().title(Line::from(title).style(theme::title())))
+        .row_highlight_style(theme::selected());
+    let selected = (total > 0).then(|| (e.selected.saturating_sub(e.scroll)) as usize);
+    let mut state = TableState::default().with_selected(selected);
+    frame.render_stateful_widget(table, area, &mut state);
+    if e.total == Some(0) {
+        let body = layout::table_body(area);
+        frame.render_widget(
+            Line::from(Span::styled(
+                "no event matches the filters (x clears them, [ goes back)",
+                theme::dim(),
+            )),
+            body,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::components::testing::{Shared, row};
+
+    fn loaded(total: u64, ctx: &Ctx<'_>) -> EventsState {
+        let mut e = EventsState::default();
+        assert!(matches!(
+            e.refresh(ctx),
+            Some(Request::Page { offset: 0, .. })
+        ));
+        let rows: Vec<_> = (0..total.min(PAGE as u64)).map(row).collect();
+        let n = rows.len();
+        e.on_page((total, 0), rows, vec![false; n], ctx);
+        e
+    }
+
+    #[test]
+    fn the_cursor_scrolls_the_window_and_asks_for_the_rows_it_nears() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut e = loaded(1_000_000, &ctx);
+        assert_eq!(e.refresh(&ctx), None, "the rows on screen are loaded");
+        let req = e.select(999_999, &ctx);
+        assert_eq!(e.scroll, 999_999 + 1 - ctx.page_rows());
+        match req {
+            Some(Request::Page { offset, .. }) => assert!(offset > 999_000, "{offset}"),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(e.clicked(2, &ctx), Some(e.scroll + 2));
+    }
+
+    #[test]
+    fn a_page_selects_the_row_it_was_asked_for() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut e = loaded(3, &ctx);
+        e.focus = Some(40);
+        e.on_page((10, 0), (0..10).map(row).collect(), vec![true; 10], &ctx);
+        assert_eq!(e.selected, 9, "clamped to the last row");
+        assert!(e.is_match(9));
+        e.clear_matches();
+        assert!(!e.is_match(9));
+    }
+
+    #[test]
+    fn open_asks_for_the_event_and_copy_takes_its_audit_id() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut e = loaded(3, &ctx);
+        e.select(1, &ctx);
+        assert!(matches!(
+            e.on_action(&Action::Open, &ctx),
+            Intent::Detail {
+                handle: Some(1001),
+                request: Request::Event { handle: 1001, .. }
+            }
+        ));
+        assert_eq!(
+            e.on_action(&Action::Copy, &ctx),
+            Intent::Copy("id-1".into())
+        );
+    }
+}
