@@ -3,11 +3,13 @@
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::Args;
 
 use super::output::{self, Format};
 use super::stdout_ok;
+use crate::detect::sigma::SigmaSet;
 use crate::detect::{Family, Finding, Severity, finding::Attack};
 use crate::model::Micros;
 use crate::session::{self, IndexDir, Session};
@@ -44,16 +46,44 @@ pub struct TuningArgs {
     /// Time span an account's history needs before anything counts as new [default: 1h].
     #[arg(long, value_name = "DURATION", value_parser = parse_span)]
     pub baseline_min_span: Option<i64>,
+    /// Sigma rules (*.yml, searched recursively) to run beside the built-in ones: those with
+    /// `logsource: product: kubernetes, service: audit`.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
 }
 
 impl TuningArgs {
-    fn tuning(&self) -> session::Tuning {
-        session::Tuning {
+    fn tuning(&self) -> anyhow::Result<session::Tuning> {
+        Ok(session::Tuning {
             rules: self.rules.clone(),
             pod_cidrs: self.pod_cidr.clone(),
             baseline_min_events: self.baseline_min_events,
             baseline_min_span: self.baseline_min_span,
-        }
+            sigma: sigma_rules(&self.sigma)?,
+        })
+    }
+}
+
+/// Loads the Sigma rules of `dirs` (none when empty) and says on stderr which could not be
+/// loaded, and how many were for other log sources.
+pub(super) fn sigma_rules(dirs: &[PathBuf]) -> anyhow::Result<Option<Arc<SigmaSet>>> {
+    if dirs.is_empty() {
+        return Ok(None);
+    }
+    let set = session::load_sigma(dirs)?;
+    report_sigma(&set);
+    Ok(Some(Arc::new(set)))
+}
+
+fn report_sigma(set: &SigmaSet) {
+    for p in set.errors() {
+        say!("warning: Sigma rule not loaded: {p}");
+    }
+    let other = set.problems.iter().filter(|p| p.other_source).count();
+    if other > 0 {
+        say!(
+            "note: {other} Sigma rule(s) skipped: their logsource is not Kubernetes audit (`kubesift rules --sigma DIR` lists them)"
+        );
     }
 }
 
@@ -71,7 +101,7 @@ fn parse_span(s: &str) -> Result<i64, String> {
 
 pub fn run(dir: &IndexDir, args: &DetectArgs) -> anyhow::Result<ExitCode> {
     let session = Session::open(dir)?;
-    let mut all = session.findings(&args.tuning.tuning(), args.recompute)?;
+    let mut all = session.findings(&args.tuning.tuning()?, args.recompute)?;
     all.retain(|f| {
         f.severity >= args.min_severity
             && (args.family.is_empty() || args.family.contains(&f.family))
@@ -157,6 +187,10 @@ pub struct RulesArgs {
     /// More rule files to load, as `detect --rules` does.
     #[arg(long = "rules", value_name = "DIR")]
     pub rules: Vec<PathBuf>,
+    /// Sigma rules to validate and list, as `detect --sigma` loads them; exits 1 when one
+    /// of them cannot be loaded (each is named on stderr with the reason).
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
 }
 
 #[derive(serde::Serialize)]
@@ -172,9 +206,26 @@ struct RuleInfo<'a> {
     source: &'a str,
 }
 
-/// `kubesift rules`: every detection rule, data and code, with what it means.
+/// `kubesift rules`: every detection rule, data and code (and Sigma rules given), with what
+/// it means.
 pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
-    let all = session::rule_catalogue(&args.rules)?;
+    let mut all = session::rule_catalogue(&args.rules)?;
+    let sigma = if args.sigma.is_empty() {
+        None
+    } else {
+        let set = session::load_sigma(&args.sigma)?;
+        for p in &set.problems {
+            say!("{}: {p}", if p.other_source { "skipped" } else { "error" });
+        }
+        say!(
+            "Sigma: {} rule(s) loaded, {} not loadable, {} for other log sources",
+            set.rules.len(),
+            set.errors().count(),
+            set.problems.iter().filter(|p| p.other_source).count()
+        );
+        all.extend(set.rules.iter().map(|r| r.meta.clone()));
+        Some(set)
+    };
     let infos: Vec<RuleInfo<'_>> = all
         .iter()
         .map(|r| RuleInfo {
@@ -223,5 +274,8 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
         }
     };
     stdout_ok(res)?;
+    if sigma.is_some_and(|s| s.errors().next().is_some()) {
+        return Ok(ExitCode::from(super::exit::ERROR));
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -18,16 +18,20 @@ pub struct TuiArgs {
     /// The case file (default: case.json in the index directory).
     #[arg(long, env = "KUBESIFT_CASE", value_name = "FILE")]
     pub case: Option<PathBuf>,
+    /// Sigma rules to list beside the built-in findings, as `detect --sigma` runs them.
+    #[arg(long = "sigma", value_name = "DIR")]
+    pub sigma: Vec<PathBuf>,
 }
 
 pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
-    open(dir, &args.tz, args.case.clone())?;
+    open(dir, &args.tz, args.case.clone(), &args.sigma)?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>) -> anyhow::Result<()> {
+fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>, sigma: &[PathBuf]) -> anyhow::Result<()> {
     // A missing or foreign index is reported first, before anything about the terminal.
-    let session = Session::open(dir)?;
+    let mut session = Session::open(dir)?;
+    session.set_sigma(super::detect_cmd::sigma_rules(sigma)?);
     let case = case.or_else(|| {
         std::env::var_os("KUBESIFT_CASE")
             .filter(|v| !v.is_empty())
@@ -60,6 +64,6 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             return Ok(ExitCode::from(super::exit::ERROR));
         }
     }
-    open(dir, tz, None)?;
+    open(dir, tz, None, &[])?;
     Ok(ExitCode::SUCCESS)
 }

@@ -11,6 +11,7 @@ use super::hit::{Group, Hit, action};
 use super::options::DetectOptions;
 use super::row::{Row, RowSource, ScanError, Vocab};
 use super::rules::{CompiledRule, Rule};
+use super::sigma::{self, SigmaRule};
 use super::stateful::{self, Hits, State};
 use crate::model::{AuditEvent, Micros};
 
@@ -47,7 +48,47 @@ pub fn detect(
     opts: &DetectOptions,
     events: &dyn EventSource,
 ) -> Result<Vec<Finding>, ScanError> {
-    let rules = all_rules(data_rules);
+    run(src, data_rules, &[], true, opts, events)
+}
+
+/// Runs every detection and the analyst's Sigma rules in one pass over the rows.
+pub fn detect_with_sigma(
+    src: &dyn RowSource,
+    data_rules: &[Rule],
+    sigma_rules: &[SigmaRule],
+    opts: &DetectOptions,
+    events: &dyn EventSource,
+) -> Result<Vec<Finding>, ScanError> {
+    run(src, data_rules, sigma_rules, true, opts, events)
+}
+
+/// Runs only Sigma rules (the built-in findings are already known).
+pub fn sigma_only(
+    src: &dyn RowSource,
+    sigma_rules: &[SigmaRule],
+    events: &dyn EventSource,
+) -> Result<Vec<Finding>, ScanError> {
+    run(
+        src,
+        &[],
+        sigma_rules,
+        false,
+        &DetectOptions::default(),
+        events,
+    )
+}
+
+fn run(
+    src: &dyn RowSource,
+    data_rules: &[Rule],
+    sigma_rules: &[SigmaRule],
+    builtin: bool,
+    opts: &DetectOptions,
+    events: &dyn EventSource,
+) -> Result<Vec<Finding>, ScanError> {
+    let mut rules = all_rules(data_rules);
+    let base = rules.len();
+    rules.extend(sigma_rules.iter().map(|r| r.meta.clone()));
     let vocab = src.vocab();
     let compiled: Vec<CompiledRule<'_>> = rules[..data_rules.len()]
         .iter()
@@ -57,24 +98,31 @@ pub fn detect(
     let index_of = |id: &str| rules.iter().position(|r| r.id == id);
     let mut out = Hits::new(&index_of);
     let mut state = State::new(vocab, opts);
+    let mut sigma = sigma::Pass::new(sigma_rules, base);
     src.scan(&mut |row: &Row| {
-        for &ri in dispatch.candidates(row.resource) {
-            if let Some(severity) = compiled[ri].evaluate(vocab, row) {
-                out.hits.push(Hit {
-                    rule: ri,
-                    row: row.clone(),
-                    severity,
-                    group: Group::Account(row.user),
-                    note: None,
-                    variant: 0,
-                    gap: None,
-                });
+        if builtin {
+            for &ri in dispatch.candidates(row.resource) {
+                if let Some(severity) = compiled[ri].evaluate(vocab, row) {
+                    out.hits.push(Hit {
+                        rule: ri,
+                        row: row.clone(),
+                        severity,
+                        group: Group::Account(row.user),
+                        note: None,
+                        variant: 0,
+                        gap: None,
+                    });
+                }
             }
+            state.observe(row, &mut out);
         }
-        state.observe(row, &mut out);
+        sigma.observe(vocab, row, events, &mut out.hits);
     })?;
-    state.finish(&mut out);
+    if builtin {
+        state.finish(&mut out);
+    }
     let mut findings = group(vocab, &rules, out.hits, events);
+    sigma::attribute(&mut findings, sigma_rules);
     finding::sort(&mut findings);
     Ok(findings)
 }

@@ -1,7 +1,8 @@
 //! Detections: facts derived at ingest, single-event rules (data, in `assets/rules`),
 //! per-account baselines and bursts (code) → findings, one per (rule, account, burst).
 //! Pure given events: the index supplies rows and the events behind them through
-//! [`RowSource`] and [`EventSource`]. Imports only `model` and `query`.
+//! [`RowSource`] and [`EventSource`]. Imports only `model` and `query`. The analyst's Sigma
+//! rules ([`sigma`]) run in the same pass over the rows and produce the same findings.
 
 pub mod engine;
 pub mod execclass;
@@ -12,6 +13,7 @@ pub mod hit;
 pub mod options;
 pub mod row;
 pub mod rules;
+pub mod sigma;
 pub mod stateful;
 
 pub use engine::{EventSource, detect};

@@ -1,11 +1,14 @@
 //! The findings of a session: the ones stored in `findings.json` when they match the index's
 //! commit and the default settings, else computed now (and stored when the settings are the
-//! default ones); and the rule catalogue.
+//! default ones); and the rule catalogue. Sigma rules (`--sigma`) run in the same pass, or
+//! alone over the rows when the stored built-in findings are current.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::Session;
+use crate::detect::sigma::SigmaSet;
 use crate::detect::{self, DetectOptions, Finding, rules};
 use crate::index::store;
 
@@ -20,14 +23,25 @@ pub struct Tuning {
     pub baseline_min_events: Option<u32>,
     /// Time span (microseconds) an account's history needs before anything counts as new.
     pub baseline_min_span: Option<i64>,
+    /// The analyst's Sigma rules, run beside the built-in ones.
+    pub sigma: Option<Arc<SigmaSet>>,
 }
 
 impl Tuning {
     fn is_default(&self) -> bool {
+        self.builtin_is_default() && self.sigma_rules().is_empty()
+    }
+
+    /// The built-in detections run with their default settings.
+    fn builtin_is_default(&self) -> bool {
         self.rules.is_empty()
             && self.pod_cidrs.is_empty()
             && self.baseline_min_events.is_none()
             && self.baseline_min_span.is_none()
+    }
+
+    fn sigma_rules(&self) -> &[detect::sigma::SigmaRule] {
+        self.sigma.as_deref().map_or(&[], |s| s.rules.as_slice())
     }
 
     fn options(&self) -> DetectOptions {
@@ -51,6 +65,14 @@ impl Session {
     pub fn findings(&self, tuning: &Tuning, recompute: bool) -> anyhow::Result<Vec<Finding>> {
         let (dir, opstamp) = (self.dir(), self.reader.opstamp());
         if !tuning.is_default() {
+            if tuning.builtin_is_default()
+                && !recompute
+                && let Some(mut f) = store::load_findings(dir, opstamp)
+            {
+                f.extend(self.sigma_findings(tuning.sigma_rules())?);
+                detect::finding::sort(&mut f);
+                return Ok(f);
+            }
             return self.compute(tuning);
         }
         if !recompute && let Some(f) = store::load_findings(dir, opstamp) {
@@ -61,9 +83,14 @@ impl Session {
         Ok(f)
     }
 
-    /// The findings with the default settings (what the workbench and exports show).
+    /// The findings with the default settings and the session's Sigma rules, if any (what
+    /// the workbench and exports show).
     pub fn default_findings(&self) -> anyhow::Result<Vec<Finding>> {
-        self.findings(&Tuning::default(), false)
+        let tuning = Tuning {
+            sigma: self.sigma.clone(),
+            ..Tuning::default()
+        };
+        self.findings(&tuning, false)
     }
 
     /// Computes and stores the default findings; returns them and the time taken.
@@ -78,9 +105,29 @@ impl Session {
     fn compute(&self, tuning: &Tuning) -> anyhow::Result<Vec<Finding>> {
         let rules = load_rules(&tuning.rules)?;
         let rows = self.reader.rows()?;
-        detect::detect(&rows, &rules, &tuning.options(), &self.reader)
+        let sigma = tuning.sigma_rules();
+        detect::engine::detect_with_sigma(&rows, &rules, sigma, &tuning.options(), &self.reader)
             .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))
     }
+
+    /// Runs only Sigma rules over the whole index.
+    fn sigma_findings(&self, sigma: &[detect::sigma::SigmaRule]) -> anyhow::Result<Vec<Finding>> {
+        let rows = self.reader.rows()?;
+        detect::engine::sigma_only(&rows, sigma, &self.reader)
+            .map_err(|e| anyhow::anyhow!("cannot read the index: {e}"))
+    }
+
+    /// Sigma rules shown beside the built-in findings by [`Session::default_findings`]
+    /// (the workbench's `--sigma`).
+    pub fn set_sigma(&mut self, sigma: Option<Arc<SigmaSet>>) {
+        self.sigma = sigma;
+    }
+}
+
+/// The Sigma rules of `dirs`, with the ones that could not be loaded.
+pub fn load_sigma(dirs: &[PathBuf]) -> anyhow::Result<SigmaSet> {
+    let dirs: Vec<&Path> = dirs.iter().map(PathBuf::as_path).collect();
+    detect::sigma::load(&dirs).map_err(|e| anyhow::anyhow!("cannot read Sigma rules: {e}"))
 }
 
 /// Every detection rule, data (built in, then from `dirs`) and code, in catalogue order.

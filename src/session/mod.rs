@@ -15,7 +15,7 @@ mod ingest;
 mod stats;
 
 pub use self::case::{case_path, checked_case_path, writable_store};
-pub use self::findings::{Tuning, rule_catalogue};
+pub use self::findings::{Tuning, load_sigma, rule_catalogue};
 pub use self::ingest::ingest;
 pub use self::stats::{InputStat, RejectedInput, Stats, TopList, TopValue};
 pub use crate::index::IndexDir;
@@ -38,6 +38,8 @@ pub struct IndexFacts {
 /// An opened index directory.
 pub struct Session {
     reader: IndexReader,
+    /// The analyst's Sigma rules, shown beside the built-in findings.
+    sigma: Option<std::sync::Arc<crate::detect::sigma::SigmaSet>>,
 }
 
 impl Session {
@@ -46,6 +48,7 @@ impl Session {
     pub fn open(dir: &IndexDir) -> Result<Session> {
         Ok(Session {
             reader: IndexReader::open(dir, decode_stored)?,
+            sigma: None,
         })
     }
 
