@@ -330,3 +330,66 @@ fn regression_deep_saved_filter_and_sigterm_leave_the_terminal_restored() {
 fn shell(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
 }
+
+#[test]
+fn regression_workbench_exits_when_its_terminal_hangs_up() {
+    // Killing the tmux session left the workbench reading end of file from the gone
+    // terminal forever, at most of a core.
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    let script = dir.path().join("run.sh");
+    let bin = assert_cmd::cargo::cargo_bin("kubesift");
+    std::fs::write(
+        &script,
+        format!(
+            "echo $$ > {}\nexec {} --index {} tui\n",
+            shell(&pid_file),
+            shell(&bin),
+            shell(common::sample_index()),
+        ),
+    )
+    .unwrap();
+    let t = Tmux {
+        socket: format!("kubesift-e2e-hup-{}", std::process::id()),
+        session: "hup",
+    };
+    let cmd = format!("sh {}", shell(&script));
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "100",
+        "-y",
+        "30",
+        &cmd,
+    ]);
+    t.wait("the detections view", |s| s.contains("detections —"));
+    let pid = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_owned();
+    t.run(&["kill-server"]);
+    // Gone, or a zombie nobody reaps (PID 1 of a container may not).
+    let running = || {
+        std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+    };
+    let start = Instant::now();
+    while running() {
+        assert!(
+            start.elapsed() < Duration::from_secs(15),
+            "the workbench kept running after its terminal hung up"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

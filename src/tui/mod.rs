@@ -81,6 +81,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let facts = session.facts()?;
     let worker = Worker::spawn(session)?;
     let stop = stop_on_signals();
+    exit_if_stuck(Arc::clone(&stop));
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
@@ -134,6 +135,22 @@ fn stop_on_signals() -> Arc<AtomicBool> {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
     }
     stop
+}
+
+/// The loop quits within one turn of a signal — unless the terminal hung up (its window
+/// closed, the tmux session killed): then reading it returns end of file forever inside
+/// crossterm, which never returns to the loop. A signal that the loop has not answered
+/// within two seconds ends the process here (the case and the index are written atomically,
+/// so nothing is half written).
+fn exit_if_stuck(stop: Arc<AtomicBool>) {
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        std::thread::sleep(Duration::from_secs(2));
+        restore_terminal();
+        std::process::exit(129);
+    });
 }
 
 fn event_loop(
