@@ -6,8 +6,8 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::super::row::{Actor, EMPTY, Ip, Row, Sym, Vocab};
 use super::{
-    FIRST_EXEC, Hits, NEW_ACTIVITY, NEW_ADDRESS, NEW_UA, SECRET_FIRST_READ, State,
-    TOKEN_OUTSIDE_POD, display_family,
+    FIRST_EXEC, Hits, NEW_ACTIVITY, NEW_ADDRESS, NEW_UA, PERSON_NEW_ORIGIN, SECRET_FIRST_READ,
+    State, TOKEN_OUTSIDE_POD, display_family,
 };
 use crate::detect::finding::Severity;
 use crate::model::time::format_duration;
@@ -122,6 +122,8 @@ pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
     let workload = matches!(r.actor, Actor::ServiceAccount | Actor::Node);
     if workload {
         workload_baseline(v, &state.context, a, r, settled, out);
+    } else if r.actor == Actor::Human {
+        person_baseline(&state.context, a, r, settled, out);
     }
     first_secret_read(v, a, r, settled, out);
     // 12: first exec by the identity (that ran).
@@ -318,5 +320,72 @@ fn new_address(
     {
         *last = r.time;
         out.add(NEW_ADDRESS, r, sev, r.user, None);
+    }
+}
+
+/// 9 (people): a person's credential used from a network the person never used. From the
+/// pod network it was copied into the cluster; from a node, or from a new network with a
+/// client family the person never used, someone else holds it; a new network alone is
+/// travel or a new VPN exit.
+fn person_baseline(
+    ctx: &super::context::Context,
+    a: &mut Account,
+    r: &Row,
+    settled: bool,
+    out: &mut Hits<'_>,
+) {
+    if !r.peer.is_none() && !a.ips.contains(&r.peer) {
+        let new_net = !a.subnets.contains(&r.peer.subnet());
+        let (pod, host) = (ctx.is_pod_ip(r.peer), ctx.is_host_ip(r.peer));
+        let new_client = !a.families.contains_key(&r.ua_family);
+        let sev = if pod {
+            Severity::High
+        } else if host || new_client {
+            Severity::Medium
+        } else {
+            Severity::Low
+        };
+        if settled && (new_net || pod) && !a.novel_ip.contains_key(&r.peer) {
+            a.novel_ip.insert(r.peer, r.time);
+            let seen = first_sorted(a.ips.iter(), 3);
+            let place = if pod {
+                " (a pod's address)"
+            } else if host {
+                " (a node's address)"
+            } else if r.peer.is_public() {
+                " (internet)"
+            } else {
+                ""
+            };
+            let note = format!(
+                "{}, from {}; now {}{place}{}",
+                a.history(r.time),
+                seen.join(", "),
+                r.peer,
+                if new_client {
+                    " with a client never used"
+                } else {
+                    ""
+                }
+            );
+            out.add(PERSON_NEW_ORIGIN, r, sev, r.user, Some(note));
+        } else if let Some(last) = a.novel_ip.get_mut(&r.peer)
+            && r.time - *last <= GAP
+        {
+            *last = r.time;
+            out.add(PERSON_NEW_ORIGIN, r, sev, r.user, None);
+        }
+    }
+    if a.novel_ip.contains_key(&r.peer) {
+        // Requests from the new place do not teach the history what is usual.
+        return;
+    }
+    a.families
+        .entry(r.ua_family)
+        .and_modify(|n| *n += 1)
+        .or_insert(1);
+    if !r.peer.is_none() {
+        a.ips.insert(r.peer);
+        a.subnets.insert(r.peer.subnet());
     }
 }

@@ -24,6 +24,7 @@ pub const NEW_UA: &str = "KS-SA-NEW-USER-AGENT";
 pub const NEW_ACTIVITY: &str = "KS-SA-NEW-ACTIVITY";
 pub const NEW_ADDRESS: &str = "KS-SA-NEW-SOURCE-IP";
 pub const TOKEN_OUTSIDE_POD: &str = "KS-SA-TOKEN-OUTSIDE-POD";
+pub const PERSON_NEW_ORIGIN: &str = "KS-PERSON-NEW-ORIGIN";
 pub const DENIED_BURST: &str = "KS-DENIED-BURST";
 pub const ANON_ENUM: &str = "KS-ANON-ENUMERATION";
 pub const FIRST_EXEC: &str = "KS-EXEC-FIRST-BY-ACCOUNT";
@@ -51,6 +52,8 @@ pub fn rules() -> Vec<Rule> {
             "After a settled history, the account uses a (verb, resource, subresource) it never used before; sensitive ones (secrets, pod creation, exec, RBAC, tokens) rank higher.", LEAST_PRIVILEGE),
         Rule::code(NEW_ADDRESS, &["9"], "Service-account or node credential used from a new address", ServiceAccountAnomaly, Medium, ("T1078", "Valid Accounts"),
             "The account's requests come from an address outside its history, the cluster's pod addresses and its nodes; from the internet it is a stolen credential.", "Bind tokens to pods (projected service-account tokens) and restrict API-server access to known networks (authorized networks, private endpoint); rotate credentials that left the cluster."),
+        Rule::code(PERSON_NEW_ORIGIN, &["9"], "A person's credential used from a place the person never used", ServiceAccountAnomaly, Medium, ("T1078.004", "Valid Accounts: Cloud Accounts"),
+            "After a settled history from the person's own networks, their credential (a kubeconfig, a client certificate, an OIDC token) is used from another network: from inside the pod network it was copied into the cluster (high); from a node, or from a new network with a client the person never used, someone else holds it (medium); a new network alone is travel or a new VPN exit (low).", "Use short-lived credentials (OIDC with short token lifetimes) rather than long-lived client certificates; restrict API-server access to known networks; rotate the credential and review what it did from the new address."),
         Rule::code(TOKEN_OUTSIDE_POD, &["9"], "Pod-bound token used from another address than its pod", ServiceAccountAnomaly, High, ("T1528", "Steal Application Access Token"),
             "The token is bound to a pod (user.extra pod-name) whose address is known, but the request came from elsewhere: the token was copied out of the pod.", "Use bound tokens with short expiry; restrict API-server access to the cluster's networks; rotate the service account's tokens and investigate the pod they came from."),
         Rule::code(DENIED_BURST, &["8"], "Burst of denied requests by one identity", ServiceAccountAnomaly, Medium, ("T1613", "Container and Resource Discovery"),
