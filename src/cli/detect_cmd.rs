@@ -1,4 +1,6 @@
-//! `kubesift detect`: findings, the headless twin of the detections view.
+//! `kubesift detect`: findings, the headless twin of the detections view (its table: the
+//! severity in colour on a terminal, the audit IDs, the counts); `kubesift rules`: the
+//! catalogue.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -154,14 +156,57 @@ fn write(out: &mut dyn Write, findings: &[Finding], format: Format) -> std::io::
             output::write_csv(out, &header, rows)?;
         }
         Format::Table => {
-            let rows: Vec<Vec<String>> = findings.iter().map(cells).collect();
-            output::write_table(out, COLUMNS, &rows, 90)?;
+            let mut header = COLUMNS.to_vec();
+            header.insert(5, "audit_ids");
+            let rows: Vec<Vec<String>> = findings
+                .iter()
+                .map(|f| {
+                    let mut r = cells(f);
+                    r.insert(5, audit_ids_cell(&f.audit_ids));
+                    r
+                })
+                .collect();
+            let colour = output::colour_on_stdout();
+            let style = |r: usize, c: usize| {
+                (colour && c == 0).then(|| severity_style(findings[r].severity))
+            };
+            output::write_table_styled(out, &header, &rows, 90, &style)?;
             if findings.is_empty() {
                 writeln!(out, "(no findings)")?;
+            } else {
+                writeln!(
+                    out,
+                    "{} findings: {}",
+                    findings.len(),
+                    super::progress::tally(findings)
+                )?;
             }
         }
     }
     out.flush()
+}
+
+/// The table's audit IDs of a finding: the first whole (what `show` takes), then how many
+/// more (`--format json` lists them all).
+fn audit_ids_cell(ids: &[String]) -> String {
+    match ids {
+        [] => String::new(),
+        [one] => one.clone(),
+        [first, rest @ ..] => format!("{first} +{}", rest.len()),
+    }
+}
+
+/// The colour of a severity, as the workbench draws it.
+fn severity_style(s: Severity) -> anstyle::Style {
+    use anstyle::{AnsiColor, Style};
+    let fg = |c: AnsiColor| Style::new().fg_color(Some(c.into()));
+    match s {
+        Severity::Critical => fg(AnsiColor::Red).bold(),
+        Severity::High => fg(AnsiColor::BrightRed),
+        Severity::Medium => fg(AnsiColor::Yellow),
+        Severity::Low => fg(AnsiColor::Cyan),
+        Severity::Info => fg(AnsiColor::BrightBlack),
+    }
 }
 
 fn cells(f: &Finding) -> Vec<String> {
@@ -253,7 +298,7 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             )
         }),
         Format::Csv | Format::Table => {
-            let header = ["id", "detection", "family", "severity", "title"];
+            let header = ["id", "detection", "family", "severity", "attack", "title"];
             let rows: Vec<Vec<String>> = infos
                 .iter()
                 .map(|i| {
@@ -262,6 +307,7 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
                         i.detection.join(","),
                         i.family.to_string(),
                         i.severity.to_string(),
+                        i.attack.map(|a| a.id.clone()).unwrap_or_default(),
                         i.title.to_owned(),
                     ]
                 })

@@ -43,7 +43,9 @@ pub struct ExportArgs {
     pub output: Option<PathBuf>,
 }
 
-fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
+/// The format asked for, else the one `-o`'s extension names. Neither is a usage error
+/// (exit 2): `--format` is required unless `-o` says it.
+fn format_of(args: &ExportArgs) -> Result<ExportFormat, clap::Error> {
     if let Some(f) = args.format {
         return Ok(f);
     }
@@ -57,11 +59,22 @@ fn format_of(args: &ExportArgs) -> anyhow::Result<ExportFormat> {
     ExportFormat::ALL
         .into_iter()
         .find(|f| f.extension() == ext || f.as_str() == ext)
-        .ok_or_else(|| anyhow::anyhow!("say which format: --format csv|jsonl|markdown|html"))
+        .ok_or_else(|| {
+            super::usage(
+                "export",
+                clap::error::ErrorKind::MissingRequiredArgument,
+                "the following required argument was not provided: --format <FORMAT> \
+                 (csv, jsonl, markdown or html; it may be left out when -o FILE ends in \
+                 .csv, .jsonl, .md or .html)",
+            )
+        })
 }
 
 pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
-    let format = format_of(args)?;
+    let format = match format_of(args) {
+        Ok(f) => f,
+        Err(usage) => return Ok(super::usage_error(&usage)),
+    };
     let file = args.case.clone().flatten().or_else(|| {
         std::env::var_os("KUBESIFT_CASE")
             .filter(|v| !v.is_empty())

@@ -95,6 +95,8 @@ pub enum Command {
     /// List rejected input records (file, line, reason).
     Rejects(stats_cmd::RejectsArgs),
     /// The case: bookmark, tag and annotate events by audit ID; list the case.
+    // A missing subcommand is an `error:` (exit 2), not the help printed in its place.
+    #[command(arg_required_else_help = false)]
     Case(case_cmd::CaseArgs),
     /// Export the case timeline (and/or a query's or the findings' events) as CSV, JSON
     /// Lines, Markdown or self-contained HTML, with its provenance.
@@ -175,6 +177,19 @@ fn not_a_path(path: &std::path::Path) -> clap::Error {
             crate::model::sanitize::escape_control(&word)
         ),
     )
+}
+
+/// A usage error of subcommand `sub` found after parsing (an option required unless
+/// another one says it): clap's own format, with the subcommand's usage line. Report it
+/// with [`usage_error`] (exit 2).
+pub(crate) fn usage(sub: &str, kind: clap::error::ErrorKind, message: &str) -> clap::Error {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    cmd.build();
+    match cmd.find_subcommand_mut(sub) {
+        Some(sub) => sub.error(kind, message),
+        None => cmd.error(kind, message),
+    }
 }
 
 /// Parses `--since` / `--until` values for clap.

@@ -116,8 +116,8 @@ impl<'a> From<EventRow<'a>> for EventRecord<'a> {
 }
 
 /// Columns of the table and CSV views of events. The registry's fields are headed by their
-/// export columns.
-pub const EVENT_COLUMNS: [Column<()>; 8] = [
+/// export columns. The audit ID is last: what `show` and `case add` take.
+pub const EVENT_COLUMNS: [Column<()>; 9] = [
     Column::Own("time", |e, ()| e.time.to_string()),
     Column::Field("user"),
     Column::Field("verb"),
@@ -129,6 +129,7 @@ pub const EVENT_COLUMNS: [Column<()>; 8] = [
     Column::Field("peer"),
     Column::Field("code"),
     Column::Field("ua"),
+    Column::Field("audit_id"),
 ];
 
 /// The header of the table and CSV views of events.
@@ -143,12 +144,27 @@ pub fn event_cells(e: &AuditEvent) -> Vec<String> {
 }
 
 /// Writes rows as an aligned table. Cells are escaped (no control characters reach the
-/// terminal) and cut to a maximum width.
+/// terminal) and cut to a maximum width (0: never cut).
 pub fn write_table(
     out: &mut dyn Write,
     header: &[&str],
     rows: &[Vec<String>],
     max_width: usize,
+) -> io::Result<()> {
+    write_table_styled(out, header, rows, max_width, &|_, _| None)
+}
+
+/// The style of a table cell, by row and column (`None`: plain).
+pub type CellStyle<'a> = &'a dyn Fn(usize, usize) -> Option<anstyle::Style>;
+
+/// [`write_table`] with some cells styled (colour): the style wraps the cell's text, the
+/// padding stays outside it so that columns line up.
+pub fn write_table_styled(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    max_width: usize,
+    style: CellStyle<'_>,
 ) -> io::Result<()> {
     let cells: Vec<Vec<String>> = rows
         .iter()
@@ -160,23 +176,37 @@ pub fn write_table(
             *w = (*w).max(c.chars().count());
         }
     }
-    let line = |out: &mut dyn Write, row: &[String]| -> io::Result<()> {
+    let line = |out: &mut dyn Write, row: &[String], r: Option<usize>| -> io::Result<()> {
         let last = row.len().saturating_sub(1);
         for (i, (c, w)) in row.iter().zip(&widths).enumerate() {
-            if i == last {
-                write!(out, "{c}")?;
-            } else {
-                write!(out, "{c:<w$}  ")?;
+            match r.and_then(|r| style(r, i)) {
+                Some(st) => write!(out, "{}{c}{}", st.render(), st.render_reset())?,
+                None => write!(out, "{c}")?,
+            }
+            if i < last {
+                let pad = w.saturating_sub(c.chars().count()) + 2;
+                write!(out, "{:pad$}", "")?;
             }
         }
         writeln!(out)
     };
     let head: Vec<String> = header.iter().map(|h| h.to_uppercase()).collect();
-    line(out, &head)?;
-    for row in &cells {
-        line(out, row)?;
+    line(out, &head, None)?;
+    for (r, row) in cells.iter().enumerate() {
+        line(out, row, Some(r))?;
     }
     Ok(())
+}
+
+/// Whether stdout gets colour: never when `NO_COLOR` is set and not empty (no-color.org);
+/// else when it is a terminal, or `CLICOLOR_FORCE` is set and not `0`.
+pub fn colour_on_stdout() -> bool {
+    use std::io::IsTerminal;
+    let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty() && v != "0");
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    set("CLICOLOR_FORCE") || std::io::stdout().is_terminal()
 }
 
 /// One cell of a table as shown: control characters escaped, cut at `max_width`.

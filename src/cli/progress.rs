@@ -57,7 +57,7 @@ pub fn report_detections(findings: &[Finding], took: Duration) {
 }
 
 /// One line per severity: `2 critical, 5 high, …`.
-fn tally(findings: &[Finding]) -> String {
+pub(super) fn tally(findings: &[Finding]) -> String {
     let parts: Vec<String> = Severity::ALL
         .iter()
         .rev()

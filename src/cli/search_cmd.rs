@@ -1,6 +1,7 @@
-//! `kubesift search`: the headless twin of the events view.
+//! `kubesift search`: the headless twin of the events view. Its table carries each event's
+//! audit ID, and cuts long cells only on a terminal.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -104,7 +105,14 @@ fn write_hits(
                 .iter()
                 .map(|h| load(h).map(|l| output::event_cells(&l.event)))
                 .collect::<Result<_, _>>()?;
-            output::write_table(out, &output::event_header(), &rows, 60)?;
+            // Cut long cells for a person at a terminal; a pipe gets them whole (the exec
+            // command line above all).
+            let width = if std::io::stdout().is_terminal() {
+                60
+            } else {
+                0
+            };
+            output::write_table(out, &output::event_header(), &rows, width)?;
         }
     }
     out.flush()

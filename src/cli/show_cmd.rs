@@ -1,4 +1,5 @@
-//! `kubesift show`: one event, its decoded fields and the raw record — the detail view's twin.
+//! `kubesift show`: one event (by audit ID, or a prefix only one audit ID starts with), its
+//! decoded fields, the findings it belongs to and the raw record — the detail view's twin.
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -7,8 +8,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use super::exit;
 use super::output::EventRecord;
+use crate::detect::{Finding, Severity};
 use crate::model::sanitize::escape_control;
 use crate::model::{Stage, exec};
 use crate::session::{IndexDir, Loaded, Session};
@@ -30,22 +31,57 @@ pub struct ShowArgs {
 #[derive(Serialize)]
 struct Shown<'a> {
     event: EventRecord<'a>,
+    /// The findings the event belongs to, most severe first (`[]` when none).
+    findings: Vec<FindingRef<'a>>,
     raw: serde_json::Value,
 }
 
-pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
-    let loaded = Session::open(dir)?.events_with_id(&args.audit_id)?;
-    if loaded.is_empty() {
-        say!("no event with audit ID {}", args.audit_id);
-        return Ok(ExitCode::from(exit::ERROR));
+/// A finding as `show` names it: enough to find it in `detect`.
+#[derive(Serialize)]
+pub struct FindingRef<'a> {
+    rule_id: &'a str,
+    severity: Severity,
+    title: &'a str,
+    account: &'a str,
+    summary: &'a str,
+}
+
+impl<'a> From<&'a Finding> for FindingRef<'a> {
+    fn from(f: &'a Finding) -> Self {
+        FindingRef {
+            rule_id: &f.rule_id,
+            severity: f.severity,
+            title: &f.title,
+            account: &f.account,
+            summary: &f.summary,
+        }
     }
-    let mut out = std::io::stdout().lock();
+}
+
+pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
+    let session = Session::open(dir)?;
+    let loaded = session.events_with_id_or_prefix(&args.audit_id)?;
+    if loaded.is_empty() {
+        anyhow::bail!(
+            "no event with audit ID {} (nor one whose audit ID starts with it)",
+            args.audit_id
+        );
+    }
+    let findings = session.default_findings()?;
+    let of = |id: &str| -> Vec<FindingRef<'_>> {
+        findings
+            .iter()
+            .filter(|f| f.audit_ids.iter().any(|a| a == id))
+            .map(FindingRef::from)
+            .collect()
+    };
     let text = match args.format {
         ShowFormat::Json => {
             let shown: Vec<Shown<'_>> = loaded
                 .iter()
                 .map(|l| Shown {
                     event: EventRecord::new(&l.event),
+                    findings: of(&l.event.audit_id),
                     raw: serde_json::from_str(&l.raw)
                         .unwrap_or(serde_json::Value::String(l.raw.clone())),
                 })
@@ -60,10 +96,11 @@ pub fn run(dir: &IndexDir, args: &ShowArgs) -> anyhow::Result<ExitCode> {
         }
         ShowFormat::Text => loaded
             .iter()
-            .map(render_text)
+            .map(|l| render_text(l, &of(&l.event.audit_id)))
             .collect::<Vec<_>>()
             .join("\n"),
     };
+    let mut out = std::io::stdout().lock();
     super::stdout_ok(out.write_all(text.as_bytes()))?;
     Ok(ExitCode::SUCCESS)
 }
@@ -78,12 +115,13 @@ fn label_line(label: &str, value: &str) -> String {
     format!("  {label:<width$}{value}")
 }
 
-/// The decoded fields on top, then the raw record pretty-printed. Every log string is escaped.
+/// The decoded fields on top, the findings the event belongs to, then the raw record
+/// pretty-printed. Every log string is escaped.
 #[expect(
     clippy::too_many_lines,
     reason = "one labelled line per field, in display order"
 )]
-pub fn render_text(l: &Loaded) -> String {
+pub fn render_text(l: &Loaded, findings: &[FindingRef<'_>]) -> String {
     let e = &l.event;
     let mut s = String::new();
     let mut field = |name: &str, value: &str| {
@@ -179,6 +217,7 @@ pub fn render_text(l: &Loaded) -> String {
         field("streams", &flags.join(", "));
     }
     field("source", &e.source.to_string());
+    write_findings(&mut s, findings);
     let pretty = serde_json::from_str::<serde_json::Value>(&l.raw)
         .and_then(|v| serde_json::to_string_pretty(&v))
         .unwrap_or_else(|_| l.raw.clone());
@@ -187,6 +226,24 @@ pub fn render_text(l: &Loaded) -> String {
         let _ = writeln!(s, "  {}", escape_control(line));
     }
     s
+}
+
+/// `findings:` and one line per finding: severity, rule id, title and summary.
+fn write_findings(s: &mut String, findings: &[FindingRef<'_>]) {
+    if findings.is_empty() {
+        return;
+    }
+    let _ = writeln!(s, "findings:");
+    for f in findings {
+        let line = format!(
+            "{:<8}  {}  {}: {}",
+            f.severity.to_string(),
+            f.rule_id,
+            f.title,
+            f.summary
+        );
+        let _ = writeln!(s, "  {}", escape_control(&line));
+    }
 }
 
 #[cfg(test)]
@@ -205,10 +262,13 @@ mod tests {
             NormalizeOptions::default(),
         )
         .unwrap();
-        let text = render_text(&Loaded {
-            event,
-            raw: IMPERSONATING.to_owned(),
-        });
+        let text = render_text(
+            &Loaded {
+                event,
+                raw: IMPERSONATING.to_owned(),
+            },
+            &[],
+        );
         let head = text.split("raw event:").next().unwrap();
         assert!(
             head.contains("  impersonating  john.doe@example.com"),

@@ -1,4 +1,5 @@
-//! `kubesift stats` and `kubesift rejects`: what the index holds and what it refused.
+//! `kubesift stats` and `kubesift rejects`: what the index holds (its inputs with their
+//! SHA-256) and what it refused.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use clap::{Args, ValueEnum};
 use super::output::{self, Format};
 use super::stdout_ok;
 use crate::model::time::format_duration;
-use crate::session::{IndexDir, Reject, RejectedInput, Session, Stats};
+use crate::session::{IndexDir, InputStat, Reject, RejectedInput, Session, Stats};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StatsFormat {
@@ -72,6 +73,7 @@ fn write_table(out: &mut dyn Write, s: &Stats) -> std::io::Result<()> {
     } else {
         writeln!(out, "rejected    {}", s.rejected)?;
     }
+    write_inputs(out, &s.inputs)?;
     for list in &s.top {
         writeln!(out, "\ntop {}:", list.field)?;
         let rows: Vec<Vec<String>> = list
@@ -79,11 +81,54 @@ fn write_table(out: &mut dyn Write, s: &Stats) -> std::io::Result<()> {
             .iter()
             .map(|v| vec![v.count.to_string(), v.value.clone()])
             .collect();
-        let mut buf = Vec::new();
-        output::write_table(&mut buf, &["count", "value"], &rows, 100)?;
-        for line in String::from_utf8_lossy(&buf).lines().skip(1) {
-            writeln!(out, "  {line}")?;
-        }
+        indented(out, &["count", "value"], &rows, 100, true)?;
+    }
+    Ok(())
+}
+
+/// Every input with its SHA-256 (what the evidence is checked against), records, rejects
+/// and formats, indented under `inputs:`.
+fn write_inputs(out: &mut dyn Write, inputs: &[InputStat]) -> std::io::Result<()> {
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\ninputs:")?;
+    let rows: Vec<Vec<String>> = inputs
+        .iter()
+        .map(|i| {
+            vec![
+                i.sha256.clone(),
+                i.records.to_string(),
+                i.rejected.to_string(),
+                i.formats.join(","),
+                i.path.clone(),
+            ]
+        })
+        .collect();
+    indented(
+        out,
+        &["sha256", "records", "rejected", "formats", "file"],
+        &rows,
+        0,
+        false,
+    )
+}
+
+/// A table indented by two spaces, with or without its header.
+fn indented(
+    out: &mut dyn Write,
+    header: &[&str],
+    rows: &[Vec<String>],
+    max_width: usize,
+    skip_header: bool,
+) -> std::io::Result<()> {
+    let mut buf = Vec::new();
+    output::write_table(&mut buf, header, rows, max_width)?;
+    for line in String::from_utf8_lossy(&buf)
+        .lines()
+        .skip(usize::from(skip_header))
+    {
+        writeln!(out, "  {line}")?;
     }
     Ok(())
 }

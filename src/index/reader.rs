@@ -243,6 +243,29 @@ impl IndexReader {
         Ok(confirmed)
     }
 
+    /// The distinct audit IDs that start with `prefix`, sorted, at most `limit`: read from
+    /// the sorted dictionary of each segment's audit-ID column, never from the documents.
+    pub fn audit_ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        let mut ids = std::collections::BTreeSet::new();
+        for seg in self.searcher().segment_readers() {
+            let Some(col) = seg.fast_fields().str("audit_id")? else {
+                continue;
+            };
+            let mut terms = col
+                .dictionary()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| IndexError::io("reading the audit IDs", e))?;
+            let mut taken = 0;
+            while taken < limit && terms.advance() && terms.key().starts_with(prefix.as_bytes()) {
+                ids.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                taken += 1;
+            }
+        }
+        Ok(ids.into_iter().take(limit).collect())
+    }
+
     /// The most frequent values of a pivot field among the events matching `expr`, and the
     /// number of matching events without a value.
     pub fn top(&self, expr: &Expr, field: &str, n: usize) -> Result<TopValues> {

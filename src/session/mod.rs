@@ -35,6 +35,9 @@ pub struct IndexFacts {
     pub span: Option<(Micros, Micros)>,
 }
 
+/// How many audit IDs an ambiguous prefix lists.
+const PREFIX_CANDIDATES: usize = 10;
+
 /// An opened index directory.
 pub struct Session {
     reader: IndexReader,
@@ -98,6 +101,36 @@ impl Session {
     pub fn events_with_id(&self, audit_id: &str) -> Result<Vec<Loaded>> {
         let hits = self.reader.find_audit_id(audit_id)?;
         hits.iter().map(|h| self.reader.load(h)).collect()
+    }
+
+    /// The events of the audit ID `id`, or else of the one audit ID that starts with `id`
+    /// (`kubesift show 5f3a`); none when nothing matches. A prefix several audit IDs start
+    /// with is an error naming (up to ten of) them.
+    pub fn events_with_id_or_prefix(&self, id: &str) -> anyhow::Result<Vec<Loaded>> {
+        let exact = self.events_with_id(id)?;
+        if !exact.is_empty() || id.is_empty() {
+            return Ok(exact);
+        }
+        let mut ids = self
+            .reader
+            .audit_ids_with_prefix(id, PREFIX_CANDIDATES + 1)?;
+        match ids.len() {
+            0 => Ok(Vec::new()),
+            1 => Ok(self.events_with_id(&ids[0])?),
+            n => {
+                let more = if n > PREFIX_CANDIDATES {
+                    " or more"
+                } else {
+                    ""
+                };
+                ids.truncate(PREFIX_CANDIDATES);
+                anyhow::bail!(
+                    "audit ID prefix {id} is ambiguous: {} audit IDs{more} start with it; give more of it:\n  {}",
+                    ids.len(),
+                    ids.join("\n  ")
+                )
+            }
+        }
     }
 
     /// The first event with this audit ID, if the index holds one.

