@@ -86,3 +86,8 @@ pub fn marker() -> Style {
 pub fn label() -> Style {
     Style::default().fg(Color::Cyan)
 }
+
+/// The character under a prompt's cursor.
+pub fn cursor() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED)
+}
