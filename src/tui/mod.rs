@@ -11,13 +11,14 @@
 //! answers) between the app and the [`worker`] thread; [`screen`] (header, status line,
 //! popups), [`theme`], [`layout`]; [`keymap`] and [`action`] (keys as data); [`filter`]
 //! (the filters in effect); [`jsontree`] (the foldable raw event); [`lineedit`] (the prompts'
-//! line editor and history).
+//! line editor and history); [`highlight`] (search matches inside a row).
 
 pub mod action;
 pub mod app;
 pub mod components;
 pub mod error;
 pub mod filter;
+pub mod highlight;
 pub mod jsontree;
 pub mod keymap;
 pub mod layout;

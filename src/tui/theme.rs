@@ -91,3 +91,10 @@ pub fn label() -> Style {
 pub fn cursor() -> Style {
     Style::default().add_modifier(Modifier::REVERSED)
 }
+
+/// The text of a row that matches the search.
+pub fn search_hit() -> Style {
+    Style::default()
+        .fg(Color::Magenta)
+        .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+}
