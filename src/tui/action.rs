@@ -46,7 +46,7 @@ pub enum Action {
     PivotBack,
     PivotForward,
     ClearFilters,
-    /// Remove the last filter chip (`:unfilter N` removes another).
+    /// Select a filter chip (the last; ←/→ another) and remove it with a second press.
     RemoveChip,
     /// Events within ±1 minute of the selected one, all filters dropped.
     AroundMinute,
@@ -134,7 +134,7 @@ impl Action {
             Action::PivotBack => "back in pivot history",
             Action::PivotForward => "forward in pivot history",
             Action::ClearFilters => "clear every filter",
-            Action::RemoveChip => "remove the last filter (:unfilter N: filter N)",
+            Action::RemoveChip => "remove a filter: select it (←/→), again to remove (:unfilter N)",
             Action::AroundMinute => "events around this one (±1 min)",
             Action::AroundTenMinutes => "events around this one (±10 min)",
             Action::Copy => "copy the value (OSC 52)",

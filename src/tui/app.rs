@@ -78,6 +78,9 @@ pub struct App {
     pub export: Option<ExportDialog>,
     /// What the prompts were given, for ↑/↓ (the runtime reads and writes its file).
     pub prompts: History,
+    /// The filter chip selected for removal (`Backspace`), 0-based; the typed query counts
+    /// after the chips.
+    pub chip_cursor: Option<usize>,
     /// The event a tag or note input is about.
     input_target: Option<EventRef>,
     /// The event to select once the events of a new filter are found (see `nav`).
@@ -180,6 +183,7 @@ impl App {
             index_name: String::new(),
             export: None,
             prompts: History::default(),
+            chip_cursor: None,
             input_target: None,
             keeping: None,
             keep_line: None,
@@ -262,6 +266,9 @@ impl App {
         if self.menu.is_some() {
             return self.on_menu(&action);
         }
+        if self.chip_cursor.is_some() {
+            return self.on_chip_select(&action);
+        }
         if self.help {
             if matches!(action, Action::Help | Action::Cancel | Action::Back) {
                 self.help = false;
@@ -308,7 +315,7 @@ impl App {
                 let anchor = self.anchor();
                 self.push_filter_keeping(FilterState::default(), anchor)
             }
-            Action::RemoveChip => self.remove_chip(None),
+            Action::RemoveChip => self.select_chip(),
             // Another process may have added data: the worker reloads the index first.
             Action::Refresh => Some(self.request(Request::Reload { id: 0 })),
             Action::Click { line } => self.click(line),

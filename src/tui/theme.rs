@@ -50,6 +50,14 @@ pub fn chip() -> Style {
     Style::default().fg(Color::Black).bg(Color::Yellow)
 }
 
+/// A chip selected for removal.
+pub fn chip_selected() -> Style {
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD)
+}
+
 pub fn search() -> Style {
     Style::default()
         .fg(Color::Magenta)

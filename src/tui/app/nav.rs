@@ -16,6 +16,7 @@
 use super::App;
 use crate::model::Micros;
 use crate::query::Expr;
+use crate::tui::action::Action;
 use crate::tui::components::View;
 use crate::tui::components::events::EventsState;
 use crate::tui::filter::{Chip, FilterState};
@@ -129,6 +130,42 @@ impl App {
         });
         f.chips.push(chip);
         self.push_filter_keeping(f, anchor)
+    }
+
+    /// `Backspace`: selects the last filter; `←`/`→` choose another, `Backspace` (or
+    /// `Enter`) removes it, `Esc` keeps it.
+    pub(super) fn select_chip(&mut self) -> Option<Effect> {
+        let count = self.filter.chips.len() + usize::from(!self.filter.query.trim().is_empty());
+        if count == 0 {
+            self.status = "no filter to remove".into();
+            return None;
+        }
+        self.chip_cursor = Some(count - 1);
+        self.status = "←/→ choose a filter · backspace removes it · esc keeps it".into();
+        None
+    }
+
+    /// Keys while a filter is selected for removal.
+    pub(super) fn on_chip_select(&mut self, action: &Action) -> Option<Effect> {
+        let at = self.chip_cursor?;
+        let count = self.filter.chips.len() + usize::from(!self.filter.query.trim().is_empty());
+        match action {
+            Action::Left | Action::Up | Action::PrevPane => {
+                self.chip_cursor = Some(at.saturating_sub(1));
+            }
+            Action::Right | Action::Down | Action::NextPane => {
+                self.chip_cursor = Some((at + 1).min(count.saturating_sub(1)));
+            }
+            Action::RemoveChip | Action::Backspace | Action::Open | Action::Submit => {
+                self.chip_cursor = None;
+                return self.remove_chip(Some(at + 1));
+            }
+            _ => {
+                self.chip_cursor = None;
+                self.status.clear();
+            }
+        }
+        None
     }
 
     /// Removes chip `n` (1-based, in the order shown; the typed query counts last), or the

@@ -84,8 +84,13 @@ fn filters(app: &App, frame: &mut Frame, area: Rect) {
         .map(|c| c.label.as_str())
         .chain(typed);
     for (i, label) in labels.enumerate() {
+        let style = if app.chip_cursor == Some(i) {
+            theme::chip_selected()
+        } else {
+            theme::chip()
+        };
         spans.push(Span::styled(format!("{} ", i + 1), theme::dim()));
-        spans.push(Span::styled(format!(" {} ", clean(label)), theme::chip()));
+        spans.push(Span::styled(format!(" {} ", clean(label)), style));
         spans.push(Span::raw(" "));
     }
     if let Some((s, _)) = &app.search {

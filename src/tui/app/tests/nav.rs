@@ -162,9 +162,30 @@ fn one_chip_is_removed_by_number_or_the_last_by_backspace() {
     assert_eq!(labels, ["ns:shop", "verb:get"]);
     assert_eq!(a.filter.query, "code:200");
     a.update(Action::RemoveChip);
-    assert_eq!(a.filter.query, "", "the typed query is the last filter");
+    assert_eq!(
+        a.chip_cursor,
+        Some(2),
+        "the last filter selected: the typed query"
+    );
     a.update(Action::RemoveChip);
-    assert_eq!(a.filter.chips.len(), 1);
+    assert_eq!(a.filter.query, "", "removed");
+    a.update(Action::RemoveChip);
+    a.update(Action::Left);
+    a.update(Action::Left);
+    assert_eq!(a.chip_cursor, Some(0));
+    let screen = crate::tui::render_to_string(&a, &Keymap::builtin(), 120, 30);
+    assert!(screen.contains("backspace removes it"), "{screen}");
+    a.update(Action::Cancel);
+    assert_eq!(
+        (a.chip_cursor, a.filter.chips.len()),
+        (None, 2),
+        "esc keeps it"
+    );
+    a.update(Action::RemoveChip);
+    a.update(Action::Left);
+    a.update(Action::RemoveChip);
+    let labels: Vec<&str> = a.filter.chips.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels, ["verb:get"], "the selected one");
     a.update(Action::Command);
     typed(&mut a, "unfilter 7");
     assert!(a.status.contains("no filter 7"), "{}", a.status);
