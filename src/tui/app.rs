@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-pub use self::case::{ExportDialog, ExportScope};
+pub use self::case::{ExportDialog, ExportScope, default_export_dir};
 pub use self::input::{Input, InputMode, PivotMenu};
 use super::action::Action;
 use super::components::case::CaseView;
@@ -75,6 +75,8 @@ pub struct App {
     /// The case file and index directory, for an export's provenance.
     pub case_file: Option<String>,
     pub index_name: String,
+    /// Where the export dialog writes unless told otherwise (see `default_export_dir`).
+    pub export_dir: Option<std::path::PathBuf>,
     pub export: Option<ExportDialog>,
     /// What the prompts were given, for ↑/↓ (the runtime reads and writes its file).
     pub prompts: History,
@@ -181,6 +183,7 @@ impl App {
             case_error: None,
             case_file: None,
             index_name: String::new(),
+            export_dir: None,
             export: None,
             prompts: History::default(),
             chip_cursor: None,

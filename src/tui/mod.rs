@@ -93,10 +93,14 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let mut app = App::new(findings, facts, tz, tz_name, size);
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(TuiError::from));
-    // Absolute: the export dialog writes beside it and shows where.
-    let case_file = std::path::absolute(&store.path).unwrap_or_else(|_| store.path.clone());
-    app.case_file = Some(case_file.display().to_string());
+    app.case_file = Some(store.path.display().to_string());
     app.index_name = dir.root.display().to_string();
+    // Absolute: the export dialog shows where it writes.
+    let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    app.export_dir = Some(app::default_export_dir(
+        &absolute(&store.path),
+        &absolute(&dir.root),
+    ));
     let mut history = Some(dir.root.join(HISTORY_FILE));
     if let Some(file) = &history {
         app.prompts = History::parse(&std::fs::read_to_string(file).unwrap_or_default());

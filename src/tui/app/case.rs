@@ -4,7 +4,7 @@
 //! Case changes are effects ([`Effect::Case`]): the runtime applies them to the case file
 //! (load, change, save atomically) and answers with [`Action::CaseSaved`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{App, InputMode, View};
@@ -92,6 +92,18 @@ impl ExportDialog {
     }
 }
 
+/// Where exports go by default: beside the case file — or, when the case is the index's
+/// own `case.json`, beside the index directory (nothing is written inside an index). Both
+/// paths absolute.
+pub fn default_export_dir(case_file: &Path, index_root: &Path) -> PathBuf {
+    let dir = crate::fsutil::parent_dir(case_file);
+    if dir.starts_with(index_root) {
+        crate::fsutil::parent_dir(index_root).to_path_buf()
+    } else {
+        dir.to_path_buf()
+    }
+}
+
 impl App {
     /// Installs the case read at start, or the reason it could not be read (then the case is
     /// read-only: nothing will overwrite the file).
@@ -168,11 +180,7 @@ impl App {
             }
             Action::NextMark | Action::PrevMark => self.jump_to_mark(*action == Action::PrevMark),
             Action::Export => {
-                let dir = self
-                    .case_file
-                    .as_deref()
-                    .map(|f| crate::fsutil::parent_dir(std::path::Path::new(f)).to_path_buf());
-                self.export = Some(ExportDialog::new(dir));
+                self.export = Some(ExportDialog::new(self.export_dir.clone()));
                 None
             }
             _ => None,

@@ -5,6 +5,7 @@ use super::*;
 use crate::tui::keymap::{Key, Keymap};
 use crate::tui::lineedit::Edit;
 use ratatui::crossterm::event::KeyCode;
+use std::path::Path;
 
 /// Answers the pending Find with `offset`, then the page it asks for (rows 0..total).
 fn found(a: &mut App, find: &Request, offset: Option<u64>, total: u64) -> Option<Request> {
@@ -321,7 +322,20 @@ fn regression_note_editor_shows_real_lines() {
 #[test]
 fn regression_export_writes_beside_the_case_file_by_default() {
     let mut a = events_app(3);
-    a.case_file = Some("/cases/incident-7/case.json".into());
+    let (idx, case) = (
+        Path::new("/cases/idx"),
+        Path::new("/cases/incident-7/case.json"),
+    );
+    assert_eq!(
+        default_export_dir(case, idx),
+        Path::new("/cases/incident-7")
+    );
+    assert_eq!(
+        default_export_dir(&idx.join("case.json"), idx),
+        Path::new("/cases"),
+        "never inside the index, which refuses it"
+    );
+    a.export_dir = Some(default_export_dir(case, idx));
     a.update(Action::Export);
     let d = a.export.clone().unwrap();
     assert_eq!(d.path.text(), "/cases/incident-7/kubesift-case.html");
