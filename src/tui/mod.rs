@@ -387,3 +387,60 @@ pub fn render_to_string(app: &App, keymap: &Keymap, width: u16, height: u16) -> 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, modifiers))
+    }
+
+    #[test]
+    fn an_open_prompt_takes_the_readline_keys() {
+        let km = Keymap::builtin();
+        let mut app = App::new(
+            Vec::new(),
+            IndexFacts::default(),
+            jiff::tz::TimeZone::UTC,
+            "UTC".into(),
+            (120, 40),
+        );
+        let ctrl = KeyModifiers::CONTROL;
+        let (alt, none) = (KeyModifiers::ALT, KeyModifiers::NONE);
+        assert_eq!(
+            translate(&key(KeyCode::Char('u'), ctrl), &app, &km),
+            Some(Action::HalfPageUp),
+            "outside a prompt, the keymap"
+        );
+        app.update(Action::Filter);
+        for (ev, edit) in [
+            (key(KeyCode::Char('u'), ctrl), Edit::KillToStart),
+            (key(KeyCode::Char('w'), ctrl), Edit::KillWordBack),
+            (key(KeyCode::Char('k'), ctrl), Edit::KillToEnd),
+            (key(KeyCode::Char('a'), ctrl), Edit::Start),
+            (key(KeyCode::End, none), Edit::End),
+            (key(KeyCode::Char('b'), alt), Edit::WordLeft),
+            (key(KeyCode::Char('f'), alt), Edit::WordRight),
+            (key(KeyCode::Left, none), Edit::Left),
+            (key(KeyCode::Delete, none), Edit::DeleteForward),
+            (key(KeyCode::Backspace, none), Edit::DeleteBack),
+        ] {
+            assert_eq!(
+                translate(&ev, &app, &km),
+                Some(Action::Edit(edit)),
+                "{ev:?}"
+            );
+        }
+        assert_eq!(
+            translate(&key(KeyCode::Up, none), &app, &km),
+            Some(Action::Up),
+            "history"
+        );
+        assert_eq!(
+            translate(&key(KeyCode::Char('q'), none), &app, &km),
+            Some(Action::Char('q'))
+        );
+    }
+}
