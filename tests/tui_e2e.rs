@@ -65,6 +65,50 @@ impl Drop for Tmux {
     }
 }
 
+/// The workbench on `index` (with `args` after `tui`) in a detached tmux session of
+/// `width`×`height` on its own server, through a script whose shell becomes the workbench:
+/// its pid is written to `dir/pid`. `after` runs in the pane once it exits (e.g. `; echo
+/// EXIT:$? > FILE`).
+fn start_workbench(
+    dir: &Path,
+    session: &'static str,
+    index: &Path,
+    args: &str,
+    (width, height): (u16, u16),
+    after: &str,
+) -> Tmux {
+    let script = dir.join("run.sh");
+    let bin = assert_cmd::cargo::cargo_bin("kubesift");
+    std::fs::write(
+        &script,
+        format!(
+            "echo $$ > {}\nexec {} --index {} tui {args}\n",
+            shell(&dir.join("pid")),
+            shell(&bin),
+            shell(index),
+        ),
+    )
+    .unwrap();
+    let t = Tmux {
+        socket: format!("kubesift-e2e-{session}-{}", std::process::id()),
+        session,
+    };
+    let cmd = format!("sh {}{after}", shell(&script));
+    let (w, h) = (width.to_string(), height.to_string());
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        &w,
+        "-y",
+        &h,
+        &cmd,
+    ]);
+    t
+}
+
 fn filters_line(screen: &str) -> String {
     screen
         .lines()
@@ -102,28 +146,8 @@ fn analyst_session_in_tmux() {
         .unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
     let exit_file = dir.path().join("exit");
-    let bin = assert_cmd::cargo::cargo_bin("kubesift");
-    let cmd = format!(
-        "{} --index {} tui; echo EXIT:$? > {}",
-        shell(&bin),
-        shell(&index),
-        shell(&exit_file)
-    );
-    let t = Tmux {
-        socket: format!("kubesift-e2e-{}", std::process::id()),
-        session: "e2e",
-    };
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        t.session,
-        "-x",
-        "180",
-        "-y",
-        "45",
-        &cmd,
-    ]);
+    let after = format!("; echo EXIT:$? > {}", shell(&exit_file));
+    let t = start_workbench(dir.path(), "e2e", &index, "", (180, 45), &after);
 
     // The detections view, most severe first.
     let s = t.wait("the detections view", |s| {
@@ -258,41 +282,17 @@ fn regression_deep_saved_filter_and_sigterm_leave_the_terminal_restored() {
     let body = serde_json::json!({"version": 1, "filters": {"deep": deep}});
     std::fs::write(&case, body.to_string()).unwrap();
     let (pid_file, exit_file) = (dir.path().join("pid"), dir.path().join("exit"));
-    // The script's shell becomes the workbench (exec): its pid is the workbench's.
-    let script = dir.path().join("run.sh");
-    let bin = assert_cmd::cargo::cargo_bin("kubesift");
-    std::fs::write(
-        &script,
-        format!(
-            "echo $$ > {}\nexec {} --index {} tui --case {}\n",
-            shell(&pid_file),
-            shell(&bin),
-            shell(common::sample_index()),
-            shell(&case)
-        ),
-    )
-    .unwrap();
     // The pane outlives the workbench, so its terminal modes can be read afterwards.
-    let cmd = format!(
-        "sh {}; echo EXIT:$? > {}; sleep 60",
-        shell(&script),
-        shell(&exit_file)
+    let after = format!("; echo EXIT:$? > {}; sleep 60", shell(&exit_file));
+    let args = format!("--case {}", shell(&case));
+    let t = start_workbench(
+        dir.path(),
+        "deep",
+        common::sample_index(),
+        &args,
+        (160, 40),
+        &after,
     );
-    let t = Tmux {
-        socket: format!("kubesift-e2e-deep-{}", std::process::id()),
-        session: "deep",
-    };
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        t.session,
-        "-x",
-        "160",
-        "-y",
-        "40",
-        &cmd,
-    ]);
     t.wait("the detections view", |s| s.contains("detections —"));
     assert_eq!(terminal_modes(&t), "1 1", "alternate screen and mouse on");
 
@@ -340,34 +340,7 @@ fn regression_workbench_exits_when_its_terminal_hangs_up() {
     }
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
-    let script = dir.path().join("run.sh");
-    let bin = assert_cmd::cargo::cargo_bin("kubesift");
-    std::fs::write(
-        &script,
-        format!(
-            "echo $$ > {}\nexec {} --index {} tui\n",
-            shell(&pid_file),
-            shell(&bin),
-            shell(common::sample_index()),
-        ),
-    )
-    .unwrap();
-    let t = Tmux {
-        socket: format!("kubesift-e2e-hup-{}", std::process::id()),
-        session: "hup",
-    };
-    let cmd = format!("sh {}", shell(&script));
-    t.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        t.session,
-        "-x",
-        "100",
-        "-y",
-        "30",
-        &cmd,
-    ]);
+    let t = start_workbench(dir.path(), "hup", common::sample_index(), "", (100, 30), "");
     t.wait("the detections view", |s| s.contains("detections —"));
     let pid = std::fs::read_to_string(&pid_file)
         .unwrap()
@@ -392,4 +365,117 @@ fn regression_workbench_exits_when_its_terminal_hangs_up() {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// The audit ID in the detail view.
+fn detail_audit_id(screen: &str) -> Option<String> {
+    let line = screen.lines().find(|l| l.contains("audit id "))?;
+    Some(
+        line.split("audit id")
+            .nth(1)?
+            .split_whitespace()
+            .next()?
+            .to_owned(),
+    )
+}
+
+/// `row N of M` in the events table's title.
+fn events_row(screen: &str) -> Option<u64> {
+    let line = screen.lines().find(|l| l.contains("events — "))?;
+    line.split(" row ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+#[test]
+fn regression_pivot_and_pivot_back_keep_the_selected_event() {
+    // After `p` the cursor went to row 1 of the new result, and `[` came back at row 1.
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("sample-logs");
+    let out = common::ks(&index)
+        .arg("index")
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let t = start_workbench(dir.path(), "keep", &index, "", (160, 40), "");
+    t.wait("the detections view", |s| s.contains("detections —"));
+    t.keys(&["2"]);
+    t.wait("every event", |s| events_row(s) == Some(1));
+    for _ in 0..40 {
+        t.keys(&["j"]);
+    }
+    t.wait("row 41", |s| events_row(s) == Some(41));
+    t.keys(&["Enter"]);
+    let s = t.wait("the event's detail", |s| detail_audit_id(s).is_some());
+    let id = detail_audit_id(&s).unwrap();
+
+    // Pivot on the account from the detail: the same event, selected in the new result.
+    t.keys(&["p"]);
+    t.wait("the pivot menu", |s| s.contains("pivot on"));
+    t.keys(&["Enter"]);
+    let s = t.wait("the account's events", |s| {
+        filters_line(s).contains("user:") && events_row(s).is_some()
+    });
+    let pivoted_row = events_row(&s).unwrap();
+    t.keys(&["Enter"]);
+    let s = t.wait("the detail again", |s| detail_audit_id(s).is_some());
+    assert_eq!(detail_audit_id(&s).unwrap(), id, "row {pivoted_row}:\n{s}");
+    t.keys(&["q"]);
+
+    // Back in the pivot history: every event again, on the same event (row 41).
+    t.keys(&["["]);
+    let s = t.wait("every event again", |s| {
+        filters_line(s).contains("none") && events_row(s).is_some()
+    });
+    assert_eq!(events_row(&s), Some(41), "{s}");
+
+    // Ctrl-U clears the pre-filled filter prompt.
+    t.keys(&["f", "verb:create res:pods", "Enter"]);
+    t.wait("the typed filter", |s| {
+        filters_line(s).contains("verb:create res:pods")
+    });
+    t.keys(&["f"]);
+    t.wait("the filter prompt, pre-filled", |s| {
+        s.contains("filter> verb:create")
+    });
+    t.keys(&["C-u", "ns:kube-system", "Enter"]);
+    let s = t.wait("the new filter", |s| {
+        filters_line(s).contains("ns:kube-system")
+    });
+    assert!(!filters_line(&s).contains("verb:create"), "{s}");
+
+    // `/` starts empty.
+    t.keys(&["x", "/", "REVERSE", "Enter"]);
+    t.wait("the first search", |s| {
+        filters_line(s).contains("/REVERSE/")
+    });
+    t.keys(&["/"]);
+    let s = t.wait("the search prompt", |s| s.contains("search> "));
+    let prompt = s.lines().find(|l| l.contains("search> ")).unwrap();
+    assert!(!prompt.contains("REVERSE"), "{prompt}");
+    t.keys(&["bash", "Enter"]);
+    t.wait("the second search", |s| filters_line(s).contains("/bash/"));
+    t.keys(&["Q"]);
+    let pid = std::fs::read_to_string(dir.path().join("pid")).unwrap();
+    let start = Instant::now();
+    while std::path::Path::new(&format!("/proc/{}", pid.trim())).exists()
+        && !std::fs::read_to_string(format!("/proc/{}/stat", pid.trim()))
+            .is_ok_and(|s| s.contains(") Z"))
+    {
+        assert!(start.elapsed() < Duration::from_secs(10), "Q did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let history = std::fs::read_to_string(index.join("prompt-history.json")).unwrap();
+    assert!(
+        history.contains("ns:kube-system") && history.contains("bash"),
+        "{history}"
+    );
 }

@@ -362,7 +362,7 @@ fn case_marks_tags_notes_and_exports_from_the_workbench() {
     act(&mut app, &mut engine, &[Action::Export]);
     let d = app.export.as_ref().unwrap();
     assert_eq!(d.format().as_str(), "html");
-    let erase = vec![Action::Backspace; d.path.chars().count()];
+    let erase = vec![Action::Backspace; d.path.text().chars().count()];
     act(&mut app, &mut engine, &erase);
     typed(&mut app, &mut engine, &out.display().to_string());
     act(&mut app, &mut engine, &[Action::Submit]);

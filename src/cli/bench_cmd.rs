@@ -72,7 +72,7 @@ fn typed(
 ) -> Duration {
     key(app, engine, keymap, size, open);
     // The prompt opens with the current query: erase it, as an analyst would.
-    for _ in 0..app.input.as_ref().map_or(0, |i| i.text.chars().count()) {
+    for _ in 0..app.input.as_ref().map_or(0, |i| i.text().chars().count()) {
         key(app, engine, keymap, size, Action::Backspace);
     }
     for c in text.chars() {

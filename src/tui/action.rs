@@ -46,6 +46,8 @@ pub enum Action {
     PivotBack,
     PivotForward,
     ClearFilters,
+    /// Select a filter chip (the last; ←/→ another) and remove it with a second press.
+    RemoveChip,
     /// Events within ±1 minute of the selected one, all filters dropped.
     AroundMinute,
     /// … ±10 minutes.
@@ -77,6 +79,9 @@ pub enum Action {
     Char(char),
     #[serde(skip)]
     Backspace,
+    /// A readline edit of the open prompt (cursor moves, kills).
+    #[serde(skip)]
+    Edit(super::lineedit::Edit),
     #[serde(skip)]
     Submit,
     /// A click on a line of the table body, counted from its first row (the runtime
@@ -97,8 +102,8 @@ impl Action {
     /// One line for the help overlay.
     pub fn describe(&self) -> &'static str {
         match self {
-            Action::Quit => "quit",
-            Action::Back => "back one view (quit from the root)",
+            Action::Quit => "quit at once",
+            Action::Back => "back one view (quit from the root; Q quits at once)",
             Action::Help => "this help",
             Action::Up => "up",
             Action::Down => "down",
@@ -123,12 +128,13 @@ impl Action {
             Action::SearchNext => "next match",
             Action::SearchPrev => "previous match",
             Action::Command => {
-                "command (:user X, :ns Y, :ip Z, :since 2h, :until T, :clear, :tz Z, :q)"
+                "command (:user X, :ns Y, :ip Z, :since 11:30, :until T, :unfilter N, :clear, :tz Z, :q)"
             }
             Action::PivotMenu => "pivot on a field of the selected event",
             Action::PivotBack => "back in pivot history",
             Action::PivotForward => "forward in pivot history",
             Action::ClearFilters => "clear every filter",
+            Action::RemoveChip => "remove a filter: select it (←/→), again to remove (:unfilter N)",
             Action::AroundMinute => "events around this one (±1 min)",
             Action::AroundTenMinutes => "events around this one (±10 min)",
             Action::Copy => "copy the value (OSC 52)",

@@ -11,6 +11,7 @@
 
 mod case;
 mod input;
+mod nav;
 #[cfg(test)]
 mod tests;
 
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 use jiff::tz::TimeZone;
 
-pub use self::case::{ExportDialog, ExportScope};
+pub use self::case::{ExportDialog, ExportScope, default_export_dir};
 pub use self::input::{Input, InputMode, PivotMenu};
 use super::action::Action;
 use super::components::case::CaseView;
@@ -30,13 +31,14 @@ use super::components::pivots::PivotsState;
 use super::components::timeline::TimelineState;
 use super::components::{Component, Ctx, Intent, View};
 use super::error::TuiError;
-use super::filter::{Chip, FilterState};
+use super::filter::{FilterState, around_chip, zoom_chip};
 use super::layout;
+use super::lineedit::History;
 use super::protocol::{Effect, Pending, Request, Response};
 use crate::case::{Case, EventRef};
 use crate::detect::Finding;
 use crate::model::Micros;
-use crate::query::{Expr, TimeSpec};
+use crate::query::Expr;
 /// Facts about the index shown in the header (the session computes them).
 pub use crate::session::IndexFacts;
 
@@ -73,9 +75,20 @@ pub struct App {
     /// The case file and index directory, for an export's provenance.
     pub case_file: Option<String>,
     pub index_name: String,
+    /// Where the export dialog writes unless told otherwise (see `default_export_dir`).
+    pub export_dir: Option<std::path::PathBuf>,
     pub export: Option<ExportDialog>,
+    /// What the prompts were given, for ↑/↓ (the runtime reads and writes its file).
+    pub prompts: History,
+    /// The filter chip selected for removal (`Backspace`), 0-based; the typed query counts
+    /// after the chips.
+    pub chip_cursor: Option<usize>,
     /// The event a tag or note input is about.
     input_target: Option<EventRef>,
+    /// The event to select once the events of a new filter are found (see `nav`).
+    keeping: Option<nav::Anchor>,
+    /// The screen line to show the focused event on when its page arrives.
+    keep_line: Option<u64>,
     pending: Pending,
 }
 
@@ -170,8 +183,13 @@ impl App {
             case_error: None,
             case_file: None,
             index_name: String::new(),
+            export_dir: None,
             export: None,
+            prompts: History::default(),
+            chip_cursor: None,
             input_target: None,
+            keeping: None,
+            keep_line: None,
             pending: Pending::default(),
         }
     }
@@ -208,25 +226,6 @@ impl App {
     pub fn refresh(&mut self) -> Option<Effect> {
         let req = self.with_view(|c, ctx| c.refresh(ctx))?;
         Some(self.request(req))
-    }
-
-    /// Applies a new filter state, remembering it in the pivot history.
-    fn push_filter(&mut self, f: FilterState) -> Option<Effect> {
-        self.history.truncate(self.history_pos + 1);
-        self.history.push(f.clone());
-        self.history_pos = self.history.len() - 1;
-        self.filter = f;
-        self.events.selected = 0;
-        self.refresh()
-    }
-
-    fn add_chip(&mut self, chip: Chip) -> Option<Effect> {
-        let mut f = self.filter.clone();
-        // A pivot widens from "the events of a finding" to everything matching the value.
-        f.chips
-            .retain(|c| c.label != chip.label && !matches!(c.expr, Expr::AuditIds(_)));
-        f.chips.push(chip);
-        self.push_filter(f)
     }
 
     fn show(&mut self, view: View) -> Option<Effect> {
@@ -270,6 +269,9 @@ impl App {
         if self.menu.is_some() {
             return self.on_menu(&action);
         }
+        if self.chip_cursor.is_some() {
+            return self.on_chip_select(&action);
+        }
         if self.help {
             if matches!(action, Action::Help | Action::Cancel | Action::Back) {
                 self.help = false;
@@ -305,19 +307,18 @@ impl App {
             | Action::PrevMark
             | Action::Export => self.on_case_action(&action),
             Action::Filter => self.open_input(InputMode::Filter, self.filter.query.clone()),
-            Action::Search => self.open_input(
-                InputMode::Search,
-                self.search
-                    .as_ref()
-                    .map(|(s, _)| s.clone())
-                    .unwrap_or_default(),
-            ),
+            // A new search starts empty (↑ recalls the last ones).
+            Action::Search => self.open_input(InputMode::Search, String::new()),
             Action::Command => self.open_input(InputMode::Command, String::new()),
             Action::SearchNext => self.find(false),
             Action::SearchPrev => self.find(true),
             Action::PivotBack | Action::ZoomOut => self.step_history(-1),
             Action::PivotForward => self.step_history(1),
-            Action::ClearFilters => self.push_filter(FilterState::default()),
+            Action::ClearFilters => {
+                let anchor = self.anchor();
+                self.push_filter_keeping(FilterState::default(), anchor)
+            }
+            Action::RemoveChip => self.select_chip(),
             // Another process may have added data: the worker reloads the index first.
             Action::Refresh => Some(self.request(Request::Reload { id: 0 })),
             Action::Click { line } => self.click(line),
@@ -343,27 +344,12 @@ impl App {
         }
     }
 
-    fn step_history(&mut self, step: i64) -> Option<Effect> {
-        let pos = i64::try_from(self.history_pos)
-            .ok()
-            .and_then(|p| p.checked_add(step))
-            .and_then(|p| usize::try_from(p).ok())
-            .filter(|&p| p < self.history.len());
-        let Some(pos) = pos else {
-            self.status = "no further pivot in that direction".into();
-            return None;
-        };
-        self.history_pos = pos;
-        self.filter = self.history[self.history_pos].clone();
-        self.events.selected = 0;
-        self.refresh()
-    }
-
     fn show_events_with(&mut self, f: FilterState) -> Option<Effect> {
+        let anchor = self.anchor();
         if !matches!(self.view, View::Events | View::Pivots | View::Timeline) {
             self.enter(View::Events);
         }
-        self.push_filter(f)
+        self.push_filter_keeping(f, anchor)
     }
 
     /// Moving, and the keys of the current view.
@@ -424,15 +410,9 @@ impl App {
 
     /// Restricts the filters to a time range (replacing an earlier zoom).
     fn zoom(&mut self, start: Micros, end: Micros) -> Option<Effect> {
-        let label = format!(
-            "{} .. {}",
-            start.display_in(&self.tz),
-            end.display_in(&self.tz)
-        );
-        let expr = Expr::time_window(Some(TimeSpec::At(start)), Some(TimeSpec::At(end)));
         let mut f = self.filter.clone();
         f.chips.retain(|c| !c.label.contains(" .. "));
-        f.chips.push(Chip { label, expr });
+        f.chips.push(zoom_chip(start, end, &self.tz));
         self.push_filter(f)
     }
 
@@ -467,19 +447,12 @@ impl App {
     /// Events within `span` of the selected one, every other filter dropped: context.
     fn around(&mut self, span: i64) -> Option<Effect> {
         let t = self.current_time()?;
-        let (a, b) = (t.saturating_add(-span), t.saturating_add(span));
-        let label = format!(
-            "around {} ±{}",
-            t.display_in(&self.tz),
-            crate::model::time::format_duration(span)
-        );
-        let expr = Expr::time_window(Some(TimeSpec::At(a)), Some(TimeSpec::At(b)));
+        let anchor = self.anchor();
         if self.view != View::Events {
             self.enter(View::Events);
         }
-        self.push_filter(FilterState::of(Chip { label, expr }));
-        // Select the event we came from once the list is loaded.
-        Some(self.find_from(Some(t.saturating_add(-1)), false))
+        // The event we came from stays selected.
+        self.push_filter_keeping(FilterState::of(around_chip(t, span, &self.tz)), anchor)
     }
 
     /// Looks for the next match of the search (or, with no search, any event) after `from`.
@@ -523,6 +496,9 @@ impl App {
                 ..
             } => {
                 self.events.on_page((total, offset), rows, matches, &ctx);
+                if let Some(line) = self.keep_line.take() {
+                    self.events.scroll = self.events.selected.saturating_sub(line);
+                }
                 None
             }
             Response::Found { offset, .. } => self.on_found(offset),
@@ -551,21 +527,6 @@ impl App {
                 self.status = format!("error: {message}");
                 None
             }
-        }
-    }
-
-    /// Where the next match is: the page around it, with the cursor on it.
-    fn on_found(&mut self, offset: Option<u64>) -> Option<Effect> {
-        if let Some(pos) = offset {
-            self.events.focus = Some(pos);
-            let req = self.events.page_request(pos, &ctx!(self));
-            Some(self.request(req))
-        } else {
-            if self.search.is_some() {
-                self.status = "no more matches".into();
-            }
-            self.events.loaded_for = None;
-            self.refresh()
         }
     }
 

@@ -1,8 +1,13 @@
 //! The filters in effect — chips added by pivots and commands, and the typed query — and
 //! how they are written back as one query. Pure: no terminal, no index.
 
+use std::ops::Bound;
+
+use jiff::tz::TimeZone;
+
 use crate::model::Micros;
-use crate::query::{self, Expr, TimeSpec};
+use crate::model::time::format_duration;
+use crate::query::{self, Expr, Pattern, TimeSpec};
 
 /// One active filter, shown in the breadcrumb.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +65,91 @@ impl FilterState {
     }
 }
 
+/// The chip of the events within `span` of `t` (`t`): `around 2026-03-14 11:02:03.000 ±1m`.
+pub fn around_chip(t: Micros, span: i64, tz: &TimeZone) -> Chip {
+    let (a, b) = (t.saturating_add(-span), t.saturating_add(span));
+    let expr = Expr::time_window(Some(TimeSpec::At(a)), Some(TimeSpec::At(b)));
+    Chip {
+        label: around_label(a, b, tz),
+        expr,
+    }
+}
+
+/// The chip of a zoom into `start .. end` (the timeline's range).
+pub fn zoom_chip(start: Micros, end: Micros, tz: &TimeZone) -> Chip {
+    Chip {
+        label: zoom_label(start, end, tz),
+        expr: Expr::time_window(Some(TimeSpec::At(start)), Some(TimeSpec::At(end))),
+    }
+}
+
+fn around_label(a: Micros, b: Micros, tz: &TimeZone) -> String {
+    let span = (b.0 - a.0) / 2;
+    format!(
+        "around {} ±{}",
+        a.saturating_add(span).display_in(tz),
+        format_duration(span)
+    )
+}
+
+fn zoom_label(a: Micros, b: Micros, tz: &TimeZone) -> String {
+    format!("{} .. {}", a.display_in(tz), b.display_in(tz))
+}
+
+/// The absolute bounds of a time-window chip (`around …`, a zoom).
+fn window(c: &Chip) -> Option<(Micros, Micros)> {
+    match &c.expr {
+        Expr::Field {
+            field: "time",
+            pattern:
+                Pattern::Time(Bound::Included(TimeSpec::At(a)), Bound::Excluded(TimeSpec::At(b))),
+        } => Some((*a, *b)),
+        _ => None,
+    }
+}
+
+impl FilterState {
+    /// Writes the times of the `around …` and zoom chips in `tz` (after `:tz`).
+    pub fn relabel_times(&mut self, tz: &TimeZone) {
+        for c in &mut self.chips {
+            let Some((a, b)) = window(c) else { continue };
+            if c.label.starts_with("around ") {
+                c.label = around_label(a, b, tz);
+            } else if c.label.contains(" .. ") {
+                c.label = zoom_label(a, b, tz);
+            }
+        }
+    }
+}
+
+/// A time-window chip as a query: `time:[2026-03-14T11:00:00Z TO 2026-03-14T11:02:00Z}`.
+fn time_query(c: &Chip) -> Option<String> {
+    let Expr::Field {
+        field: "time",
+        pattern: Pattern::Time(lo, hi),
+    } = &c.expr
+    else {
+        return None;
+    };
+    let at = |b: &Bound<TimeSpec>| match b {
+        Bound::Included(TimeSpec::At(t)) | Bound::Excluded(TimeSpec::At(t)) => Some(t.rfc3339()),
+        _ => None,
+    };
+    let incl = |b: &Bound<TimeSpec>| matches!(b, Bound::Included(_));
+    Some(match (lo, hi) {
+        (Bound::Unbounded, Bound::Unbounded) => return None,
+        (lo, Bound::Unbounded) => format!("time:{}{}", if incl(lo) { ">=" } else { ">" }, at(lo)?),
+        (Bound::Unbounded, hi) => format!("time:{}{}", if incl(hi) { "<=" } else { "<" }, at(hi)?),
+        (lo, hi) => format!(
+            "time:{}{} TO {}{}",
+            if incl(lo) { '[' } else { '{' },
+            at(lo)?,
+            at(hi)?,
+            if incl(hi) { ']' } else { '}' }
+        ),
+    })
+}
+
 /// `field:value` as a chip, the value quoted as the query language needs.
 pub fn pivot_chip(field: &str, value: &str) -> Chip {
     let label = format!("{field}:{}", quote(value));
@@ -77,7 +167,8 @@ pub fn quote(v: &str) -> String {
 }
 
 /// The filter as one query: the typed query and every chip that is a query (pivots,
-/// `:user` …, `:since` …), and how many chips could not be written as a query.
+/// `:user` …, `:since` …, time zooms and `around …` windows), and how many chips could not
+/// be written as a query (a finding's events).
 pub fn filter_as_query(f: &FilterState) -> (String, usize) {
     let mut parts = Vec::new();
     let mut skipped = 0;
@@ -89,10 +180,10 @@ pub fn filter_as_query(f: &FilterState) -> (String, usize) {
         } else {
             c.label.clone()
         };
-        if query::parse(&text).is_ok_and(|e| e == c.expr) {
-            parts.push(text);
-        } else {
-            skipped += 1;
+        let same = |text: &String| query::parse(text).is_ok_and(|e| e == c.expr);
+        match [Some(text), time_query(c)].into_iter().flatten().find(same) {
+            Some(text) => parts.push(text),
+            None => skipped += 1,
         }
     }
     let typed = f.query.trim();
@@ -125,5 +216,36 @@ mod tests {
         });
         f.query = "verb:get".into();
         assert_eq!(filter_as_query(&f), ("ns:shop (verb:get)".to_owned(), 1));
+    }
+
+    #[test]
+    fn regression_save_keeps_time_zoom_and_around_chips() {
+        let t = Micros::parse("2026-03-14T11:00:00Z").unwrap();
+        let mut f = FilterState::of(zoom_chip(t, t.saturating_add(Micros::HOUR), &TimeZone::UTC));
+        f.chips.push(around_chip(t, Micros::MINUTE, &TimeZone::UTC));
+        let (text, skipped) = filter_as_query(&f);
+        assert_eq!(skipped, 0, "{text}");
+        assert_eq!(
+            text,
+            "time:[2026-03-14T11:00:00.000000Z TO 2026-03-14T12:00:00.000000Z} \
+             time:[2026-03-14T10:59:00.000000Z TO 2026-03-14T11:01:00.000000Z}"
+        );
+        assert_eq!(query::parse(&text).unwrap(), f.expr());
+    }
+
+    #[test]
+    fn regression_around_chip_follows_the_time_zone() {
+        let t = Micros::parse("2026-03-14T11:00:00Z").unwrap();
+        let mut f = FilterState::of(around_chip(t, Micros::MINUTE, &TimeZone::UTC));
+        f.chips
+            .push(zoom_chip(t, t.saturating_add(Micros::HOUR), &TimeZone::UTC));
+        assert_eq!(f.chips[0].label, "around 2026-03-14 11:00:00.000 ±1m00s");
+        let paris = TimeZone::get("Europe/Paris").unwrap();
+        f.relabel_times(&paris);
+        assert_eq!(f.chips[0].label, "around 2026-03-14 12:00:00.000 ±1m00s");
+        assert_eq!(
+            f.chips[1].label,
+            "2026-03-14 12:00:00.000 .. 2026-03-14 13:00:00.000"
+        );
     }
 }

@@ -10,16 +10,19 @@
 //! keys, drawing, tests — the place to add a view); [`protocol`] (effects, requests and
 //! answers) between the app and the [`worker`] thread; [`screen`] (header, status line,
 //! popups), [`theme`], [`layout`]; [`keymap`] and [`action`] (keys as data); [`filter`]
-//! (the filters in effect); [`jsontree`] (the foldable raw event).
+//! (the filters in effect); [`jsontree`] (the foldable raw event); [`lineedit`] (the prompts'
+//! line editor and history); [`highlight`] (search matches inside a row).
 
 pub mod action;
 pub mod app;
 pub mod components;
 pub mod error;
 pub mod filter;
+pub mod highlight;
 pub mod jsontree;
 pub mod keymap;
 pub mod layout;
+pub mod lineedit;
 pub mod protocol;
 pub mod screen;
 pub mod theme;
@@ -42,6 +45,7 @@ pub use action::Action;
 pub use app::{App, IndexFacts};
 pub use error::TuiError;
 use keymap::{Key, Keymap};
+use lineedit::{Edit, History};
 pub use protocol::Effect;
 use worker::Worker;
 
@@ -91,7 +95,47 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     app.set_case(store.load().map_err(TuiError::from));
     app.case_file = Some(store.path.display().to_string());
     app.index_name = dir.root.display().to_string();
-    event_loop(&mut terminal, &mut app, &keymap, &worker, &store, &stop)
+    // Absolute: the export dialog shows where it writes.
+    let absolute = |p: &std::path::Path| std::path::absolute(p).unwrap_or_else(|_| p.to_owned());
+    app.export_dir = Some(app::default_export_dir(
+        &absolute(&store.path),
+        &absolute(&dir.root),
+    ));
+    let mut history = Some(dir.root.join(HISTORY_FILE));
+    if let Some(file) = &history {
+        app.prompts = History::parse(&std::fs::read_to_string(file).unwrap_or_default());
+    }
+    let result = event_loop(
+        &mut terminal,
+        &mut app,
+        &keymap,
+        &worker,
+        &store,
+        &stop,
+        &mut history,
+    );
+    save_history(&mut app, &mut history);
+    result
+}
+
+/// The prompts' history, beside the index.
+pub const HISTORY_FILE: &str = "prompt-history.json";
+
+/// Writes the prompts' history when it changed (atomically: a crash leaves the old file).
+/// A directory that cannot take it is said once; the history then lives for this run only.
+fn save_history(app: &mut App, path: &mut Option<std::path::PathBuf>) {
+    if !app.prompts.is_dirty() {
+        return;
+    }
+    app.prompts.written();
+    let Some(file) = path.as_deref() else { return };
+    if let Err(e) = crate::fsutil::write_atomic(file, app.prompts.to_json().as_bytes()) {
+        app.status = format!(
+            "error: the prompt history cannot be kept in {}: {e}",
+            file.display()
+        );
+        *path = None;
+    }
 }
 
 /// Undoes what opening the workbench did to the terminal.
@@ -160,6 +204,7 @@ fn event_loop(
     worker: &Worker,
     store: &CaseStore,
     stop: &AtomicBool,
+    history: &mut Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
     let run_effect = |app: &mut App, mut eff: Option<Effect>| {
         while let Some(next) = run_effect(eff, worker, store) {
@@ -206,6 +251,7 @@ fn event_loop(
                 break;
             }
         }
+        save_history(app, history);
     }
     Ok(())
 }
@@ -243,16 +289,9 @@ pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
             let key = Key::from_event(k);
             if app.export.is_some() {
                 return match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Up => Some(Action::Up),
-                    KeyCode::Down => Some(Action::Down),
-                    KeyCode::Tab | KeyCode::Right => Some(Action::NextPane),
-                    KeyCode::BackTab | KeyCode::Left => Some(Action::PrevPane),
-                    KeyCode::Char('c') if key.ctrl => Some(Action::Quit),
-                    KeyCode::Char(c) if !key.ctrl => Some(Action::Char(c)),
-                    _ => None,
+                    KeyCode::Tab => Some(Action::NextPane),
+                    KeyCode::BackTab => Some(Action::PrevPane),
+                    _ => prompt_key(key),
                 };
             }
             let multiline = app
@@ -266,14 +305,7 @@ pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
                 return Some(Action::Char('\n'));
             }
             if app.input.is_some() {
-                return match k.code {
-                    KeyCode::Enter => Some(Action::Submit),
-                    KeyCode::Esc => Some(Action::Cancel),
-                    KeyCode::Backspace => Some(Action::Backspace),
-                    KeyCode::Char('c') if key.ctrl => Some(Action::Quit),
-                    KeyCode::Char(c) if !key.ctrl => Some(Action::Char(c)),
-                    _ => None,
-                };
+                return prompt_key(key);
             }
             keymap.action(app.view.context(), key)
         }
@@ -288,6 +320,44 @@ pub fn translate(ev: &Event, app: &App, keymap: &Keymap) -> Option<Action> {
         Event::Resize(w, h) => Some(Action::Resize(*w, *h)),
         _ => None,
     }
+}
+
+/// A key while a prompt (an input line, the export dialog's file name) is open: readline
+/// edits, ↑/↓ through its history, enter, esc.
+fn prompt_key(key: Key) -> Option<Action> {
+    match key.code {
+        KeyCode::Enter => Some(Action::Submit),
+        KeyCode::Esc => Some(Action::Cancel),
+        KeyCode::Up => Some(Action::Up),
+        KeyCode::Down => Some(Action::Down),
+        KeyCode::Char('c') if key.ctrl => Some(Action::Quit),
+        _ => match edit_of(key) {
+            Some(e) => Some(Action::Edit(e)),
+            None => match key.code {
+                KeyCode::Char(c) if !key.ctrl && !key.alt => Some(Action::Char(c)),
+                _ => None,
+            },
+        },
+    }
+}
+
+/// The readline edit of a key: Ctrl-A/E/U/W/K/B/F/D/H, Alt-B/F/Backspace, arrows, Home/End,
+/// Delete, Backspace.
+fn edit_of(key: Key) -> Option<Edit> {
+    Some(match (key.code, key.ctrl, key.alt) {
+        (KeyCode::Char('a'), true, _) | (KeyCode::Home, ..) => Edit::Start,
+        (KeyCode::Char('e'), true, _) | (KeyCode::End, ..) => Edit::End,
+        (KeyCode::Char('u'), true, _) => Edit::KillToStart,
+        (KeyCode::Char('k'), true, _) => Edit::KillToEnd,
+        (KeyCode::Char('w'), true, _) | (KeyCode::Backspace, _, true) => Edit::KillWordBack,
+        (KeyCode::Char('b'), true, _) | (KeyCode::Left, false, false) => Edit::Left,
+        (KeyCode::Char('f'), true, _) | (KeyCode::Right, false, false) => Edit::Right,
+        (KeyCode::Char('b'), false, true) | (KeyCode::Left, ..) => Edit::WordLeft,
+        (KeyCode::Char('f'), false, true) | (KeyCode::Right, ..) => Edit::WordRight,
+        (KeyCode::Char('d'), true, _) | (KeyCode::Delete, ..) => Edit::DeleteForward,
+        (KeyCode::Char('h'), true, _) | (KeyCode::Backspace, ..) => Edit::DeleteBack,
+        _ => return None,
+    })
 }
 
 /// Renders one frame of `app` into a buffer (tests, benchmarks).
@@ -316,4 +386,61 @@ pub fn render_to_string(app: &App, keymap: &Keymap, width: u16, height: u16) -> 
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::crossterm::event::{KeyEvent, KeyModifiers};
+
+    fn key(code: KeyCode, modifiers: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, modifiers))
+    }
+
+    #[test]
+    fn an_open_prompt_takes_the_readline_keys() {
+        let km = Keymap::builtin();
+        let mut app = App::new(
+            Vec::new(),
+            IndexFacts::default(),
+            jiff::tz::TimeZone::UTC,
+            "UTC".into(),
+            (120, 40),
+        );
+        let ctrl = KeyModifiers::CONTROL;
+        let (alt, none) = (KeyModifiers::ALT, KeyModifiers::NONE);
+        assert_eq!(
+            translate(&key(KeyCode::Char('u'), ctrl), &app, &km),
+            Some(Action::HalfPageUp),
+            "outside a prompt, the keymap"
+        );
+        app.update(Action::Filter);
+        for (ev, edit) in [
+            (key(KeyCode::Char('u'), ctrl), Edit::KillToStart),
+            (key(KeyCode::Char('w'), ctrl), Edit::KillWordBack),
+            (key(KeyCode::Char('k'), ctrl), Edit::KillToEnd),
+            (key(KeyCode::Char('a'), ctrl), Edit::Start),
+            (key(KeyCode::End, none), Edit::End),
+            (key(KeyCode::Char('b'), alt), Edit::WordLeft),
+            (key(KeyCode::Char('f'), alt), Edit::WordRight),
+            (key(KeyCode::Left, none), Edit::Left),
+            (key(KeyCode::Delete, none), Edit::DeleteForward),
+            (key(KeyCode::Backspace, none), Edit::DeleteBack),
+        ] {
+            assert_eq!(
+                translate(&ev, &app, &km),
+                Some(Action::Edit(edit)),
+                "{ev:?}"
+            );
+        }
+        assert_eq!(
+            translate(&key(KeyCode::Up, none), &app, &km),
+            Some(Action::Up),
+            "history"
+        );
+        assert_eq!(
+            translate(&key(KeyCode::Char('q'), none), &app, &km),
+            Some(Action::Char('q'))
+        );
+    }
 }

@@ -50,6 +50,14 @@ pub fn chip() -> Style {
     Style::default().fg(Color::Black).bg(Color::Yellow)
 }
 
+/// A chip selected for removal.
+pub fn chip_selected() -> Style {
+    Style::default()
+        .fg(Color::Black)
+        .bg(Color::Red)
+        .add_modifier(Modifier::BOLD)
+}
+
 pub fn search() -> Style {
     Style::default()
         .fg(Color::Magenta)
@@ -85,4 +93,16 @@ pub fn marker() -> Style {
 
 pub fn label() -> Style {
     Style::default().fg(Color::Cyan)
+}
+
+/// The character under a prompt's cursor.
+pub fn cursor() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED)
+}
+
+/// The text of a row that matches the search.
+pub fn search_hit() -> Style {
+    Style::default()
+        .fg(Color::Magenta)
+        .add_modifier(Modifier::BOLD | Modifier::REVERSED)
 }

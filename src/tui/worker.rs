@@ -147,7 +147,9 @@ impl Engine {
                         "exported {} events and {} findings to {}",
                         s.provenance.counts.events,
                         s.provenance.counts.findings,
-                        job.path.display()
+                        std::path::absolute(&job.path)
+                            .unwrap_or_else(|_| job.path.clone())
+                            .display()
                     )
                 })
                 .map_err(TuiError::from);

@@ -4,7 +4,7 @@
 //! Case changes are effects ([`Effect::Case`]): the runtime applies them to the case file
 //! (load, change, save atomically) and answers with [`Action::CaseSaved`].
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{App, InputMode, View};
@@ -14,6 +14,7 @@ use crate::query::{self, Expr};
 use crate::tui::action::Action;
 use crate::tui::error::TuiError;
 use crate::tui::filter::{FilterState, filter_as_query};
+use crate::tui::lineedit::{Edit, LineEditor};
 use crate::tui::protocol::{Effect, ExportJob, Request};
 
 /// What the export dialog exports.
@@ -48,7 +49,10 @@ impl ExportScope {
 pub struct ExportDialog {
     pub format: usize,
     pub scope: usize,
-    pub path: String,
+    /// The file name being typed.
+    pub path: LineEditor,
+    /// Where the file goes unless a path is typed: beside the case file.
+    pub dir: Option<PathBuf>,
     /// The path was typed (not derived from the format).
     pub edited: bool,
     pub running: bool,
@@ -56,16 +60,18 @@ pub struct ExportDialog {
 }
 
 impl ExportDialog {
-    fn new() -> ExportDialog {
+    /// The dialog, its file named after the format in `dir` (the case file's directory).
+    fn new(dir: Option<PathBuf>) -> ExportDialog {
         let mut d = ExportDialog {
+            dir,
             format: 3,
             scope: 0,
-            path: String::new(),
+            path: LineEditor::default(),
             edited: false,
             running: false,
             error: None,
         };
-        d.path = d.default_path();
+        d.path.set(d.default_path());
         d
     }
 
@@ -78,7 +84,23 @@ impl ExportDialog {
     }
 
     fn default_path(&self) -> String {
-        format!("kubesift-case.{}", self.format().extension())
+        let name = format!("kubesift-case.{}", self.format().extension());
+        match &self.dir {
+            Some(dir) => dir.join(name).display().to_string(),
+            None => name,
+        }
+    }
+}
+
+/// Where exports go by default: beside the case file — or, when the case is the index's
+/// own `case.json`, beside the index directory (nothing is written inside an index). Both
+/// paths absolute.
+pub fn default_export_dir(case_file: &Path, index_root: &Path) -> PathBuf {
+    let dir = crate::fsutil::parent_dir(case_file);
+    if dir.starts_with(index_root) {
+        crate::fsutil::parent_dir(index_root).to_path_buf()
+    } else {
+        dir.to_path_buf()
     }
 }
 
@@ -158,7 +180,7 @@ impl App {
             }
             Action::NextMark | Action::PrevMark => self.jump_to_mark(*action == Action::PrevMark),
             Action::Export => {
-                self.export = Some(ExportDialog::new());
+                self.export = Some(ExportDialog::new(self.export_dir.clone()));
                 None
             }
             _ => None,
@@ -271,25 +293,27 @@ impl App {
                     (d.format + 1) % n
                 };
                 if !d.edited {
-                    d.path = d.default_path();
+                    d.path.set(d.default_path());
                 }
             }
-            Action::NextPane | Action::Right | Action::Left | Action::PrevPane => {
+            Action::NextPane | Action::PrevPane => {
                 let n = ExportScope::ALL.len();
-                d.scope = if matches!(action, Action::Left | Action::PrevPane) {
+                d.scope = if *action == Action::PrevPane {
                     (d.scope + n - 1) % n
                 } else {
                     (d.scope + 1) % n
                 };
             }
             Action::Char(c) => {
-                d.path.push(*c);
+                d.path.apply(Edit::Insert(*c));
                 d.edited = true;
                 d.error = None;
             }
             Action::Backspace => {
-                d.path.pop();
-                d.edited = true;
+                d.edited |= d.path.apply(Edit::DeleteBack);
+            }
+            Action::Edit(e) => {
+                d.edited |= d.path.apply(*e);
             }
             Action::Submit => return self.start_export(),
             _ => {}
@@ -300,7 +324,7 @@ impl App {
     fn start_export(&mut self) -> Option<Effect> {
         let (query_text, _) = filter_as_query(&self.filter);
         let d = self.export.as_mut()?;
-        if d.path.trim().is_empty() {
+        if d.path.text().trim().is_empty() {
             d.error = Some("type a file name".into());
             return None;
         }
@@ -324,7 +348,7 @@ impl App {
         let job = ExportJob {
             spec,
             format: d.format(),
-            path: PathBuf::from(d.path.trim()),
+            path: PathBuf::from(d.path.text().trim()),
             case: self.case.clone(),
             findings: Arc::clone(&self.findings),
         };

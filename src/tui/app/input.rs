@@ -3,11 +3,12 @@
 
 use super::{App, parse_tz};
 use crate::case::CaseOp;
-use crate::model::{EventRow, fields};
+use crate::model::{EventRow, Micros, fields};
 use crate::query::{self, Expr, TimeSpec};
 use crate::tui::action::Action;
 use crate::tui::components::View;
 use crate::tui::filter::{Chip, FilterState, pivot_chip, quote};
+use crate::tui::lineedit::{Browse, Edit, LineEditor};
 use crate::tui::protocol::Effect;
 
 /// What an input line is for.
@@ -30,14 +31,33 @@ impl InputMode {
             InputMode::Note => "note (ctrl-j: new line)",
         }
     }
+
+    /// The name its lines are kept under in the prompt history.
+    pub fn history_key(self) -> &'static str {
+        match self {
+            InputMode::Filter => "filter",
+            InputMode::Search => "search",
+            InputMode::Command => "command",
+            InputMode::Tag => "tag",
+            InputMode::Note => "note",
+        }
+    }
 }
 
 /// The line being typed, with its error (column, message) when it does not parse.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Input {
     pub mode: InputMode,
-    pub text: String,
+    pub line: LineEditor,
     pub error: Option<(usize, String)>,
+    /// Where ↑/↓ are in the prompt's history.
+    pub browse: Browse,
+}
+
+impl Input {
+    pub fn text(&self) -> &str {
+        self.line.text()
+    }
 }
 
 /// A popup of values of the selected event to pivot on.
@@ -52,22 +72,33 @@ impl App {
     pub(super) fn open_input(&mut self, mode: InputMode, text: String) -> Option<Effect> {
         self.input = Some(Input {
             mode,
-            text,
+            line: LineEditor::new(text),
             error: None,
+            browse: Browse::default(),
         });
         None
     }
 
     pub(super) fn on_input(&mut self, action: &Action) -> Option<Effect> {
         let input = self.input.as_mut()?;
-        match action {
-            Action::Char(c) => {
-                input.text.push(*c);
+        let edit = match action {
+            Action::Char(c) => Some(Edit::Insert(*c)),
+            Action::Backspace => Some(Edit::DeleteBack),
+            Action::Edit(e) => Some(*e),
+            _ => None,
+        };
+        if let Some(e) = edit {
+            if input.line.apply(e) {
                 input.error = None;
-                None
             }
-            Action::Backspace => {
-                input.text.pop();
+            return None;
+        }
+        match action {
+            Action::Up | Action::Down => {
+                let key = input.mode.history_key();
+                let older = *action == Action::Up;
+                self.prompts
+                    .step(key, older, &mut input.browse, &mut input.line);
                 input.error = None;
                 None
             }
@@ -83,10 +114,11 @@ impl App {
 
     pub(super) fn submit(&mut self) -> Option<Effect> {
         let input = self.input.clone()?;
+        self.prompts.push(input.mode.history_key(), input.text());
         if matches!(input.mode, InputMode::Tag | InputMode::Note) {
-            return self.submit_case_input(input.mode, &input.text);
+            return self.submit_case_input(input.mode, input.text());
         }
-        let text = input.text.trim().to_owned();
+        let text = input.text().trim().to_owned();
         match input.mode {
             InputMode::Filter => match query::parse(&text) {
                 Ok(_) => {
@@ -153,6 +185,18 @@ impl App {
                 return None;
             }
             "tz" => return self.set_tz(arg),
+            "unfilter" => {
+                let Ok(n) = arg.parse::<usize>() else {
+                    return self.input_error(
+                        cmd.len() + 1,
+                        format!(
+                            "`:unfilter` needs the number of a filter (1 is the first), not `{arg}`"
+                        ),
+                    );
+                };
+                self.input = None;
+                return self.remove_chip(Some(n));
+            }
             "save" => return self.save_filter(arg),
             "load" => return self.load_filter(arg),
             "export" => {
@@ -189,18 +233,22 @@ impl App {
     }
 
     pub(super) fn add_chip_and_show(&mut self, chip: Chip) -> Option<Effect> {
+        let anchor = self.anchor();
         if matches!(self.view, View::Detections | View::Detail) {
             self.stack.push(self.view);
             self.view = View::Events;
         }
-        self.add_chip(chip)
+        self.add_chip(chip, anchor)
     }
 
     pub(super) fn time_command(&mut self, cmd: &str, arg: &str) -> Option<Effect> {
-        let Some(t) = TimeSpec::parse(arg) else {
+        let Some(t) = TimeSpec::parse(arg).or_else(|| self.clock_time(arg).map(TimeSpec::At))
+        else {
             return self.input_error(
                 cmd.len() + 1,
-                format!("`{arg}` is not a time (RFC 3339, a date, or a duration like 2h)"),
+                format!(
+                    "`{arg}` is not a time (a clock time like 11:30, RFC 3339, a date, or a duration like 2h)"
+                ),
             );
         };
         self.input = None;
@@ -215,12 +263,35 @@ impl App {
         })
     }
 
+    /// `11:30` or `11:30:15` in the view's zone, on the day of the selected event (else of
+    /// the data's last event).
+    pub(super) fn clock_time(&self, arg: &str) -> Option<Micros> {
+        let valid = arg.len() >= 4 && arg.chars().all(|c| c.is_ascii_digit() || c == ':');
+        let clock: jiff::civil::Time = arg.parse().ok().filter(|_| valid)?;
+        let day_of = self
+            .current_time()
+            .or_else(|| self.facts.span.map(|(_, last)| last))?;
+        let day = day_of
+            .to_timestamp()?
+            .to_zoned_datetime(self.tz.clone())
+            .date();
+        let at = day
+            .to_datetime(clock)
+            .to_zoned_datetime(self.tz.clone())
+            .ok()?;
+        Some(Micros::from_timestamp(at.timestamp()))
+    }
+
     pub(super) fn set_tz(&mut self, arg: &str) -> Option<Effect> {
         match parse_tz(arg) {
             Some((tz, name)) => {
                 self.input = None;
                 self.tz = tz;
                 self.tz_name = name;
+                self.filter.relabel_times(&self.tz);
+                for f in &mut self.history {
+                    f.relabel_times(&self.tz);
+                }
                 None
             }
             None => self.input_error(
@@ -281,7 +352,7 @@ fn unknown_command(cmd: &str) -> String {
         .filter_map(|f| f.commands.first().copied())
         .collect();
     format!(
-        "unknown command `{cmd}` ({}, since, until, clear, tz, save, load, export, title, analyst, q)",
+        "unknown command `{cmd}` ({}, since, until, unfilter, clear, tz, save, load, export, title, analyst, q)",
         filters.join(", ")
     )
 }

@@ -210,7 +210,10 @@ fn filter_input_applies_or_says_where_it_is_wrong() {
     let req = request(a.update(Action::Submit));
     assert!(a.input.is_none());
     assert_eq!(a.filter.query, "verb:get");
-    assert!(matches!(req, Request::Page { .. }));
+    assert!(
+        matches!(req, Request::Find { .. }),
+        "the selected event is looked for in the new result"
+    );
     a.update(Action::Filter);
     a.update(Action::Cancel);
     assert!(a.input.is_none());
@@ -320,7 +323,7 @@ fn every_field_command_adds_its_filter() {
     }
     let mut a = events_app(3);
     a.update(Action::Command);
-    a.input.as_mut().unwrap().text = "impersonated bob".into();
+    a.input.as_mut().unwrap().line.set("impersonated bob");
     assert!(a.update(Action::Submit).is_none());
     let error = a.input.and_then(|i| i.error).map(|e| e.1);
     assert!(error.is_some_and(|e| e.contains("unknown command") && e.contains(" as,")));
@@ -508,7 +511,7 @@ fn mark_tag_and_note_the_selected_event() {
     saved(&mut a, op);
     assert_eq!(a.case.events["id-1"].note, "one\ntwo");
     a.update(Action::Note);
-    assert_eq!(a.input.as_ref().map(|i| i.text.as_str()), Some("one\ntwo"));
+    assert_eq!(a.input.as_ref().map(Input::text), Some("one\ntwo"));
 }
 
 #[test]
@@ -623,12 +626,12 @@ fn export_dialog_picks_format_scope_and_path() {
     a.update(Action::Export);
     let d = a.export.clone().unwrap();
     assert_eq!(
-        (d.format().as_str(), d.path.as_str()),
+        (d.format().as_str(), d.path.text()),
         ("html", "kubesift-case.html")
     );
     a.update(Action::Up);
     assert_eq!(
-        a.export.as_ref().unwrap().path,
+        a.export.as_ref().unwrap().path.text(),
         "kubesift-case.md",
         "follows the format"
     );
@@ -658,3 +661,5 @@ fn export_dialog_picks_format_scope_and_path() {
     assert!(a.export.is_none());
     assert_eq!(a.status, "exported 5 events");
 }
+
+mod nav;

@@ -22,6 +22,9 @@ pub enum DetailLine {
         label: String,
         value: String,
         severity: Option<crate::detect::Severity>,
+        /// What `c` copies when it is not the whole value (`10.244.2.7`, not
+        /// `10.244.2.7 (sourceIPs: …)`).
+        copy: Option<String>,
     },
     Json(jsontree::Line),
 }
@@ -53,8 +56,9 @@ impl DetailState {
         }
     }
 
-    /// Folds or unfolds the JSON node under the cursor, or (`all`) every node.
-    fn fold(&mut self, all: Option<bool>) {
+    /// Folds or unfolds the JSON node under the cursor, or (`all`) every node; the cursor
+    /// stays on a line that is left, and the screen full of lines.
+    fn fold(&mut self, all: Option<bool>, ctx: &Ctx<'_>) {
         match all {
             Some(f) => self.tree.fold_all(f),
             None => {
@@ -63,12 +67,19 @@ impl DetailState {
                 }
             }
         }
+        let len = self.lines().len();
+        let visible = usize::try_from(ctx.page_rows() + 1).unwrap_or(usize::MAX);
+        self.cursor = self.cursor.min(len.saturating_sub(1));
+        self.scroll = self
+            .scroll
+            .min(len.saturating_sub(visible))
+            .min(self.cursor);
     }
 
     /// The value under the cursor.
     fn value(&self) -> Option<String> {
         Some(match self.lines().get(self.cursor)? {
-            DetailLine::Field { value, .. } => value.clone(),
+            DetailLine::Field { value, copy, .. } => copy.clone().unwrap_or_else(|| value.clone()),
             DetailLine::Json(l) => self.tree.value_of(l.node),
             DetailLine::Section(s) => s.clone(),
         })
@@ -92,11 +103,11 @@ impl Component for DetailState {
         None
     }
 
-    fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
+    fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent {
         match action {
-            Action::Open | Action::ToggleFold => self.fold(None),
-            Action::ExpandAll => self.fold(Some(false)),
-            Action::CollapseAll => self.fold(Some(true)),
+            Action::Open | Action::ToggleFold => self.fold(None, ctx),
+            Action::ExpandAll => self.fold(Some(false), ctx),
+            Action::CollapseAll => self.fold(Some(true), ctx),
             Action::Copy => return self.value().map_or(Intent::Ignored, Intent::Copy),
             _ => return Intent::Ignored,
         }
@@ -131,6 +142,7 @@ fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
                 label,
                 value,
                 severity,
+                ..
             } => {
                 let label_style = severity.map_or_else(theme::label, theme::severity_style);
                 let label = clean(label);
@@ -178,6 +190,7 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
                 label: label.to_owned(),
                 value,
                 severity: None,
+                copy: None,
             });
         }
     };
@@ -258,6 +271,11 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
     }
     field("facts", e.facts.join(", "));
     field("source", e.source.to_string());
+    for line in &mut header {
+        if let DetailLine::Field { label, copy, .. } = line {
+            *copy = copied_part(label, e, tz);
+        }
+    }
     if let Some(idx) = finding_of.get(&e.audit_id) {
         header.push(DetailLine::Section("findings".into()));
         for &i in idx {
@@ -266,6 +284,7 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
                     label: f.rule_id.clone(),
                     value: format!("{}: {}", f.title, f.summary),
                     severity: Some(f.severity),
+                    copy: None,
                 });
             }
         }
@@ -283,6 +302,18 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
         cursor: 0,
         scroll: 0,
         loading: false,
+    }
+}
+
+/// What `c` copies of a field whose line adds context to the value: the value alone.
+fn copied_part(label: &str, e: &AuditEvent, tz: &jiff::tz::TimeZone) -> Option<String> {
+    match label {
+        "time" => Some(e.time.display_in(tz)),
+        "stage" => e.stage.map(|s| s.as_str().to_owned()),
+        "user" => Some(e.user.username.clone()),
+        "source ip" => e.peer_ip().map(str::to_owned),
+        "response" => e.code.map(|c| c.to_string()),
+        _ => None,
     }
 }
 
@@ -344,5 +375,60 @@ mod tests {
         assert!(d.lines().len() < before);
         d.select(1, &ctx);
         assert!(matches!(d.on_action(&Action::Copy, &ctx), Intent::Copy(_)));
+    }
+
+    fn line_of(d: &DetailState, label: &str) -> u64 {
+        d.lines()
+            .iter()
+            .position(|l| matches!(l, DetailLine::Field { label: l, .. } if l == label))
+            .unwrap() as u64
+    }
+
+    #[test]
+    fn regression_copy_in_the_detail_takes_the_value_alone() {
+        // `c` on the source IP copied `10.244.2.7 (sourceIPs: …)`.
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let raw = RAW.replace(
+            r#""verb":"get""#,
+            r#""verb":"get","sourceIPs":["10.244.2.7"]"#,
+        );
+        let event = crate::ingest::formats::native::parse(
+            &raw,
+            crate::model::SourceRef::default(),
+            crate::ingest::formats::NormalizeOptions::default(),
+        )
+        .unwrap();
+        let mut d = build(Box::new(event), &raw, &ctx);
+        d.select(line_of(&d, "source ip"), &ctx);
+        assert_eq!(
+            d.on_action(&Action::Copy, &ctx),
+            Intent::Copy("10.244.2.7".into())
+        );
+        d.select(line_of(&d, "user"), &ctx);
+        assert_eq!(
+            d.on_action(&Action::Copy, &ctx),
+            Intent::Copy("alice".into())
+        );
+    }
+
+    #[test]
+    fn regression_fold_all_keeps_the_view_on_content() {
+        // `C` at the bottom of a long raw event left an empty screen.
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut d = detail(&shared);
+        let last = d.len(&ctx) - 1;
+        d.select(last, &ctx);
+        d.scroll = usize::try_from(last).unwrap();
+        d.on_action(&Action::CollapseAll, &ctx);
+        let len = d.lines().len();
+        assert!(d.cursor < len, "the cursor is on a line");
+        assert!(d.scroll <= d.cursor);
+        assert!(
+            d.scroll == 0 || len - d.scroll >= 30,
+            "the screen is full of lines: scroll {} of {len}",
+            d.scroll
+        );
     }
 }

@@ -10,6 +10,7 @@ use super::{Component, Ctx, Intent, scroll_to};
 use crate::model::EventRow;
 use crate::query::Expr;
 use crate::tui::action::Action;
+use crate::tui::highlight;
 use crate::tui::layout;
 use crate::tui::protocol::Request;
 use crate::tui::theme::{self, clean};
@@ -194,7 +195,7 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
                 let marked = ctx.finding_of.contains_key(&*s.audit_id);
                 let bookmarked = ctx.case.is_marked(&s.audit_id);
                 let (resource, target) = (s.resource_or_path(), s.target());
-                let mut r = Row::new(vec![
+                Row::new(vec![
                     Cell::from(s.time.display_in(ctx.tz)),
                     Cell::from(Span::styled(
                         match (marked, bookmarked) {
@@ -212,11 +213,7 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
                     Cell::from(clean(s.peer()).into_owned()),
                     Cell::from(s.code.map(|c| c.to_string()).unwrap_or_default()),
                     Cell::from(clean(&s.user_agent).into_owned()),
-                ]);
-                if e.is_match(pos) {
-                    r = r.style(theme::search_match());
-                }
-                r
+                ])
             }
             None => Row::new(vec![Cell::from(Span::styled("…", theme::dim()))]),
         };
@@ -251,6 +248,12 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         .then(|| usize::try_from(e.selected.saturating_sub(e.scroll)).unwrap_or(usize::MAX));
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(table, area, &mut state);
+    if let Some(search) = ctx.search {
+        let needles = highlight::needles(search);
+        let body = layout::table_body(area);
+        let is_match = |line: u16| e.is_match(e.scroll + u64::from(line));
+        highlight::mark_matches(frame.buffer_mut(), body, &needles, is_match);
+    }
     if e.total == Some(0) {
         let body = layout::table_body(area);
         frame.render_widget(

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use super::{boxed_height, popup};
 use crate::export::ExportFormat;
 use crate::tui::app::{App, ExportScope, InputMode};
+use crate::tui::lineedit::{Edit, LineEditor};
 use crate::tui::theme::{self, clean};
 
 /// The note being written: a box with every line of it.
@@ -14,14 +15,7 @@ pub fn note_editor(app: &App, frame: &mut Frame) {
     let Some(input) = app.input.as_ref().filter(|i| i.mode == InputMode::Note) else {
         return;
     };
-    let mut lines: Vec<Line<'_>> = input
-        .text
-        .split('\n')
-        .map(|l| Line::from(clean(l).into_owned()))
-        .collect();
-    if let Some(last) = lines.last_mut() {
-        last.push_span(Span::styled("█", theme::dim()));
-    }
+    let lines = note_lines(&input.line);
     let height = boxed_height(lines.len()).clamp(5, 20);
     let area = popup(frame, 80, height);
     let block = Block::bordered().title(
@@ -33,6 +27,31 @@ pub fn note_editor(app: &App, frame: &mut Frame) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// The note's lines as written (a new line is a line, not `\n`), the cursor where it stands.
+fn note_lines(line: &LineEditor) -> Vec<Line<'static>> {
+    let (before, after) = line.split();
+    let mut lines: Vec<Line<'static>> = Vec::new();
+    let mut head = before.split('\n').peekable();
+    let mut cursor_line = String::new();
+    while let Some(l) = head.next() {
+        if head.peek().is_some() {
+            lines.push(Line::from(clean(l).into_owned()));
+        } else {
+            l.clone_into(&mut cursor_line);
+        }
+    }
+    let (rest_of_line, tail) = after.split_once('\n').unwrap_or((after, ""));
+    let mut at = LineEditor::new(format!("{cursor_line}{rest_of_line}"));
+    for _ in rest_of_line.chars() {
+        at.apply(Edit::Left);
+    }
+    lines.push(Line::from(super::edited_line(&at)));
+    if !after.is_empty() && after.contains('\n') {
+        lines.extend(tail.split('\n').map(|l| Line::from(clean(l).into_owned())));
+    }
+    lines
 }
 
 pub fn export_dialog(app: &App, frame: &mut Frame) {
@@ -65,11 +84,10 @@ pub fn export_dialog(app: &App, frame: &mut Frame) {
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![
-        Span::styled("file: ", theme::label()),
-        Span::raw(clean(&d.path).into_owned()),
-        Span::styled("█", theme::dim()),
-    ]));
+    lines.push(Line::from(vec![Span::styled("file: ", theme::label())]));
+    if let Some(l) = lines.last_mut() {
+        l.spans.extend(super::edited_line(&d.path));
+    }
     if d.running {
         lines.push(Line::from(Span::styled("exporting…", theme::dim())));
     }

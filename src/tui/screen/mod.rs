@@ -12,10 +12,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::App;
+use super::app::{App, InputMode};
 use super::components::View;
 use super::keymap::Keymap;
 use super::layout;
+use super::lineedit::LineEditor;
 use super::theme::{self, clean};
 
 /// Draws the whole screen.
@@ -74,18 +75,23 @@ fn filters(app: &App, frame: &mut Frame, area: Rect) {
     if app.filter.is_empty() {
         spans.push(Span::styled("none (every event)", theme::dim()));
     }
-    for c in &app.filter.chips {
-        spans.push(Span::styled(
-            format!(" {} ", clean(&c.label)),
-            theme::chip(),
-        ));
+    // Numbered for `:unfilter N`.
+    let typed = Some(app.filter.query.as_str()).filter(|q| !q.trim().is_empty());
+    let labels = app
+        .filter
+        .chips
+        .iter()
+        .map(|c| c.label.as_str())
+        .chain(typed);
+    for (i, label) in labels.enumerate() {
+        let style = if app.chip_cursor == Some(i) {
+            theme::chip_selected()
+        } else {
+            theme::chip()
+        };
+        spans.push(Span::styled(format!("{} ", i + 1), theme::dim()));
+        spans.push(Span::styled(format!(" {} ", clean(label)), style));
         spans.push(Span::raw(" "));
-    }
-    if !app.filter.query.trim().is_empty() {
-        spans.push(Span::styled(
-            format!(" {} ", clean(&app.filter.query)),
-            theme::chip(),
-        ));
     }
     if let Some((s, _)) = &app.search {
         spans.push(Span::styled("   search: ", theme::dim()));
@@ -102,11 +108,19 @@ fn filters(app: &App, frame: &mut Frame, area: Rect) {
 
 fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     if let Some(input) = &app.input {
-        let mut spans = vec![
-            Span::styled(format!("{}> ", input.mode.prompt()), theme::title()),
-            Span::raw(clean(&input.text).into_owned()),
-            Span::styled("█", theme::dim()),
-        ];
+        let mut spans = vec![Span::styled(
+            format!("{}> ", input.mode.prompt()),
+            theme::title(),
+        )];
+        if input.mode == InputMode::Note {
+            // The note editor above shows the lines; here only how to use it.
+            spans.push(Span::styled(
+                "enter saves · ctrl-j new line · esc cancels",
+                theme::dim(),
+            ));
+        } else {
+            spans.extend(edited_line(&input.line));
+        }
         if let Some((col, msg)) = &input.error {
             spans.push(Span::styled(
                 format!("   ✗ at column {}: {}", col + 1, clean(msg)),
@@ -130,12 +144,28 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
 }
 
+/// A line being edited, the cursor drawn on the character it stands on (a block at the end).
+pub(crate) fn edited_line(line: &LineEditor) -> Vec<Span<'static>> {
+    let (before, after) = line.split();
+    let mut rest = after.chars();
+    let under = rest.next();
+    vec![
+        Span::raw(clean(before).into_owned()),
+        match under {
+            Some(c) => Span::styled(clean(&c.to_string()).into_owned(), theme::cursor()),
+            None => Span::styled("█", theme::dim()),
+        },
+        Span::raw(clean(rest.as_str()).into_owned()),
+    ]
+}
+
 /// Key hints for the status line, generated from the keymap.
 fn hints(app: &App, keymap: &Keymap) -> String {
     let ctx = app.view.context();
     let mut actions = vec![
         (Action::Help, "help"),
         (Action::Back, "back"),
+        (Action::Quit, "quit"),
         (Action::Open, "open"),
     ];
     actions.extend([
