@@ -86,3 +86,8 @@ pub fn marker() -> Style {
 pub fn label() -> Style {
     Style::default().fg(Color::Cyan)
 }
+
+/// The column cursor: the header of the column `c` copies, and its cell in the selected row.
+pub fn cell_cursor() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
+}
