@@ -132,6 +132,7 @@ fn by_column(a: &Finding, b: &Finding, col: usize) -> Ordering {
         4 => b.count.cmp(&a.count),
         5 => a.first_seen_micros().cmp(&b.first_seen_micros()),
         6 => Micros::parse(&a.last_seen).cmp(&Micros::parse(&b.last_seen)),
+        7 => summary_line(a).cmp(summary_line(b)),
         _ => value(a, col, Order::Detected).cmp(&value(b, col, Order::Detected)),
     }
 }
@@ -152,7 +153,7 @@ impl Detections {
         match self.order {
             Order::Detected => {}
             Order::ByAccount => {
-                shown.sort_by(|&a, &b| findings[a].account.cmp(&findings[b].account))
+                shown.sort_by(|&a, &b| findings[a].account.cmp(&findings[b].account));
             }
             Order::KillChain => shown.sort_by_key(|&i| {
                 let f = &findings[i];
