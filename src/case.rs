@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::fsutil;
-use crate::model::{AuditEvent, Micros};
+use crate::model::{AuditEvent, EventRow, Micros};
 
 /// The version of the case file format.
 pub const CASE_VERSION: u32 = 1;
@@ -94,21 +94,34 @@ pub struct EventRef {
 }
 
 /// The case's record of an event: its audit ID, time and a one-line summary
-/// (`alice get secrets shop/db`).
+/// (`alice get secrets shop/db from 10.0.0.1`, and the decoded exec command).
 pub fn event_ref(e: &AuditEvent) -> EventRef {
-    let mut summary = format!(
-        "{} {} {} {}",
-        e.user.username,
-        e.verb,
-        e.resource_path(),
-        e.target()
-    );
-    if let Some(x) = e.exec.as_ref().filter(|x| !x.command_line.is_empty()) {
-        let _ = write!(summary, " `{}`", x.command_line);
+    row_ref(&EventRow::of(e))
+}
+
+/// [`event_ref`] of a table row (the events table's rows carry the exec command too).
+pub fn row_ref(r: &EventRow<'_>) -> EventRef {
+    let words = [
+        r.user.to_string(),
+        r.verb.to_string(),
+        r.resource_or_path(),
+        r.target(),
+    ];
+    let mut summary = words
+        .iter()
+        .filter(|w| !w.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if let Some(ip) = r.source_ip.as_deref().filter(|ip| !ip.is_empty()) {
+        let _ = write!(summary, " from {ip}");
+    }
+    if !r.command_line().is_empty() {
+        let _ = write!(summary, " `{}`", r.command_line());
     }
     EventRef {
-        audit_id: e.audit_id.clone(),
-        time: Some(e.time),
+        audit_id: r.audit_id.to_string(),
+        time: Some(r.time),
         summary,
     }
 }

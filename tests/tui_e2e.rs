@@ -236,9 +236,7 @@ fn analyst_session_in_tmux() {
 
     // Help overlay, then quit by going back view by view.
     t.keys(&["?"]);
-    t.wait("the help overlay", |s| {
-        s.contains("help (? or esc to close)")
-    });
+    t.wait("the help overlay", |s| s.contains("help — lines 1-"));
     t.keys(&["Escape"]);
     let start = Instant::now();
     while !exit_file.exists() {
@@ -255,6 +253,92 @@ fn analyst_session_in_tmux() {
         std::fs::read_to_string(&exit_file).unwrap().trim(),
         "EXIT:0"
     );
+}
+
+#[test]
+fn regression_workbench_at_80x24_keeps_rule_ids_times_commands_axis_and_help() {
+    // At 80×24 the detections' columns shrank to 5 characters, the events' time showed
+    // `20`, the events table had no exec command, the timeline no axis, and the help could
+    // not scroll past a third of its keys.
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let exit_file = dir.path().join("exit");
+    let bin = assert_cmd::cargo::cargo_bin("kubesift");
+    let cmd = format!(
+        "{} --index {} tui --case {}; echo EXIT:$? > {}",
+        shell(&bin),
+        shell(common::sample_index()),
+        shell(&dir.path().join("case.json")),
+        shell(&exit_file)
+    );
+    let t = Tmux {
+        socket: format!("kubesift-e2e-small-{}", std::process::id()),
+        session: "small",
+    };
+    t.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        t.session,
+        "-x",
+        "80",
+        "-y",
+        "24",
+        &cmd,
+    ]);
+    let s = t.wait("the detections view", |s| s.contains("detections —"));
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
+    assert!(rows.len() >= 5, "{s}");
+    for row in &rows {
+        assert!(row.contains("critical "), "severity whole: {row}");
+        let clock = row
+            .split_whitespace()
+            .any(|w| w.len() == 8 && w.as_bytes()[2] == b':' && w.as_bytes()[5] == b':');
+        assert!(clock, "HH:MM:SS in {row}");
+    }
+    assert!(
+        rows.iter()
+            .any(|r| r.contains("KS-SECRET-CLUSTER-WIDE-LIST ")),
+        "the longest rule id whole:\n{s}"
+    );
+
+    t.keys(&["2", "f", "C-u"]);
+    t.wait("the filter prompt", |s| s.contains("filter>"));
+    t.keys(&["res:pods/exec", "Enter"]);
+    let s = t.wait("the exec events", |s| s.contains("events — 7 matching"));
+    assert!(s.contains("$ bash -c 'bash"), "the decoded command:\n{s}");
+    assert!(s.contains("12:05:15"), "{s}");
+
+    t.keys(&["4"]);
+    let s = t.wait("the timeline", |s| {
+        s.contains("timeline —") && s.contains("╵")
+    });
+    assert!(s.contains("╵10:00") && s.contains("╵12:00"), "{s}");
+    assert!(s.contains(" 0 ┤"), "a y scale:\n{s}");
+
+    t.keys(&["?"]);
+    let first = t.wait("the help", |s| s.contains("help — lines 1-"));
+    t.keys(&["G"]);
+    let last = t.wait("the help's end", |s| s.contains("[A TO B]"));
+    assert_ne!(first, last, "the help scrolls");
+    t.keys(&["g", "/"]);
+    t.wait("the help's find prompt", |s| s.contains("find in help>"));
+    t.keys(&["peer"]);
+    t.wait("the query field in the help", |s| {
+        s.contains("peer peer_ip")
+    });
+    t.keys(&["Enter", "Escape", "C-c"]);
+    let start = Instant::now();
+    while !exit_file.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "did not quit:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// `#{alternate_on} #{mouse_any_flag}` of the pane: `1 1` while the workbench runs, `0 0`

@@ -73,6 +73,17 @@ pub enum Action {
     PrevMark,
     /// Open the export dialog.
     Export,
+    /// Detections: sort by the column under the cursor (again: reversed, then off).
+    Sort,
+    /// Detections: by severity, grouped by account, kill-chain order.
+    CycleOrder,
+    /// Narrow a list (the findings, the help) to the rows holding a text.
+    FindInList,
+    /// Timeline: the next / previous bucket where a finding starts.
+    NextFinding,
+    PrevFinding,
+    /// Timeline: a linear or a logarithmic y scale.
+    ToggleLogScale,
     #[serde(skip)]
     CaseSaved(Box<Result<(crate::case::Case, String), super::error::TuiError>>),
     #[serde(skip)]
@@ -107,8 +118,8 @@ impl Action {
             Action::Help => "this help",
             Action::Up => "up",
             Action::Down => "down",
-            Action::Left => "left / previous column",
-            Action::Right => "right / next column",
+            Action::Left => "column cursor left / previous bucket",
+            Action::Right => "column cursor right / next bucket",
             Action::Top => "top",
             Action::Bottom => "bottom",
             Action::HalfPageDown => "half a page down",
@@ -137,7 +148,7 @@ impl Action {
             Action::RemoveChip => "remove a filter: select it (←/→), again to remove (:unfilter N)",
             Action::AroundMinute => "events around this one (±1 min)",
             Action::AroundTenMinutes => "events around this one (±10 min)",
-            Action::Copy => "copy the value (OSC 52)",
+            Action::Copy => "copy the value under the column cursor (OSC 52)",
             Action::ToggleFold => "fold / unfold",
             Action::ExpandAll => "unfold all",
             Action::CollapseAll => "fold all",
@@ -151,6 +162,12 @@ impl Action {
             Action::NextMark => "next marked event",
             Action::PrevMark => "previous marked event",
             Action::Export => "export dialog (csv, jsonl, markdown, html)",
+            Action::Sort => "sort by the column under the cursor (again: reversed, off)",
+            Action::CycleOrder => "order: by severity, by account, kill chain (tactic, time)",
+            Action::FindInList => "find: show only the rows holding a text",
+            Action::NextFinding => "next finding marker",
+            Action::PrevFinding => "previous finding marker",
+            Action::ToggleLogScale => "linear / logarithmic y scale",
             _ => "",
         }
     }

@@ -27,6 +27,7 @@ use super::components::case::CaseView;
 use super::components::detail::{self, DetailState};
 use super::components::detections::Detections;
 use super::components::events::EventsState;
+use super::components::help::{self, HelpKeys, HelpView};
 use super::components::pivots::PivotsState;
 use super::components::timeline::TimelineState;
 use super::components::{Component, Ctx, Intent, View};
@@ -46,6 +47,9 @@ pub struct App {
     pub view: View,
     pub stack: Vec<View>,
     pub help: bool,
+    /// The help's scroll and find text, and the keys it lists.
+    pub help_view: HelpView,
+    pub help_keys: HelpKeys,
     pub menu: Option<PivotMenu>,
     pub findings: Arc<Vec<Finding>>,
     /// audit ID → indexes of the findings that stand on it.
@@ -159,6 +163,8 @@ impl App {
             view,
             stack: Vec::new(),
             help: false,
+            help_view: HelpView::default(),
+            help_keys: HelpKeys::of(&super::keymap::Keymap::builtin()),
             menu: None,
             findings: Arc::new(findings),
             finding_of,
@@ -192,6 +198,11 @@ impl App {
             keep_line: None,
             pending: Pending::default(),
         }
+    }
+
+    /// Lists the keys of this keymap in the help.
+    pub fn set_keymap(&mut self, keymap: &super::keymap::Keymap) {
+        self.help_keys = HelpKeys::of(keymap);
     }
 
     /// What the views read of the shared state.
@@ -263,8 +274,8 @@ impl App {
         if self.export.is_some() {
             return self.on_export(&action);
         }
-        if self.input.is_some() {
-            return self.on_input(&action);
+        if let Some(mode) = self.input.as_ref().map(|i| i.mode) {
+            return self.on_list_input(mode, &action);
         }
         if self.menu.is_some() {
             return self.on_menu(&action);
@@ -273,13 +284,65 @@ impl App {
             return self.on_chip_select(&action);
         }
         if self.help {
-            if matches!(action, Action::Help | Action::Cancel | Action::Back) {
-                self.help = false;
-            }
-            return None;
+            return self.on_help(&action);
         }
         self.status.clear();
         self.on_key(action)
+    }
+
+    /// The help's keys: scroll, find (`/`), close.
+    fn on_help(&mut self, action: &Action) -> Option<Effect> {
+        match action {
+            Action::Help | Action::Cancel | Action::Back => {
+                self.help = false;
+                self.help_view = HelpView::default();
+                None
+            }
+            Action::Search | Action::FindInList => {
+                self.open_input(InputMode::FindHelp, self.help_view.query.clone())
+            }
+            _ => {
+                let total = help::display_lines(
+                    &self.help_keys,
+                    self.view,
+                    &self.help_view.query,
+                    self.size,
+                )
+                .len();
+                self.help_view
+                    .on_action(action, total, help::page(self.size));
+                None
+            }
+        }
+    }
+
+    /// Typing in an input line; the find lines (findings, help) narrow their list as the text
+    /// changes, `Esc` shows it whole again.
+    fn on_list_input(&mut self, mode: InputMode, action: &Action) -> Option<Effect> {
+        if !matches!(mode, InputMode::FindFindings | InputMode::FindHelp) {
+            return self.on_input(action);
+        }
+        let eff = match action {
+            Action::Submit => {
+                self.input = None;
+                None
+            }
+            _ => self.on_input(action),
+        };
+        let text = match (&self.input, action) {
+            (Some(i), _) => i.text().to_owned(),
+            (None, Action::Cancel) => String::new(),
+            (None, _) => return eff,
+        };
+        if mode == InputMode::FindFindings {
+            self.detections.set_query(&text, &self.findings);
+        } else {
+            self.help_view = HelpView {
+                scroll: 0,
+                query: text,
+            };
+        }
+        eff
     }
 
     /// A key with no popup or input line open.
@@ -310,6 +373,9 @@ impl App {
             // A new search starts empty (↑ recalls the last ones).
             Action::Search => self.open_input(InputMode::Search, String::new()),
             Action::Command => self.open_input(InputMode::Command, String::new()),
+            Action::FindInList if self.view == View::Detections => {
+                self.open_input(InputMode::FindFindings, self.detections.query.clone())
+            }
             Action::SearchNext => self.find(false),
             Action::SearchPrev => self.find(true),
             Action::PivotBack | Action::ZoomOut => self.step_history(-1),
@@ -513,8 +579,8 @@ impl App {
             Response::Histogram {
                 counts, start, end, ..
             } => {
-                self.timeline.on_counts(counts, start, end);
-                None
+                let next = self.timeline.on_counts(counts, start, end)?;
+                Some(self.request(next))
             }
             Response::Exported { result, .. } => {
                 self.on_exported(result);

@@ -221,12 +221,39 @@ impl Keymap {
         rows
     }
 
+    /// The actions bound in a context with their keys (joined), by description: the help.
+    pub fn bindings_of(&self, context: &str) -> Vec<(Action, String)> {
+        let mut by_action: Vec<(Action, Vec<String>)> = Vec::new();
+        for ((ctx, key), action) in &self.bindings {
+            if ctx != context || action.describe().is_empty() {
+                continue;
+            }
+            match by_action.iter_mut().find(|(a, _)| a == action) {
+                Some((_, keys)) => keys.push(key.label()),
+                None => by_action.push((action.clone(), vec![key.label()])),
+            }
+        }
+        by_action.sort_by(|a, b| a.0.describe().cmp(b.0.describe()));
+        by_action
+            .into_iter()
+            .map(|(a, mut keys)| {
+                keys.sort_by_key(|k| (k.chars().count(), k.clone()));
+                (a, keys.join(" "))
+            })
+            .collect()
+    }
+
     /// The first key bound to an action in a view (for hints), e.g. `?`.
     pub fn key_for(&self, view: &str, action: &Action) -> Option<String> {
         let mut keys: Vec<String> = self
             .bindings
             .iter()
-            .filter(|((ctx, _), a)| (ctx == view || ctx == "global") && *a == action)
+            // A global key the view binds to something else does not do it there.
+            .filter(|((ctx, k), a)| {
+                (ctx == view || ctx == "global")
+                    && *a == action
+                    && self.action(view, *k).as_ref() == Some(action)
+            })
             .map(|((_, k), _)| k.label())
             .collect();
         keys.sort_by_key(|k| (k.chars().count(), k.clone()));

@@ -91,6 +91,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let size = terminal.size().map_or((120, 40), |s| (s.width, s.height));
     let mut app = App::new(findings, facts, tz, tz_name, size);
+    app.set_keymap(&keymap);
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(TuiError::from));
     app.case_file = Some(store.path.display().to_string());

@@ -106,3 +106,8 @@ pub fn search_hit() -> Style {
         .fg(Color::Magenta)
         .add_modifier(Modifier::BOLD | Modifier::REVERSED)
 }
+
+/// The column cursor: the header of the column `c` copies, and its cell in the selected row.
+pub fn cell_cursor() -> Style {
+    Style::default().add_modifier(Modifier::REVERSED | Modifier::UNDERLINED)
+}

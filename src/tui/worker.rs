@@ -61,6 +61,23 @@ impl Engine {
         self.time_indexes.insert(format!("{:?}", ti.expr), ti);
     }
 
+    /// The index's columns carry no exec command: the rows of exec requests get theirs from
+    /// the stored event (few in a page), so the events table shows the decoded command. An
+    /// event that cannot be loaded keeps its row without one (the detail view says why).
+    fn decode_commands(
+        &self,
+        hits: &[crate::index::Hit],
+        rows: &mut [crate::model::EventRow<'static>],
+    ) {
+        for (hit, row) in hits.iter().zip(rows.iter_mut()) {
+            if row.stream == "exec"
+                && let Ok(loaded) = self.reader().load(hit)
+            {
+                row.exec = loaded.event.exec.map(std::borrow::Cow::Owned);
+            }
+        }
+    }
+
     #[expect(
         clippy::too_many_lines,
         reason = "one flat match arm per request kind, each a few lines; the arms read as a table"
@@ -79,7 +96,8 @@ impl Engine {
                 let hits = ti.page(self.reader(), offset, limit);
                 self.keep_time_index(ti);
                 let hits = hits?;
-                let rows = self.reader().summaries(&hits)?;
+                let mut rows = self.reader().summaries(&hits)?;
+                self.decode_commands(&hits, &mut rows);
                 let matches = match search {
                     Some(s) if !hits.is_empty() => {
                         let (first, last) = (

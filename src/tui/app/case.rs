@@ -125,19 +125,7 @@ impl App {
     pub(super) fn case_target(&self) -> Option<EventRef> {
         match self.view {
             View::Detail => self.detail.event.as_deref().map(case::event_ref),
-            View::Events => {
-                let s = self.events.selected_row()?;
-                let mut resource = s.resource_path();
-                if resource.is_empty() {
-                    resource = s.path.to_string();
-                }
-                let target = s.target();
-                Some(EventRef {
-                    audit_id: s.audit_id.to_string(),
-                    time: Some(s.time),
-                    summary: format!("{} {} {resource} {target}", s.user, s.verb),
-                })
-            }
+            View::Events => self.events.selected_row().map(case::row_ref),
             View::Case => self.case_view.target(&self.case),
             _ => None,
         }

@@ -19,6 +19,10 @@ pub enum InputMode {
     Command,
     Tag,
     Note,
+    /// Narrows the findings to those holding the text.
+    FindFindings,
+    /// Narrows the help to the lines holding the text.
+    FindHelp,
 }
 
 impl InputMode {
@@ -29,6 +33,8 @@ impl InputMode {
             InputMode::Command => ":",
             InputMode::Tag => "tags (comma or space separated)",
             InputMode::Note => "note (ctrl-j: new line)",
+            InputMode::FindFindings => "find in findings",
+            InputMode::FindHelp => "find in help",
         }
     }
 
@@ -40,6 +46,8 @@ impl InputMode {
             InputMode::Command => "command",
             InputMode::Tag => "tag",
             InputMode::Note => "note",
+            InputMode::FindFindings => "find-findings",
+            InputMode::FindHelp => "find-help",
         }
     }
 }
@@ -154,7 +162,9 @@ impl App {
                 }
             }
             InputMode::Command => self.command(&text),
-            InputMode::Tag | InputMode::Note => None,
+            InputMode::Tag | InputMode::Note | InputMode::FindFindings | InputMode::FindHelp => {
+                None
+            }
         }
     }
 

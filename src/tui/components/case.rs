@@ -7,6 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use super::columns::{self, Col};
 use super::{Component, Ctx, Intent};
 use crate::case::{Case, EventRef};
 use crate::model::time::format_duration;
@@ -19,6 +20,49 @@ use crate::tui::theme::{self, clean};
 #[derive(Debug, Clone, Default)]
 pub struct CaseView {
     pub selected: usize,
+    /// The column cursor: the column `c` copies (an index of the table's columns).
+    pub column: usize,
+}
+
+/// The case table's columns, in order (see [`columns`]); the cursor starts on the audit ID.
+const COLUMNS: [Col; 6] = [
+    Col::new("AUDIT ID", 12, 36, 5),
+    Col::new("TIME", 8, 23, 2).keep(),
+    Col::new("Δ", 6, 10, 3),
+    Col::new("EVENT", 24, 50, 0).keep().grow(),
+    Col::new("TAGS", 8, 24, 1),
+    Col::new("NOTE", 10, 40, 4).grow(),
+];
+
+/// The columns' widths for a screen `width` wide (inside the table's borders).
+fn widths(width: u16) -> Vec<u16> {
+    columns::fit(&COLUMNS, width.saturating_sub(2))
+}
+
+/// The values of the bookmarks' columns, whole, in time order: what is shown (shortened) and
+/// what `c` copies.
+fn values(ctx: &Ctx<'_>) -> Vec<[String; 6]> {
+    let mut prev: Option<crate::model::Micros> = None;
+    ctx.case
+        .timeline()
+        .iter()
+        .map(|(id, b)| {
+            let t = b.time_micros();
+            let delta = match (prev, t) {
+                (Some(p), Some(t)) => format!("+{}", format_duration(t.0 - p.0)),
+                _ => String::new(),
+            };
+            prev = t.or(prev);
+            [
+                (*id).clone(),
+                b.time.clone(),
+                delta,
+                b.summary.clone(),
+                b.tags.join(", "),
+                b.note.clone(),
+            ]
+        })
+        .collect()
 }
 
 impl CaseView {
@@ -68,13 +112,25 @@ impl Component for CaseView {
                     audit_id: ev.audit_id,
                 },
             },
-            Action::Copy => Intent::Copy(ev.audit_id),
+            Action::Copy => {
+                let col = columns::visible(self.column, &widths(ctx.size.0));
+                let all = values(ctx);
+                let value = all
+                    .get(self.selected)
+                    .map_or(ev.audit_id, |v| v[col].clone());
+                Intent::Copy(value)
+            }
+            Action::Left | Action::Right => {
+                let step = if *action == Action::Left { -1 } else { 1 };
+                self.column = columns::step(self.column, step, &widths(ctx.size.0));
+                Intent::Done
+            }
             _ => Intent::Ignored,
         }
     }
 
     fn render(&self, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
-        render_case(self.selected, ctx, frame, area);
+        render_case(self, ctx, frame, area);
     }
 
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {
@@ -87,61 +143,82 @@ impl Component for CaseView {
     }
 }
 
-fn render_case(cursor: usize, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+/// A bookmark's cell of column `col`, `width` wide.
+fn cell(v: &[String; 6], col: usize, width: u16, ctx: &Ctx<'_>) -> Cell<'static> {
+    match col {
+        1 => Cell::from(crate::model::Micros::parse(&v[1]).map_or_else(
+            || columns::truncate(&clean(&v[1]), width),
+            |t| columns::time_cell(t, ctx.tz, width),
+        )),
+        4 => Cell::from(Span::styled(
+            columns::truncate(&clean(&v[4]), width),
+            theme::chip(),
+        )),
+        5 => Cell::from(columns::truncate(
+            &clean(v[5].lines().next().unwrap_or_default()),
+            width,
+        )),
+        3 => Cell::from(columns::truncate(&clean(&short_summary(&v[3])), width)),
+        _ => Cell::from(columns::truncate(&clean(&v[col]), width)),
+    }
+}
+
+/// A bookmark's summary with its leading account in short form (`sa:shop/web get …`).
+fn short_summary(summary: &str) -> String {
+    match summary.split_once(' ') {
+        Some((account, rest)) => format!("{} {rest}", columns::short_account(account)),
+        None => summary.to_owned(),
+    }
+}
+
+fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+    let cursor = view.selected;
     let [list, about] = area.layout(&Layout::vertical([
         Constraint::Min(5),
         Constraint::Length(8),
     ]));
     let timeline = ctx.case.timeline();
-    let header = Row::new([
-        format!("TIME ({})", ctx.tz_name),
-        "Δ".to_owned(),
-        "EVENT".to_owned(),
-        "TAGS".to_owned(),
-        "NOTE".to_owned(),
-    ])
-    .style(theme::header_row());
-    let mut prev: Option<crate::model::Micros> = None;
-    let rows = timeline.iter().map(|(_, b)| {
-        let t = b.time_micros();
-        let delta = match (prev, t) {
-            (Some(p), Some(t)) => format!("+{}", format_duration(t.0 - p.0)),
-            _ => String::new(),
+    let widths = widths(area.width);
+    let shown = columns::shown(&widths);
+    let column = columns::visible(view.column, &widths);
+    let header = Row::new(shown.iter().map(|&i| {
+        let title = if i == 1 {
+            format!("TIME ({})", ctx.tz_name)
+        } else {
+            COLUMNS[i].title.to_owned()
         };
-        prev = t.or(prev);
-        Row::new(vec![
-            Cell::from(t.map_or_else(|| clean(&b.time).into_owned(), |t| t.display_in(ctx.tz))),
-            Cell::from(delta),
-            Cell::from(clean(&b.summary).into_owned()),
-            Cell::from(Span::styled(
-                clean(&b.tags.join(", ")).into_owned(),
-                theme::chip(),
-            )),
-            Cell::from(clean(b.note.lines().next().unwrap_or_default()).into_owned()),
-        ])
-    });
-    let widths = [
-        Constraint::Length(23),
-        Constraint::Length(10),
-        Constraint::Min(30),
-        Constraint::Length(24),
-        Constraint::Length(40),
-    ];
+        columns::header_cell(&title, widths[i], i == column)
+    }))
+    .style(theme::header_row());
+    let rows = values(ctx)
+        .into_iter()
+        .map(|v| Row::new(shown.iter().map(|&i| cell(&v, i, widths[i], ctx))))
+        .collect::<Vec<_>>();
+    let constraints: Vec<Constraint> = shown
+        .iter()
+        .map(|&i| Constraint::Length(widths[i]))
+        .collect();
+    let copies = COLUMNS[column].title;
     let title = if ctx.case.title.is_empty() {
-        format!(" case — {} bookmarks ", timeline.len())
+        format!(" case — {} bookmarks · c copies {copies} ", timeline.len())
     } else {
         format!(
-            " case {} — {} bookmarks ",
+            " case {} — {} bookmarks · c copies {copies} ",
             clean(&ctx.case.title),
             timeline.len()
         )
     };
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, constraints)
         .header(header)
+        .column_spacing(columns::SPACING)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))
-        .row_highlight_style(theme::selected());
+        .row_highlight_style(theme::selected())
+        .cell_highlight_style(theme::cell_cursor());
     let selected = (!timeline.is_empty()).then_some(cursor);
-    let mut state = TableState::default().with_selected(selected);
+    let at = shown.iter().position(|&i| i == column);
+    let mut state = TableState::default()
+        .with_selected(selected)
+        .with_selected_column(at);
     frame.render_stateful_widget(table, list, &mut state);
     if timeline.is_empty() {
         let msg = match ctx.case_error {
@@ -162,6 +239,10 @@ fn render_case(cursor: usize, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
             Span::raw(clean(id).into_owned()),
             Span::styled("   bookmarked ", theme::label()),
             Span::raw(clean(&b.added).into_owned()),
+        ]));
+        lines.push(Line::from(vec![
+            Span::styled("event ", theme::label()),
+            Span::raw(clean(&b.summary).into_owned()),
         ]));
         for l in b.note.lines() {
             lines.push(Line::from(clean(l).into_owned()));

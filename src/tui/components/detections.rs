@@ -1,12 +1,20 @@
 //! The detections view: the findings, and why the selected one fired. Enter shows its
-//! events.
+//! events. The list can be sorted by the column under the column cursor (`s`: its natural
+//! order, reversed, off), ordered by severity as detected, grouped by account or in
+//! kill-chain order (`o`: ATT&CK tactic, then time), and narrowed by text (`/`); `c` copies
+//! the value under the column cursor (`h`/`l`).
+
+use std::cmp::Ordering;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
+use super::columns::{self, Col};
+use super::killchain;
 use super::{Component, Ctx, Intent};
+use crate::detect::Finding;
 use crate::model::Micros;
 use crate::query::Expr;
 use crate::tui::action::Action;
@@ -15,15 +23,199 @@ use crate::tui::layout;
 use crate::tui::protocol::Request;
 use crate::tui::theme::{self, clean};
 
-/// The findings table's cursor.
-#[derive(Debug, Clone, Default)]
+/// How the findings are ordered (`o` cycles).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Order {
+    /// As detected: most severe first.
+    #[default]
+    Detected,
+    /// Grouped by account (the account shown once per group).
+    ByAccount,
+    /// Kill chain: ATT&CK tactic order, then time.
+    KillChain,
+}
+
+impl Order {
+    fn next(self) -> Order {
+        match self {
+            Order::Detected => Order::ByAccount,
+            Order::ByAccount => Order::KillChain,
+            Order::KillChain => Order::Detected,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Order::Detected => "by severity",
+            Order::ByAccount => "by account",
+            Order::KillChain => "kill chain",
+        }
+    }
+}
+
+/// The findings table's cursor, order and text filter.
+#[derive(Debug, Clone)]
 pub struct Detections {
+    /// The selected row, in the order shown.
     pub selected: usize,
+    /// The column cursor: the column `c` copies and `s` sorts by.
+    pub column: usize,
+    /// Sorted by a column: (column, descending).
+    pub sort: Option<(usize, bool)>,
+    pub order: Order,
+    /// Only the findings whose text holds this (any case).
+    pub query: String,
+}
+
+impl Default for Detections {
+    fn default() -> Self {
+        Detections {
+            selected: 0,
+            column: FIRST_COLUMN,
+            sort: None,
+            order: Order::default(),
+            query: String::new(),
+        }
+    }
+}
+
+/// The findings table's columns, in order (see [`columns`]); the rule id's minimum is the
+/// longest rule id's width.
+const COLUMNS: [Col; 8] = [
+    Col::new("SEV", 8, 8, 0).keep(),
+    Col::new("RULE", 8, 8, 0).keep(),
+    Col::new("FAMILY", 10, 23, 6),
+    Col::new("ACCOUNT", 12, 16, 2).keep().grow(),
+    Col::new("N", 3, 5, 3),
+    Col::new("FIRST", 8, 19, 4).keep(),
+    Col::new("LAST", 8, 19, 7),
+    Col::new("SUMMARY", 12, 40, 1).grow(),
+];
+
+/// The column `c` copies at first: the summary.
+const FIRST_COLUMN: usize = 7;
+
+/// The highlight symbol's cells before each row.
+const SYMBOL: u16 = 2;
+
+fn widths(ctx: &Ctx<'_>, width: u16) -> Vec<u16> {
+    let rule = ctx
+        .findings
+        .iter()
+        .map(|f| columns::width_of(&f.rule_id))
+        .max()
+        .unwrap_or(8);
+    let mut cols = COLUMNS;
+    cols[1] = cols[1].at_least(u16::try_from(rule).unwrap_or(u16::MAX));
+    columns::fit(&cols, width.saturating_sub(2 + SYMBOL))
+}
+
+/// The value of a column of a finding, whole: what `c` copies.
+fn value(f: &Finding, col: usize, order: Order) -> String {
+    match col {
+        0 => f.severity.as_str().to_owned(),
+        1 => f.rule_id.clone(),
+        2 if order == Order::KillChain => killchain::tactic(f).1.to_owned(),
+        2 => f.family.as_str().to_owned(),
+        3 => f.account.clone(),
+        4 => f.count.to_string(),
+        5 => f.first_seen.clone(),
+        6 => f.last_seen.clone(),
+        _ => f.summary.clone(),
+    }
+}
+
+/// Compares two findings by a column, in its natural order.
+fn by_column(a: &Finding, b: &Finding, col: usize) -> Ordering {
+    match col {
+        0 => b.severity.cmp(&a.severity),
+        4 => b.count.cmp(&a.count),
+        5 => a.first_seen_micros().cmp(&b.first_seen_micros()),
+        6 => Micros::parse(&a.last_seen).cmp(&Micros::parse(&b.last_seen)),
+        7 => summary_line(a).cmp(summary_line(b)),
+        _ => value(a, col, Order::Detected).cmp(&value(b, col, Order::Detected)),
+    }
+}
+
+impl Detections {
+    /// The indexes of the findings shown, in the order shown.
+    pub fn shown(&self, findings: &[Finding]) -> Vec<usize> {
+        let needle = self.query.to_lowercase();
+        let mut shown: Vec<usize> = (0..findings.len())
+            .filter(|&i| needle.is_empty() || matches(&findings[i], &needle))
+            .collect();
+        if let Some((col, desc)) = self.sort {
+            shown.sort_by(|&a, &b| {
+                let o = by_column(&findings[a], &findings[b], col);
+                if desc { o.reverse() } else { o }
+            });
+        }
+        match self.order {
+            Order::Detected => {}
+            Order::ByAccount => {
+                shown.sort_by(|&a, &b| findings[a].account.cmp(&findings[b].account));
+            }
+            Order::KillChain => shown.sort_by_key(|&i| {
+                let f = &findings[i];
+                (killchain::tactic(f).0, f.first_seen_micros())
+            }),
+        }
+        shown
+    }
+
+    /// The index of the selected finding.
+    pub fn current(&self, findings: &[Finding]) -> Option<usize> {
+        self.shown(findings).get(self.selected).copied()
+    }
+
+    /// `s`: sorts by the column under the cursor, reverses, then back to the order.
+    fn cycle_sort(&mut self, col: usize) -> Intent {
+        self.sort = match self.sort {
+            Some((c, false)) if c == col => Some((col, true)),
+            Some((c, true)) if c == col => None,
+            _ => Some((col, false)),
+        };
+        self.selected = 0;
+        Intent::Status(match self.sort {
+            Some((c, desc)) => format!(
+                "sorted by {}{}",
+                COLUMNS[c].title,
+                if desc { ", reversed" } else { "" }
+            ),
+            None => format!("unsorted: {}", self.order.label()),
+        })
+    }
+
+    /// Shows only the findings holding `query`, keeping the selected one when it stays.
+    pub fn set_query(&mut self, query: &str, findings: &[Finding]) {
+        let current = self.current(findings);
+        query.clone_into(&mut self.query);
+        let shown = self.shown(findings);
+        self.selected = current
+            .and_then(|c| shown.iter().position(|&i| i == c))
+            .unwrap_or(0);
+    }
+}
+
+/// Does a finding's text hold `needle` (lower case)?
+fn matches(f: &Finding, needle: &str) -> bool {
+    let attack = f.attack.as_ref().map(|a| format!("{} {}", a.id, a.name));
+    [
+        f.rule_id.as_str(),
+        f.title.as_str(),
+        f.account.as_str(),
+        f.summary.as_str(),
+        f.family.as_str(),
+        f.severity.as_str(),
+        attack.as_deref().unwrap_or_default(),
+    ]
+    .iter()
+    .any(|t| t.to_lowercase().contains(needle))
 }
 
 impl Component for Detections {
     fn len(&self, ctx: &Ctx<'_>) -> u64 {
-        ctx.findings.len() as u64
+        self.shown(ctx.findings).len() as u64
     }
 
     fn position(&self) -> u64 {
@@ -36,7 +228,23 @@ impl Component for Detections {
     }
 
     fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent {
-        let Some(f) = ctx.findings.get(self.selected) else {
+        let widths = widths(ctx, ctx.size.0);
+        let col = columns::visible(self.column, &widths);
+        match action {
+            Action::Left | Action::Right => {
+                let step = if *action == Action::Left { -1 } else { 1 };
+                self.column = columns::step(col, step, &widths);
+                return Intent::Done;
+            }
+            Action::Sort => return self.cycle_sort(col),
+            Action::CycleOrder => {
+                self.order = self.order.next();
+                self.selected = 0;
+                return Intent::Status(format!("findings {}", self.order.label()));
+            }
+            _ => {}
+        }
+        let Some(f) = self.current(ctx.findings).and_then(|i| ctx.findings.get(i)) else {
             return Intent::Ignored;
         };
         match action {
@@ -44,7 +252,7 @@ impl Component for Detections {
                 label: format!("finding {} ({}, {} events)", f.rule_id, f.account, f.count),
                 expr: Expr::AuditIds(std::sync::Arc::new(f.audit_ids.clone())),
             }),
-            Action::Copy => Intent::Copy(f.summary.clone()),
+            Action::Copy => Intent::Copy(value(f, col, self.order)),
             _ => Intent::Ignored,
         }
     }
@@ -60,18 +268,23 @@ impl Component for Detections {
             Constraint::Min(5),
             Constraint::Length(9),
         ]));
-        findings_table(ctx, self.selected, frame, list);
-        finding_about(ctx, self.selected, frame, about);
+        findings_table(self, ctx, frame, list);
+        finding_about(ctx, self.current(ctx.findings), frame, about);
+    }
+
+    fn shortcuts(&self) -> &'static [(Action, &'static str)] {
+        &[
+            (Action::Sort, "sort"),
+            (Action::CycleOrder, "order"),
+            (Action::FindInList, "find"),
+            (Action::Copy, "copy"),
+        ]
     }
 }
 
-fn short_time(ctx: &Ctx<'_>, t: &str) -> String {
-    Micros::parse(t).map_or_else(|| t.to_owned(), |m| m.display_in(ctx.tz)[..19].to_owned())
-}
-
 /// Why the selected finding fired, its history and the advice.
-fn finding_about(ctx: &Ctx<'_>, selected: usize, frame: &mut Frame, area: Rect) {
-    let Some(f) = ctx.findings.get(selected) else {
+fn finding_about(ctx: &Ctx<'_>, selected: Option<usize>, frame: &mut Frame, area: Rect) {
+    let Some(f) = selected.and_then(|i| ctx.findings.get(i)) else {
         return;
     };
     let mut lines = vec![Line::from(vec![
@@ -118,56 +331,123 @@ fn finding_about(ctx: &Ctx<'_>, selected: usize, frame: &mut Frame, area: Rect) 
     );
 }
 
-fn findings_table(ctx: &Ctx<'_>, selected: usize, frame: &mut Frame, area: Rect) {
-    let header = Row::new([
-        "SEV", "RULE", "FAMILY", "ACCOUNT", "N", "FIRST", "LAST", "SUMMARY",
-    ])
+/// A finding's cell of column `col`, `width` wide; `same_account`: the account is the
+/// previous row's (grouped by account, it shows once).
+fn cell(
+    f: &Finding,
+    col: usize,
+    width: u16,
+    same_account: bool,
+    d: &Detections,
+    ctx: &Ctx<'_>,
+) -> Cell<'static> {
+    match col {
+        0 => Cell::from(Span::styled(
+            f.severity.as_str(),
+            theme::severity_style(f.severity),
+        )),
+        3 if same_account => Cell::from(""),
+        3 => Cell::from(columns::account_cell(&clean(&f.account), width)),
+        5 => Cell::from(columns::time_cell(
+            f.first_seen_micros(),
+            ctx.tz,
+            width.min(19),
+        )),
+        6 => Cell::from(Micros::parse(&f.last_seen).map_or_else(
+            || columns::truncate(&clean(&f.last_seen), width),
+            |t| columns::time_cell(t, ctx.tz, width.min(19)),
+        )),
+        7 => Cell::from(columns::truncate(&clean(summary_line(f)), width)),
+        _ => Cell::from(columns::truncate(&clean(&value(f, col, d.order)), width)),
+    }
+}
+
+/// The summary without the account it starts with (the account has its column).
+fn summary_line(f: &Finding) -> &str {
+    f.summary
+        .strip_prefix(f.account.as_str())
+        .and_then(|rest| rest.strip_prefix(": "))
+        .unwrap_or(&f.summary)
+}
+
+fn findings_table(d: &Detections, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+    let widths = widths(ctx, area.width);
+    let shown_cols = columns::shown(&widths);
+    let cursor = columns::visible(d.column, &widths);
+    let header = Row::new(shown_cols.iter().map(|&i| {
+        let title = match i {
+            2 if d.order == Order::KillChain => "TACTIC",
+            _ => COLUMNS[i].title,
+        };
+        let arrow = match d.sort {
+            Some((c, desc)) if c == i => {
+                if desc {
+                    "↑"
+                } else {
+                    "↓"
+                }
+            }
+            _ => "",
+        };
+        columns::header_cell(&format!("{title}{arrow}"), widths[i], i == cursor)
+    }))
     .style(theme::header_row());
-    let rows = ctx.findings.iter().map(|f| {
-        Row::new(vec![
-            Cell::from(Span::styled(
-                f.severity.as_str(),
-                theme::severity_style(f.severity),
-            )),
-            Cell::from(f.rule_id.clone()),
-            Cell::from(f.family.as_str()),
-            Cell::from(clean(&f.account).into_owned()),
-            Cell::from(f.count.to_string()),
-            Cell::from(short_time(ctx, &f.first_seen)),
-            Cell::from(short_time(ctx, &f.last_seen)),
-            Cell::from(clean(&f.summary).into_owned()),
-        ])
-    });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(28),
-        Constraint::Length(23),
-        Constraint::Length(32),
-        Constraint::Length(5),
-        Constraint::Length(19),
-        Constraint::Length(19),
-        Constraint::Min(20),
-    ];
+    let shown = d.shown(ctx.findings);
+    let mut prev: Option<&str> = None;
+    let rows: Vec<Row<'_>> = shown
+        .iter()
+        .map(|&i| {
+            let f = &ctx.findings[i];
+            let same = d.order == Order::ByAccount && prev == Some(f.account.as_str());
+            prev = Some(&f.account);
+            Row::new(
+                shown_cols
+                    .iter()
+                    .map(|&c| cell(f, c, widths[c], same, d, ctx)),
+            )
+        })
+        .collect();
+    let constraints: Vec<Constraint> = shown_cols
+        .iter()
+        .map(|&i| Constraint::Length(widths[i]))
+        .collect();
+    let count = if d.query.is_empty() {
+        format!("{} findings", ctx.findings.len())
+    } else {
+        format!(
+            "{} of {} findings with “{}”",
+            shown.len(),
+            ctx.findings.len(),
+            clean(&d.query)
+        )
+    };
     let title = format!(
-        " detections — {} findings (times {}) ",
-        ctx.findings.len(),
+        " detections — {count} · {} · c copies {} (times {}) ",
+        d.order.label(),
+        COLUMNS[cursor].title,
         ctx.tz_name
     );
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, constraints)
         .header(header)
+        .column_spacing(columns::SPACING)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))
         .row_highlight_style(theme::selected())
+        .cell_highlight_style(theme::cell_cursor())
         .highlight_symbol("▶ ");
-    let mut state = TableState::default().with_selected(Some(selected));
+    let at = shown_cols.iter().position(|&i| i == cursor);
+    let mut state = TableState::default()
+        .with_selected((!shown.is_empty()).then_some(d.selected))
+        .with_selected_column(at);
     frame.render_stateful_widget(table, area, &mut state);
-    if ctx.findings.is_empty() {
-        let body = layout::table_body(area);
+    if shown.is_empty() {
+        let msg = if ctx.findings.is_empty() {
+            "no findings: press 2 for the events"
+        } else {
+            "no finding holds this text: / and an empty line show them all"
+        };
         frame.render_widget(
-            Line::from(Span::styled(
-                "no findings: press 2 for the events",
-                theme::dim(),
-            )),
-            body,
+            Line::from(Span::styled(msg, theme::dim())),
+            layout::table_body(area),
         );
     }
 }
@@ -202,5 +482,80 @@ mod tests {
         let ctx = shared.ctx();
         let d = Detections::default();
         assert_eq!(d.clicked(1, &ctx), Some(1));
+    }
+
+    #[test]
+    fn regression_detections_columns_shrank_to_five_characters_at_80_columns() {
+        let mut shared = Shared::default();
+        shared.findings[0].rule_id = "KS-SECRET-CLUSTER-WIDE-LIST".into();
+        let ctx = shared.ctx();
+        let w = widths(&ctx, 80);
+        assert_eq!(w[0], 8, "`critical` whole: {w:?}");
+        assert_eq!(w[1], 27, "the longest rule id whole: {w:?}");
+        assert!(w[5] >= 8, "the first time keeps HH:MM:SS: {w:?}");
+        assert_eq!((w[2], w[6]), (0, 0), "family and last go first: {w:?}");
+        let wide = widths(&ctx, 200);
+        assert!(wide.iter().all(|&x| x > 0), "{wide:?}");
+    }
+
+    #[test]
+    fn sort_by_column_order_by_account_or_kill_chain_and_find_by_text() {
+        use crate::detect::finding::Attack;
+        let mut shared = Shared::default();
+        shared.findings[0].attack = Some(Attack {
+            id: "T1552.007".into(),
+            name: "Unsecured Credentials".into(),
+        });
+        shared.findings[1].attack = Some(Attack {
+            id: "T1609".into(),
+            name: "Container Administration Command".into(),
+        });
+        shared.findings[1].account = "alice".into();
+        shared.findings[1].count = 9;
+        let ctx = shared.ctx();
+        let mut d = Detections::default();
+        assert_eq!(d.shown(ctx.findings), [0, 1]);
+        d.column = 4;
+        assert!(matches!(
+            d.on_action(&Action::Sort, &ctx),
+            Intent::Status(_)
+        ));
+        assert_eq!(d.shown(ctx.findings), [1, 0], "most events first");
+        d.on_action(&Action::Sort, &ctx);
+        assert_eq!(d.shown(ctx.findings), [0, 1], "reversed");
+        d.on_action(&Action::Sort, &ctx);
+        assert_eq!(d.sort, None);
+        d.on_action(&Action::CycleOrder, &ctx);
+        assert_eq!(d.order, Order::ByAccount);
+        assert_eq!(d.shown(ctx.findings), [1, 0], "alice before system:…");
+        d.on_action(&Action::CycleOrder, &ctx);
+        assert_eq!(d.order, Order::KillChain);
+        assert_eq!(
+            d.shown(ctx.findings),
+            [1, 0],
+            "execution before credential access"
+        );
+        d.select(1, &ctx);
+        assert_eq!(d.current(ctx.findings), Some(0));
+        d.set_query("unsecured", ctx.findings);
+        assert_eq!(d.shown(ctx.findings), [0]);
+        assert_eq!(
+            d.current(ctx.findings),
+            Some(0),
+            "the selected finding stays selected"
+        );
+        d.set_query("", ctx.findings);
+        d.column = 1;
+        d.select(0, &ctx);
+        assert_eq!(
+            d.on_action(&Action::Copy, &ctx),
+            Intent::Copy("KS-B".into())
+        );
+        d.on_action(&Action::Right, &ctx);
+        assert_eq!(
+            d.on_action(&Action::Copy, &ctx),
+            Intent::Copy("execution".into()),
+            "in kill-chain order the family column holds the tactic"
+        );
     }
 }

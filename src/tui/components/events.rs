@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table, TableState};
 
+use super::columns::{self, Col};
 use super::{Component, Ctx, Intent, scroll_to};
 use crate::model::EventRow;
 use crate::query::Expr;
@@ -31,6 +32,8 @@ pub struct EventsState {
     pub loaded_for: Option<Expr>,
     /// After the next page arrives, select the row at this position.
     pub focus: Option<u64>,
+    /// The column cursor: the column `c` copies (an index of the table's columns).
+    pub column: usize,
 }
 
 impl EventsState {
@@ -117,7 +120,7 @@ impl Component for EventsState {
         self.ensure_rows(ctx)
     }
 
-    fn on_action(&mut self, action: &Action, _ctx: &Ctx<'_>) -> Intent {
+    fn on_action(&mut self, action: &Action, ctx: &Ctx<'_>) -> Intent {
         let Some(row) = self.selected_row() else {
             return Intent::Ignored;
         };
@@ -129,7 +132,15 @@ impl Component for EventsState {
                     handle: row.handle,
                 },
             },
-            Action::Copy => Intent::Copy(row.audit_id.to_string()),
+            Action::Copy => Intent::Copy(value(
+                row,
+                columns::visible(self.column, &widths(ctx.size.0)),
+            )),
+            Action::Left | Action::Right => {
+                let step = if *action == Action::Left { -1 } else { 1 };
+                self.column = columns::step(self.column, step, &widths(ctx.size.0));
+                Intent::Done
+            }
             _ => Intent::Ignored,
         }
     }
@@ -142,6 +153,7 @@ impl Component for EventsState {
             *self = EventsState {
                 loaded_for: Some(expr),
                 focus: self.focus,
+                column: self.column,
                 ..EventsState::default()
             };
             return Some(self.page_request(0, ctx));
@@ -172,64 +184,101 @@ pub const EVENT_SHORTCUTS: &[(Action, &str)] = &[
     (Action::Copy, "copy"),
 ];
 
+/// The events table's columns, in order (see [`columns`]).
+pub const COLUMNS: [Col; 10] = [
+    Col::new(" ", 2, 2, 0).keep(),
+    Col::new("TIME", 8, 23, 6).keep(),
+    Col::new("ACCOUNT", 12, 24, 0).keep().grow(),
+    Col::new("VERB", 6, 7, 4),
+    Col::new("RESOURCE", 11, 16, 1).keep(),
+    Col::new("NAMESPACE/NAME", 12, 32, 3),
+    Col::new("SOURCE IP", 11, 15, 5),
+    Col::new("CODE", 4, 4, 7),
+    Col::new("SUMMARY", 16, 40, 2).grow(),
+    Col::new("AUDIT ID", 12, 13, 8),
+];
+
+/// The column `c` copies at first: the marks', which copies the audit ID.
+pub const FIRST_COLUMN: usize = 0;
+
+/// The columns' widths for a screen `ctx.size` wide (inside the table's borders).
+fn widths(width: u16) -> Vec<u16> {
+    columns::fit(&COLUMNS, width.saturating_sub(2))
+}
+
+/// The value of a column of a row, whole: what `c` copies.
+fn value(s: &EventRow<'_>, col: usize) -> String {
+    match col {
+        1 => s.time.rfc3339(),
+        2 => s.user.to_string(),
+        3 => s.verb.to_string(),
+        4 => s.resource_or_path(),
+        5 => s.target(),
+        6 => s.peer().to_owned(),
+        7 => s.code.map(|c| c.to_string()).unwrap_or_default(),
+        8 => summary(s),
+        _ => s.audit_id.to_string(),
+    }
+}
+
+/// What an event did, in a line: the decoded exec command (`$ …`), else the user agent.
+pub fn summary(s: &EventRow<'_>) -> String {
+    match s.command_line() {
+        "" => s.user_agent.to_string(),
+        cmd => format!("$ {cmd}"),
+    }
+}
+
+/// A row's cell of column `col`, `width` wide.
+fn cell(s: &EventRow<'_>, col: usize, width: u16, ctx: &Ctx<'_>) -> Cell<'static> {
+    match col {
+        1 => Cell::from(columns::time_cell(s.time, ctx.tz, width)),
+        0 => {
+            let marked = ctx.finding_of.contains_key(&*s.audit_id);
+            let bookmarked = ctx.case.is_marked(&s.audit_id);
+            Cell::from(Span::styled(
+                match (marked, bookmarked) {
+                    (true, true) => "●★",
+                    (true, false) => "● ",
+                    (false, true) => " ★",
+                    (false, false) => "  ",
+                },
+                theme::marker(),
+            ))
+        }
+        2 => Cell::from(columns::account_cell(&clean(&s.user), width)),
+        _ => Cell::from(columns::truncate(&clean(&value(s, col)), width)),
+    }
+}
+
 fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let visible = u64::from(layout::table_body(area).height);
-    let header = Row::new([
-        format!("TIME ({})", ctx.tz_name),
-        " ".to_owned(),
-        "ACCOUNT".to_owned(),
-        "VERB".to_owned(),
-        "RESOURCE".to_owned(),
-        "NAMESPACE/NAME".to_owned(),
-        "SOURCE IP".to_owned(),
-        "CODE".to_owned(),
-        "USER AGENT".to_owned(),
-    ])
+    let widths = widths(area.width);
+    let shown = columns::shown(&widths);
+    let cursor = columns::visible(e.column, &widths);
+    let header = Row::new(shown.iter().map(|&i| {
+        let title = if i == 1 {
+            format!("TIME ({})", ctx.tz_name)
+        } else {
+            COLUMNS[i].title.to_owned()
+        };
+        columns::header_cell(&title, widths[i], i == cursor)
+    }))
     .style(theme::header_row());
     let total = e.total.unwrap_or(0);
     let mut rows = Vec::new();
     let end = (e.scroll + visible).min(total);
     for pos in e.scroll..end {
         let row = match e.row(pos) {
-            Some(s) => {
-                let marked = ctx.finding_of.contains_key(&*s.audit_id);
-                let bookmarked = ctx.case.is_marked(&s.audit_id);
-                let (resource, target) = (s.resource_or_path(), s.target());
-                Row::new(vec![
-                    Cell::from(s.time.display_in(ctx.tz)),
-                    Cell::from(Span::styled(
-                        match (marked, bookmarked) {
-                            (true, true) => "●★",
-                            (true, false) => "● ",
-                            (false, true) => " ★",
-                            (false, false) => "  ",
-                        },
-                        theme::marker(),
-                    )),
-                    Cell::from(clean(&s.user).into_owned()),
-                    Cell::from(clean(&s.verb).into_owned()),
-                    Cell::from(clean(&resource).into_owned()),
-                    Cell::from(clean(&target).into_owned()),
-                    Cell::from(clean(s.peer()).into_owned()),
-                    Cell::from(s.code.map(|c| c.to_string()).unwrap_or_default()),
-                    Cell::from(clean(&s.user_agent).into_owned()),
-                ])
-            }
+            Some(s) => Row::new(shown.iter().map(|&i| cell(s, i, widths[i], ctx))),
             None => Row::new(vec![Cell::from(Span::styled("…", theme::dim()))]),
         };
         rows.push(row);
     }
-    let widths = [
-        Constraint::Length(23),
-        Constraint::Length(2),
-        Constraint::Length(34),
-        Constraint::Length(8),
-        Constraint::Length(24),
-        Constraint::Length(36),
-        Constraint::Length(15),
-        Constraint::Length(4),
-        Constraint::Min(10),
-    ];
+    let constraints: Vec<Constraint> = shown
+        .iter()
+        .map(|&i| Constraint::Length(widths[i]))
+        .collect();
     let count = match e.total {
         Some(t) => format!("{t} matching"),
         None => "loading…".to_owned(),
@@ -239,14 +288,29 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     } else {
         String::new()
     };
-    let title = format!(" events — {count}{pos} (● in a finding, ★ in the case) ");
-    let table = Table::new(rows, widths)
+    let copies = if cursor == FIRST_COLUMN {
+        "audit ID"
+    } else {
+        COLUMNS[cursor].title
+    };
+    let legend = if area.width >= 100 {
+        " (● in a finding, ★ in the case)"
+    } else {
+        ""
+    };
+    let title = format!(" events — {count}{pos} · c copies {copies}{legend} ");
+    let table = Table::new(rows, constraints)
         .header(header)
+        .column_spacing(columns::SPACING)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))
-        .row_highlight_style(theme::selected());
+        .row_highlight_style(theme::selected())
+        .cell_highlight_style(theme::cell_cursor());
     let selected = (total > 0)
         .then(|| usize::try_from(e.selected.saturating_sub(e.scroll)).unwrap_or(usize::MAX));
-    let mut state = TableState::default().with_selected(selected);
+    let column = shown.iter().position(|&i| i == cursor);
+    let mut state = TableState::default()
+        .with_selected(selected)
+        .with_selected_column(column);
     frame.render_stateful_widget(table, area, &mut state);
     if let Some(search) = ctx.search {
         let needles = highlight::needles(search);
@@ -328,5 +392,47 @@ mod tests {
             e.on_action(&Action::Copy, &ctx),
             Intent::Copy("id-1".into())
         );
+    }
+
+    #[test]
+    fn regression_copy_always_took_the_audit_id_the_column_cursor_picks_the_value() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut e = loaded(3, &ctx);
+        e.select(1, &ctx);
+        assert_eq!(e.on_action(&Action::Right, &ctx), Intent::Done);
+        e.on_action(&Action::Right, &ctx);
+        assert_eq!(
+            e.on_action(&Action::Copy, &ctx),
+            Intent::Copy("system:serviceaccount:shop:web".into())
+        );
+        for _ in 0..20 {
+            e.on_action(&Action::Right, &ctx);
+        }
+        let last = e.on_action(&Action::Copy, &ctx);
+        assert_eq!(
+            last,
+            Intent::Copy("id-1".into()),
+            "the last column shown: the audit ID"
+        );
+        e.on_action(&Action::Left, &ctx);
+        assert_eq!(
+            e.on_action(&Action::Copy, &ctx),
+            Intent::Copy("kubectl/v1.30.0".into()),
+            "the summary: the user agent of a request that ran no command"
+        );
+    }
+
+    #[test]
+    fn regression_events_table_lacked_the_decoded_exec_command() {
+        let mut r = row(1);
+        r.exec = crate::model::ExecInfo::from_request(
+            "pods",
+            "exec",
+            "/api/v1/namespaces/shop/pods/web-1/exec?command=bash&command=-c&command=id&stdout=true",
+        )
+        .map(std::borrow::Cow::Owned);
+        assert_eq!(summary(&r), "$ bash -c id");
+        assert_eq!(summary(&row(2)), "kubectl/v1.30.0");
     }
 }

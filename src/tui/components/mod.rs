@@ -13,9 +13,12 @@
 //! (a click arrives as the line of the table body it hit).
 
 pub mod case;
+pub mod columns;
 pub mod detail;
 pub mod detections;
 pub mod events;
+pub mod help;
+pub mod killchain;
 pub mod pivots;
 pub mod timeline;
 

@@ -7,13 +7,12 @@ mod dialogs;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::action::Action;
 use super::app::{App, InputMode};
-use super::components::View;
+use super::components::{View, help};
 use super::keymap::Keymap;
 use super::layout;
 use super::lineedit::LineEditor;
@@ -32,7 +31,12 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
     dialogs::note_editor(app, frame);
     dialogs::export_dialog(app, frame);
     if app.help {
-        help(app, keymap, frame);
+        let typing = app
+            .input
+            .as_ref()
+            .filter(|i| i.mode == InputMode::FindHelp)
+            .map(super::app::Input::text);
+        help::render(&app.help_view, &app.help_keys, app.view, typing, frame);
     }
 }
 
@@ -221,48 +225,4 @@ fn menu(app: &App, frame: &mut Frame) {
         .highlight_style(theme::selected());
     let mut state = ListState::default().with_selected(Some(m.selected));
     frame.render_stateful_widget(list, area, &mut state);
-}
-
-fn help(app: &App, keymap: &Keymap, frame: &mut Frame) {
-    let mut lines = vec![Line::from(Span::styled("everywhere", theme::title()))];
-    for (keys, desc) in keymap.help_rows("global") {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!("  {keys:<22}"),
-                Style::default().add_modifier(Modifier::BOLD),
-            ),
-            Span::raw(desc),
-        ]));
-    }
-    let ctx = app.view.context();
-    let view_rows = keymap.help_rows(ctx);
-    if !view_rows.is_empty() {
-        lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(
-            format!("in {ctx}"),
-            theme::title(),
-        )));
-        for (keys, desc) in view_rows {
-            lines.push(Line::from(vec![
-                Span::styled(
-                    format!("  {keys:<22}"),
-                    Style::default().add_modifier(Modifier::BOLD),
-                ),
-                Span::raw(desc),
-            ]));
-        }
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        "query: user:X ns:Y ip:10.0.0.0/8 code:>=400 res:pods/exec NOT verb:get \"phrase\"",
-        theme::dim(),
-    )));
-    let height = boxed_height(lines.len());
-    let area = popup(frame, 90, height);
-    let p = Paragraph::new(lines)
-        .block(
-            Block::bordered().title(Line::from(" help (? or esc to close) ").style(theme::title())),
-        )
-        .wrap(Wrap { trim: false });
-    frame.render_widget(p, area);
 }

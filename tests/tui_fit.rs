@@ -1,0 +1,234 @@
+//! The workbench's views on the sample logs at 80×24 (and one wide screen): insta snapshots
+//! of each view, and the promises of a small terminal checked on the drawn text — rule ids
+//! whole, times readable, exec commands in the events and case tables, a time axis on the
+//! timeline, a help that scrolls, narrows and names the query fields.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use common::sample_index;
+use kubesift::CaseStore;
+use kubesift::session::{IndexDir, Session};
+use kubesift::tui::keymap::Keymap;
+use kubesift::tui::worker::Engine;
+use kubesift::tui::{Action, App, Effect};
+
+/// An app on the sample index at `size`, with its engine, as the workbench starts.
+fn start(size: (u16, u16)) -> (App, Engine) {
+    let dir = IndexDir::new(sample_index());
+    let session = Session::open(&dir).unwrap();
+    let findings = session.default_findings().unwrap();
+    let facts = session.facts().unwrap();
+    let mut app = App::new(findings, facts, jiff::tz::TimeZone::UTC, "UTC".into(), size);
+    let mut engine = Engine::new(session);
+    let first = app.start();
+    settle(&mut app, &mut engine, first);
+    (app, engine)
+}
+
+/// Runs effects until the app asks for nothing more; returns the last copy asked for.
+fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) -> Option<String> {
+    let mut copied = None;
+    loop {
+        eff = match eff {
+            Some(Effect::Request(r)) => {
+                let resp = engine.handle(r);
+                app.update(Action::Response(Box::new(resp)))
+            }
+            Some(Effect::Case(op)) => {
+                let store = CaseStore::new(app.case_file.clone().unwrap());
+                app.update(kubesift::tui::apply_case(&store, op))
+            }
+            Some(Effect::Copy(text)) => {
+                copied = Some(text);
+                None
+            }
+            _ => return copied,
+        }
+    }
+}
+
+fn act(app: &mut App, engine: &mut Engine, actions: &[Action]) -> Option<String> {
+    let mut copied = None;
+    for a in actions {
+        let eff = app.update(a.clone());
+        copied = settle(app, engine, eff).or(copied);
+    }
+    copied
+}
+
+fn typed(app: &mut App, engine: &mut Engine, text: &str) {
+    let actions: Vec<Action> = text.chars().map(Action::Char).collect();
+    act(app, engine, &actions);
+}
+
+fn screen(app: &App) -> String {
+    kubesift::tui::render_to_string(app, &Keymap::builtin(), app.size.0, app.size.1)
+}
+
+/// The events of the exec requests.
+fn exec_events(app: &mut App, engine: &mut Engine) {
+    act(app, engine, &[Action::ViewEvents, Action::Filter]);
+    typed(app, engine, "res:pods/exec");
+    act(app, engine, &[Action::Submit]);
+}
+
+#[test]
+fn regression_detections_at_80x24_keep_rule_ids_whole_and_times_readable() {
+    let (app, _) = start((80, 24));
+    let s = screen(&app);
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
+    assert!(rows.len() >= 9, "{s}");
+    for row in &rows {
+        let rule = row
+            .split_whitespace()
+            .find(|w| w.starts_with("KS-"))
+            .unwrap();
+        assert!(
+            app.findings.iter().any(|f| f.rule_id == rule),
+            "rule id cut: {rule}\n{s}"
+        );
+        assert!(
+            row.split_whitespace()
+                .any(|w| w.len() == 8 && w.as_bytes()[2] == b':'),
+            "no HH:MM:SS in {row}"
+        );
+        assert!(row.contains("critical"), "{row}");
+    }
+    insta::assert_snapshot!("detections_80x24", s);
+}
+
+#[test]
+fn regression_events_table_at_80x24_shows_times_and_decoded_exec_commands() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    let s = screen(&app);
+    assert!(s.contains("08:00:01 "), "the time is readable:\n{s}");
+    assert!(
+        s.contains("sa:shop/worker"),
+        "accounts take their short form:\n{s}"
+    );
+    exec_events(&mut app, &mut engine);
+    let s = screen(&app);
+    assert!(s.contains("$ bash -c 'bash…"), "the decoded command:\n{s}");
+    assert!(s.contains("$ /bin/bash"), "{s}");
+    insta::assert_snapshot!("events_80x24", s);
+}
+
+#[test]
+fn copy_takes_the_value_under_the_column_cursor() {
+    let (mut app, mut engine) = start((80, 24));
+    exec_events(&mut app, &mut engine);
+    let first = act(&mut app, &mut engine, &[Action::Copy]).unwrap();
+    assert_eq!(
+        Some(first.as_str()),
+        app.events.rows.first().map(|r| &*r.audit_id)
+    );
+    let account = act(
+        &mut app,
+        &mut engine,
+        &[Action::Right, Action::Right, Action::Copy],
+    );
+    assert_eq!(account.as_deref(), Some("alice@example.com"));
+    let s = screen(&app);
+    assert!(s.contains("c copies ACCOUNT"), "{s}");
+    let mut last = None;
+    for _ in 0..10 {
+        last = act(&mut app, &mut engine, &[Action::Right, Action::Copy]);
+    }
+    assert_eq!(
+        last.as_deref(),
+        Some("$ /bin/bash"),
+        "the last column shown at 80"
+    );
+}
+
+#[test]
+fn case_table_at_80x24_shows_the_command_and_the_source_ip() {
+    let (mut app, mut engine) = start((80, 24));
+    let dir = tempfile::tempdir().unwrap();
+    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    exec_events(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::Bottom]);
+    act(&mut app, &mut engine, &[Action::Up, Action::ToggleMark]);
+    act(&mut app, &mut engine, &[Action::ViewCase]);
+    let mut case = app.case.clone();
+    for b in case.events.values_mut() {
+        b.added = "[when bookmarked]".into();
+    }
+    app.set_case(Ok(case));
+    let s = screen(&app);
+    assert!(s.contains("198.51.100.77 `bash -c 'bash -i"), "{s}");
+    let summary = &app.case.events.values().next().unwrap().summary;
+    assert!(
+        summary.contains("from ") && summary.contains("`bash -c 'bash -i"),
+        "{summary}"
+    );
+    insta::assert_snapshot!("case_80x24", s);
+}
+
+#[test]
+fn timeline_at_80x24_has_a_time_axis_a_y_scale_and_jumps_to_findings() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewTimeline]);
+    let s = screen(&app);
+    assert!(s.contains("╵09:00") && s.contains("╵12:00"), "{s}");
+    assert!(s.lines().any(|l| l.contains(" 0 ┤")), "{s}");
+    let before = app.timeline.cursor;
+    act(&mut app, &mut engine, &[Action::NextFinding]);
+    assert!(app.timeline.cursor > before, "n jumps to a marker");
+    act(&mut app, &mut engine, &[Action::ToggleLogScale]);
+    insta::assert_snapshot!("timeline_80x24", screen(&app));
+    // A filter: drawn over the whole traffic, markers only for its findings.
+    exec_events(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::ViewTimeline]);
+    assert!(app.timeline.traffic.is_some());
+    assert!(screen(&app).contains("over all traffic"));
+}
+
+#[test]
+fn help_at_80x24_scrolls_narrows_and_names_the_query_fields() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::Help]);
+    let first = screen(&app);
+    insta::assert_snapshot!("help_80x24", first);
+    act(&mut app, &mut engine, &[Action::Bottom]);
+    let last = screen(&app);
+    assert_ne!(first, last, "the help scrolls");
+    assert!(last.contains("[A TO B]"), "{last}");
+    act(&mut app, &mut engine, &[Action::Top, Action::Search]);
+    typed(&mut app, &mut engine, "source");
+    let s = screen(&app);
+    assert!(s.contains("find in help> source"), "{s}");
+    assert!(s.contains("peer peer_ip"), "{s}");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert_eq!(app.help_view.query, "source");
+    assert!(app.help, "the help stays open");
+    act(&mut app, &mut engine, &[Action::Cancel]);
+    assert!(!app.help);
+}
+
+#[test]
+fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
+    let (mut app, mut engine) = start((200, 50));
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::CycleOrder, Action::CycleOrder],
+    );
+    let s = screen(&app);
+    assert!(s.contains("kill chain") && s.contains("TACTIC"), "{s}");
+    insta::assert_snapshot!("detections_kill_chain_200x50", s);
+    act(&mut app, &mut engine, &[Action::FindInList]);
+    typed(&mut app, &mut engine, "reverse");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert_eq!(app.detections.shown(&app.findings).len(), 1);
+    let copied = act(&mut app, &mut engine, &[Action::Open]);
+    assert!(copied.is_none());
+    assert_eq!(
+        app.events.total,
+        Some(1),
+        "Enter opens the finding's events"
+    );
+}
