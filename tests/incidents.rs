@@ -90,6 +90,10 @@ fn incident_ids_are_stable_across_runs() {
 
 /// One request of the hand-written cluster: only `ResponseComplete` records, other names
 /// and addresses than the sample's.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per field of the record"
+)]
 fn event(
     id: &str,
     at: &str,

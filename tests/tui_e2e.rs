@@ -125,7 +125,11 @@ fn analyst_session_in_tmux() {
         &cmd,
     ]);
 
-    // The detections view, most severe first.
+    // The workbench opens on the incidents; 1 goes to the detections, most severe first.
+    t.wait("the incidents view", |s| {
+        s.contains("incidents —") && s.contains("INC-")
+    });
+    t.keys(&["1"]);
     let s = t.wait("the detections view", |s| {
         s.contains("detections —") && s.contains("KS-EXEC-REVERSE-SHELL")
     });
@@ -293,7 +297,9 @@ fn regression_deep_saved_filter_and_sigterm_leave_the_terminal_restored() {
         "40",
         &cmd,
     ]);
-    t.wait("the detections view", |s| s.contains("detections —"));
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
     assert_eq!(terminal_modes(&t), "1 1", "alternate screen and mouse on");
 
     t.keys(&[":", "load deep", "Enter"]);
@@ -368,7 +374,9 @@ fn regression_workbench_exits_when_its_terminal_hangs_up() {
         "30",
         &cmd,
     ]);
-    t.wait("the detections view", |s| s.contains("detections —"));
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
     let pid = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()

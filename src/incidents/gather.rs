@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use super::Incident;
 use super::clues::{self, Found, PodNodes};
-use super::link::{self, Context, MAX_IDENTITIES_PER_ADDRESS, identity_of, is_controller};
+use super::link::{Context, MAX_IDENTITIES_PER_ADDRESS, identity_of, is_controller};
 use crate::detect::row::{Actor, EMPTY, Ip, Row, RowSource, Sym};
 use crate::detect::{Finding, Severity};
 use crate::index::IndexReader;
@@ -34,7 +34,7 @@ pub fn compute(reader: &IndexReader, findings: &[Finding]) -> anyhow::Result<Vec
     for f in findings {
         found.push(finding_clues(reader, f, &pods)?);
     }
-    Ok(link::build(findings, &found, &ctx))
+    Ok(super::build(findings, &found, &ctx))
 }
 
 /// The clues of a finding's events (none for informational findings: routine activity).

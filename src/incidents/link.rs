@@ -14,7 +14,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::Incident;
 use super::clues::{Clue, Found};
 use crate::detect::Finding;
 use crate::model::Micros;
@@ -129,26 +128,6 @@ pub fn is_controller(identity: &str) -> bool {
             identity,
             "system:kube-controller-manager" | "system:kube-scheduler" | "system:apiserver"
         )
-}
-
-/// Links the findings (with the clues of their events, one list per finding) into
-/// incidents, most severe first.
-pub fn build(findings: &[Finding], clues: &[Vec<Found>], ctx: &Context) -> Vec<Incident> {
-    let edges = edges(findings, clues, ctx);
-    let mut sets = UnionFind::new(findings.len());
-    for e in &edges {
-        sets.union(e.from, e.to);
-    }
-    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
-    for i in 0..findings.len() {
-        groups.entry(sets.find(i)).or_default().push(i);
-    }
-    let mut incidents: Vec<Incident> = groups
-        .into_values()
-        .map(|members| super::story::assemble(findings, &members, &edges))
-        .collect();
-    super::sort(&mut incidents);
-    incidents
 }
 
 /// Every link between the findings.
@@ -371,14 +350,14 @@ fn owners(pod: &str) -> Vec<String> {
 }
 
 /// Disjoint sets of findings.
-struct UnionFind(Vec<usize>);
+pub(super) struct UnionFind(Vec<usize>);
 
 impl UnionFind {
-    fn new(n: usize) -> UnionFind {
+    pub(super) fn new(n: usize) -> UnionFind {
         UnionFind((0..n).collect())
     }
 
-    fn find(&mut self, mut i: usize) -> usize {
+    pub(super) fn find(&mut self, mut i: usize) -> usize {
         while self.0[i] != i {
             self.0[i] = self.0[self.0[i]];
             i = self.0[i];
@@ -386,7 +365,7 @@ impl UnionFind {
         i
     }
 
-    fn union(&mut self, a: usize, b: usize) {
+    pub(super) fn union(&mut self, a: usize, b: usize) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             self.0[ra.max(rb)] = ra.min(rb);

@@ -10,7 +10,7 @@
 //! finding, loaded by audit ID) and one scan of the index's columns (which addresses are
 //! nodes', which pod runs on which node, how many identities use each address) — never from
 //! loading every event. [`clues`] turns events into clues, [`link`] weighs the clues into
-//! links and assembles the incidents (pure), [`gather`] reads the index.
+//! links, `story` assembles the incidents (pure), [`gather`] reads the index.
 //!
 //! Layering: after `detect` and `index`, before `ingest`, `export` and `session`; imports
 //! `model`, `detect` and `index`.
@@ -26,7 +26,8 @@ use crate::detect::Severity;
 use crate::detect::finding::Attack;
 
 pub use gather::compute;
-pub use link::{Context, build};
+pub use link::Context;
+pub use story::build;
 
 /// One incident: a story of linked findings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,7 +6,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use xxhash_rust::xxh3::xxh3_64;
 
-use super::link::{Edge, KeyKind, identity_of};
+use super::clues::Found;
+use super::link::{self, Context, Edge, KeyKind, UnionFind, identity_of};
 use super::{Graph, GraphEdge, GraphNode, Incident, Link, Step, TACTICS};
 use crate::detect::{Family, Finding, Severity};
 
@@ -15,7 +16,27 @@ const MAX_ADVICE: usize = 6;
 /// Most entities its graph draws.
 const MAX_GRAPH_NODES: usize = 40;
 
-pub(super) fn assemble(findings: &[Finding], members: &[usize], edges: &[Edge]) -> Incident {
+/// Links the findings (with the clues of their events, one list per finding) into
+/// incidents, most severe first.
+pub fn build(findings: &[Finding], clues: &[Vec<Found>], ctx: &Context) -> Vec<Incident> {
+    let edges = link::edges(findings, clues, ctx);
+    let mut sets = UnionFind::new(findings.len());
+    for e in &edges {
+        sets.union(e.from, e.to);
+    }
+    let mut groups: HashMap<usize, Vec<usize>> = HashMap::new();
+    for i in 0..findings.len() {
+        groups.entry(sets.find(i)).or_default().push(i);
+    }
+    let mut incidents: Vec<Incident> = groups
+        .into_values()
+        .map(|members| assemble(findings, &members, &edges))
+        .collect();
+    super::sort(&mut incidents);
+    incidents
+}
+
+fn assemble(findings: &[Finding], members: &[usize], edges: &[Edge]) -> Incident {
     let mut order = members.to_vec();
     order.sort_by(|&a, &b| {
         let (fa, fb) = (&findings[a], &findings[b]);

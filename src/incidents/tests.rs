@@ -2,7 +2,7 @@
 //! activity into an attack.
 
 use super::clues::{Clue, Found};
-use super::link::{Context, build};
+use super::{Context, build};
 use crate::detect::{Family, Finding, Severity};
 use crate::model::Micros;
 

@@ -12,6 +12,14 @@ impl Session {
         incidents::compute(&self.reader, &findings)
     }
 
+    /// The incidents of these findings (the workbench's, loaded once).
+    pub fn incidents_of(
+        &self,
+        findings: &[crate::detect::Finding],
+    ) -> anyhow::Result<Vec<Incident>> {
+        incidents::compute(&self.reader, findings)
+    }
+
     /// One incident by its id.
     pub fn incident(&self, id: &str) -> anyhow::Result<Option<Incident>> {
         Ok(self.incidents()?.into_iter().find(|i| i.id == id))

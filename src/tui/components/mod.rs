@@ -16,6 +16,7 @@ pub mod case;
 pub mod detail;
 pub mod detections;
 pub mod events;
+pub mod incidents;
 pub mod pivots;
 pub mod timeline;
 
@@ -74,6 +75,8 @@ macro_rules! views {
 }
 
 views! {
+    /// The incidents: findings linked into attack stories, and each one's story.
+    Incidents => "incidents", Some("0 Incidents"), Incidents;
     /// The findings of the detections.
     Detections => "detections", Some("1 Detections"), Detections;
     /// The events of the filter, a window over the whole result.
