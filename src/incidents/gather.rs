@@ -31,22 +31,32 @@ impl PodNodes for PodMap {
 pub fn compute(reader: &IndexReader, findings: &[Finding]) -> anyhow::Result<Vec<Incident>> {
     let (ctx, pods) = scan(reader)?;
     let mut found = Vec::with_capacity(findings.len());
+    // Findings share events (a burst and the anomaly around it): each is loaded once.
+    let mut loaded = HashMap::new();
     for f in findings {
-        found.push(finding_clues(reader, f, &pods)?);
+        found.push(finding_clues(reader, f, &pods, &mut loaded)?);
     }
     Ok(super::build(findings, &found, &ctx))
 }
 
 /// The clues of a finding's events (none for informational findings: routine activity).
-fn finding_clues(reader: &IndexReader, f: &Finding, pods: &PodMap) -> anyhow::Result<Vec<Found>> {
+fn finding_clues(
+    reader: &IndexReader,
+    f: &Finding,
+    pods: &PodMap,
+    loaded: &mut HashMap<String, Option<AuditEvent>>,
+) -> anyhow::Result<Vec<Found>> {
     if f.severity == Severity::Info {
         return Ok(Vec::new());
     }
     let controller = is_controller(identity_of(f));
     let mut out = Vec::new();
     for id in f.audit_ids.iter().take(MAX_EVENTS_PER_FINDING) {
-        if let Some(e) = event(reader, id)? {
-            out.extend(clues::of_event(&e, controller, pods));
+        if !loaded.contains_key(id) {
+            loaded.insert(id.clone(), event(reader, id)?);
+        }
+        if let Some(Some(e)) = loaded.get(id) {
+            out.extend(clues::of_event(e, controller, pods));
         }
     }
     Ok(out)
