@@ -149,7 +149,11 @@ fn analyst_session_in_tmux() {
     let after = format!("; echo EXIT:$? > {}", shell(&exit_file));
     let t = start_workbench(dir.path(), "e2e", &index, "", (180, 45), &after);
 
-    // The detections view, most severe first.
+    // The workbench opens on the incidents; 1 goes to the detections, most severe first.
+    t.wait("the incidents view", |s| {
+        s.contains("incidents —") && s.contains("INC-")
+    });
+    t.keys(&["1"]);
     let s = t.wait("the detections view", |s| {
         s.contains("detections —") && s.contains("KS-EXEC-REVERSE-SHELL")
     });
@@ -288,6 +292,8 @@ fn regression_workbench_at_80x24_keeps_rule_ids_times_commands_axis_and_help() {
         "24",
         &cmd,
     ]);
+    t.wait("the incidents view", |s| s.contains("incidents —"));
+    t.keys(&["1"]);
     let s = t.wait("the detections view", |s| s.contains("detections —"));
     let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
     assert!(rows.len() >= 5, "{s}");
@@ -377,7 +383,9 @@ fn regression_deep_saved_filter_and_sigterm_leave_the_terminal_restored() {
         (160, 40),
         &after,
     );
-    t.wait("the detections view", |s| s.contains("detections —"));
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
     assert_eq!(terminal_modes(&t), "1 1", "alternate screen and mouse on");
 
     t.keys(&[":", "load deep", "Enter"]);
@@ -425,7 +433,9 @@ fn regression_workbench_exits_when_its_terminal_hangs_up() {
     let dir = tempfile::tempdir().unwrap();
     let pid_file = dir.path().join("pid");
     let t = start_workbench(dir.path(), "hup", common::sample_index(), "", (100, 30), "");
-    t.wait("the detections view", |s| s.contains("detections —"));
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
     let pid = std::fs::read_to_string(&pid_file)
         .unwrap()
         .trim()
@@ -490,7 +500,9 @@ fn regression_pivot_and_pivot_back_keep_the_selected_event() {
         .unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
     let t = start_workbench(dir.path(), "keep", &index, "", (160, 40), "");
-    t.wait("the detections view", |s| s.contains("detections —"));
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
     t.keys(&["2"]);
     t.wait("every event", |s| events_row(s) == Some(1));
     for _ in 0..40 {

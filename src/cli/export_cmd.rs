@@ -29,6 +29,10 @@ pub struct ExportArgs {
     /// Export the events of every finding.
     #[arg(long)]
     pub detections: bool,
+    /// Export one incident's story (`kubesift incidents` lists their ids) instead of a
+    /// timeline: its steps with their links, advice and events; HTML with a graph.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["case", "query", "detections"])]
+    pub incident: Option<String>,
     /// Only events at or after this time.
     #[arg(long, value_parser = parse_time_arg, value_name = "T")]
     pub since: Option<TimeSpec>,
@@ -75,6 +79,9 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
         Ok(f) => f,
         Err(usage) => return Ok(super::usage_error(&usage)),
     };
+    if let Some(id) = &args.incident {
+        return export_incident(dir, id, format, args.output.as_deref());
+    }
     let file = args.case.clone().flatten().or_else(|| {
         std::env::var_os("KUBESIFT_CASE")
             .filter(|v| !v.is_empty())
@@ -135,6 +142,49 @@ pub fn run(dir: &IndexDir, args: &ExportArgs) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|p| format!(" to {}", p.display()))
             .unwrap_or_default()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `export --incident ID`: the incident's story with its events, in time order.
+fn export_incident(
+    dir: &IndexDir,
+    id: &str,
+    format: ExportFormat,
+    output: Option<&Path>,
+) -> anyhow::Result<ExitCode> {
+    let session = Session::open(dir)?;
+    let Some(incident) = session.incident(id)? else {
+        anyhow::bail!("no incident {id} in this index (`kubesift incidents` lists them)");
+    };
+    let mut events = Vec::with_capacity(incident.audit_ids.len());
+    for audit_id in &incident.audit_ids {
+        events.extend(
+            session
+                .events_with_id(audit_id)?
+                .into_iter()
+                .map(|l| l.event),
+        );
+    }
+    events.sort_by_key(|e| e.time);
+    match output {
+        None => {
+            let mut out = BufWriter::new(std::io::stdout().lock());
+            super::stdout_ok(export::story::incident(
+                &incident, &events, format, &mut out,
+            ))?;
+            super::stdout_ok(out.flush())?;
+        }
+        Some(path) => {
+            export::story::incident_to_file(&incident, &events, format, &dir.root, path)?;
+        }
+    }
+    say!(
+        "exported incident {} ({} findings, {} events) as {}",
+        incident.id,
+        incident.steps.len(),
+        events.len(),
+        format.as_str()
     );
     Ok(ExitCode::SUCCESS)
 }

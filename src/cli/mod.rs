@@ -19,6 +19,7 @@ mod bench_cmd;
 mod case_cmd;
 mod detect_cmd;
 mod export_cmd;
+mod incidents_cmd;
 mod index_cmd;
 mod output;
 mod progress;
@@ -90,6 +91,8 @@ pub enum Command {
     Stats(stats_cmd::StatsArgs),
     /// Findings of the detections: threats by family and severity, with their events.
     Detect(detect_cmd::DetectArgs),
+    /// Incidents: the findings linked into attack stories, most severe first.
+    Incidents(incidents_cmd::IncidentsArgs),
     /// List the detection rules: id, docs/detections.md number, family, severity, title.
     Rules(detect_cmd::RulesArgs),
     /// List rejected input records (file, line, reason).
@@ -135,6 +138,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats_cmd::run(&dir, &args),
         Command::Rejects(args) => stats_cmd::rejects(&dir, &args),
         Command::Detect(args) => detect_cmd::run(&dir, &args),
+        Command::Incidents(args) => incidents_cmd::run(&dir, &args),
         Command::Rules(args) => detect_cmd::list_rules(&args),
         Command::Case(args) => case_cmd::run(&dir, &args),
         Command::Export(args) => export_cmd::run(&dir, &args),

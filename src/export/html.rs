@@ -46,7 +46,7 @@ fn esc_lines(s: &str) -> String {
         .join("<br>")
 }
 
-const STYLE: &str = r#"
+pub(super) const STYLE: &str = r#"
 body { font: 13px/1.4 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 24px; color: #1b1f24; }
 h1 { font-size: 20px; margin: 0 0 8px; } h2 { font-size: 16px; margin: 24px 0 8px; }
 table { border-collapse: collapse; width: 100%; margin-bottom: 8px; }

@@ -11,6 +11,7 @@
 //! workbench call it.
 
 mod html;
+pub mod story;
 mod text;
 
 use std::collections::{BTreeSet, HashMap, HashSet};

@@ -5,12 +5,13 @@
 //! calls another.
 //!
 //! Layering: `session` may import every library module below it (`model`, `query`,
-//! `detect`, `index`, `ingest`, `case`, `export`, `fsutil`) and wires them together (it
+//! `detect`, `index`, `incidents`, `ingest`, `case`, `export`, `fsutil`) and wires them together (it
 //! hands the index the input formats' decoder); `cli` and `tui` sit above it, and it never
 //! names them.
 
 mod case;
 mod findings;
+mod incidents;
 mod ingest;
 mod stats;
 

@@ -62,6 +62,8 @@ pub enum Action {
     ZoomOut,
     Refresh,
     ViewCase,
+    /// The incidents view: findings linked into attack stories.
+    ViewIncidents,
     /// Bookmark / un-bookmark the selected event.
     ToggleMark,
     /// Edit the tags of the selected event.
@@ -156,6 +158,7 @@ impl Action {
             Action::ZoomOut => "zoom out",
             Action::Refresh => "reload from the index",
             Action::ViewCase => "case: bookmarks, tags, notes",
+            Action::ViewIncidents => "incidents: findings linked into attack stories",
             Action::ToggleMark => "mark / unmark the event (case)",
             Action::Tag => "tags of the event",
             Action::Note => "note on the event",

@@ -28,6 +28,7 @@ use super::components::detail::{self, DetailState};
 use super::components::detections::Detections;
 use super::components::events::EventsState;
 use super::components::help::{self, HelpKeys, HelpView};
+use super::components::incidents::IncidentsView;
 use super::components::pivots::PivotsState;
 use super::components::timeline::TimelineState;
 use super::components::{Component, Ctx, Intent, View};
@@ -59,6 +60,7 @@ pub struct App {
     pub history_pos: usize,
     // The views' components (listed in `views!` below).
     pub detections: Detections,
+    pub incidents_view: IncidentsView,
     pub events: EventsState,
     pub detail: DetailState,
     pub pivots: PivotsState,
@@ -137,6 +139,7 @@ macro_rules! views {
 }
 
 views! {
+    Incidents => incidents_view,
     Detections => detections,
     Events => events,
     Detail => detail,
@@ -172,6 +175,7 @@ impl App {
             history: vec![FilterState::default()],
             history_pos: 0,
             detections: Detections::default(),
+            incidents_view: IncidentsView::default(),
             events: EventsState::default(),
             detail: DetailState::default(),
             pivots: PivotsState::default(),
@@ -210,6 +214,24 @@ impl App {
         ctx!(self)
     }
 
+    /// The view `back` returns to: the incidents when there are any, else the detections.
+    fn root(&self) -> View {
+        if self.incidents_view.incidents.is_empty() {
+            View::Detections
+        } else {
+            View::Incidents
+        }
+    }
+
+    /// Sets the incidents; the workbench opens on them when there are any.
+    pub fn set_incidents(&mut self, incidents: Vec<crate::incidents::Incident>) {
+        self.incidents_view = IncidentsView::new(incidents);
+        if self.view == View::Detections && self.stack.is_empty() && self.root() == View::Incidents
+        {
+            self.view = View::Incidents;
+        }
+    }
+
     /// Replaces the findings (after a reload), keeping the selection in range.
     pub fn set_findings(&mut self, findings: Vec<Finding>) {
         self.finding_of = findings_by_event(&findings);
@@ -241,7 +263,7 @@ impl App {
 
     fn show(&mut self, view: View) -> Option<Effect> {
         if self.view != view {
-            if view != View::Detections {
+            if view != self.root() {
                 self.stack.push(self.view);
             }
             self.view = view;
@@ -363,6 +385,7 @@ impl App {
             Action::ViewPivots => self.show(View::Pivots),
             Action::ViewTimeline => self.show(View::Timeline),
             Action::ViewCase => self.show(View::Case),
+            Action::ViewIncidents => self.show(View::Incidents),
             Action::ToggleMark
             | Action::Tag
             | Action::Note
@@ -399,12 +422,12 @@ impl App {
                 self.view = v;
                 self.refresh()
             }
-            None if self.view == View::Detections || self.findings.is_empty() => {
+            None if self.view == self.root() || self.findings.is_empty() => {
                 self.quit = true;
                 Some(Effect::Quit)
             }
             None => {
-                self.view = View::Detections;
+                self.view = self.root();
                 None
             }
         }

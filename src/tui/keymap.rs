@@ -13,6 +13,7 @@ const DEFAULT: &str = include_str!("../../assets/keymap.toml");
 /// Where a binding applies.
 pub const CONTEXTS: &[&str] = &[
     "global",
+    "incidents",
     "detections",
     "events",
     "detail",

@@ -82,6 +82,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     })?;
     let dir = session.dir().clone();
     let findings = session.default_findings()?;
+    let incidents = session.incidents_of(&findings)?;
     let facts = session.facts()?;
     let worker = Worker::spawn(session)?;
     let stop = stop_on_signals();
@@ -92,6 +93,7 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let size = terminal.size().map_or((120, 40), |s| (s.width, s.height));
     let mut app = App::new(findings, facts, tz, tz_name, size);
     app.set_keymap(&keymap);
+    app.set_incidents(incidents);
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(TuiError::from));
     app.case_file = Some(store.path.display().to_string());

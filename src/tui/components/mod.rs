@@ -18,6 +18,7 @@ pub mod detail;
 pub mod detections;
 pub mod events;
 pub mod help;
+pub mod incidents;
 pub mod killchain;
 pub mod pivots;
 pub mod timeline;
@@ -77,6 +78,8 @@ macro_rules! views {
 }
 
 views! {
+    /// The incidents: findings linked into attack stories, and each one's story.
+    Incidents => "incidents", Some("0 Incidents"), Incidents;
     /// The findings of the detections.
     Detections => "detections", Some("1 Detections"), Detections;
     /// The events of the filter, a window over the whole result.
