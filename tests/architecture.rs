@@ -313,27 +313,35 @@ fn lower_layers_never_name_higher_ones() {
         (
             "model",
             &[
-                "fsutil", "query", "detect", "case", "index", "ingest", "export", "session", "tui",
-                "cli",
+                "fsutil", "query", "detect", "case", "index", "story", "ingest", "export",
+                "session", "tui", "cli",
             ],
         ),
         (
             "query",
             &[
-                "detect", "case", "index", "ingest", "export", "session", "tui", "cli",
+                "detect", "case", "index", "story", "ingest", "export", "session", "tui", "cli",
             ],
         ),
         (
             "detect",
-            &["case", "index", "ingest", "export", "session", "tui", "cli"],
+            &[
+                "case", "index", "story", "ingest", "export", "session", "tui", "cli",
+            ],
         ),
         (
             "case",
-            &["index", "ingest", "export", "session", "tui", "cli"],
+            &[
+                "index", "story", "ingest", "export", "session", "tui", "cli",
+            ],
         ),
-        ("index", &["ingest", "export", "session", "tui", "cli"]),
-        ("ingest", &["export", "session", "tui", "cli"]),
-        ("export", &["ingest", "session", "tui", "cli"]),
+        (
+            "index",
+            &["story", "ingest", "export", "session", "tui", "cli"],
+        ),
+        ("story", &["ingest", "export", "session", "tui", "cli"]),
+        ("ingest", &["story", "export", "session", "tui", "cli"]),
+        ("export", &["story", "ingest", "session", "tui", "cli"]),
         ("session", &["tui", "cli"]),
         ("tui", &["cli"]),
     ];

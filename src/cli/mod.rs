@@ -25,6 +25,7 @@ mod progress;
 mod search_cmd;
 mod show_cmd;
 mod stats_cmd;
+mod story_cmd;
 mod tui_cmd;
 
 use std::ffi::OsString;
@@ -99,6 +100,11 @@ pub enum Command {
     /// Export the case timeline (and/or a query's or the findings' events) as CSV, JSON
     /// Lines, Markdown or self-contained HTML, with its provenance.
     Export(export_cmd::ExportArgs),
+    /// An identity's requests as the kubectl (or curl) commands that made them, in sessions.
+    Sessions(story_cmd::SessionsArgs),
+    /// What the data set cannot show: gaps, stages, levels, missing fields, and the
+    /// detections each blind spot silences.
+    Coverage(story_cmd::CoverageArgs),
 }
 
 /// Exit codes.
@@ -136,6 +142,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => detect_cmd::list_rules(&args),
         Command::Case(args) => case_cmd::run(&dir, &args),
         Command::Export(args) => export_cmd::run(&dir, &args),
+        Command::Sessions(args) => story_cmd::sessions(&dir, &args),
+        Command::Coverage(args) => story_cmd::coverage(&dir, &args),
     }
 }
 

@@ -1,0 +1,235 @@
+//! The story behind the findings, rebuilt from the index's columns: an identity's
+//! **sessions** as the kubectl (or curl) commands that made its requests (`sessions`,
+//! `kubectl`), the **lineage** of its credentials (`lineage`), what it was **granted**
+//! against what it **used** (`access`), and what the data set cannot show at all
+//! (`coverage`).
+//!
+//! Everything starts from a term query (an account, a credential, RBAC objects) and reads
+//! fast columns ([`IndexReader::columns_of`]); an event is loaded only where no column
+//! tells (an exec's decoded command, a mutation's request URI, an RBAC object's body), and
+//! at most [`LOAD_CAP`] of them per question. Coverage is one pass over a few columns.
+//!
+//! Layering: after `detect` and `index`, before `session`: imports `model`, `query` and
+//! `index` (the session hands it its reader); `session` exposes it to `cli` and `tui`.
+
+pub mod coverage;
+mod coverage_spots;
+pub mod kubectl;
+pub mod sessions;
+
+use std::net::IpAddr;
+
+use crate::index::select::Picked;
+use crate::index::{Hit, IndexReader, Result};
+use crate::model::{ExecInfo, Micros};
+use crate::query::{Expr, Pattern};
+
+/// Events loaded at most per question (the rest are told from their columns).
+pub const LOAD_CAP: usize = 2000;
+
+/// The keyword columns a [`Req`] reads, in its fields' order.
+const COLUMNS: &[&str] = &[
+    "audit_id",
+    "user",
+    "verb",
+    "resource",
+    "subresource",
+    "api_group",
+    "namespace",
+    "name",
+    "nonresource",
+    "ua",
+    "ua_family",
+    "decision",
+    "credential",
+    "pod",
+    "node",
+    "role",
+    "binding",
+    "impersonated",
+    "exec",
+    "cluster",
+];
+
+/// One request as the story reads it: its columns, and what loading it added.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Req {
+    pub handle: u64,
+    pub time: Micros,
+    pub audit_id: String,
+    pub user: String,
+    pub verb: String,
+    pub resource: String,
+    pub subresource: String,
+    pub api_group: String,
+    pub namespace: String,
+    pub name: String,
+    /// The path of a non-resource request (`/api`).
+    pub path: String,
+    pub peer: Option<IpAddr>,
+    pub ua: String,
+    pub ua_family: String,
+    pub code: Option<u16>,
+    pub decision: String,
+    pub credential: String,
+    pub pod: String,
+    pub node: String,
+    pub role: String,
+    pub binding: String,
+    pub impersonated: String,
+    /// exec, attach, portforward, node-proxy.
+    pub stream: String,
+    pub cluster: String,
+    /// The request URI as logged, when the event was loaded.
+    pub request_uri: Option<String>,
+    /// The decoded exec, when the event was loaded.
+    pub exec: Option<ExecInfo>,
+}
+
+impl Req {
+    fn from_picked(p: Picked) -> Req {
+        let mut v = p.values.into_iter();
+        let mut next = || v.next().unwrap_or_default();
+        Req {
+            handle: p.handle,
+            time: p.time,
+            peer: p.peer,
+            code: p.code,
+            audit_id: next(),
+            user: next(),
+            verb: next(),
+            resource: next(),
+            subresource: next(),
+            api_group: next(),
+            namespace: next(),
+            name: next(),
+            path: next(),
+            ua: next(),
+            ua_family: next(),
+            decision: next(),
+            credential: next(),
+            pod: next(),
+            node: next(),
+            role: next(),
+            binding: next(),
+            impersonated: next(),
+            stream: next(),
+            cluster: next(),
+            request_uri: None,
+            exec: None,
+        }
+    }
+
+    /// The trusted source address, `""` when none.
+    pub fn peer_str(&self) -> String {
+        self.peer.map(|a| a.to_string()).unwrap_or_default()
+    }
+
+    /// Does loading the event tell more than its columns (an exec's command, the field
+    /// manager that names a write's kubectl subcommand)? Reads are told from their columns.
+    fn worth_loading(&self) -> bool {
+        !self.stream.is_empty()
+            || matches!(
+                self.verb.as_str(),
+                "create" | "update" | "patch" | "delete" | "deletecollection"
+            )
+    }
+}
+
+/// Who a story is about: an account (username, or `namespace:name` of a service account)
+/// or one credential id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Identity {
+    Account(String),
+    Credential(String),
+}
+
+impl Identity {
+    /// The term query of its requests.
+    pub fn expr(&self) -> Expr {
+        let (field, value) = match self {
+            Identity::Account(a) => ("user", account_username(a)),
+            Identity::Credential(c) => ("credential", c.clone()),
+        };
+        Expr::Field {
+            field,
+            pattern: Pattern::Exact(value),
+        }
+    }
+}
+
+/// `shop:web` → `system:serviceaccount:shop:web`; any other name as given.
+pub fn account_username(a: &str) -> String {
+    let is_sa_short = !a.starts_with("system:")
+        && !a.contains('@')
+        && a.split(':').count() == 2
+        && a.split(':').all(|p| !p.is_empty());
+    if is_sa_short {
+        format!("system:serviceaccount:{a}")
+    } else {
+        a.to_owned()
+    }
+}
+
+/// The requests matching `expr` in time order, read from the columns; the events of at most
+/// [`LOAD_CAP`] of those [`Req::worth_loading`] loaded for their URI and exec command.
+pub fn requests(reader: &IndexReader, expr: &Expr) -> Result<Vec<Req>> {
+    let hits = reader.search(expr, 0, 0, crate::index::reader::TimeOrder::Oldest)?;
+    let picked = reader.columns_of(&hits, COLUMNS)?;
+    let mut reqs: Vec<Req> = picked.into_iter().map(Req::from_picked).collect();
+    let mut loaded = 0;
+    for r in &mut reqs {
+        if loaded >= LOAD_CAP || !r.worth_loading() {
+            continue;
+        }
+        loaded += 1;
+        if let Ok(l) = reader.load(&Hit::from_handle(r.handle)) {
+            r.request_uri = Some(l.event.request_uri);
+            r.exec = l.event.exec;
+        }
+    }
+    Ok(reqs)
+}
+
+/// `kubesift coverage`: what the index cannot show, each blind spot with the detections
+/// of `catalogue` it silences.
+pub fn coverage(
+    reader: &IndexReader,
+    catalogue: &[crate::detect::rules::Rule],
+) -> Result<coverage::Coverage> {
+    let mut c = coverage::coverage(reader)?;
+    c.blind_spots = coverage_spots::blind_spots(&c, catalogue);
+    Ok(c)
+}
+
+/// Reads `k=v` from a request URI's query string (form-decoded).
+pub fn query_param(uri: &str, key: &str) -> Option<String> {
+    let (_, q) = uri.split_once('?')?;
+    crate::model::exec::query_pairs(q).find_map(|(k, v)| (k == key).then(|| v.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_service_account_names_are_expanded() {
+        assert_eq!(
+            account_username("shop:web"),
+            "system:serviceaccount:shop:web"
+        );
+        assert_eq!(account_username("alice@example.com"), "alice@example.com");
+        assert_eq!(account_username("system:node:cp-1"), "system:node:cp-1");
+        assert_eq!(account_username("admin"), "admin");
+    }
+
+    #[test]
+    fn query_params_are_decoded() {
+        let uri = "/api/v1/pods?labelSelector=app%3Dweb&limit=500";
+        assert_eq!(
+            query_param(uri, "labelSelector").as_deref(),
+            Some("app=web")
+        );
+        assert_eq!(query_param(uri, "watch"), None);
+    }
+}
