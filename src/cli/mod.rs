@@ -102,6 +102,11 @@ pub enum Command {
     Export(export_cmd::ExportArgs),
     /// An identity's requests as the kubectl (or curl) commands that made them, in sessions.
     Sessions(story_cmd::SessionsArgs),
+    /// Where an identity's credentials came from (token, pod, node, CSR) and every address
+    /// and client they were used from; use away from the pod or node flagged.
+    Lineage(story_cmd::LineageArgs),
+    /// What a subject was granted (bindings, since when, by whom) against what it used.
+    Access(story_cmd::AccessArgs),
     /// What the data set cannot show: gaps, stages, levels, missing fields, and the
     /// detections each blind spot silences.
     Coverage(story_cmd::CoverageArgs),
@@ -143,6 +148,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Case(args) => case_cmd::run(&dir, &args),
         Command::Export(args) => export_cmd::run(&dir, &args),
         Command::Sessions(args) => story_cmd::sessions(&dir, &args),
+        Command::Access(args) => story_cmd::access(&dir, &args),
+        Command::Lineage(args) => story_cmd::lineage(&dir, &args),
         Command::Coverage(args) => story_cmd::coverage(&dir, &args),
     }
 }

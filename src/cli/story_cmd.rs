@@ -14,7 +14,9 @@ use crate::model::sanitize::{escape_control, json_to_writer, json_to_writer_pret
 use crate::query::TimeSpec;
 use crate::session::{IndexDir, Session};
 use crate::story::Identity;
+use crate::story::access::Access;
 use crate::story::coverage::Coverage;
+use crate::story::lineage::Lineage;
 use crate::story::sessions::ActorSession;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -57,6 +59,25 @@ pub struct SessionsArgs {
     /// Idle time that ends a session.
     #[arg(long, default_value = "30m", value_name = "DURATION", value_parser = parse_gap)]
     pub gap: i64,
+    #[arg(long, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct LineageArgs {
+    #[command(flatten)]
+    pub who: Who,
+    #[arg(long, value_enum, default_value_t = StoryFormat::Table)]
+    pub format: StoryFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct AccessArgs {
+    /// The subject: a username, or `namespace:name` of a service account.
+    pub subject: String,
+    /// Grants in effect at this time (and use up to it).
+    #[arg(long, value_parser = parse_time_arg, value_name = "TIME")]
+    pub at: Option<TimeSpec>,
     #[arg(long, value_enum, default_value_t = StoryFormat::Table)]
     pub format: StoryFormat,
 }
@@ -156,6 +177,170 @@ fn write_sessions(out: &mut dyn Write, list: &[ActorSession]) -> std::io::Result
 
 fn or_none(s: &str) -> &str {
     if s.is_empty() { "-" } else { s }
+}
+
+pub fn lineage(dir: &IndexDir, args: &LineageArgs) -> anyhow::Result<ExitCode> {
+    let list = Session::open(dir)?.lineage(&args.who.identity())?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    stdout_ok(match args.format {
+        StoryFormat::Table => write_lineage(&mut out, &list),
+        f => write_json(&mut out, &list, f),
+    })?;
+    stdout_ok(out.flush())?;
+    if list.is_empty() {
+        say!("no requests of that identity in the index");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_lineage(out: &mut dyn Write, list: &[Lineage]) -> std::io::Result<()> {
+    for l in list {
+        writeln!(
+            out,
+            "{} {}  ({}, {} requests, {} .. {})",
+            l.kind,
+            escape_control(or_none(&l.credential)),
+            escape_control(&l.user),
+            l.requests,
+            l.first,
+            l.last
+        )?;
+        if !l.pod.is_empty() {
+            writeln!(
+                out,
+                "  pod      {} uid {}",
+                escape_control(&l.pod),
+                escape_control(or_none(&l.pod_uid))
+            )?;
+        }
+        if !l.node.is_empty() {
+            writeln!(out, "  node     {}", escape_control(&l.node))?;
+        }
+        writeln!(
+            out,
+            "  home     pod {} | node {}",
+            or_none(&l.pod_ips.join(", ")),
+            or_none(&l.node_ips.join(", "))
+        )?;
+        if let Some(c) = &l.csr {
+            writeln!(
+                out,
+                "  csr      {} created by {} at {}, approved by {}",
+                escape_control(&c.name),
+                escape_control(&c.created_by),
+                c.created,
+                escape_control(c.approved_by.as_deref().unwrap_or("-"))
+            )?;
+        }
+        for a in &l.addresses {
+            let away = if a.away { "  AWAY" } else { "" };
+            writeln!(
+                out,
+                "  from     {} ×{} {} .. {}{away}",
+                or_none(&a.value),
+                a.requests,
+                a.first,
+                clock(a.last)
+            )?;
+        }
+        for c in &l.clients {
+            writeln!(
+                out,
+                "  client   {} ×{} {} .. {}",
+                escape_control(or_none(&c.value)),
+                c.requests,
+                c.first,
+                clock(c.last)
+            )?;
+        }
+        for f in &l.flags {
+            writeln!(out, "  FLAG     {}", escape_control(f))?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+pub fn access(dir: &IndexDir, args: &AccessArgs) -> anyhow::Result<ExitCode> {
+    let a = Session::open(dir)?.access(&args.subject, args.at)?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    stdout_ok(match args.format {
+        StoryFormat::Table => write_access(&mut out, &a),
+        f => write_json(&mut out, std::slice::from_ref(&a), f),
+    })?;
+    stdout_ok(out.flush())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn write_access(out: &mut dyn Write, a: &Access) -> std::io::Result<()> {
+    writeln!(out, "subject {}", escape_control(&a.subject))?;
+    if let Some(t) = a.at {
+        writeln!(out, "as of   {t}")?;
+    }
+    writeln!(out, "\ngranted:")?;
+    for g in &a.grants {
+        let since = g.since.map_or_else(
+            || "before the data".to_owned(),
+            |t| format!("since {t} by {}", g.created_by.as_deref().unwrap_or("?")),
+        );
+        let flag = if g.gained { "  [GAINED]" } else { "" };
+        writeln!(
+            out,
+            "  {} {} → {} {}  via {}  {since}{flag}",
+            g.binding_kind,
+            escape_control(&g.binding),
+            g.role_kind,
+            escape_control(&g.role),
+            escape_control(&g.via)
+        )?;
+        if let Some(d) = g.deleted {
+            writeln!(
+                out,
+                "      deleted {d} by {}",
+                escape_control(g.deleted_by.as_deref().unwrap_or("?"))
+            )?;
+        }
+        writeln!(
+            out,
+            "      allowed {} requests{}",
+            g.allowed,
+            g.first_used
+                .map(|t| format!(", first at {t}"))
+                .unwrap_or_default()
+        )?;
+        if !g.rules.is_empty() {
+            writeln!(out, "      rules: {}", escape_control(&g.rules.join("; ")))?;
+        }
+        if !g.unused.is_empty() {
+            writeln!(
+                out,
+                "      UNUSED: {}",
+                escape_control(&g.unused.join("; "))
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "\nused (verb resource namespace: allowed/denied, first .. last):"
+    )?;
+    for u in &a.used {
+        writeln!(
+            out,
+            "  {} {} {}: {}/{}, {} .. {}",
+            escape_control(&u.verb),
+            escape_control(&u.resource),
+            escape_control(or_none(&u.namespace)),
+            u.allowed,
+            u.denied,
+            u.first,
+            clock(u.last)
+        )?;
+    }
+    writeln!(out, "\nadvice:")?;
+    for line in &a.advice {
+        writeln!(out, "  - {}", escape_control(line))?;
+    }
+    Ok(())
 }
 
 pub fn coverage(dir: &IndexDir, args: &CoverageArgs) -> anyhow::Result<ExitCode> {

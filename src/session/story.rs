@@ -3,8 +3,11 @@
 //! blind spots (`story` computes; this hands it the reader and the rule catalogue).
 
 use super::Session;
+use crate::model::Micros;
 use crate::query::{Expr, TimeSpec};
+use crate::story::access::Access;
 use crate::story::coverage::Coverage;
+use crate::story::lineage::Lineage;
 use crate::story::sessions::{self, ActorSession};
 use crate::story::{self, Identity, Req};
 
@@ -31,6 +34,19 @@ impl Session {
     ) -> anyhow::Result<Vec<ActorSession>> {
         let reqs = self.requests_of(who, since, until)?;
         Ok(sessions::sessions(&reqs, gap_micros))
+    }
+
+    /// What `account` was granted (as of `at`) against what it used.
+    pub fn access(&self, account: &str, at: Option<TimeSpec>) -> anyhow::Result<Access> {
+        let newest = self.reader.time_span()?.map_or(Micros(0), |(_, b)| b);
+        let at = at.map(|spec| spec.resolve(newest));
+        Ok(story::access_of(&self.reader, account, at)?)
+    }
+
+    /// Every credential of `who`: its pod, node, addresses and clients, use away from home
+    /// flagged.
+    pub fn lineage(&self, who: &Identity) -> anyhow::Result<Vec<Lineage>> {
+        Ok(story::lineage_of(&self.reader, who)?)
     }
 
     /// What the data set cannot show, with the detections each blind spot silences.

@@ -12,9 +12,11 @@
 //! Layering: after `detect` and `index`, before `session`: imports `model`, `query` and
 //! `index` (the session hands it its reader); `session` exposes it to `cli` and `tui`.
 
+pub mod access;
 pub mod coverage;
 mod coverage_spots;
 pub mod kubectl;
+pub mod lineage;
 pub mod sessions;
 
 use std::net::IpAddr;
@@ -189,6 +191,179 @@ pub fn requests(reader: &IndexReader, expr: &Expr) -> Result<Vec<Req>> {
         }
     }
     Ok(reqs)
+}
+
+/// The role and binding writes of the index, loaded (they are few: bodies are what `access`
+/// reads), at most [`LOAD_CAP`].
+pub fn rbac_writes(reader: &IndexReader) -> Result<Vec<access::RbacWrite>> {
+    let rbac = [
+        "roles",
+        "clusterroles",
+        "rolebindings",
+        "clusterrolebindings",
+    ];
+    let verbs = ["create", "update", "patch", "delete"];
+    let any = |field: &'static str, values: &[&str]| {
+        Expr::Or(
+            values
+                .iter()
+                .map(|v| Expr::Field {
+                    field,
+                    pattern: Pattern::Exact((*v).to_owned()),
+                })
+                .collect(),
+        )
+    };
+    let expr = any("resource", &rbac).and(any("verb", &verbs));
+    let hits = reader.search(&expr, LOAD_CAP, 0, crate::index::reader::TimeOrder::Oldest)?;
+    let mut out = Vec::with_capacity(hits.len());
+    for h in &hits {
+        out.push(access::RbacWrite::of(&reader.load(h)?.event));
+    }
+    Ok(out)
+}
+
+/// `kubesift access`: what `account` was granted (as of `at`) against what it used.
+pub fn access_of(
+    reader: &IndexReader,
+    account: &str,
+    at: Option<Micros>,
+) -> Result<access::Access> {
+    let who = Identity::Account(account.to_owned());
+    let reqs = requests(reader, &who.expr())?;
+    let mut subject = access::Subject {
+        user: account_username(account),
+        groups: Vec::new(),
+    };
+    if let Some(first) = reqs.first() {
+        subject.groups = reader
+            .load(&Hit::from_handle(first.handle))?
+            .event
+            .user
+            .groups;
+    }
+    let writes = rbac_writes(reader)?;
+    Ok(access::access(&subject, &reqs, &writes, at))
+}
+
+fn field(field: &'static str, value: &str) -> Expr {
+    Expr::Field {
+        field,
+        pattern: Pattern::Exact(value.to_owned()),
+    }
+}
+
+/// `kubesift lineage`: every credential of `who`, where it came from and where it was used.
+pub fn lineage_of(reader: &IndexReader, who: &Identity) -> Result<Vec<lineage::Lineage>> {
+    let reqs = requests(reader, &who.expr())?;
+    let mut ctx = lineage::Context::default();
+    for r in &reqs {
+        if !r.credential.is_empty() && !ctx.pod_uids.contains_key(&r.credential) {
+            let e = reader.load(&Hit::from_handle(r.handle))?.event;
+            ctx.pod_uids.insert(
+                r.credential.clone(),
+                e.credential.pod_uid.unwrap_or_default(),
+            );
+        }
+        let ns = r
+            .user
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|x| x.split(':').next());
+        if let Some(ns) = ns
+            && !r.pod.is_empty()
+        {
+            let key = format!("{ns}/{}", r.pod);
+            if let std::collections::btree_map::Entry::Vacant(v) = ctx.pod_ips.entry(key) {
+                v.insert(pod_ips(reader, ns, &r.pod)?);
+            }
+        }
+        if !r.node.is_empty() && !ctx.node_ips.contains_key(&r.node) {
+            let expr = field("user", &format!("system:node:{}", r.node));
+            // The kubelet's own addresses: private, and most of its requests (a stolen
+            // certificate used from elsewhere is the few, not the home).
+            let (top, _) = reader.top(&expr, "peer", 5)?;
+            let total: u64 = top.iter().map(|(_, n)| n).sum();
+            let home = top
+                .into_iter()
+                .filter(|(ip, n)| {
+                    n * 10 >= total
+                        && ip
+                            .parse()
+                            .is_ok_and(|a| !crate::model::net::is_public_addr(a))
+                })
+                .map(|(ip, _)| ip)
+                .collect();
+            ctx.node_ips.insert(r.node.clone(), home);
+        }
+    }
+    if reqs.iter().any(|r| r.credential.starts_with("X509SHA256=")) {
+        ctx.csrs = csrs(reader)?;
+    }
+    Ok(lineage::lineage(&reqs, &ctx))
+}
+
+/// The addresses pod `ns/pod` reported in its status bodies (`podip:` facts).
+fn pod_ips(reader: &IndexReader, ns: &str, pod: &str) -> Result<Vec<String>> {
+    let expr = field("resource", "pods")
+        .and(field("namespace", ns))
+        .and(field("name", pod))
+        .and(Expr::Field {
+            field: "fact",
+            pattern: Pattern::Wildcard("podip:*".to_owned()),
+        });
+    let hits = reader.search(&expr, 50, 0, crate::index::reader::TimeOrder::Oldest)?;
+    let mut ips: Vec<String> = reader
+        .columns_of(&hits, &["fact"])?
+        .iter()
+        .flat_map(|p| p.values.iter().flat_map(|v| v.lines()))
+        .filter_map(|f| {
+            f.strip_prefix("podip:")
+                .or_else(|| f.strip_prefix("hostip:"))
+        })
+        .map(str::to_owned)
+        .collect();
+    ips.sort();
+    ips.dedup();
+    Ok(ips)
+}
+
+/// The CSRs of the log with the subject they ask for and who approved them.
+fn csrs(reader: &IndexReader) -> Result<Vec<lineage::Csr>> {
+    let expr = field("resource", "certificatesigningrequests");
+    let hits = reader.search(&expr, LOAD_CAP, 0, crate::index::reader::TimeOrder::Oldest)?;
+    let mut out: Vec<lineage::Csr> = Vec::new();
+    for h in &hits {
+        let e = reader.load(h)?.event;
+        let body = e
+            .request_object
+            .as_ref()
+            .and_then(|r| serde_json::from_str::<serde_json::Value>(r.get()).ok());
+        if e.verb == "create" && e.object.subresource.is_empty() {
+            let request = body
+                .as_ref()
+                .and_then(|b| b.pointer("/spec/request"))
+                .and_then(|v| v.as_str());
+            let name = body
+                .as_ref()
+                .and_then(|b| b.pointer("/metadata/name"))
+                .and_then(|v| v.as_str())
+                .unwrap_or(&e.object.name);
+            if let Some(subject) = request.and_then(lineage::csr_common_name) {
+                out.push(lineage::Csr {
+                    name: name.to_owned(),
+                    subject,
+                    created: e.time,
+                    created_by: e.user.username.clone(),
+                    approved_by: None,
+                });
+            }
+        } else if e.object.subresource == "approval"
+            && let Some(c) = out.iter_mut().find(|c| c.name == e.object.name)
+        {
+            c.approved_by = Some(e.user.username.clone());
+        }
+    }
+    Ok(out)
 }
 
 /// `kubesift coverage`: what the index cannot show, each blind spot with the detections
