@@ -115,34 +115,63 @@ impl Numbers {
 
 impl IndexReader {
     /// The numbers and the keyword columns `fields` of each hit, in the hits' order (no
-    /// stored document is touched).
+    /// stored document is touched). The terms of each column are resolved in one sorted
+    /// pass per segment: a dictionary lookup one at a time decompresses a block each.
     pub fn columns_of(&self, hits: &[Hit], fields: &[&str]) -> Result<Vec<Picked>> {
         let searcher = self.searcher();
-        let mut segs: HashMap<u32, (Numbers, Vec<CachedColumn>)> = HashMap::new();
-        let mut out = Vec::with_capacity(hits.len());
-        for h in hits {
-            let ord = h.segment_ord();
-            let (nums, cols) = match segs.entry(ord) {
-                std::collections::hash_map::Entry::Occupied(o) => o.into_mut(),
-                std::collections::hash_map::Entry::Vacant(v) => {
-                    let seg = searcher.segment_reader(ord);
-                    let cols = fields
-                        .iter()
-                        .map(|f| CachedColumn::open(seg, f))
-                        .collect::<Result<Vec<_>>>()?;
-                    v.insert((Numbers::open(seg)?, cols))
-                }
-            };
-            let mut p = Picked {
+        let mut out: Vec<Picked> = hits
+            .iter()
+            .map(|h| Picked {
                 handle: h.handle(),
+                values: vec![String::new(); fields.len()],
                 ..Picked::default()
-            };
-            nums.fill(h.doc_id(), &mut p);
-            p.values = cols
-                .iter_mut()
-                .map(|c| c.values(h.doc_id()))
-                .collect::<Result<Vec<_>>>()?;
-            out.push(p);
+            })
+            .collect();
+        let mut by_segment: HashMap<u32, Vec<usize>> = HashMap::new();
+        for (i, h) in hits.iter().enumerate() {
+            by_segment.entry(h.segment_ord()).or_default().push(i);
+        }
+        for (ord, rows) in by_segment {
+            let seg = searcher.segment_reader(ord);
+            let nums = Numbers::open(seg)?;
+            for &i in &rows {
+                nums.fill(hits[i].doc_id(), &mut out[i]);
+            }
+            for (f, field) in fields.iter().enumerate() {
+                let Some(col) = seg.fast_fields().str(field)? else {
+                    continue;
+                };
+                let per_row: Vec<(usize, Vec<u64>)> = rows
+                    .iter()
+                    .map(|&i| (i, col.term_ords(hits[i].doc_id()).collect()))
+                    .collect();
+                let mut ords: Vec<u64> = per_row
+                    .iter()
+                    .flat_map(|(_, o)| o.iter().copied())
+                    .collect();
+                ords.sort_unstable();
+                ords.dedup();
+                let mut terms = Vec::with_capacity(ords.len());
+                col.dictionary()
+                    .sorted_ords_to_term_cb(&ords, |b| {
+                        terms.push(String::from_utf8_lossy(b).into_owned());
+                    })
+                    .map_err(|e| IndexError::io("cannot read a column", e))?;
+                for (i, row_ords) in per_row {
+                    let mut v = String::new();
+                    for (k, o) in row_ords.iter().enumerate() {
+                        if k > 0 {
+                            v.push('\n');
+                        }
+                        if let Ok(at) = ords.binary_search(o)
+                            && let Some(t) = terms.get(at)
+                        {
+                            v.push_str(t);
+                        }
+                    }
+                    out[i].values[f] = v;
+                }
+            }
         }
         Ok(out)
     }

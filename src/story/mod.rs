@@ -128,13 +128,12 @@ impl Req {
     }
 
     /// Does loading the event tell more than its columns (an exec's command, the field
-    /// manager that names a write's kubectl subcommand)? Reads are told from their columns.
+    /// manager that names a kubectl write's subcommand)? Reads, and the writes of other
+    /// clients (a controller's thousands of updates), are told from their columns.
     fn worth_loading(&self) -> bool {
         !self.stream.is_empty()
-            || matches!(
-                self.verb.as_str(),
-                "create" | "update" | "patch" | "delete" | "deletecollection"
-            )
+            || self.ua_family.eq_ignore_ascii_case("kubectl")
+                && matches!(self.verb.as_str(), "create" | "update" | "patch")
     }
 }
 
