@@ -8,7 +8,8 @@
 //!
 //! Layers, each importing only the ones before it: `model` (nothing of the crate) and
 //! `fsutil`; `query`; `detect`; `case`; `index` (never `ingest`: the session hands it the
-//! decoder of stored records); `incidents` (findings linked into stories); `ingest`; `export`; `session` (opens an index with its
+//! decoder of stored records); `incidents` (findings linked into stories); `ingest`; `export`; `story` (sessions, lineage, access and
+//! coverage rebuilt from the index's columns); `session` (opens an index with its
 //! findings, loads events, ingests paths: the one entry point of every command); `tui`;
 //! `cli` (which opens the workbench). No two source files import each other in a circle
 //! (`tests/architecture.rs` checks it, with the layers' order and the 900-line limit).
@@ -24,6 +25,7 @@ pub mod incidents;
 pub mod model;
 pub mod query;
 pub mod session;
+pub mod story;
 pub mod tui;
 
 #[doc(hidden)]

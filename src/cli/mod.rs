@@ -26,6 +26,7 @@ mod progress;
 mod search_cmd;
 mod show_cmd;
 mod stats_cmd;
+mod story_cmd;
 mod tui_cmd;
 
 use std::ffi::OsString;
@@ -104,6 +105,16 @@ pub enum Command {
     /// Export the case timeline (and/or a query's or the findings' events) as CSV, JSON
     /// Lines, Markdown or self-contained HTML, with its provenance.
     Export(export_cmd::ExportArgs),
+    /// An identity's requests as the kubectl (or curl) commands that made them, in sessions.
+    Sessions(story_cmd::SessionsArgs),
+    /// Where an identity's credentials came from (token, pod, node, CSR) and every address
+    /// and client they were used from; use away from the pod or node flagged.
+    Lineage(story_cmd::LineageArgs),
+    /// What a subject was granted (bindings, since when, by whom) against what it used.
+    Access(story_cmd::AccessArgs),
+    /// What the data set cannot show: gaps, stages, levels, missing fields, and the
+    /// detections each blind spot silences.
+    Coverage(story_cmd::CoverageArgs),
 }
 
 /// Exit codes.
@@ -142,6 +153,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Rules(args) => detect_cmd::list_rules(&args),
         Command::Case(args) => case_cmd::run(&dir, &args),
         Command::Export(args) => export_cmd::run(&dir, &args),
+        Command::Sessions(args) => story_cmd::sessions(&dir, &args),
+        Command::Access(args) => story_cmd::access(&dir, &args),
+        Command::Lineage(args) => story_cmd::lineage(&dir, &args),
+        Command::Coverage(args) => story_cmd::coverage(&dir, &args),
     }
 }
 

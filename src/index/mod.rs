@@ -28,6 +28,7 @@ pub mod paging;
 pub mod reader;
 mod rows;
 pub mod schema;
+pub mod select;
 pub mod store;
 mod translate;
 pub mod writer;

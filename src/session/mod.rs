@@ -1,11 +1,12 @@
 //! The session: one index directory opened for an investigation — its reader and manifest,
 //! its findings (the stored ones when current, else computed), the events behind audit IDs,
-//! searches and statistics — and what works on the directory without opening it: ingesting
+//! searches and statistics, the story of an identity (`story`: sessions, lineage, access)
+//! and the data set's blind spots — and what works on the directory without opening it: ingesting
 //! paths, locating the case file. Every command and the workbench start here; none of them
 //! calls another.
 //!
 //! Layering: `session` may import every library module below it (`model`, `query`,
-//! `detect`, `index`, `incidents`, `ingest`, `case`, `export`, `fsutil`) and wires them together (it
+//! `detect`, `index`, `incidents`, `story`, `ingest`, `case`, `export`, `fsutil`) and wires them together (it
 //! hands the index the input formats' decoder); `cli` and `tui` sit above it, and it never
 //! names them.
 
@@ -14,6 +15,7 @@ mod findings;
 mod incidents;
 mod ingest;
 mod stats;
+mod story;
 
 pub use self::case::{case_path, checked_case_path, writable_store};
 pub use self::findings::{Tuning, load_sigma, rule_catalogue};
