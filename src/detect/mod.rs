@@ -15,6 +15,7 @@ pub mod row;
 pub mod rules;
 pub mod sigma;
 pub mod stateful;
+pub mod tactic;
 
 pub use engine::{EventSource, detect};
 pub use finding::{Family, Finding, Severity};

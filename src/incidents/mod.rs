@@ -104,20 +104,6 @@ pub struct GraphEdge {
     pub label: String,
 }
 
-/// The tactics of ATT&CK in kill-chain order.
-pub const TACTICS: [&str; 10] = [
-    "initial-access",
-    "execution",
-    "persistence",
-    "privilege-escalation",
-    "defense-evasion",
-    "credential-access",
-    "discovery",
-    "lateral-movement",
-    "collection",
-    "impact",
-];
-
 /// Sorts incidents most severe first, then by time and id.
 pub fn sort(incidents: &mut [Incident]) {
     incidents.sort_by(|a, b| {

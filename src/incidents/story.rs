@@ -8,8 +8,9 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::clues::Found;
 use super::link::{self, Context, Edge, KeyKind, UnionFind, identity_of};
-use super::{Graph, GraphEdge, GraphNode, Incident, Link, Step, TACTICS};
-use crate::detect::{Family, Finding, Severity};
+use super::{Graph, GraphEdge, GraphNode, Incident, Link, Step};
+use crate::detect::tactic::{self, TACTICS};
+use crate::detect::{Finding, Severity};
 
 /// Most advice lines an incident lists.
 const MAX_ADVICE: usize = 6;
@@ -130,26 +131,9 @@ fn step(f: &Finding, link: Option<Link>) -> Step {
     }
 }
 
-/// The ATT&CK tactic a finding stands for.
+/// The ATT&CK tactic a finding stands for (`detect::tactic`, shared with the workbench).
 pub fn tactic_of(f: &Finding) -> &'static str {
-    let r = f.rule_id.as_str();
-    if ["ENUMERATION", "SELF-PERMISSION", "DENIED-BURST"]
-        .iter()
-        .any(|w| r.contains(w))
-    {
-        return "discovery";
-    }
-    if r.contains("PORTFORWARD") {
-        return "lateral-movement";
-    }
-    match f.family {
-        Family::AnonymousAccess | Family::ServiceAccountAnomaly => "initial-access",
-        Family::RemoteExec => "execution",
-        Family::NodeCompromise | Family::PrivilegeEscalation => "privilege-escalation",
-        Family::SecretAccess => "credential-access",
-        Family::Persistence => "persistence",
-        Family::DefenseEvasion => "defense-evasion",
-    }
+    tactic::tactic(f).1
 }
 
 fn tactics(fs: &[&Finding]) -> Vec<String> {

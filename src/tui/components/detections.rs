@@ -12,9 +12,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::columns::{self, Col};
-use super::killchain;
 use super::{Component, Ctx, Intent};
 use crate::detect::Finding;
+use crate::detect::tactic;
 use crate::model::Micros;
 use crate::query::Expr;
 use crate::tui::action::Action;
@@ -115,7 +115,7 @@ fn value(f: &Finding, col: usize, order: Order) -> String {
     match col {
         0 => f.severity.as_str().to_owned(),
         1 => f.rule_id.clone(),
-        2 if order == Order::KillChain => killchain::tactic(f).1.to_owned(),
+        2 if order == Order::KillChain => tactic::tactic(f).1.to_owned(),
         2 => f.family.as_str().to_owned(),
         3 => f.account.clone(),
         4 => f.count.to_string(),
@@ -157,7 +157,7 @@ impl Detections {
             }
             Order::KillChain => shown.sort_by_key(|&i| {
                 let f = &findings[i];
-                (killchain::tactic(f).0, f.first_seen_micros())
+                (tactic::tactic(f).0, f.first_seen_micros())
             }),
         }
         shown

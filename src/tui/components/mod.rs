@@ -19,7 +19,6 @@ pub mod detections;
 pub mod events;
 pub mod help;
 pub mod incidents;
-pub mod killchain;
 pub mod pivots;
 pub mod timeline;
 
