@@ -10,6 +10,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, List, ListItem, ListState, Row, Table, TableState};
 
+use super::columns::{self, Col};
 use super::{Component, Ctx, Intent};
 use crate::incidents::Incident;
 use crate::model::Micros;
@@ -100,6 +101,14 @@ impl Component for IncidentsView {
 
 use crate::tui::protocol::Request;
 
+/// A step's time: the clock alone on a narrow terminal.
+fn story_time(ctx: &Ctx<'_>, t: &str, narrow: bool) -> String {
+    match Micros::parse(t) {
+        Some(m) if narrow => columns::time_cell(m, ctx.tz, 8),
+        _ => short_time(ctx, t),
+    }
+}
+
 fn short_time(ctx: &Ctx<'_>, t: &str) -> String {
     Micros::parse(t).map_or_else(
         || t.to_owned(),
@@ -107,50 +116,78 @@ fn short_time(ctx: &Ctx<'_>, t: &str) -> String {
     )
 }
 
-fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Frame, area: Rect) {
-    let header = Row::new([
-        "SEV",
-        "ID",
-        "FIRST",
-        "LAST",
-        "N",
-        "IDENTITIES",
-        "ADDRESSES",
-        "TITLE",
-    ])
-    .style(theme::header_row());
-    let rows = incidents.iter().map(|i| {
-        Row::new(vec![
-            Cell::from(Span::styled(
+/// The incidents table's columns (`columns::fit` drops the highest ranks first on a narrow
+/// terminal: severity, id and first seen stay whole).
+const COLUMNS: [Col; 8] = [
+    Col::new("SEV", 8, 8, 0).keep(),
+    Col::new("ID", 16, 16, 2).keep(),
+    Col::new("FIRST", 8, 19, 3).keep(),
+    Col::new("LAST", 8, 19, 6),
+    Col::new("N", 3, 4, 5),
+    Col::new("IDENTITIES", 12, 34, 1).grow(),
+    Col::new("ADDRESSES", 10, 24, 4),
+    Col::new("TITLE", 12, 40, 1).keep().grow(),
+];
+
+/// The highlight symbol's cells before each row.
+const SYMBOL: u16 = 2;
+
+fn cell(ctx: &Ctx<'_>, i: &Incident, col: usize, width: u16) -> Cell<'static> {
+    let time = |t: &str| {
+        Micros::parse(t).map_or_else(
+            || columns::truncate(&clean(t), width),
+            |m| columns::time_cell(m, ctx.tz, width.min(19)),
+        )
+    };
+    let text = match col {
+        0 => {
+            return Cell::from(Span::styled(
                 i.severity.as_str(),
                 theme::severity_style(i.severity),
-            )),
-            Cell::from(i.id.clone()),
-            Cell::from(short_time(ctx, &i.first_seen)),
-            Cell::from(short_time(ctx, &i.last_seen)),
-            Cell::from(i.steps.len().to_string()),
-            Cell::from(clean(&i.identities.join(" ")).into_owned()),
-            Cell::from(clean(&i.source_ips.join(" ")).into_owned()),
-            Cell::from(clean(&i.title).into_owned()),
-        ])
-    });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(16),
-        Constraint::Length(19),
-        Constraint::Length(19),
-        Constraint::Length(4),
-        Constraint::Length(34),
-        Constraint::Length(24),
-        Constraint::Min(20),
-    ];
+            ));
+        }
+        1 => columns::truncate(&i.id, width),
+        2 => time(&i.first_seen),
+        3 => time(&i.last_seen),
+        4 => i.steps.len().to_string(),
+        5 => {
+            let ids: Vec<String> = i
+                .identities
+                .iter()
+                .map(|u| columns::short_account(&clean(u)))
+                .collect();
+            columns::truncate(&ids.join(" "), width)
+        }
+        6 => columns::truncate(&clean(&i.source_ips.join(" ")), width),
+        _ => columns::truncate(&clean(&i.title), width),
+    };
+    Cell::from(text)
+}
+
+fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Frame, area: Rect) {
+    let widths = columns::fit(&COLUMNS, area.width.saturating_sub(2 + SYMBOL));
+    let shown = columns::shown(&widths);
+    let header = Row::new(
+        shown
+            .iter()
+            .map(|&c| columns::header_cell(COLUMNS[c].title, widths[c], false)),
+    )
+    .style(theme::header_row());
+    let rows = incidents
+        .iter()
+        .map(|i| Row::new(shown.iter().map(|&c| cell(ctx, i, c, widths[c]))));
+    let constraints: Vec<Constraint> = shown
+        .iter()
+        .map(|&c| Constraint::Length(widths[c]))
+        .collect();
     let title = format!(
         " incidents — {} (enter: the story; times {}) ",
         incidents.len(),
         ctx.tz_name
     );
-    let table = Table::new(rows, widths)
+    let table = Table::new(rows, constraints)
         .header(header)
+        .column_spacing(columns::SPACING)
         .block(Block::bordered().title(Line::from(title).style(theme::title())))
         .row_highlight_style(theme::selected())
         .highlight_symbol("▶ ");
@@ -160,15 +197,29 @@ fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Fram
 
 /// The story: one item per step, its link below it.
 fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Rect) {
+    // Below 120 columns a step shows the clock and the account's short form, so that the
+    // rule and the account fit on its line.
+    let narrow = area.width < 120;
+    let account = |a: &str| {
+        if narrow {
+            columns::short_account(a)
+        } else {
+            a.to_owned()
+        }
+    };
     let items = inc.steps.iter().enumerate().map(|(n, s)| {
         let mut lines = vec![Line::from(vec![
-            Span::raw(format!("{:>3} {} ", n + 1, short_time(ctx, &s.time))),
+            Span::raw(format!(
+                "{:>3} {} ",
+                n + 1,
+                story_time(ctx, &s.time, narrow)
+            )),
             Span::styled(
                 format!("{:<8}", s.severity.as_str()),
                 theme::severity_style(s.severity),
             ),
             Span::styled(format!(" {} ", s.rule_id), theme::title()),
-            Span::raw(clean(&format!("{} — {}", s.account, s.title)).into_owned()),
+            Span::raw(clean(&format!("{} — {}", account(&s.account), s.title)).into_owned()),
         ])];
         let link = s.link.as_ref().map_or_else(
             || "    │ the first step".to_owned(),
@@ -251,8 +302,12 @@ mod tests {
     }
 
     fn drawn(view: &IncidentsView, ctx: &Ctx<'_>) -> String {
+        drawn_at(view, ctx, 120)
+    }
+
+    fn drawn_at(view: &IncidentsView, ctx: &Ctx<'_>, width: u16) -> String {
         let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 10)).unwrap();
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 10)).unwrap();
         terminal.draw(|f| view.render(ctx, f, f.area())).unwrap();
         let buf = terminal.backend().buffer().clone();
         (0..buf.area.height)
@@ -298,5 +353,19 @@ mod tests {
         insta::assert_snapshot!("incidents_list", list);
         v.on_action(&Action::Open, &ctx);
         insta::assert_snapshot!("incidents_story", drawn(&v, &ctx));
+    }
+
+    #[test]
+    fn regression_incidents_columns_shrank_to_four_characters_at_80_columns() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let v = IncidentsView::new(vec![incident()]);
+        let list = drawn_at(&v, &ctx, 80);
+        let row = list
+            .lines()
+            .find(|l| l.contains("INC-"))
+            .unwrap_or_else(|| panic!("no incident row:\n{list}"));
+        assert!(row.contains("critical INC-0123456789ab"), "{row}");
+        assert!(row.contains("11:31:40"), "the time readable: {row}");
     }
 }
