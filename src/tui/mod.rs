@@ -86,7 +86,8 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let facts = session.facts()?;
     let worker = Worker::spawn(session)?;
     let stop = stop_on_signals();
-    exit_if_stuck(Arc::clone(&stop));
+    let answered = Arc::new(AtomicBool::new(false));
+    exit_if_stuck(Arc::clone(&stop), Arc::clone(&answered));
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
@@ -117,6 +118,8 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
         &stop,
         &mut history,
     );
+    // The loop has returned: what follows (the history, the worker's end) may take its time.
+    answered.store(true, Ordering::Relaxed);
     save_history(&mut app, &mut history);
     result
 }
@@ -188,16 +191,30 @@ fn stop_on_signals() -> Arc<AtomicBool> {
 /// closed, the tmux session killed): then reading it returns end of file forever inside
 /// crossterm, which never returns to the loop. A signal that the loop has not answered
 /// within two seconds ends the process here (the case and the index are written atomically,
-/// so nothing is half written).
-fn exit_if_stuck(stop: Arc<AtomicBool>) {
+/// so nothing is half written). Once the loop has answered (`answered`), the shutdown that
+/// follows is left to finish however long it takes.
+fn exit_if_stuck(stop: Arc<AtomicBool>, answered: Arc<AtomicBool>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        std::thread::sleep(Duration::from_secs(2));
-        restore_terminal();
-        std::process::exit(129);
+        if unanswered_after(&answered, Duration::from_secs(2)) {
+            restore_terminal();
+            std::process::exit(129);
+        }
     });
+}
+
+/// Whether `answered` is still down after `grace` (polled every 100 ms).
+fn unanswered_after(answered: &AtomicBool, grace: Duration) -> bool {
+    let start = std::time::Instant::now();
+    while start.elapsed() < grace {
+        if answered.load(Ordering::Relaxed) {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    !answered.load(Ordering::Relaxed)
 }
 
 fn event_loop(
@@ -445,5 +462,15 @@ mod tests {
             translate(&key(KeyCode::Char('q'), none), &app, &km),
             Some(Action::Char('q'))
         );
+    }
+
+    #[test]
+    fn regression_slow_shutdown_after_sigterm_was_cut_short_with_exit_129() {
+        // The loop answered the signal: the watchdog leaves the shutdown alone.
+        let answered = AtomicBool::new(true);
+        assert!(!unanswered_after(&answered, Duration::from_millis(300)));
+        // A loop that never answers (a hung-up terminal) is still ended.
+        let silent = AtomicBool::new(false);
+        assert!(unanswered_after(&silent, Duration::from_millis(200)));
     }
 }
