@@ -575,3 +575,54 @@ fn regression_pivot_and_pivot_back_keep_the_selected_event() {
         "{history}"
     );
 }
+
+#[test]
+fn workbench_lists_sigma_findings_beside_the_built_in_ones() {
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("sigma");
+    std::fs::create_dir(&rules).unwrap();
+    std::fs::write(
+        rules.join("exec.yml"),
+        "title: E2E probe of pods exec\n\
+         id: 5b1c9f0e-2f0a-4c1e-9a57-e2e000000001\n\
+         status: test\n\
+         author: kubesift tests\n\
+         logsource:\n  product: kubernetes\n  service: audit\n\
+         detection:\n  selection:\n    objectRef.resource: pods\n    objectRef.subresource: exec\n  \
+         condition: selection\n\
+         level: high\n",
+    )
+    .unwrap();
+    let args = format!(
+        "--case {} --sigma {}",
+        shell(&dir.path().join("case.json")),
+        shell(&rules)
+    );
+    let t = start_workbench(
+        dir.path(),
+        "sigma",
+        common::sample_index(),
+        &args,
+        (200, 45),
+        "",
+    );
+    t.wait("the first view", |s| {
+        s.contains("incidents —") || s.contains("detections —")
+    });
+    t.keys(&["1"]);
+    t.wait("the findings", |s| s.contains("detections —"));
+    t.keys(&["/", "sigma", "Enter"]);
+    let s = t.wait("the Sigma finding", |s| {
+        s.contains("E2E probe of pods exec")
+    });
+    assert!(s.contains("sigma:5b1c9f0e"), "rule id shown:\n{s}");
+    // The find line opens on the current text (to refine it): Ctrl-U clears it.
+    t.keys(&["/", "C-u", "KS-EXEC", "Enter"]);
+    t.wait("a built-in finding in the same list", |s| {
+        s.contains("KS-EXEC-")
+    });
+    t.keys(&["Q"]);
+}
