@@ -92,6 +92,14 @@ fn parse_gap(s: &str) -> Result<i64, String> {
     crate::query::parse_duration(s).ok_or_else(|| format!("`{s}` is not a duration (30m, 2h, 1d)"))
 }
 
+/// Writes to standard output through `write`, buffered; a closed pipe ends quietly.
+fn emit(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> anyhow::Result<()> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    stdout_ok(write(&mut out))?;
+    stdout_ok(out.flush())?;
+    Ok(())
+}
+
 /// Writes `items` as JSON (one array) or JSON Lines.
 fn write_json<T: Serialize>(
     out: &mut dyn Write,
@@ -113,12 +121,10 @@ fn write_json<T: Serialize>(
 pub fn sessions(dir: &IndexDir, args: &SessionsArgs) -> anyhow::Result<ExitCode> {
     let session = Session::open(dir)?;
     let list = session.sessions_of(&args.who.identity(), args.since, args.until, args.gap)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    stdout_ok(match args.format {
-        StoryFormat::Table => write_sessions(&mut out, &list),
-        f => write_json(&mut out, &list, f),
+    emit(|out| match args.format {
+        StoryFormat::Table => write_sessions(out, &list),
+        f => write_json(out, &list, f),
     })?;
-    stdout_ok(out.flush())?;
     if list.is_empty() {
         say!("no requests of that identity in the index");
     }
@@ -181,12 +187,10 @@ fn or_none(s: &str) -> &str {
 
 pub fn lineage(dir: &IndexDir, args: &LineageArgs) -> anyhow::Result<ExitCode> {
     let list = Session::open(dir)?.lineage(&args.who.identity())?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    stdout_ok(match args.format {
-        StoryFormat::Table => write_lineage(&mut out, &list),
-        f => write_json(&mut out, &list, f),
+    emit(|out| match args.format {
+        StoryFormat::Table => write_lineage(out, &list),
+        f => write_json(out, &list, f),
     })?;
-    stdout_ok(out.flush())?;
     if list.is_empty() {
         say!("no requests of that identity in the index");
     }
@@ -263,12 +267,10 @@ fn write_lineage(out: &mut dyn Write, list: &[Lineage]) -> std::io::Result<()> {
 
 pub fn access(dir: &IndexDir, args: &AccessArgs) -> anyhow::Result<ExitCode> {
     let a = Session::open(dir)?.access(&args.subject, args.at)?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    stdout_ok(match args.format {
-        StoryFormat::Table => write_access(&mut out, &a),
-        f => write_json(&mut out, std::slice::from_ref(&a), f),
+    emit(|out| match args.format {
+        StoryFormat::Table => write_access(out, &a),
+        f => write_json(out, std::slice::from_ref(&a), f),
     })?;
-    stdout_ok(out.flush())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -345,15 +347,13 @@ fn write_access(out: &mut dyn Write, a: &Access) -> std::io::Result<()> {
 
 pub fn coverage(dir: &IndexDir, args: &CoverageArgs) -> anyhow::Result<ExitCode> {
     let c = Session::open(dir)?.coverage()?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    stdout_ok(match args.format {
-        StoryFormat::Table => write_coverage(&mut out, &c),
-        StoryFormat::Json => json_to_writer_pretty(&mut out, &c)
+    emit(|out| match args.format {
+        StoryFormat::Table => write_coverage(out, &c),
+        StoryFormat::Json => json_to_writer_pretty(&mut *out, &c)
             .map_err(std::io::Error::other)
             .and_then(|()| writeln!(out)),
-        StoryFormat::Jsonl => write_json(&mut out, &c.blind_spots, StoryFormat::Jsonl),
+        StoryFormat::Jsonl => write_json(out, &c.blind_spots, StoryFormat::Jsonl),
     })?;
-    stdout_ok(out.flush())?;
     Ok(ExitCode::SUCCESS)
 }
 
