@@ -222,7 +222,13 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
             Span::raw(clean(&format!("{} — {}", account(&s.account), s.title)).into_owned()),
         ])];
         let link = s.link.as_ref().map_or_else(
-            || "    │ the first step".to_owned(),
+            || {
+                if n == 0 {
+                    "    │ the first step".to_owned()
+                } else {
+                    "    │ starts a thread (a later step ties to it)".to_owned()
+                }
+            },
             |l| {
                 format!(
                     "    │ ↳ step {} ({}): {}",
