@@ -43,6 +43,16 @@ impl IncidentsView {
 }
 
 impl Component for IncidentsView {
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        if let Some(inc) = self.open() {
+            let s = inc.steps.get(self.step)?;
+            super::Focus::of(&s.account, s.audit_ids.first().map(String::as_str))
+        } else {
+            let inc = self.incidents.get(self.selected)?;
+            super::Focus::of(inc.identities.first()?, None)
+        }
+    }
+
     fn len(&self, _ctx: &Ctx<'_>) -> u64 {
         self.open().map_or(self.incidents.len(), |i| i.steps.len()) as u64
     }
