@@ -283,6 +283,10 @@ impl App {
     /// Shows the sessions of `who` with the cursor on the command of event `focus`, asking
     /// for them unless the view holds them already (it keeps its place then).
     fn sessions_of(&mut self, who: Identity, focus: Option<String>) -> Option<Effect> {
+        let who = match who {
+            Identity::Account(a) => Identity::Account(crate::story::account_username(&a)),
+            other @ Identity::Credential(_) => other,
+        };
         if self.view != View::Sessions {
             self.enter(View::Sessions);
         }

@@ -167,6 +167,11 @@ impl Component for SessionView {
         }
     }
 
+    /// Its own identity: `S` here stays.
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        super::Focus::of(&self.name(), None)
+    }
+
     fn clicked(&self, line: u64, ctx: &Ctx<'_>) -> Option<u64> {
         self.cursor.clicked(line, self.len(ctx))
     }
