@@ -205,6 +205,27 @@ fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Fram
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The line under a step with no link to an earlier one: the first step, or the start of a
+/// thread that a later step ties to (links are told earliest first).
+fn thread_start(inc: &Incident, n: usize) -> String {
+    if n == 0 {
+        return "    │ the first step".to_owned();
+    }
+    let later = inc
+        .steps
+        .iter()
+        .enumerate()
+        .find_map(|(m, s)| s.link.as_ref().filter(|l| l.to_step == n).map(|l| (m, l)));
+    match later {
+        Some((m, l)) => format!(
+            "    │ starts a thread: step {} ({}) ties to it",
+            m + 1,
+            l.kind
+        ),
+        None => "    │ starts a thread".to_owned(),
+    }
+}
+
 /// The story: one item per step, its link below it.
 fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Rect) {
     // Below 120 columns a step shows the clock and the account's short form, so that the
@@ -232,13 +253,7 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
             Span::raw(clean(&format!("{} — {}", account(&s.account), s.title)).into_owned()),
         ])];
         let link = s.link.as_ref().map_or_else(
-            || {
-                if n == 0 {
-                    "    │ the first step".to_owned()
-                } else {
-                    "    │ starts a thread (a later step ties to it)".to_owned()
-                }
-            },
+            || thread_start(inc, n),
             |l| {
                 format!(
                     "    │ ↳ step {} ({}): {}",
@@ -383,5 +398,27 @@ mod tests {
             .unwrap_or_else(|| panic!("no incident row:\n{list}"));
         assert!(row.contains("critical INC-0123456789ab"), "{row}");
         assert!(row.contains("11:31:40"), "the time readable: {row}");
+    }
+
+    #[test]
+    fn a_step_only_a_later_step_ties_to_says_which() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut inc = incident();
+        let mut third = inc.steps[1].clone();
+        third.link = Some(Link {
+            kind: "binding-subject".into(),
+            to_step: 1,
+            explanation: "the subject acted at 11:31:40; admin bound it at 11:34:00".into(),
+        });
+        inc.steps[1].link = None;
+        inc.steps.push(third);
+        let mut v = IncidentsView::new(vec![inc]);
+        v.on_action(&Action::Open, &ctx);
+        let s = drawn(&v, &ctx);
+        assert!(
+            s.contains("starts a thread: step 3 (binding-subject) ties to it"),
+            "{s}"
+        );
     }
 }
