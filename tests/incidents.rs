@@ -69,15 +69,23 @@ fn the_sample_attack_is_one_incident_without_benign_events() {
         .count();
     assert!(severe <= 5, "{severe} incidents at high or above");
     assert_eq!(top["severity"], "critical");
-    // The chain is explained: every step but the first carries a link.
-    let unlinked = top["steps"]
-        .as_array()
-        .unwrap()
+    // The chain is explained, earliest first: every link ties a step to an earlier one, and
+    // every step but the first carries a link or is the step a later one ties to (it starts
+    // a thread: a subject acting before the binding that names it).
+    let steps = top["steps"].as_array().unwrap();
+    let tied_to: std::collections::HashSet<u64> = steps
         .iter()
-        .skip(1)
-        .filter(|s| s["link"].is_null())
-        .count();
-    assert_eq!(unlinked, 0);
+        .filter_map(|s| s["link"]["to_step"].as_u64())
+        .collect();
+    for (n, s) in (0u64..).zip(steps) {
+        match s["link"]["to_step"].as_u64() {
+            Some(to) => assert!(to < n, "step {n} links forward to step {to}"),
+            None => assert!(
+                n == 0 || tied_to.contains(&n),
+                "step {n} is tied to nothing"
+            ),
+        }
+    }
 }
 
 #[test]

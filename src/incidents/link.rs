@@ -102,7 +102,11 @@ pub struct Edge {
     pub kind: KeyKind,
     pub name: &'static str,
     pub value: String,
+    /// What `from` did, then what `to` did (for a step tied to an earlier `from`).
     pub explanation: String,
+    /// What `to` did, then what `from` did: for a step tied to an earlier `to` (a subject
+    /// that acted before the binding that names it), so the story reads earliest first.
+    pub explanation_to_first: String,
 }
 
 impl Edge {
@@ -195,6 +199,7 @@ fn link_key(
             name: p.name,
             value: value.to_owned(),
             explanation: explain(p, user, pf, uf),
+            explanation_to_first: explain_user_first(p, user, pf, uf),
         });
     }
 }
@@ -217,6 +222,20 @@ fn explain(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
         clock(p.time),
         identity_of(uf),
         user.what
+    )
+}
+
+/// The explanation of a link told from the user's side: what the user did and when, then
+/// what the provider did and when (the user's step comes first in the story).
+fn explain_user_first(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
+    format!(
+        "{} {} at {}; {} {} at {}",
+        identity_of(uf),
+        user.what,
+        clock(user.time),
+        identity_of(pf),
+        p.what,
+        clock(p.time)
     )
 }
 

@@ -1,5 +1,5 @@
 //! One incident from a connected set of findings and the links between them: its steps in
-//! time order (each with the strongest link to an earlier step), severity, tactics, id,
+//! time order (each with the strongest link to an earlier step, never a later one), severity, tactics, id,
 //! title, audit IDs, advice and graph.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -90,27 +90,31 @@ fn assemble(findings: &[Finding], members: &[usize], edges: &[Edge]) -> Incident
     }
 }
 
-/// The strongest link of step `p` (finding `i`) to an earlier step, else to any step.
+/// The strongest link of step `p` (finding `i`) to an earlier step: links are oriented
+/// earliest first, so a step's explanation tells what came before it. A step whose links all
+/// go to later steps starts a thread of the story (the later step carries the link).
 fn best_link(i: usize, p: usize, pos: &HashMap<usize, usize>, inner: &[&Edge]) -> Option<Link> {
-    let touching = inner.iter().filter_map(|e| {
-        let other = if e.to == i {
-            e.from
+    let earlier = inner.iter().filter_map(|e| {
+        // `to_first`: the earlier step is the edge's user, told first.
+        let (other, to_first) = if e.to == i {
+            (e.from, false)
         } else if e.from == i {
-            e.to
+            (e.to, true)
         } else {
             return None;
         };
         let q = *pos.get(&other)?;
-        (q != p).then_some((q, *e))
+        (q < p).then_some((q, *e, to_first))
     });
-    let (q, e) = touching.max_by_key(|(q, e)| (*q < p, e.weight(), std::cmp::Reverse(*q)))?;
-    if p == 0 && q > p {
-        return None;
-    }
+    let (q, e, to_first) = earlier.max_by_key(|(q, e, _)| (e.weight(), std::cmp::Reverse(*q)))?;
     Some(Link {
         kind: e.name.to_owned(),
         to_step: q,
-        explanation: e.explanation.clone(),
+        explanation: if to_first {
+            e.explanation_to_first.clone()
+        } else {
+            e.explanation.clone()
+        },
     })
 }
 

@@ -231,3 +231,47 @@ fn incident_ids_are_stable_and_derived_from_the_findings() {
     let other = [finding("B", WEB, &["10.244.2.7"], T1, Severity::High)];
     assert_ne!(build(&other, &[vec![]], &Context::default())[0].id, a[0].id);
 }
+
+#[test]
+fn regression_a_binding_subject_link_pointed_to_a_later_step() {
+    // The subject acted (10:31, and on until 10:40) before the binding that names it was
+    // created (10:34): its step linked forward to the binding's step, so the story read
+    // backwards. Links are oriented earliest first: the binding's step ties to the subject's
+    // and its explanation tells the subject's act first.
+    const ADMIN: &str = "kubernetes-admin";
+    let mut acting = finding("SUBJECT-ACTS", WORKER, &["10.0.9.9"], T1, Severity::Medium);
+    acting.last_seen = "2026-05-01T10:40:00Z".into();
+    let fs = [
+        finding(
+            "ADMIN-RECON",
+            ADMIN,
+            &["198.51.100.7"],
+            "2026-05-01T10:30:00Z",
+            Severity::Low,
+        ),
+        acting,
+        finding("BINDING", ADMIN, &["198.51.100.7"], T2, Severity::High),
+    ];
+    let clues = [
+        vec![],
+        vec![],
+        vec![clue(Clue::BindingSubject(WORKER.into()), T2)],
+    ];
+    let incidents = build(&fs, &clues, &Context::default());
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    let steps = &incidents[0].steps;
+    let rules: Vec<&str> = steps.iter().map(|s| s.rule_id.as_str()).collect();
+    assert_eq!(rules, ["ADMIN-RECON", "SUBJECT-ACTS", "BINDING"]);
+    for (n, s) in steps.iter().enumerate() {
+        if let Some(l) = &s.link {
+            assert!(l.to_step < n, "step {n} links forward to {}", l.to_step);
+        }
+    }
+    let link = steps[2].link.as_ref().unwrap();
+    assert_eq!((link.kind.as_str(), link.to_step), ("binding-subject", 1));
+    assert!(
+        link.explanation.starts_with(WORKER) && link.explanation.contains("10:31:00"),
+        "the earlier step's act is told first: {}",
+        link.explanation
+    );
+}

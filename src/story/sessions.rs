@@ -41,6 +41,10 @@ pub struct Command {
     pub denied: usize,
     /// Every request of the line, chatter folded into it included.
     pub audit_ids: Vec<String>,
+    /// The audit ID of the request that made the command (its first, chatter excluded): the
+    /// event the workbench opens from the line.
+    #[serde(skip)]
+    pub event: String,
 }
 
 /// Requests from one address with one client, without an idle gap.
@@ -141,6 +145,7 @@ fn session(reqs: &[&Req]) -> ActorSession {
             code: r.code,
             denied: usize::from(denied(r)),
             audit_ids,
+            event: r.audit_id.clone(),
         });
     }
     if let Some(last) = commands.last_mut() {
@@ -253,6 +258,7 @@ mod tests {
                 .starts_with("kubectl exec -n shop web-0")
         );
         assert_eq!(s[0].commands[0].audit_ids.len(), 4);
+        assert_eq!(s[0].commands[0].event, "id-2", "the exec, not the chatter");
     }
 
     #[test]

@@ -86,6 +86,10 @@ pub enum Action {
     PrevFinding,
     /// Timeline: a linear or a logarithmic y scale.
     ToggleLogScale,
+    /// The coverage view: what the data set cannot show (blind spots).
+    ViewCoverage,
+    /// The session view of the selected event's (finding's, pivot's) identity.
+    Sessions,
     #[serde(skip)]
     CaseSaved(Box<Result<(crate::case::Case, String), super::error::TuiError>>),
     #[serde(skip)]
@@ -141,7 +145,7 @@ impl Action {
             Action::SearchNext => "next match",
             Action::SearchPrev => "previous match",
             Action::Command => {
-                "command (:user X, :ns Y, :ip Z, :since 11:30, :until T, :unfilter N, :clear, :tz Z, :q)"
+                "command (:user X, :ns Y, :ip Z, :since 11:30, :until T, :unfilter N, :clear, :tz Z, :coverage, :sessions A, :q)"
             }
             Action::PivotMenu => "pivot on a field of the selected event",
             Action::PivotBack => "back in pivot history",
@@ -171,6 +175,10 @@ impl Action {
             Action::NextFinding => "next finding marker",
             Action::PrevFinding => "previous finding marker",
             Action::ToggleLogScale => "linear / logarithmic y scale",
+            Action::ViewCoverage => "coverage: blind spots of the audit policy (also :coverage)",
+            Action::Sessions => {
+                "sessions: the identity's requests as kubectl commands (of the selected event, finding, step or user)"
+            }
             _ => "",
         }
     }

@@ -24,14 +24,16 @@ pub use self::case::{ExportDialog, ExportScope, default_export_dir};
 pub use self::input::{Input, InputMode, PivotMenu};
 use super::action::Action;
 use super::components::case::CaseView;
+use super::components::coverage::CoverageView;
 use super::components::detail::{self, DetailState};
 use super::components::detections::Detections;
 use super::components::events::EventsState;
 use super::components::help::{self, HelpKeys, HelpView};
 use super::components::incidents::IncidentsView;
 use super::components::pivots::PivotsState;
+use super::components::sessions::SessionView;
 use super::components::timeline::TimelineState;
-use super::components::{Component, Ctx, Intent, View};
+use super::components::{Component, Ctx, Focus, Intent, View};
 use super::error::TuiError;
 use super::filter::{FilterState, around_chip, zoom_chip};
 use super::layout;
@@ -40,9 +42,10 @@ use super::protocol::{Effect, Pending, Request, Response};
 use crate::case::{Case, EventRef};
 use crate::detect::Finding;
 use crate::model::Micros;
-use crate::query::Expr;
+use crate::query::{Expr, Pattern};
 /// Facts about the index shown in the header (the session computes them).
 pub use crate::session::IndexFacts;
+use crate::story::Identity;
 
 pub struct App {
     pub view: View,
@@ -66,6 +69,8 @@ pub struct App {
     pub pivots: PivotsState,
     pub timeline: TimelineState,
     pub case_view: CaseView,
+    pub coverage_view: CoverageView,
+    pub session_view: SessionView,
     pub input: Option<Input>,
     pub search: Option<(String, Expr)>,
     pub status: String,
@@ -146,6 +151,8 @@ views! {
     Pivots => pivots,
     Timeline => timeline,
     Case => case_view,
+    Coverage => coverage_view,
+    Sessions => session_view,
 }
 
 impl App {
@@ -181,6 +188,8 @@ impl App {
             pivots: PivotsState::default(),
             timeline: TimelineState::default(),
             case_view: CaseView::default(),
+            coverage_view: CoverageView::default(),
+            session_view: SessionView::default(),
             input: None,
             search: None,
             status: String::new(),
@@ -243,6 +252,64 @@ impl App {
     /// The first requests: the data of the initial view.
     pub fn start(&mut self) -> Option<Effect> {
         self.refresh()
+    }
+
+    /// The request for the blind spots, numbered (the runtime answers it on a thread of its
+    /// own as the workbench opens: a pass over the whole index).
+    pub fn coverage_request(&mut self) -> Request {
+        let mut req = Request::Coverage { id: 0 };
+        req.set_id(self.pending.issue(req.kind()));
+        req
+    }
+
+    /// `S`: the session view of the account the current view's selection is about, else of
+    /// the user the filters pivot on.
+    fn open_sessions(&mut self) -> Option<Effect> {
+        let ctx = self.ctx();
+        let focus = self
+            .component(self.view)
+            .identity(&ctx)
+            .or_else(|| self.pivot_user());
+        if let Some(f) = focus {
+            self.sessions_of(Identity::Account(f.account), f.audit_id)
+        } else {
+            self.status =
+                "S: select an event, a finding or an incident's step first (or pivot on a user)"
+                    .into();
+            None
+        }
+    }
+
+    /// Shows the sessions of `who` with the cursor on the command of event `focus`, asking
+    /// for them unless the view holds them already (it keeps its place then).
+    fn sessions_of(&mut self, who: Identity, focus: Option<String>) -> Option<Effect> {
+        let who = match who {
+            Identity::Account(a) => Identity::Account(crate::story::account_username(&a)),
+            other @ Identity::Credential(_) => other,
+        };
+        if self.view != View::Sessions {
+            self.enter(View::Sessions);
+        }
+        if self.session_view.who.as_ref() == Some(&who) {
+            if !self.session_view.loading && focus.is_some() {
+                let ctx = ctx!(self);
+                self.session_view.focus_on(focus.as_deref(), &ctx);
+            }
+            return None;
+        }
+        self.session_view = SessionView::loading(who.clone(), focus);
+        Some(self.request(Request::Sessions { id: 0, who }))
+    }
+
+    /// The user of the newest `user:` chip of the filters.
+    fn pivot_user(&self) -> Option<Focus> {
+        self.filter.chips.iter().rev().find_map(|c| match &c.expr {
+            Expr::Field {
+                field: "user",
+                pattern: Pattern::Exact(v),
+            } => Focus::of(v, None),
+            _ => None,
+        })
     }
 
     /// Numbers a request and sends it; it supersedes the pending one of its kind.
@@ -386,6 +453,8 @@ impl App {
             Action::ViewTimeline => self.show(View::Timeline),
             Action::ViewCase => self.show(View::Case),
             Action::ViewIncidents => self.show(View::Incidents),
+            Action::ViewCoverage => self.show(View::Coverage),
+            Action::Sessions => self.open_sessions(),
             Action::ToggleMark
             | Action::Tag
             | Action::Note
@@ -592,7 +661,31 @@ impl App {
             }
             Response::Found { offset, .. } => self.on_found(offset),
             Response::Event { event, raw, .. } => {
+                let credential = event.credential.id.clone();
                 self.detail = detail::build(event, &raw, &ctx);
+                // The lineage of this event's credential only, asked for as it opens.
+                let credential = credential?;
+                Some(self.request(Request::Lineage { id: 0, credential }))
+            }
+            Response::Lineage {
+                credential,
+                lineage,
+                ..
+            } => {
+                self.detail.set_lineage(&credential, &lineage, &self.tz);
+                None
+            }
+            Response::Sessions { who, sessions, .. } => {
+                if self.session_view.who.as_ref() == Some(&who) {
+                    self.session_view.on_sessions(sessions, &ctx);
+                }
+                None
+            }
+            Response::Coverage { coverage, .. } => {
+                match coverage {
+                    Ok(c) => self.coverage_view.on_coverage(c, &self.tz),
+                    Err(e) => self.coverage_view.error = Some(e),
+                }
                 None
             }
             Response::Pivots { lists, .. } => {

@@ -20,6 +20,8 @@ pub const CONTEXTS: &[&str] = &[
     "pivots",
     "timeline",
     "case",
+    "coverage",
+    "sessions",
 ];
 
 /// A key with its modifiers, normalized (shift folded into the character).

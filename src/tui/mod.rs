@@ -95,6 +95,9 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let mut app = App::new(findings, facts, tz, tz_name, size);
     app.set_keymap(&keymap);
     app.set_incidents(incidents);
+    // The blind spots (a pass over the whole index) on a thread of their own: the header's
+    // marker appears when they are known.
+    worker.background(Session::open(&dir)?, app.coverage_request())?;
     let store = CaseStore::new(session::case_path(&dir, opts.case.as_deref()));
     app.set_case(store.load().map_err(TuiError::from));
     app.case_file = Some(store.path.display().to_string());

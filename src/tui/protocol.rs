@@ -14,6 +14,10 @@ use crate::export::{ExportFormat, ExportSpec};
 use crate::model::{AuditEvent, EventRow, Micros};
 use crate::query::Expr;
 use crate::session::IndexFacts;
+use crate::story::Identity;
+use crate::story::coverage::Coverage;
+use crate::story::lineage::Lineage;
+use crate::story::sessions::ActorSession;
 
 /// What the app asks its runtime to do.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,6 +74,12 @@ pub enum Request {
         from: Micros,
         backwards: bool,
     },
+    /// The sessions of an identity: its requests as commands (`story::sessions`).
+    Sessions { id: u64, who: Identity },
+    /// The lineage of one credential id (`story::lineage`).
+    Lineage { id: u64, credential: String },
+    /// What the data set cannot show (`story::coverage`).
+    Coverage { id: u64 },
 }
 
 /// An export the workbench asks for: what, how, where, with the case and findings of the
@@ -127,6 +137,21 @@ pub enum Response {
         id: u64,
         result: Result<String, TuiError>,
     },
+    Sessions {
+        id: u64,
+        who: Identity,
+        sessions: Vec<ActorSession>,
+    },
+    Lineage {
+        id: u64,
+        credential: String,
+        lineage: Vec<Lineage>,
+    },
+    /// The blind spots, or why they could not be computed.
+    Coverage {
+        id: u64,
+        coverage: Result<Box<Coverage>, String>,
+    },
     Error {
         id: u64,
         message: String,
@@ -151,6 +176,9 @@ impl Response {
             | Response::Found { id, .. }
             | Response::Exported { id, .. }
             | Response::Reloaded { id, .. }
+            | Response::Sessions { id, .. }
+            | Response::Lineage { id, .. }
+            | Response::Coverage { id, .. }
             | Response::Error { id, .. } => *id,
         }
     }
@@ -174,11 +202,17 @@ pub enum RequestKind {
     Reload,
     /// The next match of a search ([`Request::Find`]).
     Find,
+    /// An identity's sessions ([`Request::Sessions`]).
+    Sessions,
+    /// A credential's lineage ([`Request::Lineage`]).
+    Lineage,
+    /// The blind spots ([`Request::Coverage`]).
+    Coverage,
 }
 
 impl RequestKind {
     /// Every kind.
-    pub const ALL: [RequestKind; 7] = [
+    pub const ALL: [RequestKind; 10] = [
         RequestKind::Page,
         RequestKind::Event,
         RequestKind::Export,
@@ -186,6 +220,9 @@ impl RequestKind {
         RequestKind::Histogram,
         RequestKind::Reload,
         RequestKind::Find,
+        RequestKind::Sessions,
+        RequestKind::Lineage,
+        RequestKind::Coverage,
     ];
 
     /// A short lowercase name (benchmark reports).
@@ -198,6 +235,9 @@ impl RequestKind {
             RequestKind::Histogram => "histogram",
             RequestKind::Reload => "reload",
             RequestKind::Find => "find",
+            RequestKind::Sessions => "sessions",
+            RequestKind::Lineage => "lineage",
+            RequestKind::Coverage => "coverage",
         }
     }
 }
@@ -213,7 +253,10 @@ impl Request {
             | Request::Pivots { id, .. }
             | Request::Histogram { id, .. }
             | Request::Reload { id }
-            | Request::Find { id, .. } => *id,
+            | Request::Find { id, .. }
+            | Request::Sessions { id, .. }
+            | Request::Lineage { id, .. }
+            | Request::Coverage { id } => *id,
         }
     }
 
@@ -227,7 +270,10 @@ impl Request {
             | Request::Pivots { id, .. }
             | Request::Histogram { id, .. }
             | Request::Reload { id }
-            | Request::Find { id, .. } => *id = new,
+            | Request::Find { id, .. }
+            | Request::Sessions { id, .. }
+            | Request::Lineage { id, .. }
+            | Request::Coverage { id } => *id = new,
         }
     }
 
@@ -241,6 +287,9 @@ impl Request {
             Request::Histogram { .. } => RequestKind::Histogram,
             Request::Reload { .. } => RequestKind::Reload,
             Request::Find { .. } => RequestKind::Find,
+            Request::Sessions { .. } => RequestKind::Sessions,
+            Request::Lineage { .. } => RequestKind::Lineage,
+            Request::Coverage { .. } => RequestKind::Coverage,
         }
     }
 }
@@ -256,6 +305,9 @@ impl Response {
             Response::Found { .. } => Some(RequestKind::Find),
             Response::Reloaded { .. } => Some(RequestKind::Reload),
             Response::Exported { .. } => Some(RequestKind::Export),
+            Response::Sessions { .. } => Some(RequestKind::Sessions),
+            Response::Lineage { .. } => Some(RequestKind::Lineage),
+            Response::Coverage { .. } => Some(RequestKind::Coverage),
             Response::Error { .. } => None,
         }
     }

@@ -16,6 +16,9 @@ use crate::model::Micros;
 use crate::query::Expr;
 use crate::session::Session;
 
+/// The idle time that ends a session (`kubesift sessions --gap`'s default, 30 minutes).
+pub const SESSION_GAP: i64 = 30 * 60 * 1_000_000;
+
 /// Answers requests against one session, with a cache of time indexes per query.
 pub struct Engine {
     session: Session,
@@ -59,6 +62,17 @@ impl Engine {
             self.time_indexes.clear();
         }
         self.time_indexes.insert(format!("{:?}", ti.expr), ti);
+    }
+
+    /// The sessions of `who`, split by the idle gap `kubesift sessions` uses by default.
+    fn sessions(&self, id: u64, who: crate::story::Identity) -> Response {
+        match self.session.sessions_of(&who, None, None, SESSION_GAP) {
+            Ok(sessions) => Response::Sessions { id, who, sessions },
+            Err(e) => Response::Error {
+                id,
+                message: format!("{e:#}"),
+            },
+        }
     }
 
     /// The index's columns carry no exec command: the rows of exec requests get theirs from
@@ -256,6 +270,31 @@ impl Engine {
                 };
                 Response::Found { id, offset }
             }
+            Request::Sessions { id, who } => self.sessions(id, who),
+            Request::Lineage { id, credential } => {
+                let lineage = self
+                    .session
+                    .lineage(&crate::story::Identity::Credential(credential.clone()));
+                match lineage {
+                    Ok(lineage) => Response::Lineage {
+                        id,
+                        credential,
+                        lineage,
+                    },
+                    Err(e) => Response::Error {
+                        id,
+                        message: format!("{e:#}"),
+                    },
+                }
+            }
+            Request::Coverage { id } => Response::Coverage {
+                id,
+                coverage: self
+                    .session
+                    .coverage()
+                    .map(Box::new)
+                    .map_err(|e| format!("{e:#}")),
+            },
         })
     }
 }
@@ -263,6 +302,8 @@ impl Engine {
 /// The worker thread and its channels.
 pub struct Worker {
     tx: Sender<Request>,
+    /// Where answers go (background jobs answer here too).
+    resp_tx: Sender<Response>,
     pub rx: Receiver<Response>,
 }
 
@@ -270,10 +311,12 @@ impl Worker {
     pub fn spawn(session: Session) -> crate::index::Result<Worker> {
         let (tx, req_rx) = channel::<Request>();
         let (resp_tx, rx) = channel::<Response>();
+        let answers = resp_tx.clone();
         thread::Builder::new()
             .name("kubesift-index".into())
             .spawn(move || {
                 let mut engine = Engine::new(session);
+                let resp_tx = answers;
                 while let Ok(mut req) = req_rx.recv() {
                     // Only the newest request of a kind matters when several queued up.
                     while let Ok(newer) = req_rx.try_recv() {
@@ -293,7 +336,20 @@ impl Worker {
                 }
             })
             .map_err(|e| crate::index::IndexError::io("cannot start the index thread", e))?;
-        Ok(Worker { tx, rx })
+        Ok(Worker { tx, resp_tx, rx })
+    }
+
+    /// Answers one slow request (the blind spots: a pass over the whole index) on a thread
+    /// of its own, with its own session, so the views' requests do not wait behind it.
+    pub fn background(&self, session: Session, req: Request) -> crate::index::Result<()> {
+        let tx = self.resp_tx.clone();
+        thread::Builder::new()
+            .name("kubesift-background".into())
+            .spawn(move || {
+                let _ = tx.send(Engine::new(session).handle(req));
+            })
+            .map_err(|e| crate::index::IndexError::io("cannot start a background thread", e))?;
+        Ok(())
     }
 
     pub fn send(&self, req: Request) {

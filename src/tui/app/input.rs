@@ -223,6 +223,18 @@ impl App {
                 return self.case_change(op);
             }
             "since" | "until" => return self.time_command(cmd, arg),
+            "coverage" => {
+                self.input = None;
+                return self.show(View::Coverage);
+            }
+            "sessions" => {
+                self.input = None;
+                return if arg.is_empty() {
+                    self.open_sessions()
+                } else {
+                    self.sessions_of(crate::story::Identity::Account(arg.to_owned()), None)
+                };
+            }
             _ if fields::command(cmd).is_some() => cmd,
             _ => return self.input_error(0, unknown_command(cmd)),
         };
@@ -362,7 +374,7 @@ fn unknown_command(cmd: &str) -> String {
         .filter_map(|f| f.commands.first().copied())
         .collect();
     format!(
-        "unknown command `{cmd}` ({}, since, until, unfilter, clear, tz, save, load, export, title, analyst, q)",
+        "unknown command `{cmd}` ({}, since, until, unfilter, clear, tz, save, load, export, title, analyst, coverage, sessions, q)",
         filters.join(", ")
     )
 }

@@ -663,3 +663,23 @@ fn export_dialog_picks_format_scope_and_path() {
 }
 
 mod nav;
+
+#[test]
+fn s_in_the_session_view_keeps_it_and_sessions_command_expands_a_short_account() {
+    let mut a = app();
+    let eff = a.update(Action::Command);
+    assert!(eff.is_none());
+    for c in "sessions shop:web".chars() {
+        a.update(Action::Char(c));
+    }
+    let Some(Effect::Request(Request::Sessions { who, .. })) = a.update(Action::Submit) else {
+        panic!("no sessions request");
+    };
+    assert_eq!(
+        who,
+        crate::story::Identity::Account("system:serviceaccount:shop:web".into())
+    );
+    assert_eq!(a.view, View::Sessions);
+    assert_eq!(a.update(Action::Sessions), None, "S again asks nothing");
+    assert_eq!(a.view, View::Sessions);
+}

@@ -1,5 +1,5 @@
-//! The detail of one event: decoded fields, the findings it belongs to, the raw JSON
-//! (foldable).
+//! The detail of one event: decoded fields, the findings it belongs to, its credential's
+//! lineage (`components::lineage`, asked for when the event opens), the raw JSON (foldable).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -76,6 +76,35 @@ impl DetailState {
             .min(self.cursor);
     }
 
+    /// The lineage of `credential` arrived: it replaces the section's placeholder when the
+    /// event shown uses that credential (the cursor stays on its line).
+    pub fn set_lineage(
+        &mut self,
+        credential: &str,
+        lineage: &[crate::story::lineage::Lineage],
+        tz: &jiff::tz::TimeZone,
+    ) {
+        let ours = self.event.as_ref().and_then(|e| e.credential.id.as_deref()) == Some(credential);
+        let section = |name: &str| {
+            self.header
+                .iter()
+                .position(|l| matches!(l, DetailLine::Section(s) if s == name))
+        };
+        let (Some(start), Some(end)) = (section(super::lineage::SECTION), section("raw event"))
+        else {
+            return;
+        };
+        if !ours || start >= end {
+            return;
+        }
+        let new = lineage_section(super::lineage::lines(lineage, tz));
+        let (old_len, new_len) = (end - start, new.len());
+        self.header.splice(start..end, new);
+        if self.cursor >= end {
+            self.cursor = (self.cursor + new_len).saturating_sub(old_len);
+        }
+    }
+
     /// The value under the cursor.
     fn value(&self) -> Option<String> {
         Some(match self.lines().get(self.cursor)? {
@@ -87,6 +116,11 @@ impl DetailState {
 }
 
 impl Component for DetailState {
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        let e = self.event.as_ref()?;
+        super::Focus::of(&e.user.username, Some(&e.audit_id))
+    }
+
     fn len(&self, _ctx: &Ctx<'_>) -> u64 {
         self.lines().len() as u64
     }
@@ -289,6 +323,9 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
             }
         }
     }
+    header.extend(lineage_section(super::lineage::pending(
+        e.credential.id.as_deref(),
+    )));
     header.push(DetailLine::Section("raw event".into()));
     let value: serde_json::Value =
         serde_json::from_str(raw).unwrap_or_else(|_| serde_json::Value::String(raw.to_owned()));
@@ -303,6 +340,19 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
         scroll: 0,
         loading: false,
     }
+}
+
+/// The lineage section's lines: its heading, then its entries (a use away from home in the
+/// colour of a high finding).
+fn lineage_section(entries: Vec<super::lineage::Entry>) -> Vec<DetailLine> {
+    let mut out = vec![DetailLine::Section(super::lineage::SECTION.into())];
+    out.extend(entries.into_iter().map(|e| DetailLine::Field {
+        label: e.label,
+        value: e.value,
+        severity: e.away.then_some(crate::detect::Severity::High),
+        copy: None,
+    }));
+    out
 }
 
 /// What `c` copies of a field whose line adds context to the value: the value alone.
@@ -347,7 +397,10 @@ mod tests {
                 _ => None,
             })
             .collect();
-        assert_eq!(sections, ["event", "findings", "raw event"]);
+        assert_eq!(
+            sections,
+            ["event", "findings", "credential lineage", "raw event"]
+        );
         assert!(
             d.lines()
                 .iter()

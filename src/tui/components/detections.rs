@@ -214,6 +214,11 @@ fn matches(f: &Finding, needle: &str) -> bool {
 }
 
 impl Component for Detections {
+    fn identity(&self, ctx: &Ctx<'_>) -> Option<super::Focus> {
+        let f = ctx.findings.get(self.current(ctx.findings)?)?;
+        super::Focus::of(&f.account, f.audit_ids.first().map(String::as_str))
+    }
+
     fn len(&self, ctx: &Ctx<'_>) -> u64 {
         self.shown(ctx.findings).len() as u64
     }

@@ -106,6 +106,11 @@ impl EventsState {
 }
 
 impl Component for EventsState {
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        let r = self.selected_row()?;
+        super::Focus::of(&r.user, Some(&r.audit_id))
+    }
+
     fn len(&self, _ctx: &Ctx<'_>) -> u64 {
         self.total.unwrap_or(0)
     }

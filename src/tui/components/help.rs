@@ -90,7 +90,10 @@ fn topic(a: &Action) -> usize {
         | Action::ViewEvents
         | Action::ViewPivots
         | Action::ViewTimeline
-        | Action::ViewCase => 1,
+        | Action::ViewCase
+        | Action::ViewIncidents
+        | Action::ViewCoverage
+        | Action::Sessions => 1,
         Action::Filter
         | Action::Search
         | Action::SearchNext

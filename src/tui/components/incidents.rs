@@ -43,6 +43,16 @@ impl IncidentsView {
 }
 
 impl Component for IncidentsView {
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        if let Some(inc) = self.open() {
+            let s = inc.steps.get(self.step)?;
+            super::Focus::of(&s.account, s.audit_ids.first().map(String::as_str))
+        } else {
+            let inc = self.incidents.get(self.selected)?;
+            super::Focus::of(inc.identities.first()?, None)
+        }
+    }
+
     fn len(&self, _ctx: &Ctx<'_>) -> u64 {
         self.open().map_or(self.incidents.len(), |i| i.steps.len()) as u64
     }
@@ -195,6 +205,27 @@ fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Fram
     frame.render_stateful_widget(table, area, &mut state);
 }
 
+/// The line under a step with no link to an earlier one: the first step, or the start of a
+/// thread that a later step ties to (links are told earliest first).
+fn thread_start(inc: &Incident, n: usize) -> String {
+    if n == 0 {
+        return "    │ the first step".to_owned();
+    }
+    let later = inc
+        .steps
+        .iter()
+        .enumerate()
+        .find_map(|(m, s)| s.link.as_ref().filter(|l| l.to_step == n).map(|l| (m, l)));
+    match later {
+        Some((m, l)) => format!(
+            "    │ starts a thread: step {} ({}) ties to it",
+            m + 1,
+            l.kind
+        ),
+        None => "    │ starts a thread".to_owned(),
+    }
+}
+
 /// The story: one item per step, its link below it.
 fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Rect) {
     // Below 120 columns a step shows the clock and the account's short form, so that the
@@ -222,7 +253,7 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
             Span::raw(clean(&format!("{} — {}", account(&s.account), s.title)).into_owned()),
         ])];
         let link = s.link.as_ref().map_or_else(
-            || "    │ the first step".to_owned(),
+            || thread_start(inc, n),
             |l| {
                 format!(
                     "    │ ↳ step {} ({}): {}",
@@ -367,5 +398,27 @@ mod tests {
             .unwrap_or_else(|| panic!("no incident row:\n{list}"));
         assert!(row.contains("critical INC-0123456789ab"), "{row}");
         assert!(row.contains("11:31:40"), "the time readable: {row}");
+    }
+
+    #[test]
+    fn a_step_only_a_later_step_ties_to_says_which() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut inc = incident();
+        let mut third = inc.steps[1].clone();
+        third.link = Some(Link {
+            kind: "binding-subject".into(),
+            to_step: 1,
+            explanation: "the subject acted at 11:31:40; admin bound it at 11:34:00".into(),
+        });
+        inc.steps[1].link = None;
+        inc.steps.push(third);
+        let mut v = IncidentsView::new(vec![inc]);
+        v.on_action(&Action::Open, &ctx);
+        let s = drawn(&v, &ctx);
+        assert!(
+            s.contains("starts a thread: step 3 (binding-subject) ties to it"),
+            "{s}"
+        );
     }
 }

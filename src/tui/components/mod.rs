@@ -9,17 +9,24 @@
 //! add a field for it to `App` and a line to the `views!` registry in `app.rs`. Its keys go in
 //! `assets/keymap.toml` under its context.
 //!
+//! Beside the views: `columns` (the tables' column layout), `lines` (a list with the line
+//! under the cursor in full below it), `lineage` (the detail's lineage section), `help`.
+//!
 //! Components are pure but for [`Component::render`]: their reducers hold no terminal types
 //! (a click arrives as the line of the table body it hit).
 
 pub mod case;
 pub mod columns;
+pub mod coverage;
 pub mod detail;
 pub mod detections;
 pub mod events;
 pub mod help;
 pub mod incidents;
+pub mod lineage;
+pub mod lines;
 pub mod pivots;
+pub mod sessions;
 pub mod timeline;
 
 use std::collections::HashMap;
@@ -91,6 +98,10 @@ views! {
     Timeline => "timeline", Some("4 Timeline"), Timeline;
     /// The case: bookmarks, tags, notes.
     Case => "case", Some("5 Case"), Case;
+    /// What the data set cannot show: gaps, levels, missing fields, blind spots.
+    Coverage => "coverage", Some("6 Coverage"), Coverage;
+    /// An identity's requests as commands, in sessions (`S`).
+    Sessions => "sessions", None, Events;
 }
 
 /// What every view reads of the app's shared state.
@@ -146,6 +157,24 @@ pub enum Intent {
     },
 }
 
+/// Whose sessions `S` opens, and the event whose command it puts the cursor on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Focus {
+    pub account: String,
+    pub audit_id: Option<String>,
+}
+
+impl Focus {
+    /// `account` (its `… from ADDRESS` suffix dropped), if any, with `audit_id`.
+    pub fn of(account: &str, audit_id: Option<&str>) -> Option<Focus> {
+        let account = account.split(" from ").next().unwrap_or_default();
+        (!account.is_empty()).then(|| Focus {
+            account: account.to_owned(),
+            audit_id: audit_id.map(str::to_owned),
+        })
+    }
+}
+
 /// A view: its state, its keys, its drawing.
 pub trait Component {
     /// Rows the cursor moves over.
@@ -174,6 +203,12 @@ pub trait Component {
 
     /// Draws the view into `area`.
     fn render(&self, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect);
+
+    /// The account the selected row is about (an event's user, a finding's account) and
+    /// its event, for the session view (`S`).
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<Focus> {
+        None
+    }
 
     /// Actions worth a hint on the status line, with their labels.
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {
@@ -248,6 +283,7 @@ pub(crate) mod testing {
         pub case: Case,
         pub filter: FilterState,
         pub tz: TimeZone,
+        pub size: (u16, u16),
     }
 
     impl Default for Shared {
@@ -261,6 +297,7 @@ pub(crate) mod testing {
                 case: Case::default(),
                 filter: FilterState::default(),
                 tz: TimeZone::UTC,
+                size: (120, 40),
             }
         }
     }
@@ -276,7 +313,7 @@ pub(crate) mod testing {
                 search: None,
                 tz: &self.tz,
                 tz_name: "UTC",
-                size: (120, 40),
+                size: self.size,
             }
         }
     }

@@ -70,6 +70,13 @@ impl PivotsState {
 }
 
 impl Component for PivotsState {
+    fn identity(&self, _ctx: &Ctx<'_>) -> Option<super::Focus> {
+        let (list, value) = self.value()?;
+        (list.field == "user")
+            .then(|| super::Focus::of(value, None))
+            .flatten()
+    }
+
     fn len(&self, _ctx: &Ctx<'_>) -> u64 {
         self.lists
             .get(self.column)

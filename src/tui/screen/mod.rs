@@ -41,24 +41,15 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
 }
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
-    let mut spans = vec![Span::styled(" kubesift ", theme::title())];
-    for &view in View::ALL {
-        let Some(label) = view.tab() else { continue };
-        let current = app.view.lit_tab() == view;
-        let style = if current {
-            theme::tab_active()
-        } else {
-            theme::tab()
-        };
-        spans.push(Span::raw(" "));
-        spans.push(Span::styled(format!(" {label} "), style));
+    let marks = header_marks(app);
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let mut spans = tabs(app, false);
+    // On a narrow terminal the tabs shorten (`0 Inc`) and the name goes, so the marks stay
+    // in sight.
+    if width(&spans) + width(&marks) > usize::from(area.width) {
+        spans = tabs(app, true);
     }
-    if !app.case.events.is_empty() {
-        spans.push(Span::styled(
-            format!(" ★{}", app.case.events.len()),
-            theme::marker(),
-        ));
-    }
+    spans.extend(marks);
     let span = app.facts.span.map_or_else(String::new, |(a, b)| {
         format!(" · {} .. {}", a.display_in(&app.tz), b.display_in(&app.tz))
     });
@@ -72,6 +63,51 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         theme::dim(),
     ));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The name and the views' tabs, the current one lit; `short`: `0 Inc` for `0 Incidents`,
+/// without the name.
+fn tabs(app: &App, short: bool) -> Vec<Span<'static>> {
+    let mut spans = Vec::new();
+    if !short {
+        spans.push(Span::styled(" kubesift ", theme::title()));
+    }
+    for &view in View::ALL {
+        let Some(label) = view.tab() else { continue };
+        let current = app.view.lit_tab() == view;
+        let style = if current {
+            theme::tab_active()
+        } else {
+            theme::tab()
+        };
+        let label = if short {
+            label.chars().take(5).collect::<String>()
+        } else {
+            label.to_owned()
+        };
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(format!(" {label} "), style));
+    }
+    spans
+}
+
+/// The header's marks: the blind spots of the data set, the case's bookmarks.
+fn header_marks(app: &App) -> Vec<Span<'static>> {
+    let mut marks = Vec::new();
+    let blind = app.coverage_view.blind_spots();
+    if blind > 0 {
+        marks.push(Span::styled(
+            format!(" ⚠ blind spots: {blind}"),
+            theme::marker(),
+        ));
+    }
+    if !app.case.events.is_empty() {
+        marks.push(Span::styled(
+            format!(" ★{}", app.case.events.len()),
+            theme::marker(),
+        ));
+    }
+    marks
 }
 
 fn filters(app: &App, frame: &mut Frame, area: Rect) {
@@ -166,12 +202,19 @@ pub(crate) fn edited_line(line: &LineEditor) -> Vec<Span<'static>> {
 /// Key hints for the status line, generated from the keymap.
 fn hints(app: &App, keymap: &Keymap) -> String {
     let ctx = app.view.context();
-    let mut actions = vec![
-        (Action::Help, "help"),
+    let mut actions = vec![(Action::Help, "help")];
+    // The way to the blind spots, while there are some and they are not on screen.
+    if app.coverage_view.blind_spots() > 0 && app.view != View::Coverage {
+        actions.push((Action::ViewCoverage, "blind spots"));
+    }
+    actions.extend([
         (Action::Back, "back"),
         (Action::Quit, "quit"),
         (Action::Open, "open"),
-    ];
+    ]);
+    if app.view != View::Sessions {
+        actions.push((Action::Sessions, "sessions"));
+    }
     actions.extend([
         (Action::Filter, "filter"),
         (Action::Search, "search"),
