@@ -213,7 +213,10 @@ impl Sequences {
             return;
         };
         let gap = r.time - change.time;
-        if !(0..=SEQUENCE_WINDOW).contains(&gap) {
+        // The same client on the same machine: a credential shared by a pipeline and an
+        // intruder must not link the intruder's grant to the pipeline's rollout.
+        let same_client = change.peer == r.peer && change.ua_family == r.ua_family;
+        if !(0..=SEQUENCE_WINDOW).contains(&gap) || !same_client {
             return;
         }
         let sev = if hand_driven(v, r) || hand_driven(v, change) {
