@@ -45,7 +45,12 @@ fn options(case: &serde_json::Value) -> DetectOptions {
     let list = |key: &str| -> String {
         case["options"][key]
             .as_array()
-            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join("\n"))
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
             .unwrap_or_default()
     };
     DetectOptions {

@@ -25,7 +25,10 @@ struct Outcome {
 }
 
 /// The highest severity of the findings naming any of `ids`, with their rules at that level.
-fn strongest(ids: &[serde_json::Value], by_id: &HashMap<&str, Vec<(Severity, &str)>>) -> Option<(Severity, Vec<String>)> {
+fn strongest(
+    ids: &[serde_json::Value],
+    by_id: &HashMap<&str, Vec<(Severity, &str)>>,
+) -> Option<(Severity, Vec<String>)> {
     let hits: Vec<(Severity, &str)> = ids
         .iter()
         .filter_map(|a| by_id.get(a.as_str()?))
@@ -59,9 +62,17 @@ fn every_concept_of_issue_12_is_detected_in_a_busy_cluster_and_no_twin_reaches_m
         .arg(tmp.path())
         .output()
         .unwrap();
-    assert!(out.status.success(), "probes.py: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "probes.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let index = tmp.path().join("idx");
-    let indexed = ks(&index).arg("index").arg(tmp.path().join("logs")).output().unwrap();
+    let indexed = ks(&index)
+        .arg("index")
+        .arg(tmp.path().join("logs"))
+        .output()
+        .unwrap();
     assert!(indexed.status.success(), "{}", stderr(&indexed));
     let detected = ks(&index)
         .args(["detect", "--format", "json", "--bad-addresses"])
@@ -77,11 +88,15 @@ fn every_concept_of_issue_12_is_detected_in_a_busy_cluster_and_no_twin_reaches_m
         let sev: Severity = f["severity"].as_str().unwrap().parse().unwrap();
         let rule = f["rule_id"].as_str().unwrap();
         for a in f["audit_ids"].as_array().unwrap() {
-            by_id.entry(a.as_str().unwrap()).or_default().push((sev, rule));
+            by_id
+                .entry(a.as_str().unwrap())
+                .or_default()
+                .push((sev, rule));
         }
     }
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap())
+            .unwrap();
     let outcomes: Vec<Outcome> = manifest["concepts"]
         .as_array()
         .unwrap()
@@ -95,11 +110,17 @@ fn every_concept_of_issue_12_is_detected_in_a_busy_cluster_and_no_twin_reaches_m
         .collect();
     println!("{:<38} {:<6} {:<60} twin", "concept", "class", "probe");
     for o in &outcomes {
-        println!("{:<38} {:<6} {:<60} {}", o.concept, o.class, show(o.probe.as_ref()), show(o.twin.as_ref()));
+        println!(
+            "{:<38} {:<6} {:<60} {}",
+            o.concept,
+            o.class,
+            show(o.probe.as_ref()),
+            show(o.twin.as_ref())
+        );
     }
     let missed: Vec<&str> = outcomes
         .iter()
-        .filter(|o| !o.probe.as_ref().is_some_and(|(s, _)| *s >= Severity::Low))
+        .filter(|o| o.probe.as_ref().is_none_or(|(s, _)| *s < Severity::Low))
         .map(|o| o.concept.as_str())
         .collect();
     let loud_twins: Vec<String> = outcomes
@@ -112,8 +133,21 @@ fn every_concept_of_issue_12_is_detected_in_a_busy_cluster_and_no_twin_reaches_m
         })
         .collect();
     let detected_n = outcomes.len() - missed.len();
-    println!("detected {detected_n} of {} concepts at low or above", outcomes.len());
-    assert!(outcomes.len() >= 50, "the manifest lists {} concepts", outcomes.len());
-    assert!(missed.is_empty(), "concepts not detected at low or above: {missed:?}");
-    assert!(loud_twins.is_empty(), "benign twins at medium or above: {loud_twins:?}");
+    println!(
+        "detected {detected_n} of {} concepts at low or above",
+        outcomes.len()
+    );
+    assert!(
+        outcomes.len() >= 50,
+        "the manifest lists {} concepts",
+        outcomes.len()
+    );
+    assert!(
+        missed.is_empty(),
+        "concepts not detected at low or above: {missed:?}"
+    );
+    assert!(
+        loud_twins.is_empty(),
+        "benign twins at medium or above: {loud_twins:?}"
+    );
 }

@@ -155,9 +155,12 @@ fn containers(body: &Value, facts: &mut Facts) {
                 let adds = op.get("op").and_then(Value::as_str) == Some("add");
                 let Some(v) = op.get("value") else { continue };
                 let last = path.rsplit('/').next().unwrap_or_default();
-                let into_list = path.contains("containers/")
-                    && (last == "-" || last.parse::<usize>().is_ok());
-                if adds && into_list && let Some(n) = name_of(v) {
+                let into_list =
+                    path.contains("containers/") && (last == "-" || last.parse::<usize>().is_ok());
+                if adds
+                    && into_list
+                    && let Some(n) = name_of(v)
+                {
                     facts.push(format!("container-added:{n}"));
                 } else if path.ends_with("/containers") {
                     for c in v.as_array().into_iter().flatten() {

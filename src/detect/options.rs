@@ -77,8 +77,16 @@ mod tests {
         let text = "# tor exits\n198.51.100.7\n\n203.0.113.0/24  # a range\n2001:db8::1\n";
         let nets = parse_addresses(text).unwrap_or_default();
         assert_eq!(nets.len(), 3);
-        assert!(nets[1].contains(&"203.0.113.9".parse::<std::net::IpAddr>().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))));
-        let err = parse_addresses("10.0.0.1\nnot-an-ip\n").err().unwrap_or_default();
+        assert!(
+            nets[1].contains(
+                &"203.0.113.9"
+                    .parse::<std::net::IpAddr>()
+                    .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))
+            )
+        );
+        let err = parse_addresses("10.0.0.1\nnot-an-ip\n")
+            .err()
+            .unwrap_or_default();
         assert!(err.contains("line 2") && err.contains("not-an-ip"), "{err}");
         let globs = parse_image_globs("Registry.Example.com/*\n# x\n");
         assert!(globs.len() == 1 && globs[0].is_match("registry.example.com/shop/web:1.2"));

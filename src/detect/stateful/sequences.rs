@@ -24,7 +24,12 @@ pub const RBAC_THEN_WORKLOAD: &str = "KS-RBAC-THEN-WORKLOAD";
 /// How long after an RBAC change a workload by the same identity is linked to it.
 const SEQUENCE_WINDOW: i64 = 30 * Micros::MINUTE;
 
-const RBAC: &[&str] = &["roles", "clusterroles", "rolebindings", "clusterrolebindings"];
+const RBAC: &[&str] = &[
+    "roles",
+    "clusterroles",
+    "rolebindings",
+    "clusterrolebindings",
+];
 
 /// Workload kinds whose containers can change after creation (pods' cannot).
 const TEMPLATES: &[&str] = &[
@@ -113,8 +118,7 @@ impl Sequences {
             return;
         }
         let by_controller = v.is_controller(r) || matches!(r.actor, Actor::Node);
-        if self.workload_kinds.contains(&r.resource) || self.template_kinds.contains(&r.resource)
-        {
+        if self.workload_kinds.contains(&r.resource) || self.template_kinds.contains(&r.resource) {
             if !self.allow.is_empty() && !by_controller {
                 self.images(v, r, out);
             }
@@ -245,8 +249,10 @@ impl Sequences {
 /// The RBAC change binds an admin-level role or writes wildcards.
 fn grants_much(v: &Vocab, change: &Row) -> bool {
     change.facts.iter().map(|f| v.s(*f)).any(|f| {
-        matches!(f, "role-ref:cluster-admin" | "role-ref:admin" | "role-ref:edit")
-            || f.starts_with("rbac-wildcard:")
+        matches!(
+            f,
+            "role-ref:cluster-admin" | "role-ref:admin" | "role-ref:edit"
+        ) || f.starts_with("rbac-wildcard:")
     })
 }
 
