@@ -99,9 +99,15 @@ impl Breadth {
             crate::model::time::format_duration(WINDOW),
             display_family(v.s(r.ua_family))
         );
+        // A service account's own deployed client (a backup operator listing every kind on
+        // each run) is a routine: one finding a day.
+        let routine = sev == Severity::Low && r.actor == Actor::ServiceAccount;
         for k in new {
             k.reported = true;
             out.add(ENUM_BREADTH, &k.first, sev, r.user, Some(note.clone()));
+            if routine {
+                out.routine();
+            }
         }
     }
 }
