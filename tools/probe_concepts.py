@@ -314,6 +314,15 @@ def install(p):
         return [E(t, who, "list", "secrets", None)]
     c("system-principal-public-address", "medium", sys_public, sys_public_twin)
 
+    def node_public(t):
+        n = p.node()
+        return [E(t, n, "list", "secrets", None, ip=p.ip(public=True), ua=KUBECTL)]
+
+    def node_public_twin(t):
+        n = p.node()
+        return [E(t, n, "get", "configmaps", p.word(), p.word())]
+    c("node-credential-public-address", "medium", node_public, node_public_twin)
+
     def stolen_kubeconfig(t):
         who = p.person()
         start = t - 100 * MINUTE

@@ -159,9 +159,13 @@ impl Ctx<'_> {
     }
 
     /// Whether a first change by this account is worth reporting: after a settled history,
-    /// or a person (people have no start-up routine), or hand-driven.
+    /// or a person (people have no start-up routine), or hand-driven, or kubectl on a
+    /// workload credential (a token driven by hand, or a pipeline: reported, low).
     fn reportable(&self) -> bool {
-        self.settled || self.r.actor == Actor::Human || self.hand_driven()
+        self.settled
+            || self.r.actor == Actor::Human
+            || self.hand_driven()
+            || (self.r.actor == Actor::ServiceAccount && self.family() == "kubectl")
     }
 }
 
@@ -182,7 +186,8 @@ fn secret_write(ctx: &Ctx<'_>, c: &mut Changed, out: &mut Hits<'_>) {
     c.novel_write = Some(r.time);
     let sev = if ctx.hand_driven() {
         Severity::High
-    } else if r.actor == Actor::ServiceAccount && ctx.family() == "kubectl" {
+    } else if r.actor == Actor::ServiceAccount && ctx.family() == "kubectl" && ctx.settled {
+        // kubectl on a workload credential with no history yet is often a pipeline: low.
         Severity::Medium
     } else {
         Severity::Low
