@@ -5,7 +5,8 @@
 //! A positive case must make the rule fire; a negative one must not (other rules may).
 //! A `"benign"` case is a realistic look-alike the rule may report, but no finding of any
 //! rule may reach medium. Every rule has a positive case and a negative or benign one.
-//! Events may omit `stage` (taken as `ResponseComplete`).
+//! Events may omit `stage` (taken as `ResponseComplete`). A case may name the analyst's lists
+//! it runs with: `"options": {"bad_addresses": ["CIDR"…], "image_allow": ["glob"…]}`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -38,6 +39,27 @@ fn decode(events: &[serde_json::Value], case: &str) -> Vec<AuditEvent> {
     out
 }
 
+/// The detection settings of a case: the defaults, with the analyst's lists a case names
+/// (`"options": {"bad_addresses": [...], "image_allow": [...]}`).
+fn options(case: &serde_json::Value) -> DetectOptions {
+    let list = |key: &str| -> String {
+        case["options"][key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    };
+    DetectOptions {
+        bad_addresses: detect::options::parse_addresses(&list("bad_addresses")).unwrap(),
+        image_allow: detect::options::parse_image_globs(&list("image_allow")),
+        ..DetectOptions::default()
+    }
+}
+
 #[test]
 fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
     let data_rules = rules::load(&[]).unwrap();
@@ -68,8 +90,7 @@ fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
             kinds.insert(kind.to_owned());
             let events = decode(case["events"].as_array().unwrap(), &name);
             let rows = Rows::from_events(&events);
-            let found =
-                detect::detect(&rows, &data_rules, &DetectOptions::default(), &events).unwrap();
+            let found = detect::detect(&rows, &data_rules, &options(&case), &events).unwrap();
             let fired = found.iter().any(|f| f.rule_id == rule.id);
             if kind == "benign" {
                 let loud: Vec<String> = found

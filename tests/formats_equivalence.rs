@@ -168,6 +168,20 @@ const EXPLAINED: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "legacy",
+        "KS-RBAC-BINDING-SA",
+        "system:serviceaccount:ci:deployer",
+        true,
+        "The legacy text format carries no request or response bodies: the binding's subjects are in the body",
+    ),
+    (
+        "legacy",
+        "KS-RBAC-BINDING-SA",
+        "system:serviceaccount:shop:web",
+        true,
+        "The legacy text format carries no request or response bodies: the binding's subjects are in the body",
+    ),
+    (
+        "legacy",
         "KS-RBAC-POWERFUL-ROLE",
         "system:serviceaccount:shop:web",
         true,

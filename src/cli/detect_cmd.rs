@@ -52,6 +52,14 @@ pub struct TuningArgs {
     /// `logsource: product: kubernetes, service: audit`.
     #[arg(long = "sigma", value_name = "DIR")]
     pub sigma: Vec<PathBuf>,
+    /// Addresses to report every request from (Tor exits, known attackers): one IP or CIDR a
+    /// line, `#` comments.
+    #[arg(long, value_name = "FILE", env = "KUBESIFT_BAD_ADDRESSES")]
+    pub bad_addresses: Option<PathBuf>,
+    /// Images allowed in workloads (one glob a line, `registry.example.com/*`, `#`
+    /// comments): any other image written into a pod or workload is reported.
+    #[arg(long, value_name = "FILE", env = "KUBESIFT_IMAGE_ALLOW")]
+    pub image_allow: Option<PathBuf>,
 }
 
 impl TuningArgs {
@@ -62,8 +70,22 @@ impl TuningArgs {
             baseline_min_events: self.baseline_min_events,
             baseline_min_span: self.baseline_min_span,
             sigma: sigma_rules(&self.sigma)?,
+            bad_addresses: match &self.bad_addresses {
+                Some(p) => crate::detect::options::parse_addresses(&read_list(p)?)
+                    .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?,
+                None => Vec::new(),
+            },
+            image_allow: match &self.image_allow {
+                Some(p) => crate::detect::options::parse_image_globs(&read_list(p)?),
+                None => Vec::new(),
+            },
         })
     }
+}
+
+/// The text of a list file given on the command line, or an error naming it.
+fn read_list(path: &std::path::Path) -> anyhow::Result<String> {
+    std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
 }
 
 /// Loads the Sigma rules of `dirs` (none when empty) and says on stderr which could not be

@@ -92,6 +92,9 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
             if writes {
                 if let Some(body) = &req {
                     pod_spec_risks(body, &mut facts);
+                    if r != "pods" && sub.is_empty() {
+                        containers(body, &mut facts);
+                    }
                 }
             }
             for body in [&req, &resp].into_iter().flatten() {
@@ -137,6 +140,51 @@ fn pod_spec_risks(body: &Value, facts: &mut Facts) {
             }
         }
         other => walk(other, facts),
+    }
+}
+
+/// The containers a workload template names (`container:NAME`), and containers a JSON patch
+/// adds (`container-added:NAME`): what sidecar injection by patch is told by. Not for pods,
+/// whose containers cannot change after creation.
+fn containers(body: &Value, facts: &mut Facts) {
+    let name_of = |c: &Value| c.get("name").and_then(Value::as_str).map(str::to_owned);
+    match body {
+        Value::Array(ops) if ops.iter().all(|o| o.get("op").is_some()) => {
+            for op in ops {
+                let path = op.get("path").and_then(Value::as_str).unwrap_or_default();
+                let adds = op.get("op").and_then(Value::as_str) == Some("add");
+                let Some(v) = op.get("value") else { continue };
+                let last = path.rsplit('/').next().unwrap_or_default();
+                let into_list =
+                    path.contains("containers/") && (last == "-" || last.parse::<usize>().is_ok());
+                if adds
+                    && into_list
+                    && let Some(n) = name_of(v)
+                {
+                    facts.push(format!("container-added:{n}"));
+                } else if path.ends_with("/containers") {
+                    for c in v.as_array().into_iter().flatten() {
+                        if let Some(n) = name_of(c) {
+                            facts.push(format!("container:{n}"));
+                        }
+                    }
+                }
+            }
+        }
+        Value::Object(map) => {
+            for (k, val) in map {
+                if k == "containers" || k == "initContainers" {
+                    for c in val.as_array().into_iter().flatten() {
+                        if let Some(n) = name_of(c) {
+                            facts.push(format!("container:{n}"));
+                        }
+                    }
+                } else if k != "metadata" && k != "status" {
+                    containers(val, facts);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -356,6 +404,13 @@ fn token_request(req: Option<&Value>, facts: &mut Facts) {
             facts.push(format!("token-bound:{kind}/{name}"));
         }
         None => facts.push("token-unbound".into()),
+    }
+    if spec
+        .get("audiences")
+        .and_then(Value::as_array)
+        .is_some_and(|a| !a.is_empty())
+    {
+        facts.push("token-audience".into());
     }
     if let Some(secs) = spec.get("expirationSeconds").and_then(Value::as_i64)
         && secs > 24 * 3600

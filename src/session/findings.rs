@@ -25,6 +25,10 @@ pub struct Tuning {
     pub baseline_min_span: Option<i64>,
     /// The analyst's Sigma rules, run beside the built-in ones.
     pub sigma: Option<Arc<SigmaSet>>,
+    /// Addresses whose every request is reported.
+    pub bad_addresses: Vec<ipnet::IpNet>,
+    /// Images allowed in workloads (globs); empty: no allow list.
+    pub image_allow: Vec<crate::query::glob::Glob>,
 }
 
 impl Tuning {
@@ -38,6 +42,8 @@ impl Tuning {
             && self.pod_cidrs.is_empty()
             && self.baseline_min_events.is_none()
             && self.baseline_min_span.is_none()
+            && self.bad_addresses.is_empty()
+            && self.image_allow.is_empty()
     }
 
     fn sigma_rules(&self) -> &[detect::sigma::SigmaRule] {
@@ -47,6 +53,8 @@ impl Tuning {
     fn options(&self) -> DetectOptions {
         let mut o = DetectOptions {
             pod_cidrs: self.pod_cidrs.clone(),
+            bad_addresses: self.bad_addresses.clone(),
+            image_allow: self.image_allow.clone(),
             ..DetectOptions::default()
         };
         if let Some(n) = self.baseline_min_events {

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::super::hit::Group;
 use super::super::options::DetectOptions;
 use super::super::row::{Actor, Ip, Row, Sym, Vocab};
-use super::{ANON_ENUM, DENIED_BURST, Hits, SECRET_BURST, is_routine};
+use super::{ANON_ENUM, DENIED_ADDRESS, DENIED_BURST, Hits, SECRET_BURST, is_routine};
 use crate::detect::finding::Severity;
 use crate::model::time::format_duration;
 
@@ -69,6 +69,7 @@ impl Bursts {
         }
         let mut denied: Vec<(Sym, Vec<Row>)> = self.denied.into_iter().collect();
         denied.sort_by_key(|(u, _)| *u);
+        denied_by_address(&denied, out);
         for (user, rows) in denied {
             for (burst, n) in windows(&rows, opts, |r| (r.doc, r.time)) {
                 let workload = matches!(burst[0].actor, Actor::ServiceAccount | Actor::Node);
@@ -112,6 +113,60 @@ impl Bursts {
                     }
                 }
             }
+        }
+    }
+}
+
+/// Identities refused from one address within this long count together.
+const ADDRESS_WINDOW: i64 = 10 * crate::model::Micros::MINUTE;
+/// … at least this many identities, with at least this many refusals in all.
+const ADDRESS_IDENTITIES: usize = 3;
+const ADDRESS_DENIALS: usize = 5;
+
+/// Many refusals from one address across identities: one client trying several stolen
+/// credentials. Reads the denied rows kept per identity, regrouped by address.
+fn denied_by_address(denied: &[(Sym, Vec<Row>)], out: &mut Hits<'_>) {
+    let mut by_peer: FxHashMap<Ip, Vec<&Row>> = FxHashMap::default();
+    for r in denied.iter().flat_map(|(_, rows)| rows) {
+        if !r.peer.is_none() {
+            by_peer.entry(r.peer).or_default().push(r);
+        }
+    }
+    let mut peers: Vec<(Ip, Vec<&Row>)> = by_peer
+        .into_iter()
+        .filter(|(_, rows)| rows.len() >= ADDRESS_DENIALS)
+        .collect();
+    peers.sort_by_key(|(ip, _)| *ip);
+    for (peer, mut rows) in peers {
+        rows.sort_by_key(|r| (r.time, r.doc));
+        let mut marked = vec![false; rows.len()];
+        let mut users: FxHashMap<Sym, usize> = FxHashMap::default();
+        let mut start = 0;
+        let mut best = 0;
+        for end in 0..rows.len() {
+            *users.entry(rows[end].user).or_default() += 1;
+            while rows[end].time - rows[start].time > ADDRESS_WINDOW {
+                if let Some(n) = users.get_mut(&rows[start].user) {
+                    *n -= 1;
+                    if *n == 0 {
+                        users.remove(&rows[start].user);
+                    }
+                }
+                start += 1;
+            }
+            if users.len() >= ADDRESS_IDENTITIES && end + 1 - start >= ADDRESS_DENIALS {
+                best = best.max(users.len());
+                marked[start..=end].iter_mut().for_each(|m| *m = true);
+            }
+        }
+        let sev = if peer.is_public() {
+            Severity::High
+        } else {
+            Severity::Medium
+        };
+        let note = format!("{best} identities refused from {peer} within minutes");
+        for (r, _) in rows.iter().zip(&marked).filter(|(_, m)| **m) {
+            out.add(DENIED_ADDRESS, r, sev, peer, Some(note.clone()));
         }
     }
 }

@@ -1,5 +1,5 @@
 //! Changes by identities that never made them before: secrets written or deleted, secrets
-//! listed in a namespace, workloads, namespaces, volumes, nodes and RBAC objects deleted. "Never" is the account's own
+//! listed in a namespace, role bindings written, workloads, namespaces, volumes, nodes and RBAC objects deleted. "Never" is the account's own
 //! history in the data (see [`super::baseline::Account::settled`]); controllers, kubelets
 //! and the control plane are routine writers and not followed. A hand-driven client on a
 //! workload credential, an address on the internet, or many objects at once rank higher.
@@ -16,6 +16,7 @@ use crate::model::useragent;
 pub const SECRET_WRITE: &str = "KS-SECRET-WRITE-UNUSUAL";
 pub const SECRET_LIST_NS: &str = "KS-SECRET-LIST-NEW-NAMESPACE";
 pub const DELETE_UNUSUAL: &str = "KS-DELETE-UNUSUAL";
+pub const BINDING_UNUSUAL: &str = "KS-RBAC-BINDING-UNUSUAL";
 
 /// Deleted kinds that are followed.
 const DELETED: &[&str] = &[
@@ -47,6 +48,9 @@ struct Changed {
     /// A run of secret writes that began after the history settled: time of the last one.
     novel_write: Option<i64>,
     listed_in: FxHashSet<Sym>,
+    /// Wrote a binding earlier; a novel run of binding writes: time of the last one.
+    wrote_bindings: bool,
+    novel_binding: Option<i64>,
     deleted: FxHashSet<Sym>,
     /// Runs of deletions of a kind new for the account: kind → (last time, objects).
     novel_delete: FxHashMap<Sym, (i64, FxHashSet<(Sym, Sym)>)>,
@@ -59,6 +63,7 @@ pub struct Changes {
     deletes: Vec<Sym>,
     lists: Vec<Sym>,
     deleted: Vec<Sym>,
+    bindings: Vec<Sym>,
     accounts: FxHashMap<Sym, Changed>,
 }
 
@@ -77,6 +82,7 @@ impl Changes {
             deletes: syms(v, &["delete", "deletecollection"]),
             lists: syms(v, &["list", "watch"]),
             deleted: syms(v, DELETED),
+            bindings: syms(v, &["rolebindings", "clusterrolebindings"]),
             accounts: FxHashMap::default(),
         }
     }
@@ -92,7 +98,11 @@ impl Changes {
     ) {
         let secret = Some(r.resource) == self.secrets && r.subresource == EMPTY;
         let deleted = self.deletes.contains(&r.verb) && self.deleted.contains(&r.resource);
-        if !(secret || deleted)
+        let binding = self.bindings.contains(&r.resource)
+            && r.subresource == EMPTY
+            && self.writes.contains(&r.verb)
+            && !self.deletes.contains(&r.verb);
+        if !(secret || deleted || binding)
             || r.user == EMPTY
             || matches!(
                 r.actor,
@@ -121,6 +131,9 @@ impl Changes {
         if deleted {
             deletion(&ctx, c, out);
         }
+        if binding {
+            binding_write(&ctx, c, out);
+        }
     }
 }
 
@@ -146,9 +159,13 @@ impl Ctx<'_> {
     }
 
     /// Whether a first change by this account is worth reporting: after a settled history,
-    /// or a person (people have no start-up routine), or hand-driven.
+    /// or a person (people have no start-up routine), or hand-driven, or kubectl on a
+    /// workload credential (a token driven by hand, or a pipeline: reported, low).
     fn reportable(&self) -> bool {
-        self.settled || self.r.actor == Actor::Human || self.hand_driven()
+        self.settled
+            || self.r.actor == Actor::Human
+            || self.hand_driven()
+            || (self.r.actor == Actor::ServiceAccount && self.family() == "kubectl")
     }
 }
 
@@ -169,7 +186,8 @@ fn secret_write(ctx: &Ctx<'_>, c: &mut Changed, out: &mut Hits<'_>) {
     c.novel_write = Some(r.time);
     let sev = if ctx.hand_driven() {
         Severity::High
-    } else if r.actor == Actor::ServiceAccount && ctx.family() == "kubectl" {
+    } else if r.actor == Actor::ServiceAccount && ctx.family() == "kubectl" && ctx.settled {
+        // kubectl on a workload credential with no history yet is often a pipeline: low.
         Severity::Medium
     } else {
         Severity::Low
@@ -182,6 +200,33 @@ fn secret_write(ctx: &Ctx<'_>, c: &mut Changed, out: &mut Hits<'_>) {
         )
     });
     out.add(SECRET_WRITE, r, sev, r.user, note);
+}
+
+/// A binding created or changed by an account that never wrote one.
+fn binding_write(ctx: &Ctx<'_>, c: &mut Changed, out: &mut Hits<'_>) {
+    let r = ctx.r;
+    let continues = c.novel_binding.is_some_and(|last| r.time - last <= GAP);
+    if c.wrote_bindings && !continues {
+        return;
+    }
+    c.wrote_bindings = true;
+    if !continues && !ctx.reportable() {
+        return;
+    }
+    c.novel_binding = Some(r.time);
+    let sev = if ctx.hand_driven() {
+        Severity::High
+    } else {
+        Severity::Low
+    };
+    let note = (!continues).then(|| {
+        format!(
+            "first binding written by this account ({}), with `{}`",
+            ctx.history,
+            display_family(ctx.family())
+        )
+    });
+    out.add(BINDING_UNUSUAL, r, sev, r.user, note);
 }
 
 /// Secrets listed in a namespace where the account never listed them.

@@ -3,13 +3,18 @@
 //! read, first exec), bursts (anonymous enumeration, denials, secret reads), routine-aware
 //! cluster-wide secret lists, pods created from a pod's IP, token requests for other
 //! identities, and changes an identity never made before (secrets written, secrets listed in
-//! a namespace, workloads deleted). Memory grows with accounts and candidate events, not
+//! a namespace, workloads deleted, bindings written); enumeration breadth (`breadth`);
+//! refusals from one address across identities; the analyst's lists (bad addresses, allowed
+//! images), sidecars added to workloads, tokens minted for oneself and RBAC changes followed
+//! by a deployment (`sequences`). Memory grows with accounts and candidate events, not
 //! with the data set.
 
 mod baseline;
+mod breadth;
 mod bursts;
 mod changes;
 mod context;
+mod sequences;
 
 use rustc_hash::FxHashMap;
 
@@ -33,6 +38,7 @@ pub const SECRET_BURST: &str = "KS-SECRET-READ-BURST";
 pub const SECRET_CLUSTER_LIST: &str = "KS-SECRET-CLUSTER-WIDE-LIST";
 pub const POD_FROM_POD_IP: &str = "KS-NODE-POD-FROM-POD-IP";
 pub const TOKEN_REQUEST: &str = "KS-TOKEN-REQUEST-OTHER";
+pub const DENIED_ADDRESS: &str = "KS-DENIED-ADDRESS-IDENTITIES";
 
 const LEAST_PRIVILEGE: &str = "Give every workload its own service account with least-privilege RBAC; use bound, short-lived tokens (the default since 1.24) and automountServiceAccountToken: false where pods do not call the API; alert when a workload identity changes behaviour.";
 
@@ -76,8 +82,24 @@ pub fn rules() -> Vec<Rule> {
             "An account listed the secrets of a namespace where it never listed them before: every secret's value comes back in a list.", "Grant list on secrets only to the operators that need it, per namespace; prefer get by resourceNames."),
         Rule::code(changes::DELETE_UNUSUAL, &[], "Workloads, namespaces, nodes or RBAC objects deleted by an account that never deleted them", Family::DefenseEvasion, Low, ("T1485", "Data Destruction"),
             "An account deleted pods, workloads, namespaces, volumes, nodes, roles or bindings of a kind it never deleted before in the data (controllers and kubelets aside); many objects at once, a delete of a whole collection, or a hand-driven workload credential rank higher.", "Restrict delete on namespaces, workloads and volumes to the deployment pipeline and break-glass roles; protect critical namespaces with an admission policy."),
+        Rule::code(changes::BINDING_UNUSUAL, &[], "Role binding written by an account that never wrote bindings", PrivilegeEscalation, Low, ("T1098.006", "Account Manipulation: Additional Container Cluster Roles"),
+            "A RoleBinding or ClusterRoleBinding was created or changed by an account that wrote none before in the data (controllers and the control plane aside; a service account only once its history has settled): whatever the role, someone is granting access. Raised for a workload credential driven by hand or a request from the internet.", "Manage RBAC through the deployment pipeline; grant create on bindings (and the bind verb) to few identities; review new bindings."),
         Rule::code(TOKEN_REQUEST, &["24"], "Token requested for another identity", PrivilegeEscalation, High, ("T1528", "Steal Application Access Token"),
             "A service-account token was minted by someone other than the kubelet of the pod it is for: a way to become another service account.", "Grant create on serviceaccounts/token to nobody but the kubelets (Node authorizer); use short token lifetimes."),
+        Rule::code(sequences::TOKEN_SELF, &[], "Service account minted a token for itself", Persistence, Low, ("T1528", "Steal Application Access Token"),
+            "A service account asked for a new token of its own (kubectl create token with its own token): a fresh credential that outlives the one that was stolen. Its own deployed client asking for an audience-scoped token (Vault, cloud identity federation) is not reported; a hand-driven client or a long lifetime ranks medium, the internet high.", "Grant create on serviceaccounts/token to nobody but the kubelets; cap token lifetimes (--service-account-max-token-expiration); audiences for federation belong in projected volumes."),
+        Rule::code(DENIED_ADDRESS, &[], "Many refusals from one address across identities", ServiceAccountAnomaly, Medium, ("T1110.003", "Brute Force: Password Spraying"),
+            "Within minutes, requests of at least three identities from one address were refused (five or more in all): one client trying several credentials (stolen tokens, kubeconfigs) to see what each may do.", "Find where the credentials came from and rotate them; restrict API-server access to known networks.").keeping_denied(),
+        Rule::code(breadth::ENUM_BREADTH, &[], "One identity read many resource kinds within minutes", ServiceAccountAnomaly, Low, ("T1613", "Container and Resource Discovery"),
+            "An identity read (get, list, watch) ten or more kinds of resources within ten minutes, allowed or not: someone mapping what a credential reaches. A person with kubectl is routine (kubectl get all reads ten kinds: low); a generic HTTP client ranks medium; a service-account credential driven by hand (kubectl, curl, python) high. Controllers and kubelets are not followed.", LEAST_PRIVILEGE).keeping_denied(),
+        Rule::code(sequences::BAD_ADDRESS, &[], "Request from a listed bad address", ServiceAccountAnomaly, High, ("T1090.003", "Proxy: Multi-hop Proxy"),
+            "A request came from an address on the analyst's bad-address list (--bad-addresses FILE: Tor exits, known attacker infrastructure). Refused requests rank medium.", "Block the addresses at the API server's network edge (authorized networks, firewall); rotate the credentials used from them.").keeping_denied(),
+        Rule::code(sequences::IMAGE_NOT_ALLOWED, &[], "Workload image outside the allow list", NodeCompromise, Medium, ("T1610", "Deploy Container"),
+            "A pod or workload was written with an image that matches none of the analyst's allowed globs (--image-allow FILE). Pods created by controllers are not reported (their template's writer is).", "Admit only images from your registries with an admission policy (and signed images)."),
+        Rule::code(sequences::SIDECAR, &[], "Container added to an existing workload (sidecar injection)", Persistence, Medium, ("T1525", "Implant Internal Image"),
+            "An update or patch added a container to a Deployment, DaemonSet, StatefulSet, Job or CronJob that did not have it, by something other than a controller: a sidecar running next to the application, with its service account, volumes and secrets. A person ranks medium, a workload credential driven by hand or the internet high, an operator or GitOps controller with its own client low. Changing an existing container's image (kubectl set image) is not reported.", "Deploy through reviewed pipelines; restrict update and patch on workloads; admission policies on container lists."),
+        Rule::code(sequences::RBAC_THEN_WORKLOAD, &[], "RBAC changed, then a workload deployed by the same identity", PrivilegeEscalation, Low, ("T1098.006", "Account Manipulation: Additional Container Cluster Roles"),
+            "An identity changed a Role, ClusterRole or binding and, within 30 minutes, created a pod or workload from the same address with the same client: granting rights, then running something with them. Routine for installers (helm install) — low; medium when the workload runs as the service account the binding named and the role is admin-level (cluster-admin, admin, edit, wildcards); high from a generic HTTP client on a workload credential or from the internet.", "Review the RBAC change and the workload together; deployment pipelines should not hold both bind rights and workload creation."),
     ]
 }
 
@@ -93,6 +115,8 @@ pub struct State<'v> {
     /// Workloads created from pod addresses, per account.
     from_pods: FxHashMap<Sym, Vec<Row>>,
     changes: changes::Changes,
+    breadth: breadth::Breadth,
+    sequences: sequences::Sequences,
 }
 
 /// Hits being collected, with the rule table's indexes.
@@ -150,6 +174,8 @@ impl<'v> State<'v> {
             cluster_lists: FxHashMap::default(),
             from_pods: FxHashMap::default(),
             changes: changes::Changes::new(vocab),
+            breadth: breadth::Breadth::new(vocab),
+            sequences: sequences::Sequences::new(vocab, opts),
         }
     }
 
@@ -160,6 +186,8 @@ impl<'v> State<'v> {
         self.changes.observe(v, &self.opts, &self.accounts, r, out);
         baseline::observe(self, r, out);
         self.bursts.observe(v, r);
+        self.breadth.observe(v, &self.opts, r, out);
+        self.sequences.observe(v, r, out);
         if r.resource == v.k.secrets
             && r.namespace == EMPTY
             && r.name == EMPTY
@@ -319,6 +347,7 @@ fn token_request(v: &Vocab, ctx: &Context, r: &Row, out: &mut Hits<'_>) {
                 Some(format!("token for {target} minted by {}", v.s(r.user))),
             );
         }
+        Actor::ServiceAccount => sequences::token_self(v, r, out),
         Actor::Human | Actor::Anonymous => {
             out.add(
                 TOKEN_REQUEST,

@@ -1,0 +1,153 @@
+//! Probes in noise: `tools/probes.py` writes a busy three-hour cluster (the sample
+//! generator's controllers, kubelets, operators, probes and people, without its attack
+//! story) with one probe per concept of issue 12, injected at random times by fresh
+//! identities and names, and a benign twin of each. The real binary indexes it and detects
+//! with the analyst's lists (`--bad-addresses`, `--image-allow`); a finding belongs to a
+//! probe or twin when it names one of its audit IDs.
+//!
+//! Every concept must be detected at low or above (so every high one too), and no twin may
+//! reach medium. A coverage table is printed (`cargo test --test detect_probes -- --nocapture`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{ks, repo, stderr, stdout};
+use kubesift::detect::Severity;
+
+struct Outcome {
+    concept: String,
+    class: String,
+    probe: Option<(Severity, Vec<String>)>,
+    twin: Option<(Severity, Vec<String>)>,
+}
+
+/// The highest severity of the findings naming any of `ids`, with their rules at that level.
+fn strongest(
+    ids: &[serde_json::Value],
+    by_id: &HashMap<&str, Vec<(Severity, &str)>>,
+) -> Option<(Severity, Vec<String>)> {
+    let hits: Vec<(Severity, &str)> = ids
+        .iter()
+        .filter_map(|a| by_id.get(a.as_str()?))
+        .flatten()
+        .copied()
+        .collect();
+    let top = hits.iter().map(|(s, _)| *s).max()?;
+    let mut rules: Vec<String> = hits
+        .iter()
+        .filter(|(s, _)| *s == top)
+        .map(|(_, r)| (*r).to_owned())
+        .collect();
+    rules.sort();
+    rules.dedup();
+    Some((top, rules))
+}
+
+fn show(x: Option<&(Severity, Vec<String>)>) -> String {
+    x.map_or_else(|| "-".to_owned(), |(s, r)| format!("{s} {}", r.join(",")))
+}
+
+#[test]
+fn every_concept_of_issue_12_is_detected_in_a_busy_cluster_and_no_twin_reaches_medium() {
+    if !common::tool("python3", "--version") {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("python3")
+        .arg(repo().join("tools/probes.py"))
+        .arg("--out")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "probes.py: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let index = tmp.path().join("idx");
+    let indexed = ks(&index)
+        .arg("index")
+        .arg(tmp.path().join("logs"))
+        .output()
+        .unwrap();
+    assert!(indexed.status.success(), "{}", stderr(&indexed));
+    let detected = ks(&index)
+        .args(["detect", "--format", "json", "--bad-addresses"])
+        .arg(tmp.path().join("bad-addresses.txt"))
+        .arg("--image-allow")
+        .arg(tmp.path().join("image-allow.txt"))
+        .output()
+        .unwrap();
+    assert!(detected.status.success(), "{}", stderr(&detected));
+    let findings: Vec<serde_json::Value> = serde_json::from_str(&stdout(&detected)).unwrap();
+    let mut by_id: HashMap<&str, Vec<(Severity, &str)>> = HashMap::new();
+    for f in &findings {
+        let sev: Severity = f["severity"].as_str().unwrap().parse().unwrap();
+        let rule = f["rule_id"].as_str().unwrap();
+        for a in f["audit_ids"].as_array().unwrap() {
+            by_id
+                .entry(a.as_str().unwrap())
+                .or_default()
+                .push((sev, rule));
+        }
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(tmp.path().join("manifest.json")).unwrap())
+            .unwrap();
+    let outcomes: Vec<Outcome> = manifest["concepts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Outcome {
+            concept: c["concept"].as_str().unwrap().to_owned(),
+            class: c["class"].as_str().unwrap().to_owned(),
+            probe: strongest(c["probe"].as_array().unwrap(), &by_id),
+            twin: strongest(c["twin"].as_array().unwrap(), &by_id),
+        })
+        .collect();
+    println!("{:<38} {:<6} {:<60} twin", "concept", "class", "probe");
+    for o in &outcomes {
+        println!(
+            "{:<38} {:<6} {:<60} {}",
+            o.concept,
+            o.class,
+            show(o.probe.as_ref()),
+            show(o.twin.as_ref())
+        );
+    }
+    let missed: Vec<&str> = outcomes
+        .iter()
+        .filter(|o| o.probe.as_ref().is_none_or(|(s, _)| *s < Severity::Low))
+        .map(|o| o.concept.as_str())
+        .collect();
+    let loud_twins: Vec<String> = outcomes
+        .iter()
+        .filter_map(|o| {
+            o.twin
+                .as_ref()
+                .filter(|(s, _)| *s >= Severity::Medium)
+                .map(|t| format!("{}: {}", o.concept, show(Some(t))))
+        })
+        .collect();
+    let detected_n = outcomes.len() - missed.len();
+    println!(
+        "detected {detected_n} of {} concepts at low or above",
+        outcomes.len()
+    );
+    assert!(
+        outcomes.len() >= 50,
+        "the manifest lists {} concepts",
+        outcomes.len()
+    );
+    assert!(
+        missed.is_empty(),
+        "concepts not detected at low or above: {missed:?}"
+    );
+    assert!(
+        loud_twins.is_empty(),
+        "benign twins at medium or above: {loud_twins:?}"
+    );
+}
