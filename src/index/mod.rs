@@ -21,6 +21,7 @@
 pub mod agg;
 mod columns;
 pub mod dir;
+pub mod export_rows;
 mod hit;
 pub mod keys;
 pub mod manifest;
