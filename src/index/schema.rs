@@ -80,7 +80,7 @@ pub struct Fields {
     pub raw: Field,
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
-    /// What an export row needs that no column holds (path, exec command, an odd source IP):
+    /// What an export row needs beside the columns (audit ID, path, exec command, an odd IP):
     /// [`RowExtras`](super::export_rows::RowExtras), stored before the raw record.
     pub row: Field,
     keywords: Vec<(&'static FieldSpec, Field)>,
