@@ -15,7 +15,6 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::net::Ipv6Addr;
 
-use serde::{Deserialize, Serialize};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::schema::Field;
 use tantivy::schema::document::{
@@ -27,64 +26,14 @@ use tantivy::{DateTime, SegmentReader};
 
 use super::hit::Hit;
 use super::reader::IndexReader;
-use super::schema::{Fields, MAX_TERM_BYTES, from_v6, parse_ip};
+use super::row_extras::RowExtras;
+use super::schema::{Fields, MAX_TERM_BYTES, from_v6};
 use super::{IndexError, Result};
 use crate::model::exec::{ExecInfo, StreamKind};
-use crate::model::{AuditEvent, EventRow, Micros, SourceRef};
+use crate::model::{EventRow, Micros, SourceRef};
 
 /// Hits read per chunk: enough for the sorted dictionary passes to pay, little memory.
 const CHUNK: usize = 16_384;
-
-/// What an export row needs that no column holds, stored per document as compact JSON.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RowExtras {
-    /// The audit ID (its column's dictionary, one term per event, is slow to look up in bulk).
-    #[serde(rename = "a", default, skip_serializing_if = "String::is_empty")]
-    pub audit_id: String,
-    /// The request path without its query (the `path` field is searched, not stored).
-    #[serde(rename = "p", default, skip_serializing_if = "String::is_empty")]
-    pub path: String,
-    /// The exec command, one element per argument.
-    #[serde(rename = "c", default, skip_serializing_if = "Vec::is_empty")]
-    pub command: Vec<String>,
-    /// The trusted source IP as logged, when the `peer` column would spell it otherwise (an
-    /// IPv4-mapped or non-canonical IPv6 address, or no address at all).
-    #[serde(rename = "i", default, skip_serializing_if = "Option::is_none")]
-    pub peer: Option<String>,
-}
-
-impl RowExtras {
-    pub fn of(e: &AuditEvent) -> RowExtras {
-        let peer = e
-            .peer_ip()
-            .filter(|p| canonical_peer(p).as_deref() != Some(*p));
-        RowExtras {
-            audit_id: e.audit_id.clone(),
-            path: e.path().to_owned(),
-            command: e
-                .exec
-                .as_ref()
-                .map(|x| x.command.clone())
-                .unwrap_or_default(),
-            peer: peer.map(str::to_owned),
-        }
-    }
-
-    /// The stored bytes.
-    pub fn encode(&self) -> Vec<u8> {
-        // Strings and string lists always serialise.
-        serde_json::to_vec(self).unwrap_or_default()
-    }
-
-    fn decode(bytes: &[u8]) -> RowExtras {
-        serde_json::from_slice(bytes).unwrap_or_default()
-    }
-}
-
-/// A source IP as the `peer` column gives it back.
-fn canonical_peer(peer: &str) -> Option<String> {
-    parse_ip(peer).map(|ip| from_v6(ip).to_string())
-}
 
 /// Sets a keyword member of a row.
 type Set = fn(&mut EventRow<'static>, String);

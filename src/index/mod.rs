@@ -27,6 +27,7 @@ pub mod keys;
 pub mod manifest;
 pub mod paging;
 pub mod reader;
+mod row_extras;
 mod rows;
 pub mod schema;
 pub mod select;

@@ -81,7 +81,7 @@ pub struct Fields {
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
     /// What an export row needs beside the columns (audit ID, path, exec command, an odd IP):
-    /// [`RowExtras`](super::export_rows::RowExtras), stored before the raw record.
+    /// [`RowExtras`](super::row_extras::RowExtras), stored before the raw record.
     pub row: Field,
     keywords: Vec<(&'static FieldSpec, Field)>,
 }
@@ -195,7 +195,7 @@ impl Fields {
         if let Some(r) = e.source.record {
             doc.add_u64(self.record, r);
         }
-        doc.add_bytes(self.row, &super::export_rows::RowExtras::of(e).encode());
+        doc.add_bytes(self.row, &super::row_extras::RowExtras::of(e).encode());
         doc.add_bytes(self.raw, raw);
         if !e.audit_id.is_empty() {
             doc.add_text(self.audit_id, clamp(&e.audit_id));
