@@ -3,8 +3,9 @@
 //! and line, finding rule ids, tags and note — with the provenance of the export (who, when,
 //! which kubesift, which queries, which input files and their SHA-256).
 //!
-//! Rows are streamed: only the hits (address and time) are held, each event is loaded as
-//! its row is written. Strings from logs are attacker-controlled: every writer escapes for
+//! Rows are streamed: only the hits (address and time) are held; rows are read in chunks
+//! from the index's fast columns and a compact stored field
+//! ([`IndexReader::export_rows`]), no stored record is decoded. Strings from logs are attacker-controlled: every writer escapes for
 //! its format (CSV formulas neutralised, HTML and Markdown escaped, no control characters).
 //!
 //! Imports `model`, `query`, `detect`, `case`, `index` and `fsutil`; the session and the
@@ -349,27 +350,26 @@ pub fn export(
     };
     sink.begin(&header)?;
     let mut prev = None;
-    for hit in &hits {
-        let loaded = reader.load(hit)?;
-        let e = &loaded.event;
-        let mut marks = Marks {
-            delta_us: prev.map(|p: Micros| e.time.0 - p.0),
-            ..Marks::default()
-        };
-        prev = Some(e.time);
-        if let Some(rules) = rules_of.get(e.audit_id.as_str()) {
-            marks.rules = rules.iter().map(ToString::to_string).collect();
-        }
-        if let Some(b) = case.events.get(&e.audit_id) {
-            marks.bookmarked = true;
-            marks.tags.clone_from(&b.tags);
-            marks.note.clone_from(&b.note);
-        }
-        sink.row(&Row {
-            event: EventRow::of(e),
-            marks,
-        })?;
-    }
+    reader.export_rows(
+        &hits,
+        &mut |row: EventRow<'static>| -> Result<(), ExportError> {
+            let mut marks = Marks {
+                delta_us: prev.map(|p: Micros| row.time.0 - p.0),
+                ..Marks::default()
+            };
+            prev = Some(row.time);
+            if let Some(rules) = rules_of.get(&*row.audit_id) {
+                marks.rules = rules.iter().map(ToString::to_string).collect();
+            }
+            if let Some(b) = case.events.get(&*row.audit_id) {
+                marks.bookmarked = true;
+                marks.tags.clone_from(&b.tags);
+                marks.note.clone_from(&b.note);
+            }
+            sink.row(&Row { event: row, marks })?;
+            Ok(())
+        },
+    )?;
     sink.end()?;
     Ok(Summary { provenance })
 }

@@ -79,16 +79,24 @@ impl Sink for Csv<'_> {
 
 pub struct Jsonl<'w> {
     out: &'w mut dyn Write,
+    /// One record, serialised here and written at once: serde's many small writes through
+    /// `dyn Write` cost more than the record.
+    line: Vec<u8>,
 }
 
 impl<'w> Jsonl<'w> {
     pub fn new(out: &'w mut dyn Write) -> Self {
-        Jsonl { out }
+        Jsonl {
+            out,
+            line: Vec::with_capacity(1024),
+        }
     }
 
     fn record(&mut self, value: &impl Serialize) -> io::Result<()> {
-        crate::model::sanitize::json_to_writer(&mut *self.out, value)?;
-        writeln!(self.out)
+        self.line.clear();
+        crate::model::sanitize::json_to_writer(&mut self.line, value)?;
+        self.line.push(b'\n');
+        self.out.write_all(&self.line)
     }
 }
 

@@ -21,11 +21,13 @@
 pub mod agg;
 mod columns;
 pub mod dir;
+pub mod export_rows;
 mod hit;
 pub mod keys;
 pub mod manifest;
 pub mod paging;
 pub mod reader;
+mod row_extras;
 mod rows;
 pub mod schema;
 pub mod select;

@@ -50,7 +50,7 @@ pub struct IndexReader {
     pub dir: IndexDir,
     index: Index,
     reader: tantivy::IndexReader,
-    fields: Fields,
+    pub(super) fields: Fields,
     pub manifest: Manifest,
     decode: DecodeStored,
     /// Fast columns of table rows, per segment of the (fixed) searcher.

@@ -1,7 +1,8 @@
 //! The tantivy schema: a keyword field per keyword field of the registry
 //! ([`crate::model::fields`], which says whether it has a fast column and how its values are
 //! read from an event), a date fast field for time, one full-text field over a compact text,
-//! and the raw record stored (zstd). The whole raw JSON is deliberately not full-text
+//! and the raw record stored (zstd) after a compact `row` of what exports read beside the
+//! columns. The whole raw JSON is deliberately not full-text
 //! indexed: term hashing would dominate ingest time.
 
 use std::net::{IpAddr, Ipv6Addr};
@@ -17,10 +18,10 @@ use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
-const MAX_TERM_BYTES: usize = 1024;
+pub const MAX_TERM_BYTES: usize = 1024;
 
 /// The keyword fields of the registry in the order the schema declares them. An index
 /// addresses its fields by position, so this order is part of [`SCHEMA_VERSION`]: a new
@@ -79,6 +80,9 @@ pub struct Fields {
     pub raw: Field,
     /// The audit ID as a fast column only (no term dictionary): read for findings.
     pub audit_id: Field,
+    /// What an export row needs beside the columns (audit ID, path, exec command, an odd IP):
+    /// [`RowExtras`](super::row_extras::RowExtras), stored before the raw record.
+    pub row: Field,
     keywords: Vec<(&'static FieldSpec, Field)>,
 }
 
@@ -121,6 +125,7 @@ impl Fields {
                 (spec, b.add_text_field(spec.name, options))
             })
             .collect();
+        let row = b.add_bytes_field("row", STORED);
         Fields {
             schema: b.build(),
             key_hi,
@@ -136,6 +141,7 @@ impl Fields {
             record,
             raw,
             audit_id,
+            row,
             keywords,
         }
     }
@@ -189,6 +195,7 @@ impl Fields {
         if let Some(r) = e.source.record {
             doc.add_u64(self.record, r);
         }
+        doc.add_bytes(self.row, &super::row_extras::RowExtras::of(e).encode());
         doc.add_bytes(self.raw, raw);
         if !e.audit_id.is_empty() {
             doc.add_text(self.audit_id, clamp(&e.audit_id));
@@ -312,8 +319,8 @@ mod tests {
     use crate::model::fields::FIELDS;
 
     /// Fields of the schema that are no field of an event.
-    const INTERNAL: [&str; 7] = [
-        "key_hi", "key_lo", "stages", "file", "line", "record", "raw",
+    const INTERNAL: [&str; 8] = [
+        "key_hi", "key_lo", "stages", "file", "line", "record", "raw", "row",
     ];
 
     #[test]
@@ -362,7 +369,8 @@ mod tests {
 
     /// Indexes address fields by position: the schema of a `SCHEMA_VERSION` never changes.
     /// (Version 2 was the schema as written before the field registry existed; version 3 added
-    /// `record`, the element index within a line.)
+    /// `record`, the element index within a line; version 4 `row`, what exports read beside
+    /// the columns.)
     #[test]
     fn schema_is_unchanged_within_its_version() {
         let json = serde_json::to_string(&Fields::new().schema).unwrap();
@@ -372,9 +380,9 @@ mod tests {
                 let _ = write!(hex, "{b:02x}");
                 hex
             });
-        assert_eq!(SCHEMA_VERSION, 3, "a new version: update the digest below");
+        assert_eq!(SCHEMA_VERSION, 4, "a new version: update the digest below");
         assert_eq!(
-            digest, "fd0072a1f84ac8e19f0e566ba37c0a00e1e8fc1d348d476d8fd90fa41b7a2990",
+            digest, "d5376536d108bda0a0e5677e4cd126eeb9e524783d8b5e0f84d5829c514fedf8",
             "the schema changed: bump SCHEMA_VERSION"
         );
     }
