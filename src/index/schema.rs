@@ -23,6 +23,9 @@ pub const SCHEMA_VERSION: u32 = 4;
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 pub const MAX_TERM_BYTES: usize = 1024;
 
+/// What a document holds besides its raw record, about: keyword values, the event text.
+const DOC_VALUES_BYTES: usize = 1024;
+
 /// The keyword fields of the registry in the order the schema declares them. An index
 /// addresses its fields by position, so this order is part of [`SCHEMA_VERSION`]: a new
 /// keyword field is appended here and the version bumped. Whether a field has a fast column
@@ -163,7 +166,9 @@ impl Fields {
         raw: &[u8],
         file: u64,
     ) -> TantivyDocument {
-        let mut doc = TantivyDocument::new();
+        // Room for the raw record and the other values at once: grown from tantivy's default
+        // (1 KiB), the buffer was reallocated and copied twice per record.
+        let mut doc = TantivyDocument::with_capacity(raw.len() + DOC_VALUES_BYTES);
         let row = EventRow::of(e);
         for (spec, field) in &self.keywords {
             (spec.read)(&row, &mut |value| {
