@@ -113,6 +113,11 @@ fn sessions_of_one_credential_and_the_table_escape_nothing_raw() {
     assert!(commands(&s).iter().any(|c| c == "kubectl get secrets -A"));
     let table = run(idx, &["sessions", "--account", "shop:web"]);
     assert!(table.contains("from 198.51.100.77"), "{table}");
+    // The stolen token used with curl: the command as typed, and what it means in kubectl.
+    assert!(
+        table.contains("curl -X GET /api/v1/pods  ≈ kubectl get pods -A"),
+        "{table}"
+    );
     assert!(!table.contains('\x1b'));
     let jsonl = run(
         idx,

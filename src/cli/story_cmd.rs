@@ -169,6 +169,9 @@ fn write_sessions(out: &mut dyn Write, list: &[ActorSession]) -> std::io::Result
             if c.denied > 0 {
                 let _ = write!(tail, "  [denied {}]", c.denied);
             }
+            if let Some(k) = c.kubectl_equivalent() {
+                let _ = write!(tail, "  ≈ {}", escape_control(k));
+            }
             writeln!(
                 out,
                 "  {}  {}{tail}",

@@ -47,6 +47,14 @@ pub struct Command {
     pub event: String,
 }
 
+impl Command {
+    /// The kubectl command that makes the same request, when the actor's client was another
+    /// (a stolen token used with curl or a script): what the analyst reads it as.
+    pub fn kubectl_equivalent(&self) -> Option<&str> {
+        self.kubectl.as_deref().filter(|k| *k != self.command)
+    }
+}
+
 /// Requests from one address with one client, without an idle gap.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ActorSession {

@@ -269,6 +269,9 @@ impl SessionView {
                         theme::error(),
                     ));
                 }
+                if let Some(k) = cmd.kubectl_equivalent() {
+                    spans.push(Span::styled(format!("  ≈ {}", clean(k)), theme::dim()));
+                }
                 Line::from(spans)
             }
         }
@@ -297,6 +300,9 @@ fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
             Line::from(clean(&format!("  {command}")).into_owned()),
         ]),
         None => out.push(Line::from(clean(&c.command).into_owned())),
+    }
+    if let Some(k) = c.kubectl_equivalent() {
+        out.push(Line::from(clean(&format!("≈ {k}")).into_owned()));
     }
     if c.command != c.curl {
         out.push(Line::from(Span::styled(
