@@ -96,6 +96,40 @@ fn incident_ids_are_stable_across_runs() {
     assert_eq!(id(&a), id(&b));
 }
 
+#[test]
+fn regression_the_markdown_story_left_a_thread_start_unexplained() {
+    // A step tied in only by a later step had no line under it in the Markdown and HTML
+    // stories (the workbench said "starts a thread"); every step after the first now says
+    // how it is tied in.
+    let top = incidents(sample_index()).remove(0);
+    let id = top["id"].as_str().unwrap();
+    let out = ks(sample_index())
+        .args(["export", "--incident", id, "--format", "markdown"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let md = stdout(&out);
+    let story = md.split("## Story").nth(1).unwrap();
+    let story = story.split("## Advice").next().unwrap();
+    let items: Vec<&str> = story
+        .split('\n')
+        .filter(|l| l.chars().next().is_some_and(|c| c.is_ascii_digit()))
+        .collect();
+    assert_eq!(items.len(), top["steps"].as_array().unwrap().len());
+    let lines: Vec<&str> = story.lines().collect();
+    for (i, l) in lines.iter().enumerate() {
+        if l.starts_with("1. ") || !l.chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        let next = lines.get(i + 1).copied().unwrap_or("");
+        assert!(
+            next.starts_with("   - linked to step ") || next.starts_with("   - starts a thread"),
+            "step without its tie: {l}\n{next}"
+        );
+    }
+    assert!(md.contains("   - starts a thread: step "), "{story}");
+}
+
 /// One request of the hand-written cluster: only `ResponseComplete` records, other names
 /// and addresses than the sample's.
 #[expect(

@@ -181,14 +181,16 @@ fn markdown(
             md(&s.account),
             md(&s.source_ips.join(", "))
         )?;
-        if let Some(l) = &s.link {
-            writeln!(
+        match &s.link {
+            Some(l) => writeln!(
                 out,
                 "   - linked to step {} ({}): {}",
                 l.to_step + 1,
                 md(&l.kind),
                 md(&l.explanation)
-            )?;
+            )?,
+            None if n > 0 => writeln!(out, "   - {}", md(&inc.thread_start(n)))?,
+            None => {}
         }
     }
     writeln!(out, "\n## Advice\n")?;
@@ -237,7 +239,7 @@ fn html(
     }
     writeln!(out, "</table>\n<h2>Graph</h2>\n{}", svg(&inc.graph))?;
     writeln!(out, "<h2>Story</h2>\n<ol>")?;
-    for s in &inc.steps {
+    for (n, s) in inc.steps.iter().enumerate() {
         write!(
             out,
             "<li><code>{}</code> <span class=\"sev-{}\">{}</span> <b>{}</b> {} — {}",
@@ -248,14 +250,16 @@ fn html(
             esc(&s.title),
             esc(&s.account)
         )?;
-        if let Some(l) = &s.link {
-            write!(
+        match &s.link {
+            Some(l) => write!(
                 out,
                 "<br>↳ step {} ({}): {}",
                 l.to_step + 1,
                 esc(&l.kind),
                 esc(&l.explanation)
-            )?;
+            )?,
+            None if n > 0 => write!(out, "<br>{}", esc(&inc.thread_start(n)))?,
+            None => {}
         }
         writeln!(out, "</li>")?;
     }

@@ -228,6 +228,16 @@ fn explain(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
 /// The explanation of a link told from the user's side: what the user did and when, then
 /// what the provider did and when (the user's step comes first in the story).
 fn explain_user_first(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
+    if p.name == "same-actor" {
+        // Both sides are the same identity from the same address: told once.
+        return format!(
+            "{} {} again, as in {} at {}",
+            identity_of(pf),
+            p.what,
+            uf.rule_id,
+            clock(user.time)
+        );
+    }
     format!(
         "{} {} at {}; {} {} at {}",
         identity_of(uf),

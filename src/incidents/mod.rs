@@ -53,6 +53,28 @@ pub struct Incident {
     pub graph: Graph,
 }
 
+impl Incident {
+    /// For a step with no link to an earlier one (not the first): the first later step that
+    /// ties to it, and that link — the step starts a thread of the story.
+    pub fn tied_from_later(&self, n: usize) -> Option<(usize, &Link)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .find_map(|(m, s)| s.link.as_ref().filter(|l| l.to_step == n).map(|l| (m, l)))
+    }
+
+    /// How a step without a link reads: the first step, or a thread that a later step ties to.
+    pub fn thread_start(&self, n: usize) -> String {
+        if n == 0 {
+            return "the first step".to_owned();
+        }
+        match self.tied_from_later(n) {
+            Some((m, l)) => format!("starts a thread: step {} ({}) ties to it", m + 1, l.kind),
+            None => "starts a thread".to_owned(),
+        }
+    }
+}
+
 /// One finding of an incident.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Step {

@@ -275,3 +275,42 @@ fn regression_a_binding_subject_link_pointed_to_a_later_step() {
         link.explanation
     );
 }
+
+#[test]
+fn regression_a_same_actor_link_told_its_act_twice() {
+    // Two findings of one identity from one address at the same second: the link told from
+    // the later-listed side read "X from A at T; X from A at T".
+    for swap in [false, true] {
+        let mut fs = vec![
+            finding(
+                "ANON-ENUM",
+                "system:anonymous",
+                &["198.51.100.23"],
+                T1,
+                Severity::Medium,
+            ),
+            finding(
+                "ENUM-BREADTH",
+                "system:anonymous",
+                &["198.51.100.23"],
+                T1,
+                Severity::High,
+            ),
+        ];
+        if swap {
+            fs.reverse();
+        }
+        let incidents = build(&fs, &[vec![], vec![]], &Context::default());
+        assert_eq!(incidents.len(), 1, "{incidents:#?}");
+        let steps = &incidents[0].steps;
+        let link = steps[1].link.as_ref().expect("the second step is linked");
+        assert_eq!(link.kind, "same-actor");
+        assert!(
+            link.explanation.contains("again, as in ") && !link.explanation.contains("; "),
+            "told once: {}",
+            link.explanation
+        );
+        assert!(steps[0].link.is_none());
+        assert_eq!(incidents[0].thread_start(0), "the first step");
+    }
+}

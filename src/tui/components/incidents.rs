@@ -208,22 +208,7 @@ fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Fram
 /// The line under a step with no link to an earlier one: the first step, or the start of a
 /// thread that a later step ties to (links are told earliest first).
 fn thread_start(inc: &Incident, n: usize) -> String {
-    if n == 0 {
-        return "    │ the first step".to_owned();
-    }
-    let later = inc
-        .steps
-        .iter()
-        .enumerate()
-        .find_map(|(m, s)| s.link.as_ref().filter(|l| l.to_step == n).map(|l| (m, l)));
-    match later {
-        Some((m, l)) => format!(
-            "    │ starts a thread: step {} ({}) ties to it",
-            m + 1,
-            l.kind
-        ),
-        None => "    │ starts a thread".to_owned(),
-    }
+    format!("    │ {}", inc.thread_start(n))
 }
 
 /// The story: one item per step, its link below it.

@@ -50,19 +50,43 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         spans = tabs(app, true);
     }
     spans.extend(marks);
-    let span = app.facts.span.map_or_else(String::new, |(a, b)| {
-        format!(" · {} .. {}", a.display_in(&app.tz), b.display_in(&app.tz))
-    });
-    spans.push(Span::styled(
+    let room = usize::from(area.width).saturating_sub(width(&spans));
+    spans.push(Span::styled(header_counts(app, room), theme::dim()));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The header's counts and time span, in the longest form that fits `room` columns: the
+/// span to the millisecond, else to the second with its date once, else its clock times
+/// only, else without it.
+fn header_counts(app: &App, room: usize) -> String {
+    let counts = format!(
+        "   {} events · {} findings",
+        app.facts.events,
+        app.findings.len()
+    );
+    let Some((a, b)) = app.facts.span else {
+        return format!("{counts} · {}", app.tz_name);
+    };
+    let (a, b) = (a.display_in(&app.tz), b.display_in(&app.tz));
+    let seconds = |t: &str| t.chars().take(19).collect::<String>();
+    let short_b = match (a.get(..10), b.get(..10)) {
+        (Some(da), Some(db)) if da == db => b.get(11..19).unwrap_or(&b).to_owned(),
+        _ => seconds(&b),
+    };
+    let forms = [
+        format!("{counts} · {a} .. {b} · {}", app.tz_name),
+        format!("{counts} · {} .. {short_b} · {}", seconds(&a), app.tz_name),
         format!(
-            "   {} events · {} findings{span} · {}",
-            app.facts.events,
-            app.findings.len(),
+            "{counts} · {} .. {} {}",
+            a.get(11..19).unwrap_or(&a),
+            b.get(11..19).unwrap_or(&b),
             app.tz_name
         ),
-        theme::dim(),
-    ));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    ];
+    forms
+        .into_iter()
+        .find(|f| f.chars().count() <= room)
+        .unwrap_or_else(|| format!("{counts} · {}", app.tz_name))
 }
 
 /// The name and the views' tabs, the current one lit; `short`: `0 Inc` for `0 Incidents`,
