@@ -185,7 +185,7 @@ fn workload_baseline(
     new_client(v, a, r, settled, out);
     // 6: a new (verb, resource, subresource).
     let op = (r.verb, r.resource, r.subresource);
-    if settled && !v.is_controller(r) && !a.ops.contains(&op) {
+    if settled && !v.is_controller(r) && !a.ops.contains(&op) && !kubelet_pod_routine(v, a, r) {
         let sev = sensitive_op(v, r).unwrap_or(Severity::Low);
         let note = format!(
             "{} with {} distinct operations; first `{}`",
@@ -223,6 +223,33 @@ fn workload_baseline(
     if !r.peer.is_none() {
         a.ips.insert(r.peer);
         a.subnets.insert(r.peer.subnet());
+    }
+}
+
+/// A kubelet, from an address and with the client it has used before, reading what a pod
+/// newly placed on its node needs (its configmaps — `kube-root-ca.crt` in every pod — the
+/// secrets it mounts by name, claims, services) or requesting its projected token: every new
+/// pod on a node does this first, so it is no new activity. A stolen node credential used
+/// from elsewhere or with another client is still reported, as are lists of secrets.
+fn kubelet_pod_routine(v: &Vocab, a: &Account, r: &Row) -> bool {
+    if r.actor != Actor::Node
+        || !v.s(r.ua_family).eq_ignore_ascii_case("kubelet")
+        || !a.ips.contains(&r.peer)
+        || !a.families.contains_key(&r.ua_family)
+    {
+        return false;
+    }
+    let (verb, res, sub) = (v.s(r.verb), v.s(r.resource), v.s(r.subresource));
+    let read = matches!(verb, "get" | "list" | "watch");
+    match (res, sub) {
+        (
+            "configmaps" | "services" | "endpoints" | "endpointslices" | "persistentvolumeclaims"
+            | "persistentvolumes" | "csinodes" | "csidrivers" | "runtimeclasses",
+            "",
+        ) => read,
+        ("secrets", "") => matches!(verb, "get" | "watch") && r.name != EMPTY,
+        ("serviceaccounts", "token") => verb == "create",
+        _ => false,
     }
 }
 
