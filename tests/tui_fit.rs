@@ -306,3 +306,21 @@ fn coverage_view_at_80x24_and_the_header_marks_blind_spots() {
     assert!(s.contains("RequestReceived"), "{s}");
     insta::assert_snapshot!("coverage_80x24", s);
 }
+
+#[test]
+fn regression_the_header_cut_the_event_count_into_another_number() {
+    // At 80 columns the header ended `… 2973` for 29738 events: a number cut is a wrong
+    // number. Whatever the width, the count is whole or absent, and the tabs shorten first.
+    for width in [50, 60, 80, 100, 120, 160, 200] {
+        let (app, _) = start((width, 24));
+        let s = screen(&app);
+        let header = s.lines().next().unwrap();
+        assert!(
+            !header.contains("2973") || header.contains("29738 "),
+            "a cut number at {width} columns: {header}"
+        );
+        if width >= 80 {
+            assert!(header.contains("29738 "), "the count at {width}: {header}");
+        }
+    }
+}

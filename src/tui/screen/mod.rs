@@ -43,11 +43,15 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
 fn header(app: &App, frame: &mut Frame, area: Rect) {
     let marks = header_marks(app);
     let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
-    let mut spans = tabs(app, false);
-    // On a narrow terminal the tabs shorten (`0 Inc`) and the name goes, so the marks stay
-    // in sight.
-    if width(&spans) + width(&marks) > usize::from(area.width) {
-        spans = tabs(app, true);
+    let mut spans = tabs(app, Tabs::Named);
+    // On a narrow terminal the tabs shorten (`0 Inc`, then `0`) and the name goes, so the
+    // marks and the counts stay in sight.
+    let counts = format!("   {} ev · {} fnd", app.facts.events, app.findings.len());
+    let wanted = width(&marks) + counts.chars().count();
+    for shorter in [Tabs::Short, Tabs::Keys] {
+        if width(&spans) + wanted > usize::from(area.width) {
+            spans = tabs(app, shorter);
+        }
     }
     spans.extend(marks);
     let room = usize::from(area.width).saturating_sub(width(&spans));
@@ -65,7 +69,7 @@ fn header_counts(app: &App, room: usize) -> String {
         app.findings.len()
     );
     let Some((a, b)) = app.facts.span else {
-        return format!("{counts} · {}", app.tz_name);
+        return fit([], app, &counts, room);
     };
     let (a, b) = (a.display_in(&app.tz), b.display_in(&app.tz));
     let seconds = |t: &str| t.chars().take(19).collect::<String>();
@@ -83,17 +87,39 @@ fn header_counts(app: &App, room: usize) -> String {
             app.tz_name
         ),
     ];
-    forms
-        .into_iter()
-        .find(|f| f.chars().count() <= room)
-        .unwrap_or_else(|| format!("{counts} · {}", app.tz_name))
+    fit(forms, app, &counts, room)
 }
 
-/// The name and the views' tabs, the current one lit; `short`: `0 Inc` for `0 Incidents`,
-/// without the name.
-fn tabs(app: &App, short: bool) -> Vec<Span<'static>> {
+/// The first form that fits `room`, else the counts alone, else nothing: a number is never
+/// cut (a cut `29738` reads as `2973`).
+fn fit(forms: impl IntoIterator<Item = String>, app: &App, counts: &str, room: usize) -> String {
+    let last = [
+        format!("{counts} · {}", app.tz_name),
+        counts.to_owned(),
+        format!("   {} ev · {} fnd", app.facts.events, app.findings.len()),
+    ];
+    forms
+        .into_iter()
+        .chain(last)
+        .find(|f| f.chars().count() <= room)
+        .unwrap_or_default()
+}
+
+/// How much of the tabs the header has room for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tabs {
+    /// The name and `0 Incidents`.
+    Named,
+    /// `0 Inc`, without the name.
+    Short,
+    /// `0`: the keys only.
+    Keys,
+}
+
+/// The name and the views' tabs, the current one lit, as long as `form` says.
+fn tabs(app: &App, form: Tabs) -> Vec<Span<'static>> {
     let mut spans = Vec::new();
-    if !short {
+    if form == Tabs::Named {
         spans.push(Span::styled(" kubesift ", theme::title()));
     }
     for &view in View::ALL {
@@ -104,10 +130,10 @@ fn tabs(app: &App, short: bool) -> Vec<Span<'static>> {
         } else {
             theme::tab()
         };
-        let label = if short {
-            label.chars().take(5).collect::<String>()
-        } else {
-            label.to_owned()
+        let label = match form {
+            Tabs::Named => label.to_owned(),
+            Tabs::Short => label.chars().take(5).collect::<String>(),
+            Tabs::Keys => label.chars().take(1).collect::<String>(),
         };
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {label} "), style));
