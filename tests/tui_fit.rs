@@ -324,3 +324,27 @@ fn regression_the_header_cut_the_event_count_into_another_number() {
         }
     }
 }
+
+#[test]
+fn regression_a_filter_that_fits_the_screen_hid_its_first_row() {
+    // The events view kept the selected event on its screen line across a filter: with the
+    // cursor a few rows down, `res:pods/exec` (7 events) was drawn from its second row, the
+    // first hidden above an empty table. Rows that fit the screen are all shown.
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    // Deep in the list, the cursor on the first screen line.
+    let mut moves = vec![Action::Down; 12_000];
+    moves.extend(vec![Action::Up; 40]);
+    act(&mut app, &mut engine, &moves);
+    act(&mut app, &mut engine, &[Action::Filter]);
+    typed(&mut app, &mut engine, "res:pods/exec");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(s.contains("events — 7 matching"), "{s}");
+    assert!(
+        s.contains("09:32:05"),
+        "the first exec event is shown:\n{s}"
+    );
+    let rows = s.lines().filter(|l| l.contains("exec")).count();
+    assert!(rows >= 7, "{rows} rows of 7 drawn:\n{s}");
+}

@@ -656,6 +656,7 @@ impl App {
                 self.events.on_page((total, offset), rows, matches, &ctx);
                 if let Some(line) = self.keep_line.take() {
                     self.events.scroll = self.events.selected.saturating_sub(line);
+                    self.events.clamp_scroll(&ctx);
                 }
                 None
             }

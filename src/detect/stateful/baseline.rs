@@ -243,8 +243,15 @@ fn kubelet_pod_routine(v: &Vocab, a: &Account, r: &Row) -> bool {
     let read = matches!(verb, "get" | "list" | "watch");
     match (res, sub) {
         (
-            "configmaps" | "services" | "endpoints" | "endpointslices" | "persistentvolumeclaims"
-            | "persistentvolumes" | "csinodes" | "csidrivers" | "runtimeclasses",
+            "configmaps"
+            | "services"
+            | "endpoints"
+            | "endpointslices"
+            | "persistentvolumeclaims"
+            | "persistentvolumes"
+            | "csinodes"
+            | "csidrivers"
+            | "runtimeclasses",
             "",
         ) => read,
         ("secrets", "") => matches!(verb, "get" | "watch") && r.name != EMPTY,

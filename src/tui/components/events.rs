@@ -97,6 +97,14 @@ impl EventsState {
         if self.selected >= total {
             self.selected = total.saturating_sub(1);
         }
+        self.clamp_scroll(ctx);
+    }
+
+    /// Keeps the window full: never scrolled past the last page (rows that fit the screen are
+    /// all shown, none hidden above an empty space).
+    pub fn clamp_scroll(&mut self, ctx: &Ctx<'_>) {
+        let total = self.total.unwrap_or(0);
+        self.scroll = self.scroll.min(total.saturating_sub(ctx.page_rows()));
     }
 
     /// Clears the search highlights.
