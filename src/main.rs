@@ -16,6 +16,7 @@ fn main() -> ExitCode {
     };
     match cli::run(parsed) {
         Ok(code) => code,
+        Err(e) if cli::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", cli::error_line(&e));
             ExitCode::from(cli::exit::ERROR)

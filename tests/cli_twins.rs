@@ -225,3 +225,42 @@ fn every_missing_required_argument_is_a_usage_error() {
         failed(args, 2);
     }
 }
+
+#[test]
+fn regression_a_csv_read_by_head_ended_with_a_broken_pipe_error() {
+    // `kubesift detect --format csv | head -1` printed `error: Broken pipe (os error 32)` and
+    // exited 1 (the CSV writer hid the closed pipe's kind). A reader that stops early is a
+    // normal end: exit 0, nothing on stderr — for every command that writes a lot.
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for args in [
+        &["search", "*", "--limit", "0", "--format", "csv"][..],
+        &["export", "--query", "*", "--format", "csv"],
+        &["export", "--detections", "--format", "csv"],
+        &["detect", "--format", "csv"],
+        &["search", "*", "--limit", "0"],
+    ] {
+        let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubesift"))
+            .arg("--index")
+            .arg(sample_index())
+            .args(args)
+            .env_remove("KUBESIFT_INDEX")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        // The pipe is closed here, as `head -1` closes it.
+        let out = child.wait_with_output().unwrap();
+        let err = stderr(&out);
+        assert!(!first.is_empty(), "{args:?}");
+        assert!(
+            out.status.success() && !err.contains("error"),
+            "{args:?}: {:?} {err}",
+            out.status
+        );
+    }
+}

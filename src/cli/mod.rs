@@ -221,6 +221,19 @@ pub fn parse_time_arg(s: &str) -> Result<TimeSpec, String> {
 
 /// The `error: …` line of a failed command, escaped as [`say!`] does but keeping its line
 /// breaks (a bad query is shown on its own line with a pointer under the column).
+/// Did the command end because its reader closed the pipe (`| head`)? That is a normal end
+/// (exit 0, nothing said), wherever in the writing it happened: a CSV writer, an export.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || cause
+                .downcast_ref::<csv::Error>()
+                .is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+    })
+}
+
 pub fn error_line(e: &anyhow::Error) -> String {
     format!("error: {}", escape_text(&format!("{e:#}")))
 }

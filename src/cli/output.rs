@@ -272,6 +272,17 @@ pub fn write_csv(
     w.flush()
 }
 
+/// A CSV writer's error as the I/O error it is, its kind kept (a closed pipe stays one).
+fn csv_io(e: csv::Error) -> io::Error {
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// CSV written row by row (see [`write_csv`]).
 pub struct CsvRows<'a> {
     w: csv::Writer<&'a mut dyn Write>,
@@ -280,14 +291,14 @@ pub struct CsvRows<'a> {
 impl<'a> CsvRows<'a> {
     pub fn new(out: &'a mut dyn Write, header: &[&str]) -> io::Result<CsvRows<'a>> {
         let mut w = csv::Writer::from_writer(out);
-        w.write_record(header).map_err(io::Error::other)?;
+        w.write_record(header).map_err(csv_io)?;
         Ok(CsvRows { w })
     }
 
     pub fn write(&mut self, row: &[String]) -> io::Result<()> {
         self.w
             .write_record(row.iter().map(|c| csv_cell(c).into_owned()))
-            .map_err(io::Error::other)
+            .map_err(csv_io)
     }
 
     pub fn flush(&mut self) -> io::Result<()> {

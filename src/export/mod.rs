@@ -283,7 +283,7 @@ trait Sink {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("cannot write the export: {0}")]
-    Io(std::io::Error),
+    Io(#[source] std::io::Error),
     #[error("{0}")]
     Other(String),
 }

@@ -54,8 +54,15 @@ fn seconds_6(us: i64) -> String {
     format!("{sign}{}.{:06}", us / 1_000_000, us % 1_000_000)
 }
 
+/// A CSV writer's error as the I/O error it is, its kind kept (a closed pipe stays one).
 fn csv_err(e: csv::Error) -> io::Error {
-    io::Error::other(e)
+    if !matches!(e.kind(), csv::ErrorKind::Io(_)) {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        other => io::Error::other(format!("{other:?}")),
+    }
 }
 
 impl Sink for Csv<'_> {
