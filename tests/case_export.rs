@@ -328,3 +328,51 @@ fn log_strings_cannot_inject_into_exports() {
         assert_eq!(cells, 13, "{l}");
     }
 }
+
+#[test]
+fn regression_detections_export_with_since_listed_findings_without_exported_events() {
+    // `export --detections --since T` wrote every finding, also the 33 whose events are all
+    // before T: the README promises the findings standing on an exported event.
+    let out = run(
+        common::sample_index(),
+        &[
+            "export",
+            "--detections",
+            "--since",
+            "2026-03-14T12:00:00Z",
+            "--format",
+            "jsonl",
+        ],
+    );
+    let records: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let events: std::collections::HashSet<&str> = records
+        .iter()
+        .filter(|r| r["type"] == "event")
+        .map(|r| r["audit_id"].as_str().unwrap())
+        .collect();
+    let findings: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["type"] == "finding").collect();
+    assert!(!events.is_empty() && !findings.is_empty());
+    for f in &findings {
+        let ids = f["audit_ids"].as_array().unwrap();
+        assert!(
+            ids.iter().any(|id| events.contains(id.as_str().unwrap())),
+            "a finding without an exported event: {} {}",
+            f["rule_id"],
+            f["first_seen"]
+        );
+    }
+    // Without a window every finding is in.
+    let all = run(
+        common::sample_index(),
+        &["export", "--detections", "--format", "jsonl"],
+    );
+    let n = all
+        .lines()
+        .filter(|l| l.contains(r#""type":"finding""#))
+        .count();
+    assert!(n > findings.len(), "{n} vs {}", findings.len());
+}

@@ -333,7 +333,9 @@ pub fn export(
     // The findings table needs to know which findings the rows touch before rows are written:
     // a first pass over the hits' audit IDs would load every event twice, so the set is
     // taken from the audit IDs the selection is made of, refined while writing.
-    let in_scope = findings_in_scope(reader, findings, &hits, spec.scopes().2)?;
+    // With --detections every finding is in, unless a time window cut some of their events.
+    let every_finding = spec.scopes().2 && spec.since.is_none() && spec.until.is_none();
+    let in_scope = findings_in_scope(reader, findings, &hits, every_finding)?;
     provenance.counts.findings = in_scope.len() as u64;
     provenance.counts.bookmarked = bookmarked_among(reader, case, &hits)?;
     let header = Header {
