@@ -264,3 +264,26 @@ fn regression_a_csv_read_by_head_ended_with_a_broken_pipe_error() {
         );
     }
 }
+
+#[test]
+fn regression_detect_and_incidents_tables_cut_cells_in_a_pipe() {
+    // `kubesift detect | cat` cut SUMMARY at 90 characters and `incidents` its titles at 60:
+    // only a terminal gets cut cells (as `search` does); a pipe gets every cell whole.
+    let findings: serde_json::Value =
+        serde_json::from_str(&ok(&["detect", "--format", "json"])).unwrap();
+    let longest = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["summary"].as_str().unwrap())
+        .max_by_key(|s| s.len())
+        .unwrap();
+    assert!(longest.len() > 90);
+    let table = ok(&["detect"]);
+    assert!(table.contains(longest), "{longest}");
+    let incidents: serde_json::Value =
+        serde_json::from_str(&ok(&["incidents", "--format", "json"])).unwrap();
+    let title = incidents[0]["title"].as_str().unwrap();
+    assert!(title.len() > 60);
+    assert!(ok(&["incidents"]).contains(title), "{title}");
+}

@@ -477,3 +477,37 @@ fn lineage_flags_the_token_and_the_kubelet_certificate_used_away_from_home() {
     let table = run(idx, &["lineage", "--account", "shop:web"]);
     assert!(table.contains("AWAY"), "{table}");
 }
+
+#[test]
+fn regression_lineage_listed_the_node_address_as_a_pod_address() {
+    // A pod's status names its own address (status.podIP) and its node's (status.hostIP):
+    // both were shown as the pod's. The node's address is the node's.
+    let l = json_of(
+        sample_index(),
+        &["lineage", "--account", "shop:web", "--format", "json"],
+    );
+    let all = l.as_array().unwrap();
+    assert!(
+        all.iter()
+            .any(|c| !c["pod_ips"].as_array().unwrap().is_empty())
+    );
+    for c in all {
+        let pods: Vec<&str> = c["pod_ips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let nodes: Vec<&str> = c["node_ips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            pods.iter()
+                .all(|p| p.starts_with("10.244.") && !nodes.contains(p)),
+            "pod {pods:?} node {nodes:?}"
+        );
+    }
+}

@@ -209,7 +209,12 @@ fn list(case: &Case, format: Format) -> anyhow::Result<()> {
                     escape_control(&case.analyst)
                 ))?;
             }
-            stdout_ok(output::write_table(&mut out, LIST_COLUMNS, &rows, 60))?;
+            stdout_ok(output::write_table(
+                &mut out,
+                LIST_COLUMNS,
+                &rows,
+                output::cell_width(60),
+            ))?;
             if !case.filters.is_empty() {
                 stdout_ok(writeln!(out, "\nsaved filters:"))?;
                 for (name, q) in &case.filters {

@@ -192,7 +192,7 @@ fn write(out: &mut dyn Write, findings: &[Finding], format: Format) -> std::io::
             let style = |r: usize, c: usize| {
                 (colour && c == 0).then(|| severity_style(findings[r].severity))
             };
-            output::write_table_styled(out, &header, &rows, 90, &style)?;
+            output::write_table_styled(out, &header, &rows, output::cell_width(90), &style)?;
             if findings.is_empty() {
                 writeln!(out, "(no findings)")?;
             } else {
@@ -337,7 +337,7 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
             if args.format == Format::Csv {
                 output::write_csv(&mut out, &header, rows)
             } else {
-                output::write_table(&mut out, &header, &rows, 90)
+                output::write_table(&mut out, &header, &rows, output::cell_width(90))
             }
         }
     };

@@ -63,7 +63,7 @@ fn write(out: &mut dyn Write, incidents: &[Incident], format: Format) -> std::io
         }
         Format::Table => {
             let rows: Vec<Vec<String>> = incidents.iter().map(cells).collect();
-            output::write_table(out, COLUMNS, &rows, 60)?;
+            output::write_table(out, COLUMNS, &rows, output::cell_width(60))?;
             if incidents.is_empty() {
                 writeln!(out, "(no incidents)")?;
             }

@@ -209,6 +209,17 @@ pub fn colour_on_stdout() -> bool {
     set("CLICOLOR_FORCE") || std::io::stdout().is_terminal()
 }
 
+/// The widest a table cell is shown: `width` for a person at a terminal, whole (0) in a pipe
+/// or a file, where a script or `grep` reads every cell.
+pub fn cell_width(width: usize) -> usize {
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() {
+        width
+    } else {
+        0
+    }
+}
+
 /// One cell of a table as shown: control characters escaped, cut at `max_width`.
 fn table_cell(c: &str, max_width: usize) -> String {
     truncate(&escape_control(c), max_width)

@@ -1,7 +1,7 @@
 //! `kubesift search`: the headless twin of the events view. Its table carries each event's
 //! audit ID, and cuts long cells only on a terminal.
 
-use std::io::{BufWriter, IsTerminal, Write};
+use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use clap::Args;
@@ -107,12 +107,7 @@ fn write_hits(
                 .collect::<Result<_, _>>()?;
             // Cut long cells for a person at a terminal; a pipe gets them whole (the exec
             // command line above all).
-            let width = if std::io::stdout().is_terminal() {
-                60
-            } else {
-                0
-            };
-            output::write_table(out, &output::event_header(), &rows, width)?;
+            output::write_table(out, &output::event_header(), &rows, output::cell_width(60))?;
         }
     }
     out.flush()

@@ -19,6 +19,7 @@ pub mod kubectl;
 pub mod lineage;
 pub mod sessions;
 
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::index::select::Picked;
@@ -256,6 +257,8 @@ fn field(field: &'static str, value: &str) -> Expr {
 pub fn lineage_of(reader: &IndexReader, who: &Identity) -> Result<Vec<lineage::Lineage>> {
     let reqs = requests(reader, &who.expr())?;
     let mut ctx = lineage::Context::default();
+    // The host addresses pods' status bodies name, by node: the node's, not the pod's.
+    let mut host_ips: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for r in &reqs {
         if !r.credential.is_empty() && !ctx.pod_uids.contains_key(&r.credential) {
             let e = reader.load(&Hit::from_handle(r.handle))?.event;
@@ -273,7 +276,11 @@ pub fn lineage_of(reader: &IndexReader, who: &Identity) -> Result<Vec<lineage::L
         {
             let key = format!("{ns}/{}", r.pod);
             if let std::collections::btree_map::Entry::Vacant(v) = ctx.pod_ips.entry(key) {
-                v.insert(pod_ips(reader, ns, &r.pod)?);
+                let (pod, host) = pod_ips(reader, ns, &r.pod)?;
+                v.insert(pod);
+                if !r.node.is_empty() {
+                    host_ips.entry(r.node.clone()).or_default().extend(host);
+                }
             }
         }
         if !r.node.is_empty() && !ctx.node_ips.contains_key(&r.node) {
@@ -295,14 +302,21 @@ pub fn lineage_of(reader: &IndexReader, who: &Identity) -> Result<Vec<lineage::L
             ctx.node_ips.insert(r.node.clone(), home);
         }
     }
+    for (node, hosts) in host_ips {
+        let ips = ctx.node_ips.entry(node).or_default();
+        ips.extend(hosts);
+        ips.sort();
+        ips.dedup();
+    }
     if reqs.iter().any(|r| r.credential.starts_with("X509SHA256=")) {
         ctx.csrs = csrs(reader)?;
     }
     Ok(lineage::lineage(&reqs, &ctx))
 }
 
-/// The addresses pod `ns/pod` reported in its status bodies (`podip:` facts).
-fn pod_ips(reader: &IndexReader, ns: &str, pod: &str) -> Result<Vec<String>> {
+/// The addresses pod `ns/pod` reported in its status bodies: its own (`podip:` facts) and its
+/// node's (`hostip:`).
+fn pod_ips(reader: &IndexReader, ns: &str, pod: &str) -> Result<(Vec<String>, Vec<String>)> {
     let expr = field("resource", "pods")
         .and(field("namespace", ns))
         .and(field("name", pod))
@@ -311,19 +325,28 @@ fn pod_ips(reader: &IndexReader, ns: &str, pod: &str) -> Result<Vec<String>> {
             pattern: Pattern::Wildcard("podip:*".to_owned()),
         });
     let hits = reader.search(&expr, 50, 0, crate::index::reader::TimeOrder::Oldest)?;
-    let mut ips: Vec<String> = reader
+    let facts: Vec<String> = reader
         .columns_of(&hits, &["fact"])?
-        .iter()
-        .flat_map(|p| p.values.iter().flat_map(|v| v.lines()))
-        .filter_map(|f| {
-            f.strip_prefix("podip:")
-                .or_else(|| f.strip_prefix("hostip:"))
-        })
-        .map(str::to_owned)
+        .into_iter()
+        .flat_map(|p| p.values)
         .collect();
-    ips.sort();
-    ips.dedup();
-    Ok(ips)
+    let of = |prefix: &str| {
+        let mut ips: Vec<String> = facts
+            .iter()
+            .flat_map(|v| v.lines())
+            .filter_map(|f| f.strip_prefix(prefix))
+            .map(str::to_owned)
+            .collect();
+        ips.sort();
+        ips.dedup();
+        ips
+    };
+    let pod = of("podip:");
+    let host: Vec<String> = of("hostip:")
+        .into_iter()
+        .filter(|h| !pod.contains(h))
+        .collect();
+    Ok((pod, host))
 }
 
 /// The CSRs of the log with the subject they ask for and who approved them.
