@@ -376,3 +376,30 @@ fn regression_detections_export_with_since_listed_findings_without_exported_even
         .count();
     assert!(n > findings.len(), "{n} vs {}", findings.len());
 }
+
+#[test]
+fn regression_case_add_refused_the_audit_id_prefix_show_takes() {
+    // `kubesift show 37416c1a` finds the event, `kubesift case add 37416c1a` said there was
+    // none. The case commands take the same unique prefix and record the whole audit ID.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.json");
+    let c = case.to_str().unwrap();
+    let prefix = &REVERSE_SHELL[..8];
+    run(
+        sample_index(),
+        &["case", "add", prefix, "--tag", "exec", "--case", c],
+    );
+    run(
+        sample_index(),
+        &["case", "note", prefix, "shell", "--case", c],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert_eq!(
+        v["events"][REVERSE_SHELL]["tags"],
+        serde_json::json!(["exec"])
+    );
+    assert_eq!(v["events"][REVERSE_SHELL]["note"], "shell");
+    run(sample_index(), &["case", "remove", prefix, "--case", c]);
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert!(v["events"].get(REVERSE_SHELL).is_none(), "{v}");
+}

@@ -113,11 +113,14 @@ pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
             }
             ops
         }
-        CaseCommand::Remove { ids } => ids.iter().cloned().map(CaseOp::Remove).collect(),
+        CaseCommand::Remove { ids } => ids
+            .iter()
+            .map(|id| CaseOp::Remove(whole_audit_id(dir, id)))
+            .collect(),
         CaseCommand::Tag { id, tags, remove } => {
             let tags: Vec<String> = tags.iter().flat_map(|t| case::parse_tags(t)).collect();
             if *remove {
-                vec![CaseOp::RemoveTags(id.clone(), tags)]
+                vec![CaseOp::RemoveTags(whole_audit_id(dir, id), tags)]
             } else {
                 vec![CaseOp::AddTags(Session::open(dir)?.event_ref(id)?, tags)]
             }
@@ -155,6 +158,12 @@ fn read_text(s: &str) -> anyhow::Result<String> {
     let mut text = String::new();
     std::io::stdin().read_to_string(&mut text)?;
     Ok(text)
+}
+
+/// The whole audit ID a prefix names in the index; the text itself without an index (a
+/// bookmark can be removed whatever became of the index).
+fn whole_audit_id(dir: &IndexDir, id: &str) -> String {
+    Session::open(dir).map_or_else(|_| id.to_owned(), |s| s.whole_audit_id(id))
 }
 
 const LIST_COLUMNS: &[&str] = &["time", "delta", "audit_id", "event", "tags", "note"];

@@ -42,14 +42,27 @@ pub fn checked_case_path(dir: &IndexDir, file: Option<&Path>) -> anyhow::Result<
 }
 
 impl super::Session {
-    /// The event an audit ID names, as the case records it.
+    /// The event an audit ID (or a prefix only one audit ID starts with, as `show` takes)
+    /// names, as the case records it: with its whole audit ID.
     pub fn event_ref(&self, audit_id: &str) -> anyhow::Result<case::EventRef> {
-        let Some(loaded) = self.event_with_id(audit_id)? else {
+        let Some(loaded) = self.events_with_id_or_prefix(audit_id)?.into_iter().next() else {
             anyhow::bail!(
-                "no event with audit ID {} in the index",
+                "no event with audit ID {} in the index (nor one whose audit ID starts with it)",
                 escape_control(audit_id)
             );
         };
         Ok(case::event_ref(&loaded.event))
+    }
+
+    /// The whole audit ID an ID or unique prefix names in the index; the text itself when
+    /// the index has none (a bookmark of an event no longer indexed can still be removed).
+    pub fn whole_audit_id(&self, id: &str) -> String {
+        match self.events_with_id_or_prefix(id) {
+            Ok(found) => found
+                .into_iter()
+                .next()
+                .map_or_else(|| id.to_owned(), |l| l.event.audit_id),
+            Err(_) => id.to_owned(),
+        }
     }
 }
