@@ -93,6 +93,10 @@ impl Component for IncidentsView {
                 Intent::Done
             }
             (Action::Copy, Some(inc)) => Intent::Copy(inc.id.clone()),
+            (Action::Copy, None) => self
+                .incidents
+                .get(self.selected)
+                .map_or(Intent::Ignored, |inc| Intent::Copy(inc.id.clone())),
             _ => Intent::Ignored,
         }
     }
@@ -105,7 +109,11 @@ impl Component for IncidentsView {
     }
 
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {
-        &[(Action::Open, "story / its events"), (Action::Left, "list")]
+        &[
+            (Action::Open, "story / its events"),
+            (Action::Left, "list"),
+            (Action::Copy, "copy the incident's id"),
+        ]
     }
 }
 
@@ -336,6 +344,17 @@ mod tests {
             })
             .collect::<Vec<_>>()
             .join("\n")
+    }
+
+    #[test]
+    fn regression_c_on_the_incident_list_copied_nothing() {
+        // `c` copied the id only inside a story; on the list (where the workbench opens) it
+        // did nothing.
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut v = IncidentsView::new(vec![incident()]);
+        let id = v.incidents[0].id.clone();
+        assert_eq!(v.on_action(&Action::Copy, &ctx), Intent::Copy(id));
     }
 
     #[test]
