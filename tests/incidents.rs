@@ -127,7 +127,7 @@ fn regression_the_markdown_story_left_a_thread_start_unexplained() {
             "step without its tie: {l}\n{next}"
         );
     }
-    assert!(md.contains("   - starts a thread: step "), "{story}");
+    assert!(md.contains("   - starts a thread: "), "{story}");
 }
 
 /// One request of the hand-written cluster: only `ResponseComplete` records, other names

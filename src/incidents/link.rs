@@ -92,6 +92,21 @@ struct Entry {
     what: String,
     /// The link kind's name for a clue-specific key (`pod-token`, `impersonation`…).
     name: &'static str,
+    /// A key of the whole finding (identity, addresses): `time` is its first event's, not
+    /// necessarily when this key was seen.
+    whole_finding: bool,
+}
+
+impl Entry {
+    /// When it happened, as the explanation tells it: `at` a clue's own time; a key of the
+    /// whole finding (its identity, its addresses) holds `from` the finding's first event.
+    fn when(&self) -> String {
+        if self.whole_finding {
+            format!("from {}", clock(self.time))
+        } else {
+            format!("at {}", clock(self.time))
+        }
+    }
 }
 
 /// A link between two findings: `from` provided or carried the key first.
@@ -208,7 +223,7 @@ fn link_key(
 fn explain(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
     if p.name == "same-actor" {
         return format!(
-            "{} {} again, as in {} at {}",
+            "{} {} again, as in {} (first seen {})",
             identity_of(uf),
             user.what,
             pf.rule_id,
@@ -216,10 +231,10 @@ fn explain(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> String {
         );
     }
     format!(
-        "{} {} at {}; {} {}",
+        "{} {} {}; {} {}",
+        p.when(),
         identity_of(pf),
         p.what,
-        clock(p.time),
         identity_of(uf),
         user.what
     )
@@ -231,7 +246,7 @@ fn explain_user_first(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> St
     if p.name == "same-actor" {
         // Both sides are the same identity from the same address: told once.
         return format!(
-            "{} {} again, as in {} at {}",
+            "{} {} again, as in {} (first seen {})",
             identity_of(pf),
             p.what,
             uf.rule_id,
@@ -239,13 +254,13 @@ fn explain_user_first(p: &Entry, user: &Entry, pf: &Finding, uf: &Finding) -> St
         );
     }
     format!(
-        "{} {} at {}; {} {} at {}",
+        "{} {} {}; {} {} {}",
+        user.when(),
         identity_of(uf),
         user.what,
-        clock(user.time),
+        p.when(),
         identity_of(pf),
-        p.what,
-        clock(p.time)
+        p.what
     )
 }
 
@@ -275,31 +290,31 @@ fn keys_of(
         time,
         what,
         name,
+        whole_finding: false,
+    };
+    // A key of the whole finding, timed by its first event.
+    let whole = |role, what: String, name| Entry {
+        whole_finding: true,
+        ..entry(role, first, what, name)
     };
     let mut out = Vec::new();
     if !is_controller(id) {
         out.push((
             (KeyKind::Identity, id.to_owned()),
-            entry(
-                Role::Use,
-                first,
-                format!("acted ({})", f.rule_id),
-                "identity",
-            ),
+            whole(Role::Use, format!("acted ({})", f.rule_id), "identity"),
         ));
         for ip in &f.source_ips {
             out.push((
                 (KeyKind::Actor, format!("{id}@{ip}")),
-                entry(Role::Both, first, format!("from {ip}"), "same-actor"),
+                whole(Role::Both, format!("from {ip}"), "same-actor"),
             ));
             let shared = ctx.address_identities.get(ip).copied().unwrap_or(1);
             if shared <= MAX_IDENTITIES_PER_ADDRESS {
                 out.push((
                     (KeyKind::Address, ip.clone()),
-                    entry(
+                    whole(
                         Role::Both,
-                        first,
-                        format!("came from {ip}"),
+                        format!("came from {ip} (in {})", f.rule_id),
                         "shared-address",
                     ),
                 ));
@@ -307,10 +322,12 @@ fn keys_of(
             if let Some(node) = ctx.node_addresses.get(ip) {
                 out.push((
                     (KeyKind::Node, node.clone()),
-                    entry(
+                    whole(
                         Role::Use,
-                        first,
-                        format!("came from {node}'s address {ip}"),
+                        format!(
+                            "came from {ip} (in {}), an address {node}'s credential used",
+                            f.rule_id
+                        ),
                         "node-credential",
                     ),
                 ));

@@ -68,9 +68,24 @@ impl Incident {
         if n == 0 {
             return "the first step".to_owned();
         }
-        match self.tied_from_later(n) {
-            Some((m, l)) => format!("starts a thread: step {} ({}) ties to it", m + 1, l.kind),
-            None => "starts a thread".to_owned(),
+        let later: Vec<usize> = self
+            .steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.link.as_ref().is_some_and(|l| l.to_step == n))
+            .map(|(m, _)| m + 1)
+            .collect();
+        match (self.tied_from_later(n), later.len()) {
+            (Some((m, l)), 1) => format!("starts a thread: step {} ({}) ties to it", m + 1, l.kind),
+            (Some(_), k) => {
+                let shown: Vec<String> = later.iter().take(6).map(ToString::to_string).collect();
+                let more = if k > 6 { ", …" } else { "" };
+                format!(
+                    "starts a thread: {k} later steps tie to it ({}{more})",
+                    shown.join(", ")
+                )
+            }
+            (None, _) => "starts a thread".to_owned(),
         }
     }
 }

@@ -270,7 +270,9 @@ fn regression_a_binding_subject_link_pointed_to_a_later_step() {
     let link = steps[2].link.as_ref().unwrap();
     assert_eq!((link.kind.as_str(), link.to_step), ("binding-subject", 1));
     assert!(
-        link.explanation.starts_with(WORKER) && link.explanation.contains("10:31:00"),
+        link.explanation
+            .starts_with(&format!("from 10:31:00 {WORKER}"))
+            && link.explanation.contains("10:31:00"),
         "the earlier step's act is told first: {}",
         link.explanation
     );
