@@ -348,3 +348,25 @@ fn regression_a_filter_that_fits_the_screen_hid_its_first_row() {
     let rows = s.lines().filter(|l| l.contains("exec")).count();
     assert!(rows >= 7, "{rows} rows of 7 drawn:\n{s}");
 }
+
+#[test]
+fn regression_pivots_at_80x24_cut_every_value_to_five_characters() {
+    // Five lists side by side at 80 columns left `198.5…` and `syste…`: values no one could
+    // pivot on. The lists shown are as many as stay readable, ←/→ brings the others.
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewPivots]);
+    let s = screen(&app);
+    assert!(s.contains("10.0.0.11 "), "an address whole:\n{s}");
+    assert!(s.contains("sys:anonymous"), "a short account whole:\n{s}");
+    assert!(s.contains("1/5 ←→"), "the hidden lists are said:\n{s}");
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Right, Action::Right, Action::Right, Action::Right],
+    );
+    let s = screen(&app);
+    assert!(
+        s.contains("verbs") && s.contains(" update"),
+        "the last list:\n{s}"
+    );
+}

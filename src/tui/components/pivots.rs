@@ -143,6 +143,9 @@ impl Component for PivotsState {
     }
 }
 
+/// The narrowest a list is drawn: a count, an address or a short account, and its border.
+const MIN_LIST_WIDTH: usize = 30;
+
 fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
     if p.lists.is_empty() {
         let block =
@@ -150,18 +153,35 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
         frame.render_widget(block, area);
         return;
     }
-    let constraints: Vec<Constraint> = p
-        .lists
-        .iter()
-        .map(|_| Constraint::Ratio(1, u32::try_from(p.lists.len()).unwrap_or(u32::MAX)))
+    // As many lists side by side as leave their values readable; the rest are a ←/→ away,
+    // the focused one always in sight.
+    let shown = (usize::from(area.width) / MIN_LIST_WIDTH).clamp(1, p.lists.len());
+    let first = p
+        .column
+        .saturating_sub(shown - 1)
+        .min(p.lists.len() - shown);
+    let constraints: Vec<Constraint> = (0..shown)
+        .map(|_| Constraint::Ratio(1, u32::try_from(shown).unwrap_or(u32::MAX)))
         .collect();
     let cols = Layout::horizontal(constraints).split(area);
-    for (i, (list, rect)) in p.lists.iter().zip(cols.iter()).enumerate() {
+    let window = p.lists.iter().enumerate().skip(first).take(shown);
+    for ((i, list), rect) in window.zip(cols.iter()) {
         let width = rect.width.saturating_sub(10) as usize;
+        let short_accounts =
+            list.field == "user" && list.values.iter().any(|(v, _)| v.chars().count() > width);
         let items: Vec<ListItem<'_>> = list
             .values
             .iter()
             .map(|(v, n)| {
+                // Accounts in their short form when a whole one would be cut: all of them,
+                // so that the list reads the same way from row to row.
+                let short;
+                let v = if short_accounts {
+                    short = super::columns::short_account(v);
+                    short.as_str()
+                } else {
+                    v.as_str()
+                };
                 let v = clean(v);
                 let v: String = if v.chars().count() > width {
                     v.chars()
@@ -188,8 +208,13 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
         } else {
             String::new()
         };
+        let of = if shown < p.lists.len() {
+            format!(" {}/{} ←→", i + 1, p.lists.len())
+        } else {
+            String::new()
+        };
         let block = Block::bordered()
-            .title(Line::from(format!(" {}{missing} ", list.title)).style(title_style));
+            .title(Line::from(format!(" {}{missing}{of} ", list.title)).style(title_style));
         let widget = List::new(items).block(block).highlight_style(if focused {
             theme::selected()
         } else {
