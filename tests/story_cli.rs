@@ -197,6 +197,30 @@ fn coverage_names_a_hole_cut_out_of_a_log_and_the_resources_without_bodies() {
     assert!(spots.iter().any(|w| w.contains("RequestReceived omitted")));
 }
 
+/// The sample logs 2 of its 5 Deployment writes with a body: the workload rules still fire on
+/// those, so coverage must say they miss the rest, not that they cannot fire.
+#[test]
+fn regression_coverage_said_cannot_fire_of_rules_that_fired_on_the_writes_with_a_body() {
+    let sample = json_of(sample_index(), &["coverage", "--format", "json"]);
+    let spots = sample["blind_spots"].as_array().unwrap();
+    let spot = |prefix: &str| {
+        spots
+            .iter()
+            .find(|b| b["what"].as_str().unwrap().starts_with(prefix))
+            .unwrap_or_else(|| panic!("no blind spot {prefix}: {spots:#?}"))
+    };
+    let partly = spot("deployments written at Metadata");
+    let blind = partly["detections"].as_array().unwrap();
+    assert!(!blind.is_empty(), "{partly:#}");
+    assert!(blind.iter().all(|d| d["partial"] == true), "{partly:#}");
+    let wholly = spot("configmaps written at Metadata");
+    let blind = wholly["detections"].as_array().unwrap();
+    assert!(blind.iter().all(|d| d["partial"] == false), "{wholly:#}");
+    let table = run(sample_index(), &["coverage"]);
+    assert!(table.contains("misses the rest: "), "{table}");
+    assert!(table.contains("cannot fire: "), "{table}");
+}
+
 /// One single-stage (`ResponseComplete`) record of a cluster unlike the sample.
 fn event(t: u32, user: &str, verb: &str, uri: &str, obj: &Value, extra: &Value) -> String {
     let mut e = json!({

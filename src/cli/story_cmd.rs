@@ -398,7 +398,8 @@ fn write_coverage(out: &mut dyn Write, c: &Coverage) -> std::io::Result<()> {
         for d in &b.detections {
             writeln!(
                 out,
-                "      silenced: {} {} ({})",
+                "      {}: {} {} ({})",
+                d.verdict(),
                 or_none(&d.number),
                 d.title,
                 d.rules.join(", ")

@@ -63,6 +63,20 @@ pub struct Blind {
     pub number: String,
     pub rules: Vec<String>,
     pub title: String,
+    /// Some of the data still lets it fire (a few writes logged with a body): it misses the
+    /// rest, rather than never firing.
+    pub partial: bool,
+}
+
+impl Blind {
+    /// How the detection is affected, as the reports say it.
+    pub fn verdict(&self) -> &'static str {
+        if self.partial {
+            "misses the rest"
+        } else {
+            "cannot fire"
+        }
+    }
 }
 
 /// Something the data set cannot show, and what it costs.

@@ -198,7 +198,13 @@ fn levels(c: &Coverage, cat: &[Rule], out: &mut Vec<BlindSpot>) {
                     writes - with_body
                 ),
                 cost: (*cost).to_owned(),
-                detections: blind(keys, cat),
+                detections: blind(keys, cat)
+                    .into_iter()
+                    .map(|b| Blind {
+                        partial: with_body > 0,
+                        ..b
+                    })
+                    .collect(),
             });
         }
     }
@@ -312,6 +318,7 @@ fn blind(keys: &[&str], cat: &[Rule]) -> Vec<Blind> {
             number,
             rules: rules.iter().map(|r| r.id.clone()).collect(),
             title: first.title.clone(),
+            partial: false,
         });
     }
     out

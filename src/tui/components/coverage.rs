@@ -176,7 +176,8 @@ fn rows_of(c: &Coverage, tz: &jiff::tz::TimeZone) -> Vec<Row> {
             out.push(row(
                 Style::Dim,
                 format!(
-                    "    cannot fire: {} {} ({})",
+                    "    {}: {} {} ({})",
+                    d.verdict(),
                     if d.number.is_empty() { "-" } else { &d.number },
                     d.title,
                     d.rules.join(", ")
@@ -302,6 +303,7 @@ mod tests {
                     number: "12".into(),
                     rules: vec!["KS-SECRET-BODY".into()],
                     title: "secret written with a token".into(),
+                    partial: false,
                 }],
             }],
             ..Coverage::default()
