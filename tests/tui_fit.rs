@@ -370,3 +370,55 @@ fn regression_pivots_at_80x24_cut_every_value_to_five_characters() {
         "the last list:\n{s}"
     );
 }
+
+#[test]
+fn regression_the_detail_view_at_80_columns_cut_long_values_with_no_way_to_read_them() {
+    use kubesift::tui::components::View;
+    use kubesift::tui::components::detail::DetailLine;
+    let (mut app, mut engine) = start((80, 24));
+    exec_events(&mut app, &mut engine);
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Bottom, Action::Up, Action::Open],
+    );
+    assert_eq!(app.view, View::Detail);
+    let uri = app
+        .detail
+        .lines()
+        .iter()
+        .position(|l| matches!(l, DetailLine::Field { label, .. } if label == "uri"))
+        .unwrap();
+    let value = match &app.detail.lines()[uri] {
+        DetailLine::Field { value, .. } => value.clone(),
+        _ => unreachable!(),
+    };
+    assert!(value.chars().count() > 80, "a long value: {value}");
+    let before = screen(&app);
+    assert!(!before.contains("full value"), "{before}");
+    let moves = vec![Action::Down; uri];
+    act(&mut app, &mut engine, &moves);
+    assert_eq!(app.detail.cursor, uri);
+    let s = screen(&app);
+    assert!(s.contains("── full value"), "{s}");
+    // Every piece of the value is on screen, in order, once the lines are joined.
+    let at = s.find("── full value").unwrap();
+    let joined: String = s[at..]
+        .lines()
+        .skip(1)
+        .map(|l| l.trim_start_matches('│').trim_end_matches('│'))
+        .collect::<Vec<_>>()
+        .concat();
+    let tail: String = value
+        .chars()
+        .rev()
+        .take(30)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    assert!(joined.contains(&tail), "the end of {value} in:\n{s}");
+    // The cursor's line stays in sight above it.
+    let cursor_line = s.lines().position(|l| l.contains(" uri ")).unwrap();
+    assert!(s.lines().position(|l| l.contains("── full value")).unwrap() > cursor_line);
+}

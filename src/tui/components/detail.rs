@@ -168,8 +168,16 @@ fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
     frame.render_widget(block, area);
     let lines = d.lines();
     let height = inner.height as usize;
+    let full = full_value(d, &lines, inner.width, height);
+    let avail = height - full.len();
+    // The cursor stays in sight above the full value.
+    let start = if d.cursor >= d.scroll + avail {
+        (d.cursor + 1).saturating_sub(avail)
+    } else {
+        d.scroll
+    };
     let mut out = Vec::with_capacity(height);
-    for (i, l) in lines.iter().enumerate().skip(d.scroll).take(height) {
+    for (i, l) in lines.iter().enumerate().skip(start).take(avail) {
         let mut line = match l {
             DetailLine::Section(s) => Line::from(Span::styled(format!("── {s} "), theme::title())),
             DetailLine::Field {
@@ -206,7 +214,77 @@ fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
         }
         out.push(line);
     }
+    out.resize(avail, Line::default());
+    out.extend(full);
     frame.render_widget(Paragraph::new(out), inner);
+}
+
+/// At most this many lines of the screen show the value under the cursor when its line is
+/// cut (a long request URI, a decoded command, an annotation).
+const FULL_VALUE_LINES: usize = 8;
+
+/// The lines that show the value under the cursor in full, wrapped to `width`, below the
+/// list, when its line does not fit: a title then the value cut in `width`-cell pieces (the
+/// last one ending in `…` when even those lines do not hold it). Nothing when it fits or the
+/// screen is too small to spare the lines.
+fn full_value(
+    d: &DetailState,
+    lines: &[DetailLine],
+    width: u16,
+    height: usize,
+) -> Vec<Line<'static>> {
+    let (value, shown) = match lines.get(d.cursor) {
+        Some(DetailLine::Field { label, value, .. }) => {
+            let label = (label.chars().count() + 1).max(15);
+            (
+                value.clone(),
+                2 + label + super::columns::width_of(&clean(value)),
+            )
+        }
+        Some(DetailLine::Json(j)) if !j.foldable => {
+            let key = j
+                .key
+                .as_ref()
+                .map_or(0, |k| super::columns::width_of(&clean(k)) + 2);
+            let shown = 2 * (j.depth + 2) + key + super::columns::width_of(&clean(&j.text));
+            (d.tree.value_of(j.node), shown)
+        }
+        _ => return Vec::new(),
+    };
+    let width = usize::from(width);
+    let room = (height / 3).min(FULL_VALUE_LINES);
+    if shown <= width || width < 10 || room < 2 {
+        return Vec::new();
+    }
+    let value = clean(&value);
+    let mut pieces: Vec<String> = vec![String::new()];
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for ch in value.chars() {
+        let w = super::columns::width_of(ch.encode_utf8(&mut buf));
+        if used + w > width {
+            pieces.push(String::new());
+            used = 0;
+        }
+        if let Some(last) = pieces.last_mut() {
+            last.push(ch);
+        }
+        used += w;
+    }
+    let cut = pieces.len() > room - 1;
+    pieces.truncate(room - 1);
+    if cut && let Some(last) = pieces.last_mut() {
+        *last = super::columns::truncate(
+            &format!("{last}…"),
+            u16::try_from(width).unwrap_or(u16::MAX),
+        );
+    }
+    let mut out = vec![Line::from(Span::styled(
+        "── full value (c copies it) ".to_owned(),
+        theme::title(),
+    ))];
+    out.extend(pieces.into_iter().map(Line::from));
+    out
 }
 
 /// The decoded fields on top, the findings the event belongs to, then the raw JSON.
