@@ -403,3 +403,22 @@ fn regression_case_add_refused_the_audit_id_prefix_show_takes() {
     let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
     assert!(v["events"].get(REVERSE_SHELL).is_none(), "{v}");
 }
+
+#[test]
+fn regression_an_export_of_a_query_was_titled_case_timeline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let case = sample_case(tmp.path());
+    let c = case.to_str().unwrap();
+    let md = run(
+        sample_index(),
+        &["export", "--query", "res:pods/exec", "--format", "markdown"],
+    );
+    let title = md.lines().next().unwrap();
+    assert_eq!(title, "# kubesift events: res:pods/exec", "{md}");
+    let case_arg = format!("--case={c}");
+    let whole = run(
+        sample_index(),
+        &["export", &case_arg, "--format", "markdown"],
+    );
+    assert_eq!(whole.lines().next().unwrap(), "# INC-0314 shop compromise");
+}

@@ -535,3 +535,17 @@ fn regression_lineage_listed_the_node_address_as_a_pod_address() {
         );
     }
 }
+
+#[test]
+fn regression_a_session_of_one_request_said_1_requests() {
+    let table = run(
+        sample_index(),
+        &["sessions", "--account", "system:anonymous"],
+    );
+    assert!(table.contains("  1 request, "), "{table}");
+    assert!(!table.contains(" 1 requests"), "{table}");
+    assert!(
+        table.contains(" requests, "),
+        "plural for more than one: {table}"
+    );
+}

@@ -151,8 +151,8 @@ fn write_sessions(out: &mut dyn Write, list: &[ActorSession]) -> std::io::Result
         )?;
         writeln!(
             out,
-            "  {} requests, {} folded into commands, {} denied{}",
-            s.requests,
+            "  {}, {} folded into commands, {} denied{}",
+            crate::model::plural(s.requests, "request"),
             s.folded,
             s.denied,
             if s.credentials.is_empty() {
@@ -204,11 +204,11 @@ fn write_lineage(out: &mut dyn Write, list: &[Lineage]) -> std::io::Result<()> {
     for l in list {
         writeln!(
             out,
-            "{} {}  ({}, {} requests, {} .. {})",
+            "{} {}  ({}, {}, {} .. {})",
             l.kind,
             escape_control(or_none(&l.credential)),
             escape_control(&l.user),
-            l.requests,
+            crate::model::plural(l.requests, "request"),
             l.first,
             l.last
         )?;
@@ -307,8 +307,8 @@ fn write_access(out: &mut dyn Write, a: &Access) -> std::io::Result<()> {
         }
         writeln!(
             out,
-            "      allowed {} requests{}",
-            g.allowed,
+            "      allowed {}{}",
+            crate::model::plural(g.allowed, "request"),
             g.first_used
                 .map(|t| format!(", first at {t}"))
                 .unwrap_or_default()

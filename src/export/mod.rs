@@ -517,8 +517,17 @@ fn provenance(
     spec: &ExportSpec,
     selection: Vec<String>,
 ) -> Provenance {
+    let (with_case, query, with_detections) = spec.scopes();
+    // A case's export bears its title (or the sinks' "kubesift case timeline"); an export
+    // of a query or of the findings says what it holds.
+    let title = match (with_case, query, with_detections) {
+        (true, ..) => case.title.clone(),
+        (false, Some(q), false) => format!("kubesift events: {q}"),
+        (false, None, _) => "kubesift events of the findings".to_owned(),
+        (false, Some(q), true) => format!("kubesift events of the findings and of {q}"),
+    };
     Provenance {
-        title: case.title.clone(),
+        title,
         analyst: case.analyst.clone(),
         generated_at: crate::case::now().rfc3339(),
         kubesift_version: env!("CARGO_PKG_VERSION").to_owned(),

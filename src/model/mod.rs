@@ -24,6 +24,15 @@ pub use exec::ExecInfo;
 pub use row::EventRow;
 pub use time::Micros;
 
+/// `n` and the noun, singular for one: `1 request`, `3 requests`.
+pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+    if n == N::from(1) {
+        format!("{n} {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// The stage of a request at which an audit record was written.
 ///
 /// Ordered by completeness: a request's stage records are merged into one event that keeps

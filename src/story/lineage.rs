@@ -160,9 +160,9 @@ fn flag(l: &mut Lineage) {
         if !a.value.is_empty() && !home.contains(&&a.value) {
             a.away = true;
             flags.push(format!(
-                "used from {} ({} requests, {} .. {}), away from its {} ({})",
+                "used from {} ({}, {} .. {}), away from its {} ({})",
                 a.value,
-                a.requests,
+                crate::model::plural(a.requests, "request"),
                 a.first,
                 a.last,
                 if l.pod.is_empty() {

@@ -39,8 +39,8 @@ impl Account {
 
     pub fn history(&self, now: i64) -> String {
         format!(
-            "{} requests over {}",
-            self.count,
+            "{} over {}",
+            crate::model::plural(self.count, "request"),
             format_duration(now - self.first)
         )
     }

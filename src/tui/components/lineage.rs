@@ -46,9 +46,9 @@ fn flagged(label: &str, value: String) -> Entry {
 
 fn seen(s: &Seen, tz: &jiff::tz::TimeZone) -> String {
     format!(
-        "{} · {} requests · {} .. {}",
+        "{} · {} · {} .. {}",
         if s.value.is_empty() { "-" } else { &s.value },
-        s.requests,
+        crate::model::plural(s.requests, "request"),
         columns::time_cell(s.first, tz, 19),
         columns::time_cell(s.last, tz, 8)
     )
@@ -69,10 +69,10 @@ pub fn lines(lineage: &[Lineage], tz: &jiff::tz::TimeZone) -> Vec<Entry> {
         put(
             "credential",
             format!(
-                "{} ({}) · {} requests · {} .. {}",
+                "{} ({}) · {} · {} .. {}",
                 l.credential,
                 l.kind,
-                l.requests,
+                crate::model::plural(l.requests, "request"),
                 columns::time_cell(l.first, tz, 19),
                 columns::time_cell(l.last, tz, 19)
             ),

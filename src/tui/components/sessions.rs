@@ -189,7 +189,7 @@ impl Component for SessionView {
         } else {
             format!(
                 " sessions of {shown} — {} · {commands} commands (idle gap 30m; enter: its event) ",
-                plural(self.sessions.len(), "session")
+                crate::model::plural(self.sessions.len(), "session")
             )
         };
         let narrow = area.width < 100;
@@ -241,8 +241,10 @@ impl SessionView {
                     return Line::default();
                 };
                 let mut text = format!(
-                    "   {} requests · {} folded into commands · {} denied",
-                    s.requests, s.folded, s.denied
+                    "   {} · {} folded into commands · {} denied",
+                    crate::model::plural(s.requests, "request"),
+                    s.folded,
+                    s.denied
                 );
                 if !s.credentials.is_empty() {
                     let _ = write!(text, " · credential {}", s.credentials.join(", "));
@@ -311,14 +313,6 @@ fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
         )));
     }
     out
-}
-
-fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 fn or_none(s: &str) -> &str {
