@@ -98,6 +98,9 @@ pub struct App {
     input_target: Option<EventRef>,
     /// The event to select once the events of a new filter are found (see `nav`).
     keeping: Option<nav::Anchor>,
+    /// The find under way looks for a marked event (`u`/`U`), backwards or not: its
+    /// "none" is about the marks, not the search.
+    seeking_mark: Option<bool>,
     /// The screen line to show the focused event on when its page arrives.
     keep_line: Option<u64>,
     pending: Pending,
@@ -208,6 +211,7 @@ impl App {
             chip_cursor: None,
             input_target: None,
             keeping: None,
+            seeking_mark: None,
             keep_line: None,
             pending: Pending::default(),
         }
@@ -619,6 +623,7 @@ impl App {
         let search = self.search.as_ref().map_or(Expr::All, |(_, e)| e.clone());
         let from = from.unwrap_or(Micros(i64::MIN / 2));
         self.events.loaded_for = Some(expr.clone());
+        self.seeking_mark = None;
         self.request(Request::Find {
             id: 0,
             expr,

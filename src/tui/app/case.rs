@@ -212,6 +212,7 @@ impl App {
         let search = self.search.replace((String::new(), marks));
         let eff = self.find_from(from, backwards);
         self.search = search;
+        self.seeking_mark = Some(backwards);
         Some(eff)
     }
 

@@ -214,6 +214,7 @@ impl App {
     /// a kept place looks before its time, and a search stays where it is.
     pub(super) fn on_found(&mut self, offset: Option<u64>) -> Option<Effect> {
         let keeping = self.keeping.take();
+        let seeking_mark = self.seeking_mark.take();
         if let Some(pos) = offset {
             self.events.focus = Some(pos);
             self.keep_line = keeping.map(|a| a.line.min(self.page_rows() as u64 - 1));
@@ -230,7 +231,12 @@ impl App {
                 self.refresh()
             }
             None => {
-                if self.search.is_some() {
+                if let Some(backwards) = seeking_mark {
+                    self.status = format!(
+                        "no marked event {} this one among these events: staying here",
+                        if backwards { "before" } else { "after" }
+                    );
+                } else if self.search.is_some() {
                     self.status = "no more matches: staying on this one".into();
                 }
                 if self.events.total.is_none() {

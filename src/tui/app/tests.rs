@@ -683,3 +683,29 @@ fn s_in_the_session_view_keeps_it_and_sessions_command_expands_a_short_account()
     assert_eq!(a.update(Action::Sessions), None, "S again asks nothing");
     assert_eq!(a.view, View::Sessions);
 }
+
+#[test]
+fn regression_u_past_the_last_mark_said_nothing_or_no_more_matches() {
+    let mut a = events_app(10);
+    a.update(Action::Down);
+    let op = case_op(a.update(Action::ToggleMark));
+    saved(&mut a, op);
+    let req = request(a.update(Action::NextMark));
+    a.update(Action::Response(Box::new(Response::Found {
+        id: id_of(&req),
+        offset: None,
+    })));
+    assert!(
+        a.status.contains("no marked event after this one"),
+        "{}",
+        a.status
+    );
+    // A search's own "none" stays about the search.
+    a.search = Some(("verb:get".into(), Expr::All));
+    let req = request(a.update(Action::SearchNext));
+    a.update(Action::Response(Box::new(Response::Found {
+        id: id_of(&req),
+        offset: None,
+    })));
+    assert!(a.status.contains("no more matches"), "{}", a.status);
+}
