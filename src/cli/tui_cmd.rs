@@ -24,11 +24,15 @@ pub struct TuiArgs {
 }
 
 pub fn run(dir: &IndexDir, args: &TuiArgs) -> anyhow::Result<ExitCode> {
-    open(dir, &args.tz, args.case.clone(), &args.sigma)?;
-    Ok(ExitCode::SUCCESS)
+    open(dir, &args.tz, args.case.clone(), &args.sigma)
 }
 
-fn open(dir: &IndexDir, tz: &str, case: Option<PathBuf>, sigma: &[PathBuf]) -> anyhow::Result<()> {
+fn open(
+    dir: &IndexDir,
+    tz: &str,
+    case: Option<PathBuf>,
+    sigma: &[PathBuf],
+) -> anyhow::Result<ExitCode> {
     // A missing or foreign index is reported first, before anything about the terminal.
     let mut session = Session::open(dir)?;
     session.set_sigma(super::detect_cmd::sigma_rules(sigma)?);
@@ -64,6 +68,5 @@ pub fn index_then_open(dir: &IndexDir, paths: &[PathBuf], tz: &str) -> anyhow::R
             return Ok(ExitCode::from(super::exit::ERROR));
         }
     }
-    open(dir, tz, None, &[])?;
-    Ok(ExitCode::SUCCESS)
+    open(dir, tz, None, &[])
 }

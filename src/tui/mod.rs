@@ -30,7 +30,7 @@ pub mod worker;
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::TryRecvError;
 use std::time::{Duration, Instant};
 
@@ -66,7 +66,7 @@ pub struct TuiOptions {
 /// (of the loop or the index thread), a panic, and SIGTERM / SIGHUP / SIGINT. The session's
 /// findings are loaded (or computed) once the terminal and options are known to be usable;
 /// then the session moves to the worker thread.
-pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
+pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<std::process::ExitCode> {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() {
         anyhow::bail!(
@@ -85,9 +85,13 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     let incidents = session.incidents_of(&findings)?;
     let facts = session.facts()?;
     let worker = Worker::spawn(session)?;
-    let stop = stop_on_signals();
+    let (stop, signalled) = stop_on_signals();
     let answered = Arc::new(AtomicBool::new(false));
-    exit_if_stuck(Arc::clone(&stop), Arc::clone(&answered));
+    exit_if_stuck(
+        Arc::clone(&stop),
+        Arc::clone(&answered),
+        Arc::clone(&signalled),
+    );
     let mut terminal = ratatui::try_init()?;
     let _restore = RestoreOnDrop::install();
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
@@ -124,7 +128,13 @@ pub fn run(session: Session, opts: &TuiOptions) -> anyhow::Result<()> {
     // The loop has returned: what follows (the history, the worker's end) may take its time.
     answered.store(true, Ordering::Relaxed);
     save_history(&mut app, &mut history);
-    result
+    result?;
+    // Killed, not quit: the shell and scripts see 128 + the signal, as for any program a
+    // signal ends.
+    Ok(match u8::try_from(signalled.load(Ordering::Relaxed)) {
+        Ok(0) | Err(_) => std::process::ExitCode::SUCCESS,
+        Ok(signal) => std::process::ExitCode::from(128_u8.saturating_add(signal)),
+    })
 }
 
 /// The prompts' history, beside the index.
@@ -176,9 +186,11 @@ impl Drop for RestoreOnDrop {
 }
 
 /// A flag raised by SIGTERM, SIGHUP or SIGINT: the loop then quits and the terminal is
-/// restored (raw mode turns Ctrl-C into a key, but `kill` still sends signals).
-fn stop_on_signals() -> Arc<AtomicBool> {
+/// restored (raw mode turns Ctrl-C into a key, but `kill` still sends signals); and the
+/// signal's number, for the exit status (128 + it).
+fn stop_on_signals() -> (Arc<AtomicBool>, Arc<AtomicUsize>) {
     let stop = Arc::new(AtomicBool::new(false));
+    let which = Arc::new(AtomicUsize::new(0));
     #[cfg(unix)]
     for signal in [
         signal_hook::consts::SIGTERM,
@@ -186,8 +198,11 @@ fn stop_on_signals() -> Arc<AtomicBool> {
         signal_hook::consts::SIGINT,
     ] {
         let _ = signal_hook::flag::register(signal, Arc::clone(&stop));
+        if let Ok(n) = usize::try_from(signal) {
+            let _ = signal_hook::flag::register_usize(signal, Arc::clone(&which), n);
+        }
     }
-    stop
+    (stop, which)
 }
 
 /// The loop quits within one turn of a signal — unless the terminal hung up (its window
@@ -196,14 +211,15 @@ fn stop_on_signals() -> Arc<AtomicBool> {
 /// within two seconds ends the process here (the case and the index are written atomically,
 /// so nothing is half written). Once the loop has answered (`answered`), the shutdown that
 /// follows is left to finish however long it takes.
-fn exit_if_stuck(stop: Arc<AtomicBool>, answered: Arc<AtomicBool>) {
+fn exit_if_stuck(stop: Arc<AtomicBool>, answered: Arc<AtomicBool>, signal: Arc<AtomicUsize>) {
     std::thread::spawn(move || {
         while !stop.load(Ordering::Relaxed) {
             std::thread::sleep(Duration::from_millis(100));
         }
         if unanswered_after(&answered, Duration::from_secs(2)) {
             restore_terminal();
-            std::process::exit(129);
+            let signal = i32::try_from(signal.load(Ordering::Relaxed)).unwrap_or(1);
+            std::process::exit(128 + signal);
         }
     });
 }
