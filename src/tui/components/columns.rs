@@ -155,6 +155,44 @@ pub fn width_of(s: &str) -> usize {
     Span::raw(s).width()
 }
 
+/// `s` in lines: the first at most `first` cells wide, the others at most `rest`; broken
+/// after a space where one is in reach, else inside a word (a URI, a hash). Empty for an
+/// empty text.
+pub fn wrap(s: &str, first: usize, rest: usize) -> Vec<String> {
+    let (first, rest) = (first.max(1), rest.max(1));
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    let room = |out: &Vec<String>| if out.is_empty() { first } else { rest };
+    for ch in s.chars() {
+        let w = width_of(ch.encode_utf8(&mut buf));
+        if used + w > room(&out) {
+            if ch == ' ' {
+                // A space at the edge ends the line (unseen there).
+                line.push(ch);
+                out.push(std::mem::take(&mut line));
+                used = 0;
+                continue;
+            }
+            // Break after the last space of the line when there is one past its start.
+            let carry = match line.rfind(' ').filter(|&i| i > 0) {
+                Some(i) => line.split_off(i + 1),
+                None => String::new(),
+            };
+            out.push(std::mem::take(&mut line));
+            used = width_of(&carry);
+            line = carry;
+        }
+        line.push(ch);
+        used += w;
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
 /// `s` cut to `width` cells, ending in `…` when cut.
 pub fn truncate(s: &str, width: u16) -> String {
     let width = usize::from(width);
@@ -245,6 +283,22 @@ mod tests {
     use super::*;
 
     use crate::tui::components::events::COLUMNS as EVENTS;
+
+    #[test]
+    fn wrap_breaks_after_spaces_splits_long_words_and_loses_nothing() {
+        let text = "used from 198.51.100.77 at 11:31 /api/v1/namespaces/shop/pods/web-7d9c/exec?command=sh";
+        let lines = wrap(text, 20, 16);
+        assert!(lines.len() > 3, "{lines:?}");
+        assert!(width_of(lines[0].trim_end()) <= 20, "{lines:?}");
+        assert!(
+            lines[1..].iter().all(|l| width_of(l.trim_end()) <= 16),
+            "{lines:?}"
+        );
+        assert_eq!(lines[0], "used from ");
+        assert_eq!(lines.concat(), text, "every character kept, in order");
+        assert!(wrap("", 5, 5).is_empty());
+        assert_eq!(wrap("short", 10, 10), vec!["short"]);
+    }
 
     fn total(widths: &[u16]) -> u16 {
         let n = u16::try_from(shown(widths).len()).unwrap();

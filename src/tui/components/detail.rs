@@ -256,21 +256,7 @@ fn full_value(
     if shown <= width || width < 10 || room < 2 {
         return Vec::new();
     }
-    let value = clean(&value);
-    let mut pieces: Vec<String> = vec![String::new()];
-    let mut used = 0;
-    let mut buf = [0u8; 4];
-    for ch in value.chars() {
-        let w = super::columns::width_of(ch.encode_utf8(&mut buf));
-        if used + w > width {
-            pieces.push(String::new());
-            used = 0;
-        }
-        if let Some(last) = pieces.last_mut() {
-            last.push(ch);
-        }
-        used += w;
-    }
+    let mut pieces = super::columns::wrap(&clean(&value), width, width);
     let cut = pieces.len() > room - 1;
     pieces.truncate(room - 1);
     if cut && let Some(last) = pieces.last_mut() {

@@ -231,20 +231,34 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
             a.to_owned()
         }
     };
+    // The list's lines, inside the border and after the highlight symbol.
+    let width = usize::from(area.width.saturating_sub(2 + 2));
     let items = inc.steps.iter().enumerate().map(|(n, s)| {
+        let head = format!("{:>3} {} ", n + 1, story_time(ctx, &s.time, narrow));
+        let rule = format!(" {} ", s.rule_id);
+        let text = clean(&format!("{} — {}", account(&s.account), s.title)).into_owned();
+        // The selected step is told whole, wrapped; the others on one line each.
+        let selected = n == step;
+        let lead = columns::width_of(&head) + 8 + columns::width_of(&rule);
+        let mut text_lines = if selected {
+            columns::wrap(&text, width.saturating_sub(lead), width.saturating_sub(6))
+        } else {
+            vec![text]
+        };
+        if text_lines.is_empty() {
+            text_lines.push(String::new());
+        }
+        let mut rest = text_lines.split_off(1);
         let mut lines = vec![Line::from(vec![
-            Span::raw(format!(
-                "{:>3} {} ",
-                n + 1,
-                story_time(ctx, &s.time, narrow)
-            )),
+            Span::raw(head),
             Span::styled(
                 format!("{:<8}", s.severity.as_str()),
                 theme::severity_style(s.severity),
             ),
-            Span::styled(format!(" {} ", s.rule_id), theme::title()),
-            Span::raw(clean(&format!("{} — {}", account(&s.account), s.title)).into_owned()),
+            Span::styled(rule, theme::title()),
+            Span::raw(text_lines.pop().unwrap_or_default()),
         ])];
+        lines.extend(rest.drain(..).map(|l| Line::from(format!("      {l}"))));
         let link = s.link.as_ref().map_or_else(
             || thread_start(inc, n),
             |l| {
@@ -256,10 +270,19 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
                 )
             },
         );
-        lines.push(Line::from(Span::styled(
-            clean(&link).into_owned(),
-            theme::dim(),
-        )));
+        let link = clean(&link).into_owned();
+        if selected {
+            // Continued under the link's own text, past `    │ `.
+            for (i, l) in columns::wrap(&link, width, width.saturating_sub(8))
+                .into_iter()
+                .enumerate()
+            {
+                let l = if i == 0 { l } else { format!("    │   {l}") };
+                lines.push(Line::from(Span::styled(l, theme::dim())));
+            }
+        } else {
+            lines.push(Line::from(Span::styled(link, theme::dim())));
+        }
         ListItem::new(lines)
     });
     let title = format!(
@@ -424,5 +447,29 @@ mod tests {
             s.contains("starts a thread: step 3 (binding-subject) ties to it"),
             "{s}"
         );
+    }
+
+    #[test]
+    fn regression_the_story_at_80_columns_cut_the_selected_steps_title_and_link() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut inc = incident();
+        let title = "Service-account or node credential used with a new client from a far place";
+        let why = "system:serviceaccount:shop:web from 198.51.100.77 again, as in KS-A (first seen 11:31:40), and nowhere else";
+        inc.steps[1].title = title.into();
+        inc.steps[1].link.as_mut().unwrap().explanation = why.into();
+        let mut v = IncidentsView::new(vec![inc]);
+        v.on_action(&Action::Open, &ctx);
+        v.select(1, &ctx);
+        let s = drawn_at(&v, &ctx, 80);
+        let words = |t: &str| t.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
+        let shown = words(&s.replace('│', " "));
+        for w in words(title).into_iter().chain(words(why)) {
+            assert!(shown.contains(&w), "{w} missing:\n{s}");
+        }
+        // The step not selected keeps its one line.
+        v.select(0, &ctx);
+        let s = drawn_at(&v, &ctx, 80);
+        assert!(!s.contains("nowhere else"), "{s}");
     }
 }
