@@ -36,6 +36,9 @@ pub enum Clue {
     Workload(String),
     /// A pod (`ns/name`) a controller created.
     ControllerPod(String),
+    /// The address the event came from: times the finding's address keys by their own
+    /// first use, not by the finding's first event.
+    Source(String),
 }
 
 /// One clue with the time of the event it came from and what happened (for explanations).
@@ -72,6 +75,9 @@ pub fn of_event(e: &AuditEvent, controller: bool, pods: &dyn PodNodes) -> Vec<Fo
             );
         }
         return out;
+    }
+    if let Some(ip) = e.peer_ip().filter(|ip| !ip.is_empty()) {
+        add(Clue::Source(ip.to_owned()), format!("came from {ip}"));
     }
     exec_clues(e, &target, pods, &mut add);
     credential_clues(e, &mut add);

@@ -297,6 +297,19 @@ fn keys_of(
         whole_finding: true,
         ..entry(role, first, what, name)
     };
+    // When each address was first used in the finding (its events' own times); an address
+    // whose events were not read keeps the finding's first event.
+    let mut first_from: HashMap<&str, Micros> = HashMap::new();
+    for c in found {
+        if let Clue::Source(ip) = &c.clue {
+            let t = first_from.entry(ip.as_str()).or_insert(c.time);
+            *t = (*t).min(c.time);
+        }
+    }
+    let from_ip = |ip: &str, role, what: String, name| match first_from.get(ip) {
+        Some(&t) => entry(role, t, what, name),
+        None => whole(role, what, name),
+    };
     let mut out = Vec::new();
     if !is_controller(id) {
         out.push((
@@ -306,13 +319,14 @@ fn keys_of(
         for ip in &f.source_ips {
             out.push((
                 (KeyKind::Actor, format!("{id}@{ip}")),
-                whole(Role::Both, format!("from {ip}"), "same-actor"),
+                from_ip(ip, Role::Both, format!("from {ip}"), "same-actor"),
             ));
             let shared = ctx.address_identities.get(ip).copied().unwrap_or(1);
             if shared <= MAX_IDENTITIES_PER_ADDRESS {
                 out.push((
                     (KeyKind::Address, ip.clone()),
-                    whole(
+                    from_ip(
+                        ip,
                         Role::Both,
                         format!("came from {ip} (in {})", f.rule_id),
                         "shared-address",
@@ -322,7 +336,8 @@ fn keys_of(
             if let Some(node) = ctx.node_addresses.get(ip) {
                 out.push((
                     (KeyKind::Node, node.clone()),
-                    whole(
+                    from_ip(
+                        ip,
                         Role::Use,
                         format!(
                             "came from {ip} (in {}), an address {node}'s credential used",
@@ -373,7 +388,7 @@ fn key_of_clue(c: &Clue) -> Option<(KeyKind, String, Role, &'static str)> {
         ),
         Clue::NamedAddress(ip) => (KeyKind::Address, ip.clone(), Role::Both, "named-address"),
         Clue::Workload(w) => (KeyKind::Workload, w.clone(), Role::Provide, "workload"),
-        Clue::ControllerPod(_) => return None,
+        Clue::ControllerPod(_) | Clue::Source(_) => return None,
     })
 }
 

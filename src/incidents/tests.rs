@@ -316,3 +316,46 @@ fn regression_a_same_actor_link_told_its_act_twice() {
         assert_eq!(incidents[0].thread_start(0), "the first step");
     }
 }
+
+#[test]
+fn regression_an_address_was_said_used_at_the_start_of_a_finding_that_reached_it_later() {
+    // NEW-ACTIVITY runs from 10:31 (from the pod's address) and reaches the attacker's
+    // address only at 11:58; SECRET-LIST (10:40, from the attacker's address too) was told
+    // "from 203.0.113.9 again, as in NEW-ACTIVITY (first seen 10:31:00)".
+    const LATER: &str = "2026-05-01T11:58:00Z";
+    const BETWEEN: &str = "2026-05-01T10:40:00Z";
+    let mut activity = finding(
+        "NEW-ACTIVITY",
+        WEB,
+        &["10.244.2.7", "203.0.113.9"],
+        T1,
+        Severity::High,
+    );
+    activity.last_seen = LATER.into();
+    let mut list = finding(
+        "SECRET-LIST",
+        WEB,
+        &["203.0.113.9"],
+        BETWEEN,
+        Severity::High,
+    );
+    list.last_seen = "2026-05-01T12:30:00Z".into();
+    let clues = [
+        vec![
+            clue(Clue::Source("10.244.2.7".into()), T1),
+            clue(Clue::Source("203.0.113.9".into()), LATER),
+        ],
+        vec![clue(Clue::Source("203.0.113.9".into()), BETWEEN)],
+    ];
+    let incidents = build(&[activity, list], &clues, &Context::default());
+    let told: Vec<String> = incidents
+        .iter()
+        .flat_map(|i| i.steps.iter())
+        .filter_map(|s| s.link.as_ref())
+        .map(|l| l.explanation.clone())
+        .collect();
+    assert!(
+        told.iter().all(|t| !t.contains("first seen 10:31:00")),
+        "the attacker's address was not used at 10:31: {told:#?}"
+    );
+}
