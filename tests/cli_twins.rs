@@ -287,3 +287,25 @@ fn regression_detect_and_incidents_tables_cut_cells_in_a_pipe() {
     assert!(title.len() > 60);
     assert!(ok(&["incidents"]).contains(title), "{title}");
 }
+
+#[test]
+fn regression_a_query_naming_no_field_matched_nothing_silently() {
+    let out = ks(sample_index())
+        .args(["search", "--count", "status_code:403"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(stdout(&out).trim(), "0");
+    assert!(
+        stderr(&out).contains(
+            "note: `status_code:403` was searched as words: `status_code` is not a field"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    // The audit Event's JSON paths are field names.
+    let by_path = ok(&["search", "--count", "responseStatus.code:403"]);
+    let by_name = ok(&["search", "--count", "code:403"]);
+    assert_eq!(by_path, by_name);
+    assert_ne!(by_path.trim(), "0");
+}

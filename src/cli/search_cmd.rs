@@ -42,8 +42,19 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
     let expr = session::plan(&args.query, args.since, args.until)?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    // Nothing matched a query with a word that looks like a condition: say what it was taken
+    // for (on stderr: the output stays what was asked).
+    let hint = |n: u64| {
+        if n == 0 {
+            for h in expr.hints() {
+                say!("note: {h}");
+            }
+        }
+    };
     if args.count {
-        stdout_ok(writeln!(out, "{}", session.count(&expr)?))?;
+        let n = session.count(&expr)?;
+        stdout_ok(writeln!(out, "{n}").and_then(|()| out.flush()))?;
+        hint(n);
         return Ok(ExitCode::SUCCESS);
     }
     let limit = args
@@ -55,7 +66,8 @@ pub fn run(dir: &IndexDir, args: &SearchArgs) -> anyhow::Result<ExitCode> {
         TimeOrder::Oldest
     };
     let hits = session.search(&expr, limit, order)?;
-    stdout_ok(write_hits(&session, &hits, args.format, &mut out))?;
+    stdout_ok(write_hits(&session, &hits, args.format, &mut out).and_then(|()| out.flush()))?;
+    hint(hits.len() as u64);
     if args.format == Format::Table && limit > 0 && hits.len() == limit {
         let total = session.count(&expr)?;
         if total > limit as u64 {

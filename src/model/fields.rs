@@ -298,7 +298,7 @@ fn nonresource(r: &EventRow<'_>, out: &mut dyn FnMut(&str)) {
 /// Every field, in the order of the README's query field table (the help lists them so).
 pub const FIELDS: &[FieldSpec] = &[
     FieldSpec::keyword("user", "authenticated username")
-        .aliases(&["username", "u"])
+        .aliases(&["username", "u", "user.username"])
         .read(one!(user))
         .fill(|r, v| r.user = v.into())
         .pivot(Pivot::counted(1, "accounts", "user").menu("account", "user"))
@@ -317,7 +317,7 @@ pub const FIELDS: &[FieldSpec] = &[
         .aliases(&["sans"])
         .read(one!(sa_namespace)),
     FieldSpec::keyword("group", "a group of the user")
-        .aliases(&["groups"])
+        .aliases(&["groups", "user.groups"])
         .storage(Storage::SearchOnly)
         .read(each!(groups))
         .commands(&["group"]),
@@ -331,7 +331,7 @@ pub const FIELDS: &[FieldSpec] = &[
     .export("actor_kind")
     .rule_own(),
     FieldSpec::keyword("impersonated", "impersonated username")
-        .aliases(&["as", "imp"])
+        .aliases(&["as", "imp", "impersonatedUser.username"])
         .read(opt!(impersonated))
         .commands(&["as"])
         .rule(),
@@ -359,7 +359,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "resource",
         "resource, or `resource/subresource` (`res:pods/exec`)",
     )
-    .aliases(&["res", "r"])
+    .aliases(&["res", "r", "objectRef.resource"])
     .read(one!(resource))
     .fill(|r, v| r.resource = v.into())
     .pivot(Pivot::menu_only(6, "resource", "res"))
@@ -367,17 +367,17 @@ pub const FIELDS: &[FieldSpec] = &[
     .export("resource")
     .rule(),
     FieldSpec::lower("subresource", "subresource")
-        .aliases(&["sub"])
+        .aliases(&["sub", "objectRef.subresource"])
         .read(one!(subresource))
         .fill(|r, v| r.subresource = v.into())
         .export("subresource")
         .rule(),
     FieldSpec::lower("api_group", "API group")
-        .aliases(&["apigroup", "apig"])
+        .aliases(&["apigroup", "apig", "objectRef.apiGroup"])
         .read(one!(api_group))
         .rule(),
     FieldSpec::lower("namespace", "object namespace")
-        .aliases(&["ns"])
+        .aliases(&["ns", "objectRef.namespace"])
         .read(one!(namespace))
         .fill(|r, v| r.namespace = v.into())
         .pivot(Pivot::counted(3, "namespaces", "ns").menu("namespace", "ns"))
@@ -385,14 +385,14 @@ pub const FIELDS: &[FieldSpec] = &[
         .export("namespace")
         .rule(),
     FieldSpec::keyword("name", "object name")
-        .aliases(&["obj"])
+        .aliases(&["obj", "objectRef.name"])
         .read(one!(name))
         .fill(|r, v| r.name = v.into())
         .commands(&["name"])
         .export("name")
         .rule(),
     FieldSpec::typed("ip", Ip, "any of `sourceIPs`: an address or a CIDR block")
-        .aliases(&["source_ip", "src", "srcip"])
+        .aliases(&["source_ip", "src", "srcip", "sourceIPs"])
         .read(each!(source_ips))
         .commands(&["ip"]),
     // The menu looks for the trusted IP anywhere in `sourceIPs` (`ip:`).
@@ -407,7 +407,7 @@ pub const FIELDS: &[FieldSpec] = &[
     .export("source_ip")
     .rule_own(),
     FieldSpec::keyword("ua", "user agent")
-        .aliases(&["user_agent", "agent"])
+        .aliases(&["user_agent", "agent", "userAgent"])
         .read(one!(user_agent))
         .fill(|r, v| r.user_agent = v.into())
         .pivot(Pivot::counted(4, "user agents", "ua").menu("user agent", "ua"))
@@ -426,7 +426,7 @@ pub const FIELDS: &[FieldSpec] = &[
         Number,
         "response code: `403`, `>=400`, `[400 TO 499]`, `4xx`",
     )
-    .aliases(&["status"])
+    .aliases(&["status", "responseStatus.code"])
     .read(code)
     .commands(&["code"])
     .export("code")
@@ -501,7 +501,8 @@ pub fn get(name: &str) -> Option<&'static FieldSpec> {
 /// A query field by its name or an alias, ignoring case.
 pub fn lookup(name: &str) -> Option<&'static FieldSpec> {
     let lower = name.to_ascii_lowercase();
-    query_fields().find(|f| f.name == lower || f.aliases.contains(&lower.as_str()))
+    query_fields()
+        .find(|f| f.name == lower || f.aliases.iter().any(|a| a.eq_ignore_ascii_case(&lower)))
 }
 
 /// The fields of the query language, in README order.

@@ -173,6 +173,51 @@ impl QueryError {
 }
 
 impl Expr {
+    /// Words searched as text that look like a field condition that is not one
+    /// (`status_code:403`, `verb=get`): what each was taken for, to say when nothing matched.
+    pub fn hints(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.collect_hints(&mut out);
+        out
+    }
+
+    fn collect_hints(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::And(items) | Expr::Or(items) => {
+                for i in items {
+                    i.collect_hints(out);
+                }
+            }
+            Expr::Not(inner) => inner.collect_hints(out),
+            Expr::Text(word) => {
+                let Some(at) = word.find([':', '=']) else {
+                    return;
+                };
+                let (head, value) = (&word[..at], &word[at + 1..]);
+                let field_like = head.starts_with(|c: char| c.is_ascii_alphabetic())
+                    && head
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.');
+                if !field_like || value.is_empty() {
+                    return;
+                }
+                let word = escape_control(word);
+                match crate::model::fields::lookup(head) {
+                    Some(f) => out.push(format!(
+                        "`{word}` was searched as words: a condition is `{}:{}`",
+                        f.name,
+                        escape_control(value.trim_start_matches(['=', ':']))
+                    )),
+                    None => out.push(format!(
+                        "`{word}` was searched as words: `{}` is not a field (`kubesift search --help` lists them)",
+                        escape_control(head)
+                    )),
+                }
+            }
+            _ => {}
+        }
+    }
+
     /// `self AND other`, flattening.
     #[must_use]
     pub fn and(self, other: Expr) -> Expr {

@@ -131,11 +131,26 @@ impl Parser {
         }
     }
 
+    /// After an operator comes a term, not another operator (`a AND OR b` searched the word
+    /// `OR`).
+    fn operand_after(&mut self, op: &str) -> Result<(), QueryError> {
+        self.skip_ws();
+        let save = self.pos;
+        for other in ["AND", "OR"] {
+            if self.keyword(other) {
+                self.pos = save;
+                return Err(self.error(format!("expected a term after {op}, found {other}")));
+            }
+        }
+        Ok(())
+    }
+
     fn parse_or(&mut self) -> Result<Expr, QueryError> {
         let mut items = vec![self.parse_and()?];
         loop {
             self.skip_ws();
             if self.keyword("OR") || self.symbol("||") {
+                self.operand_after("OR")?;
                 items.push(self.parse_and()?);
             } else {
                 break;
@@ -160,7 +175,9 @@ impl Parser {
                 self.pos = save;
                 break;
             }
-            let _ = self.keyword("AND") || self.symbol("&&");
+            if self.keyword("AND") || self.symbol("&&") {
+                self.operand_after("AND")?;
+            }
             items.push(self.parse_unary()?);
         }
         Ok(if items.len() == 1 {
@@ -219,7 +236,7 @@ impl Parser {
         let start = self.pos;
         let ident: String = self.chars[self.pos..]
             .iter()
-            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_')
+            .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '.')
             .collect();
         let after = self.pos + ident.chars().count();
         if !ident.is_empty() && self.chars.get(after) == Some(&':') {
@@ -765,6 +782,59 @@ mod tests {
             parse("system:anonymous").unwrap(),
             Expr::Text("system:anonymous".into())
         );
+    }
+
+    #[test]
+    fn regression_an_operator_after_an_operator_was_searched_as_a_word() {
+        let e = parse("ns:shop AND OR verb:get").unwrap_err();
+        assert!(
+            e.message.contains("expected a term after AND, found OR"),
+            "{e}"
+        );
+        assert_eq!(e.column, 12);
+        let e = parse("ns:shop OR AND verb:get").unwrap_err();
+        assert!(e.message.contains("after OR, found AND"), "{e}");
+        // A quoted operator is a word; NOT after an operator is a term.
+        assert!(parse("ns:shop AND \"OR\"").is_ok());
+        assert!(parse("ns:shop AND NOT verb:get").is_ok());
+    }
+
+    #[test]
+    fn regression_the_audit_events_json_paths_were_searched_as_words() {
+        // `objectRef.resource:secrets` (the Sigma rules' and the audit Event's names)
+        // matched nothing, silently.
+        assert_eq!(
+            parse("objectRef.resource:secrets").unwrap(),
+            parse("resource:secrets").unwrap()
+        );
+        assert_eq!(
+            parse("responseStatus.code:403").unwrap(),
+            parse("code:403").unwrap()
+        );
+        assert_eq!(
+            parse("user.username:alice").unwrap(),
+            parse("user:alice").unwrap()
+        );
+        assert_eq!(
+            parse("objectRef.namespace:shop").unwrap(),
+            parse("ns:shop").unwrap()
+        );
+        // Not a field: a word, with a hint for when nothing matches.
+        let e = parse("status_code:403").unwrap();
+        assert_eq!(e, Expr::Text("status_code:403".into()));
+        assert!(
+            e.hints()[0].contains("`status_code` is not a field"),
+            "{:?}",
+            e.hints()
+        );
+        let e = parse("verb=get").unwrap();
+        assert!(
+            e.hints()[0].contains("a condition is `verb:get`"),
+            "{:?}",
+            e.hints()
+        );
+        assert!(parse("bash").unwrap().hints().is_empty());
+        assert!(parse("10.0.0.1:443").unwrap().hints().is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use super::columns::{self, Col};
 use super::{Component, Ctx, Intent, scroll_to};
@@ -333,13 +333,22 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     }
     if e.total == Some(0) {
         let body = layout::table_body(area);
-        frame.render_widget(
-            Line::from(Span::styled(
-                "no event matches the filters (x clears them, [ goes back)",
+        let mut lines = vec![Line::from(Span::styled(
+            if ctx.filter.is_empty() {
+                "the index holds no events (`kubesift stats` lists its inputs and what was rejected)"
+            } else {
+                "no event matches the filters (x clears them, [ goes back)"
+            },
+            theme::dim(),
+        ))];
+        // A word that looks like a condition but is not one says what it was taken for.
+        for h in ctx.filter.expr().hints() {
+            lines.push(Line::from(Span::styled(
+                theme::clean(&format!("note: {h}")).into_owned(),
                 theme::dim(),
-            )),
-            body,
-        );
+            )));
+        }
+        frame.render_widget(Paragraph::new(lines), body);
     }
 }
 
