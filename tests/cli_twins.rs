@@ -309,3 +309,23 @@ fn regression_a_query_naming_no_field_matched_nothing_silently() {
     assert_eq!(by_path, by_name);
     assert_ne!(by_path.trim(), "0");
 }
+
+#[test]
+fn regression_a_cluster_wide_secret_list_named_one_client_of_two() {
+    // shop:web listed every secret with python-requests, then with kubectl: the finding
+    // said "(client `kubectl`)".
+    let jsonl = ok(&["detect", "--format", "jsonl"]);
+    let f: serde_json::Value = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|f| {
+            f["rule_id"] == "KS-SECRET-CLUSTER-WIDE-LIST"
+                && f["account"] == "system:serviceaccount:shop:web"
+        })
+        .unwrap();
+    let summary = f["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("`kubectl`") && summary.contains("`python-requests`"),
+        "{summary}"
+    );
+}

@@ -254,17 +254,43 @@ fn cluster_wide_secret_lists(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, ou
                 .or_default()
                 .push(r.time);
         }
-        for r in &rows {
+        let routine_of = |r: &Row| {
             let times = per_client.get(&(r.ua_family, r.peer.is_public()));
-            let routine = times.is_some_and(|t| is_routine(t));
-            let family = display_family(v.s(r.ua_family));
+            (
+                times.is_some_and(|t| is_routine(t)),
+                times.map_or(0, Vec::len),
+            )
+        };
+        // The lists off schedule make one finding: its note names every client they used
+        // (it named the last row's alone).
+        let mut off_schedule: Vec<&str> = rows
+            .iter()
+            .filter(|r| !routine_of(r).0)
+            .map(|r| display_family(v.s(r.ua_family)))
+            .collect();
+        off_schedule.sort_unstable();
+        off_schedule.dedup();
+        let clients = off_schedule
+            .iter()
+            .map(|f| format!("`{f}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        for r in &rows {
+            let (routine, n) = routine_of(r);
             if routine {
-                let n = times.map_or(0, Vec::len);
+                let family = display_family(v.s(r.ua_family));
                 let note = format!("routine: {n} such lists with `{family}` over the data");
                 out.add(SECRET_CLUSTER_LIST, r, Severity::Info, user, Some(note));
                 out.routine();
             } else {
-                let note = format!("not part of a schedule of this account (client `{family}`)");
+                let note = format!(
+                    "not part of a schedule of this account ({} {clients})",
+                    if off_schedule.len() == 1 {
+                        "client"
+                    } else {
+                        "clients"
+                    }
+                );
                 out.add(SECRET_CLUSTER_LIST, r, Severity::Critical, user, Some(note));
             }
         }
