@@ -334,7 +334,11 @@ impl App {
 
     fn show(&mut self, view: View) -> Option<Effect> {
         if self.view != view {
-            if view != self.root() {
+            if view == self.root() {
+                // Home: the trail that led away from it is left behind, so that `q` there
+                // quits (it walked back through every view visited).
+                self.stack.clear();
+            } else {
                 self.stack.push(self.view);
             }
             self.view = view;
@@ -490,6 +494,11 @@ impl App {
     }
 
     fn back(&mut self) -> Option<Effect> {
+        // An incident's story open on the list: back to the list first.
+        if self.view == View::Incidents && self.incidents_view.story.is_some() {
+            self.incidents_view.story = None;
+            return None;
+        }
         match self.stack.pop() {
             Some(v) => {
                 self.view = v;

@@ -709,3 +709,20 @@ fn regression_u_past_the_last_mark_said_nothing_or_no_more_matches() {
     })));
     assert!(a.status.contains("no more matches"), "{}", a.status);
 }
+
+#[test]
+fn regression_q_on_the_home_view_walked_back_through_every_view_visited() {
+    let mut a = events_app(5);
+    let home = a.root();
+    a.update(Action::ViewPivots);
+    a.update(Action::ViewTimeline);
+    a.update(Action::ViewCase);
+    // The home view's key goes home; q there quits.
+    let key = match home {
+        View::Incidents => Action::ViewIncidents,
+        _ => Action::ViewDetections,
+    };
+    a.update(key);
+    assert_eq!(a.view, home);
+    assert_eq!(a.update(Action::Back), Some(Effect::Quit));
+}
