@@ -255,7 +255,7 @@ fn hints(app: &App, keymap: &Keymap) -> String {
     let mut actions = vec![(Action::Help, "help")];
     // The way to the blind spots, while there are some and they are not on screen.
     if app.coverage_view.blind_spots() > 0 && app.view != View::Coverage {
-        actions.push((Action::ViewCoverage, "blind spots"));
+        actions.push((Action::ViewCoverage, "coverage"));
     }
     actions.extend([
         (Action::Back, "back"),
