@@ -87,6 +87,17 @@ impl CaseView {
 }
 
 impl Component for CaseView {
+    /// The selected bookmark's account: its summary's first word (`alice get secrets …`), as
+    /// the case records it; a bookmark recorded without its event (`event ID`) has none.
+    fn identity(&self, ctx: &Ctx<'_>) -> Option<super::Focus> {
+        let e = self.target(ctx.case)?;
+        let user = e.summary.split_whitespace().next()?;
+        if user == "event" && e.summary.split_whitespace().nth(1) == Some(e.audit_id.as_str()) {
+            return None;
+        }
+        super::Focus::of(user, Some(&e.audit_id))
+    }
+
     fn len(&self, ctx: &Ctx<'_>) -> u64 {
         ctx.case.events.len() as u64
     }
@@ -311,5 +322,33 @@ mod tests {
         fewer.events.remove("late");
         c.clamp(&fewer);
         assert_eq!(c.selected, 0);
+    }
+
+    #[test]
+    fn regression_s_on_a_bookmark_said_select_an_event_first() {
+        let mut shared = Shared::default();
+        mark(&mut shared.case, "unknown", 5);
+        shared.case.apply(
+            CaseOp::Toggle(EventRef {
+                audit_id: "a1".into(),
+                time: Some(Micros(10_000_000)),
+                summary: "system:serviceaccount:shop:web create pods/exec shop/db-0 from 10.0.0.9"
+                    .into(),
+            }),
+            Micros(0),
+        );
+        let ctx = shared.ctx();
+        let mut c = CaseView::default();
+        c.select(1, &ctx);
+        assert_eq!(
+            c.identity(&ctx),
+            Some(crate::tui::components::Focus {
+                account: "system:serviceaccount:shop:web".into(),
+                audit_id: Some("a1".into()),
+            })
+        );
+        // A bookmark recorded without its event names nobody.
+        c.select(0, &ctx);
+        assert_eq!(c.identity(&ctx), None);
     }
 }
