@@ -329,3 +329,39 @@ fn regression_a_cluster_wide_secret_list_named_one_client_of_two() {
         "{summary}"
     );
 }
+
+#[test]
+fn regression_case_list_without_an_index_printed_an_empty_table() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ks(&tmp.path().join("none"))
+        .args(["case", "list"])
+        .env_remove("KUBESIFT_CASE")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).starts_with("error: no index at "),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty());
+}
+
+#[test]
+fn regression_access_of_an_unknown_subject_printed_empty_sections_alone() {
+    let out = ks(sample_index())
+        .args(["access", "nobody@example.com"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(
+        stderr(&out).contains("no binding naming that subject and no request of it"),
+        "{}",
+        stderr(&out)
+    );
+    let known = ks(sample_index())
+        .args(["access", "system:serviceaccount:shop:web"])
+        .output()
+        .unwrap();
+    assert!(stderr(&known).is_empty(), "{}", stderr(&known));
+}

@@ -89,6 +89,11 @@ pub enum CaseCommand {
 
 pub fn run(dir: &IndexDir, args: &CaseArgs) -> anyhow::Result<ExitCode> {
     if let CaseCommand::List { format } = &args.command {
+        if args.file.is_none() && !dir.exists() {
+            // The case lives beside the index: without one there is nothing to list (it
+            // printed an empty table). The error every command gives for a missing index.
+            Session::open(dir)?;
+        }
         let case = CaseStore::new(case_path(dir, args.file.as_deref())).load()?;
         list(&case, *format)?;
         return Ok(ExitCode::SUCCESS);

@@ -274,6 +274,12 @@ pub fn access(dir: &IndexDir, args: &AccessArgs) -> anyhow::Result<ExitCode> {
         StoryFormat::Table => write_access(out, &a),
         f => write_json(out, std::slice::from_ref(&a), f),
     })?;
+    if a.grants.is_empty() && a.used.is_empty() {
+        // Empty sections alone read as "granted nothing, used nothing".
+        say!(
+            "no binding naming that subject and no request of it in the index (a user, group or `system:serviceaccount:NS:NAME` as the log writes it)"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
