@@ -375,6 +375,28 @@ fn case_marks_tags_notes_and_exports_from_the_workbench() {
     let html = std::fs::read_to_string(&out).unwrap();
     assert!(html.contains("reverse-shell<br>c2") && html.contains("<svg"));
 
+    // Again to the same file, in Markdown: the file it replaces is said; the next dialog
+    // opens on Markdown (it was replaced silently, and the dialog went back to HTML).
+    act(&mut app, &mut engine, &[Action::Export]);
+    let d = app.export.as_mut().unwrap();
+    d.format = kubesift::export::ExportFormat::ALL
+        .iter()
+        .position(|f| f.as_str() == "markdown")
+        .unwrap();
+    let erase = vec![Action::Backspace; d.path.text().chars().count()];
+    act(&mut app, &mut engine, &erase);
+    typed(&mut app, &mut engine, &out.display().to_string());
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert!(
+        app.status.ends_with("(replacing the file that was there)"),
+        "{}",
+        app.status
+    );
+    act(&mut app, &mut engine, &[Action::Export]);
+    assert_eq!(app.export.as_ref().unwrap().format().as_str(), "markdown");
+    act(&mut app, &mut engine, &[Action::Cancel]);
+    assert!(app.export.is_none());
+
     // Unmark from the Case view.
     act(&mut app, &mut engine, &[Action::Top, Action::ToggleMark]);
     assert_eq!(CaseStore::new(&case_file).load().unwrap().events.len(), 1);

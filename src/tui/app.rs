@@ -101,6 +101,8 @@ pub struct App {
     /// The find under way looks for a marked event (`u`/`U`), backwards or not: its
     /// "none" is about the marks, not the search.
     seeking_mark: Option<bool>,
+    /// The format and scope of the last export written (the dialog opens on them).
+    last_export: Option<(usize, usize)>,
     /// The screen line to show the focused event on when its page arrives.
     keep_line: Option<u64>,
     pending: Pending,
@@ -212,6 +214,7 @@ impl App {
             input_target: None,
             keeping: None,
             seeking_mark: None,
+            last_export: None,
             keep_line: None,
             pending: Pending::default(),
         }

@@ -166,6 +166,8 @@ impl Engine {
                 }
             }
             Request::Export { id, job } => {
+                // Said, so that a file written before is not replaced unnoticed.
+                let replaced = job.path.exists();
                 let result = crate::export::export_to_file(
                     self.reader(),
                     &job.findings,
@@ -176,12 +178,17 @@ impl Engine {
                 )
                 .map(|s| {
                     format!(
-                        "exported {} events and {} findings to {}",
+                        "exported {} events and {} findings to {}{}",
                         s.provenance.counts.events,
                         s.provenance.counts.findings,
                         std::path::absolute(&job.path)
                             .unwrap_or_else(|_| job.path.clone())
-                            .display()
+                            .display(),
+                        if replaced {
+                            " (replacing the file that was there)"
+                        } else {
+                            ""
+                        }
                     )
                 })
                 .map_err(TuiError::from);

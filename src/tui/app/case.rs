@@ -168,7 +168,13 @@ impl App {
             }
             Action::NextMark | Action::PrevMark => self.jump_to_mark(*action == Action::PrevMark),
             Action::Export => {
-                self.export = Some(ExportDialog::new(self.export_dir.clone()));
+                let mut d = ExportDialog::new(self.export_dir.clone());
+                if let Some((format, scope)) = self.last_export {
+                    d.format = format;
+                    d.scope = scope;
+                    d.path.set(d.default_path());
+                }
+                self.export = Some(d);
                 None
             }
             _ => None,
@@ -350,7 +356,10 @@ impl App {
     pub(super) fn on_exported(&mut self, result: Result<String, TuiError>) {
         match result {
             Ok(message) => {
-                self.export = None;
+                // The next dialog opens on the same format and scope.
+                if let Some(d) = self.export.take() {
+                    self.last_export = Some((d.format, d.scope));
+                }
                 self.status = message;
             }
             Err(e) => {
