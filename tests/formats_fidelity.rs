@@ -145,7 +145,7 @@ fn regression_legacy_response_line_is_merged_and_raises_no_anonymous_alarm() {
     let file = write(dir.path(), "audit.log", LEGACY_1_6);
     let idx = dir.path().join("idx");
     let err = index(&idx, &file);
-    assert!(err.contains("2 stage records merged"), "{err}");
+    assert!(err.contains("2 records merged into events"), "{err}");
     assert!(err.contains(" 0 rejected"), "{err}");
     assert_eq!(events_in(&idx), 3, "a1, b2 and the lone response c3");
     let a1 = &shown(&idx, "a1")["event"];

@@ -45,7 +45,7 @@ fn stage_records_merge_and_keep_the_most_complete() {
     let out = ks(&index).arg("index").arg(&file).output().unwrap();
     assert!(out.status.success());
     assert!(
-        stderr(&out).contains("1 stage records merged"),
+        stderr(&out).contains("1 record merged into events"),
         "{}",
         stderr(&out)
     );
@@ -216,4 +216,32 @@ fn copies_after_a_commit_in_one_run_collapse() {
         stderr(&out)
     );
     assert_eq!(events_in(&index), 5010);
+}
+
+#[test]
+fn regression_the_summary_said_1_files_and_called_copies_stage_records() {
+    let tmp = tempfile::tempdir().unwrap();
+    let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"5b3c-1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/shop/pods","verb":"list","user":{"username":"alice"},"sourceIPs":["10.0.0.1"],"objectRef":{"resource":"pods","namespace":"shop","apiVersion":"v1"},"responseStatus":{"code":200},"requestReceivedTimestamp":"2026-03-14T10:00:00.000000Z","stageTimestamp":"2026-03-14T10:00:00.100000Z"}"#;
+    let a = tmp.path().join("a.log");
+    let b = tmp.path().join("copy.log");
+    std::fs::write(&a, format!("{line}\n")).unwrap();
+    // The same record in another file (a blank line apart, so not the same file).
+    std::fs::write(&b, format!("\n{line}\n")).unwrap();
+    let idx = tmp.path().join("idx");
+    let out = common::ks(&idx)
+        .args(["index", a.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(err.contains("indexed: 1 file, 1 event added"), "{err}");
+    let out = common::ks(&idx)
+        .args(["index", b.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert!(
+        err.contains("0 events added")
+            && err.contains("1 record merged into events (other stages, copies)"),
+        "{err}"
+    );
 }

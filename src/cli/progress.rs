@@ -49,8 +49,8 @@ pub fn report(summary: &IngestSummary) {
 /// The line after the detections ran: how many findings, by severity, in how long.
 pub fn report_detections(findings: &[Finding], took: Duration) {
     say!(
-        "detections: {} findings ({}) in {:.2}s; list them with `kubesift detect`",
-        findings.len(),
+        "detections: {} ({}) in {:.2}s; list them with `kubesift detect`",
+        crate::model::plural(findings.len(), "finding"),
         tally(findings),
         took.as_secs_f64()
     );

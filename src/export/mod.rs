@@ -114,7 +114,10 @@ impl ExportSpec {
                 .iter()
                 .flat_map(|f| f.audit_ids.iter().cloned())
                 .collect();
-            described.push(format!("detections: {} findings", findings.len()));
+            described.push(format!(
+                "detections: {}",
+                crate::model::plural(findings.len(), "finding")
+            ));
             parts.push(Expr::AuditIds(Arc::new(ids.into_iter().collect())));
         }
         if let Some(s) = self.since {

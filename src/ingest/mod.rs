@@ -117,11 +117,11 @@ impl IngestSummary {
             String::new()
         };
         format!(
-            "{} files{skipped}, {} events added ({} in index), {} stage records merged, {} rejected{not_audit}, {:.1} MB in {:.2}s ({:.1} MB/s)",
-            self.files_read,
-            self.added,
+            "{}{skipped}, {} added ({} in index), {} merged into events (other stages, copies), {} rejected{not_audit}, {:.1} MB read in {:.2}s ({:.1} MB/s)",
+            crate::model::plural(self.files_read, "file"),
+            crate::model::plural(self.added, "event"),
             self.total_events,
-            self.merged,
+            crate::model::plural(self.merged, "record"),
             self.rejected,
             mb,
             secs,
