@@ -425,3 +425,31 @@ fn regression_the_detail_view_at_80_columns_cut_long_values_with_no_way_to_read_
     let cursor_line = s.lines().position(|l| l.contains(" uri ")).unwrap();
     assert!(s.lines().position(|l| l.contains("── full value")).unwrap() > cursor_line);
 }
+
+#[test]
+fn regression_denied_requests_read_as_successes_at_80_columns() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+    typed(&mut app, &mut engine, "code:403");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(!s.contains(" CODE "), "no room for the column at 80:\n{s}");
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.contains(':') && l.starts_with('│'))
+        .collect();
+    assert!(rows.len() > 3, "{s}");
+    for r in rows.iter().skip(1) {
+        assert!(r.contains(" 403 "), "the code in the summary: {r}\n{s}");
+    }
+    let (mut wide, mut engine) = start((160, 30));
+    act(
+        &mut wide,
+        &mut engine,
+        &[Action::ViewEvents, Action::Filter],
+    );
+    typed(&mut wide, &mut engine, "code:403");
+    act(&mut wide, &mut engine, &[Action::Submit]);
+    let s = screen(&wide);
+    assert!(s.contains(" CODE "), "{s}");
+}

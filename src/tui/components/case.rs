@@ -28,7 +28,7 @@ pub struct CaseView {
 const COLUMNS: [Col; 6] = [
     Col::new("AUDIT ID", 12, 36, 5),
     Col::new("TIME", 8, 23, 2).keep(),
-    Col::new("Δ", 6, 10, 3),
+    Col::new("Δ", 7, 10, 3),
     Col::new("EVENT", 24, 50, 0).keep().grow(),
     Col::new("TAGS", 8, 24, 1),
     Col::new("NOTE", 10, 40, 4).grow(),
@@ -49,7 +49,7 @@ fn values(ctx: &Ctx<'_>) -> Vec<[String; 6]> {
         .map(|(id, b)| {
             let t = b.time_micros();
             let delta = match (prev, t) {
-                (Some(p), Some(t)) => format!("+{}", format_duration(t.0 - p.0)),
+                (Some(p), Some(t)) => format!("+{}", delta(t.0 - p.0)),
                 _ => String::new(),
             };
             prev = t.or(prev);
@@ -63,6 +63,18 @@ fn values(ctx: &Ctx<'_>) -> Vec<[String; 6]> {
             ]
         })
         .collect()
+}
+
+/// The time between two bookmarks in at most six characters, so that the column never cuts
+/// it (`+21m0…` was all of `+21m03s` it showed): seconds under an hour, minutes under a day.
+fn delta(micros: i64) -> String {
+    let secs = micros.max(0) / 1_000_000;
+    let (d, h, m) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60);
+    match secs {
+        0..3600 => format_duration(micros.max(0)),
+        3600..86_400 => format!("{h}h{m:02}m"),
+        _ => format!("{d}d{h:02}h"),
+    }
 }
 
 impl CaseView {
@@ -350,5 +362,20 @@ mod tests {
         // A bookmark recorded without its event names nobody.
         c.select(0, &ctx);
         assert_eq!(c.identity(&ctx), None);
+    }
+
+    #[test]
+    fn regression_the_delta_column_cut_its_number() {
+        for (micros, shown) in [
+            (744_000, "744ms"),
+            (3_200_000, "3.2s"),
+            (21 * 60_000_000 + 3_000_000, "21m03s"),
+            (5 * 3_600_000_000 + 7 * 60_000_000, "5h07m"),
+            (3 * 86_400_000_000 + 2 * 3_600_000_000, "3d02h"),
+        ] {
+            let d = delta(micros);
+            assert_eq!(d, shown);
+            assert!(d.chars().count() < 7, "+{d} fits the column's 7");
+        }
     }
 }

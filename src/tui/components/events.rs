@@ -243,7 +243,7 @@ pub fn summary(s: &EventRow<'_>) -> String {
 }
 
 /// A row's cell of column `col`, `width` wide.
-fn cell(s: &EventRow<'_>, col: usize, width: u16, ctx: &Ctx<'_>) -> Cell<'static> {
+fn cell(s: &EventRow<'_>, col: usize, width: u16, with_code: bool, ctx: &Ctx<'_>) -> Cell<'static> {
     match col {
         1 => Cell::from(columns::time_cell(s.time, ctx.tz, width)),
         0 => {
@@ -260,6 +260,16 @@ fn cell(s: &EventRow<'_>, col: usize, width: u16, ctx: &Ctx<'_>) -> Cell<'static
             ))
         }
         2 => Cell::from(columns::account_cell(&clean(&s.user), width)),
+        // Without the CODE column (a narrow screen) a failed request's summary starts with
+        // its code: a denied request must not read as a success.
+        8 if !with_code && s.code.is_some_and(|c| c >= 400) => {
+            let code = format!("{} ", s.code.unwrap_or_default());
+            let rest = width.saturating_sub(u16::try_from(code.len()).unwrap_or(u16::MAX));
+            Cell::from(Line::from(vec![
+                Span::styled(code, theme::severity_style(crate::detect::Severity::High)),
+                Span::raw(columns::truncate(&clean(&value(s, col)), rest)),
+            ]))
+        }
         _ => Cell::from(columns::truncate(&clean(&value(s, col)), width)),
     }
 }
@@ -268,6 +278,7 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let visible = u64::from(layout::table_body(area).height);
     let widths = widths(area.width);
     let shown = columns::shown(&widths);
+    let with_code = shown.contains(&7);
     let cursor = columns::visible(e.column, &widths);
     let header = Row::new(shown.iter().map(|&i| {
         let title = if i == 1 {
@@ -283,7 +294,7 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let end = (e.scroll + visible).min(total);
     for pos in e.scroll..end {
         let row = match e.row(pos) {
-            Some(s) => Row::new(shown.iter().map(|&i| cell(s, i, widths[i], ctx))),
+            Some(s) => Row::new(shown.iter().map(|&i| cell(s, i, widths[i], with_code, ctx))),
             None => Row::new(vec![Cell::from(Span::styled("…", theme::dim()))]),
         };
         rows.push(row);
