@@ -6,9 +6,9 @@
 use std::sync::Arc;
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, List, ListItem, ListState, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, List, ListItem, ListState, Paragraph, Row, Table, TableState};
 
 use super::columns::{self, Col};
 use super::{Component, Ctx, Intent};
@@ -182,7 +182,74 @@ fn cell(ctx: &Ctx<'_>, i: &Incident, col: usize, width: u16) -> Cell<'static> {
     Cell::from(text)
 }
 
+/// The selected incident told whole under the table, where the screen has room: its title,
+/// span, identities, addresses and tactics wrapped (the table's cells cut them).
+fn preview(ctx: &Ctx<'_>, inc: &Incident, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let mut out = Vec::new();
+    let mut field = |label: &str, value: String| {
+        let pad = 12;
+        for (i, l) in columns::wrap(
+            &clean(&value),
+            width.saturating_sub(pad),
+            width.saturating_sub(pad),
+        )
+        .into_iter()
+        .enumerate()
+        {
+            let head = if i == 0 {
+                format!("{label:<pad$}")
+            } else {
+                " ".repeat(pad)
+            };
+            out.push(Line::from(vec![
+                Span::styled(head, theme::label()),
+                Span::raw(l),
+            ]));
+        }
+    };
+    field("title", inc.title.clone());
+    field(
+        "span",
+        format!(
+            "{} .. {} ({})",
+            short_time(ctx, &inc.first_seen),
+            short_time(ctx, &inc.last_seen),
+            crate::model::plural(inc.steps.len(), "step")
+        ),
+    );
+    field("tactics", inc.tactics.join(" → "));
+    field("addresses", inc.source_ips.join(", "));
+    let ids: Vec<String> = inc
+        .identities
+        .iter()
+        .map(|u| columns::short_account(u))
+        .collect();
+    field("identities", ids.join(", "));
+    out
+}
+
 fn list(ctx: &Ctx<'_>, incidents: &[Incident], selected: usize, frame: &mut Frame, area: Rect) {
+    // The table as tall as its rows (and a header and borders), the preview below it when
+    // at least four lines are left.
+    let table_height = u16::try_from(incidents.len())
+        .unwrap_or(u16::MAX)
+        .saturating_add(3);
+    let (area, below) = match incidents.get(selected) {
+        Some(inc) if area.height >= table_height.saturating_add(6) => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(table_height), Constraint::Min(0)])
+                    .areas(area);
+            (top, Some((inc, rest)))
+        }
+        _ => (area, None),
+    };
+    if let Some((inc, rest)) = below {
+        let block = Block::bordered()
+            .title(Line::from(format!(" {} ", clean(&inc.id))).style(theme::title()));
+        let lines = preview(ctx, inc, block.inner(rest).width);
+        frame.render_widget(Paragraph::new(lines).block(block), rest);
+    }
     let widths = columns::fit(&COLUMNS, area.width.saturating_sub(2 + SYMBOL));
     let shown = columns::shown(&widths);
     let header = Row::new(
@@ -286,14 +353,29 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
         ListItem::new(lines)
     });
     let title = format!(
-        " {} {} — {} · {} (enter: a step's events; h: the list) ",
-        inc.severity,
-        inc.id,
-        clean(&inc.title),
-        inc.tactics.join(" → ")
+        " {} {} (enter: a step's events; h: the list) ",
+        inc.severity, inc.id
     );
+    // The title and tactics whole above the steps (in the border's title they were cut).
+    let block = Block::bordered().title(Line::from(title).style(theme::title()));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let head: Vec<Line<'static>> = columns::wrap(
+        &clean(&format!("{} · {}", inc.title, inc.tactics.join(" → "))),
+        usize::from(inner.width),
+        usize::from(inner.width),
+    )
+    .into_iter()
+    .take(usize::from(inner.height / 3).max(1))
+    .map(|l| Line::from(Span::styled(l, theme::label())))
+    .collect();
+    let [top, area] = Layout::vertical([
+        Constraint::Length(u16::try_from(head.len()).unwrap_or(1)),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(head), top);
     let list = List::new(items)
-        .block(Block::bordered().title(Line::from(title).style(theme::title())))
         .highlight_style(theme::selected())
         .highlight_symbol("▶ ");
     let mut state = ListState::default().with_selected(Some(step));
@@ -471,5 +553,31 @@ mod tests {
         v.select(0, &ctx);
         let s = drawn_at(&v, &ctx, 80);
         assert!(!s.contains("nowhere else"), "{s}");
+    }
+
+    #[test]
+    fn regression_the_incidents_list_at_80_columns_cut_every_title_with_no_way_to_read_it() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut inc = incident();
+        inc.title =
+            "Secrets listed across the whole cluster: 73 findings across 7 identities".into();
+        let v = IncidentsView::new(vec![inc]);
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| v.render(&ctx, f, f.area())).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        let s: String = (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == '│').collect();
+        for w in ["Secrets", "cluster:", "73", "findings", "identities"] {
+            assert!(words.contains(&w), "{w}:\n{s}");
+        }
     }
 }
