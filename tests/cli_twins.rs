@@ -365,3 +365,21 @@ fn regression_access_of_an_unknown_subject_printed_empty_sections_alone() {
         .unwrap();
     assert!(stderr(&known).is_empty(), "{}", stderr(&known));
 }
+
+#[test]
+fn regression_search_put_a_non_resource_path_under_namespace_name() {
+    let csv = ok(&[
+        "search",
+        "user:system:anonymous AND path:/readyz",
+        "--limit",
+        "1",
+        "--format",
+        "csv",
+    ]);
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| row[header.iter().position(|h| *h == name).unwrap()];
+    assert_eq!(col("resource"), "/readyz", "{csv}");
+    assert_eq!(col("namespace/name"), "", "{csv}");
+}

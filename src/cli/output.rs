@@ -121,11 +121,23 @@ pub const EVENT_COLUMNS: [Column<()>; 9] = [
     Column::Own("time", |e, ()| e.time.to_string()),
     Column::Field("user"),
     Column::Field("verb"),
+    // A request about no object shows its path here, as the workbench does (it was under
+    // NAMESPACE/NAME, beside `kube-system/` for a namespaced list).
     Column::Own("resource", |e, ()| match e.command_line() {
-        "" => e.resource_path(),
-        cmd => format!("{} [{cmd}]", e.resource_path()),
+        "" => e.resource_or_path(),
+        cmd => format!("{} [{cmd}]", e.resource_or_path()),
     }),
-    Column::Own("namespace/name", |e, ()| e.target_or_path()),
+    // A list or watch of every namespace (or every object of a cluster-wide kind) says so
+    // (`kubectl get … -A`); a namespaced one is `NS/`.
+    Column::Own("namespace/name", |e, ()| {
+        let t = e.target();
+        let every = matches!(&*e.verb, "list" | "watch" | "deletecollection");
+        if t.is_empty() && every && !e.resource.is_empty() {
+            "(all)".to_owned()
+        } else {
+            t
+        }
+    }),
     Column::Field("peer"),
     Column::Field("code"),
     Column::Field("ua"),
