@@ -342,8 +342,8 @@ fn another_cluster_shape_single_stage_and_other_names() {
         [
             "kubectl get secrets -A",
             "kubectl exec -it -n billing api-0 -c app -- cat /etc/passwd",
-            "kubectl create pods miner -n billing",
-            "kubectl create clusterrolebindings backdoor-admin",
+            "kubectl create -f pods/miner -n billing",
+            "kubectl create clusterrolebinding backdoor-admin",
         ],
         "{s:#}"
     );

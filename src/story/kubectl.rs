@@ -281,6 +281,21 @@ fn write(r: &Req, fallback: &str, field_manager: &str, args: &mut Vec<String>) {
         scope(r, args);
         return;
     }
+    if verb == "create" && r.subresource.is_empty() {
+        // `kubectl create KIND NAME` exists for a few kinds, in the singular; any other
+        // object is created from a manifest.
+        args.push(s("create"));
+        match create_subcommand(&r.resource).filter(|_| !r.name.is_empty()) {
+            Some(kind) => {
+                args.extend(kind.split(' ').map(s));
+                args.push(r.name.clone());
+            }
+            None if r.name.is_empty() => args.extend([s("-f"), r.resource.clone()]),
+            None => args.extend([s("-f"), format!("{}/{}", r.resource, r.name)]),
+        }
+        scope(r, args);
+        return;
+    }
     args.extend(verb.split(' ').map(s));
     args.push(r.resource.clone());
     if !r.name.is_empty() {
@@ -290,6 +305,28 @@ fn write(r: &Req, fallback: &str, field_manager: &str, args: &mut Vec<String>) {
     if !r.subresource.is_empty() {
         args.push(format!("--subresource={}", r.subresource));
     }
+}
+
+/// The `kubectl create` subcommand of a resource, when kubectl has one.
+fn create_subcommand(resource: &str) -> Option<&'static str> {
+    Some(match resource {
+        "clusterroles" => "clusterrole",
+        "clusterrolebindings" => "clusterrolebinding",
+        "configmaps" => "configmap",
+        "cronjobs" => "cronjob",
+        "deployments" => "deployment",
+        "ingresses" => "ingress",
+        "jobs" => "job",
+        "namespaces" => "namespace",
+        "poddisruptionbudgets" => "poddisruptionbudget",
+        "priorityclasses" => "priorityclass",
+        "resourcequotas" => "quota",
+        "roles" => "role",
+        "rolebindings" => "rolebinding",
+        "secrets" => "secret generic",
+        "serviceaccounts" => "serviceaccount",
+        _ => return None,
+    })
 }
 
 fn object(r: &Req, verb: &str, args: &mut Vec<String>) {
@@ -382,7 +419,17 @@ mod tests {
     fn writes_name_their_kind_and_object() {
         let mut c = req("create", "clusterrolebindings", "", "x");
         c.api_group = "rbac.authorization.k8s.io".into();
-        assert_eq!(shown(&c), "kubectl create clusterrolebindings x");
+        // kubectl's own subcommand, in the singular (`create clusterrolebindings x` is no
+        // kubectl command); a kind without one is created from a manifest.
+        assert_eq!(shown(&c), "kubectl create clusterrolebinding x");
+        assert_eq!(
+            shown(&req("create", "pods", "shop", "web-0")),
+            "kubectl create -f pods/web-0 -n shop"
+        );
+        assert_eq!(
+            shown(&req("create", "secrets", "shop", "db")),
+            "kubectl create secret generic db -n shop"
+        );
         c.request_uri = Some(
             "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings?fieldManager=kubectl-client-side-apply".into(),
         );
