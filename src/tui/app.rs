@@ -101,6 +101,8 @@ pub struct App {
     /// The find under way looks for a marked event (`u`/`U`), backwards or not: its
     /// "none" is about the marks, not the search.
     seeking_mark: Option<bool>,
+    /// The direction of the find under way (`N` looks back).
+    finding_backwards: bool,
     /// The format and scope of the last export written (the dialog opens on them).
     last_export: Option<(usize, usize)>,
     /// The screen line to show the focused event on when its page arrives.
@@ -214,6 +216,7 @@ impl App {
             input_target: None,
             keeping: None,
             seeking_mark: None,
+            finding_backwards: false,
             last_export: None,
             keep_line: None,
             pending: Pending::default(),
@@ -636,6 +639,7 @@ impl App {
         let from = from.unwrap_or(Micros(i64::MIN / 2));
         self.events.loaded_for = Some(expr.clone());
         self.seeking_mark = None;
+        self.finding_backwards = backwards;
         self.request(Request::Find {
             id: 0,
             expr,

@@ -237,7 +237,12 @@ impl App {
                         if backwards { "before" } else { "after" }
                     );
                 } else if self.search.is_some() {
-                    self.status = "no more matches: staying on this one".into();
+                    self.status = if self.finding_backwards {
+                        "no earlier match: staying on this one"
+                    } else {
+                        "no later match: staying on this one"
+                    }
+                    .into();
                 }
                 if self.events.total.is_none() {
                     self.events.loaded_for = None;

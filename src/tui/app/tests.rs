@@ -707,7 +707,7 @@ fn regression_u_past_the_last_mark_said_nothing_or_no_more_matches() {
         id: id_of(&req),
         offset: None,
     })));
-    assert!(a.status.contains("no more matches"), "{}", a.status);
+    assert!(a.status.contains("no later match"), "{}", a.status);
 }
 
 #[test]

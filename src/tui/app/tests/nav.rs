@@ -120,7 +120,7 @@ fn regression_next_match_past_the_last_stays_put() {
     })));
     assert_eq!(eff, None, "nothing to load: the rows are there");
     assert_eq!(a.events.selected, 4, "stays on the last match");
-    assert!(a.status.contains("no more matches"), "{}", a.status);
+    assert!(a.status.contains("no later match"), "{}", a.status);
 }
 
 #[test]
@@ -343,4 +343,18 @@ fn regression_export_writes_beside_the_case_file_by_default() {
     a.update(Action::Edit(Edit::KillToEnd));
     typed(&mut a, "x.csv");
     assert!(a.export.as_ref().is_some_and(|d| d.running));
+}
+
+#[test]
+fn regression_n_back_from_the_first_match_said_no_more_matches() {
+    let mut a = events_app(10);
+    a.update(Action::Search);
+    let find = request(typed(&mut a, "user:alice"));
+    found(&mut a, &find, Some(4), 10);
+    let prev = request(a.update(Action::SearchPrev));
+    a.update(Action::Response(Box::new(Response::Found {
+        id: id_of(&prev),
+        offset: None,
+    })));
+    assert!(a.status.contains("no earlier match"), "{}", a.status);
 }
