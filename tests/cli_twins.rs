@@ -383,3 +383,19 @@ fn regression_search_put_a_non_resource_path_under_namespace_name() {
     assert_eq!(col("resource"), "/readyz", "{csv}");
     assert_eq!(col("namespace/name"), "", "{csv}");
 }
+
+#[test]
+fn regression_a_missing_input_printed_a_summary_of_zeros() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = ks(&tmp.path().join("idx"))
+        .args(["index", tmp.path().join("nonexist.log").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.starts_with("error: cannot read "), "{err}");
+    assert!(
+        err.contains("nothing indexed") && !err.contains("indexed: 0 files"),
+        "{err}"
+    );
+}

@@ -43,6 +43,12 @@ pub fn report(summary: &IngestSummary) {
         };
         say!("{what} {}: {}", p.path, p.reason);
     }
+    if summary.files_read == 0 && summary.files_skipped == 0 && !summary.problems.is_empty() {
+        // Nothing could be read: the errors above say why; a line of zeros would read as an
+        // index written.
+        say!("nothing indexed");
+        return;
+    }
     say!("indexed: {}", summary.line());
 }
 
