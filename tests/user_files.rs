@@ -484,13 +484,8 @@ fn read_only_commands_on_a_missing_index_create_nothing() {
         vec!["index", missing_log.to_str().unwrap()],
     ] {
         let out = ks_run(&idx, &args);
-        // `case list` lists an empty case; everything else says there is no index.
-        assert_eq!(
-            out.status.success(),
-            args == ["case", "list"],
-            "{args:?}: {}",
-            stderr(&out)
-        );
+        // Every one says there is no index (`case list` printed an empty table).
+        assert!(!out.status.success(), "{args:?}: {}", stderr(&out));
         assert!(!idx.exists(), "{args:?} created the index directory");
     }
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);

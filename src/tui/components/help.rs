@@ -149,14 +149,18 @@ pub fn lines(keys: &HelpKeys, view: View, query: &str) -> Vec<HelpLine> {
     let own: Vec<HelpLine> = keys.of_context(current).iter().map(row).collect();
     sections.push((format!("in {current} (this view)"), own));
     for (i, title) in TOPICS.iter().enumerate() {
-        let rows = keys
+        let mut of_topic: Vec<&(Action, String)> = keys
             .of_context("global")
             .iter()
             .filter(|(a, _)| topic(a) == i)
-            .map(row)
             .collect();
-        sections.push(((*title).to_owned(), rows));
+        if i == 1 {
+            // The views in the order of their number keys (0 1 2 …), not of their names.
+            of_topic.sort_by(|a, b| a.1.cmp(&b.1));
+        }
+        sections.push(((*title).to_owned(), of_topic.into_iter().map(row).collect()));
     }
+    sections.push(("commands (: opens the prompt)".to_owned(), commands()));
     for &c in CONTEXTS.iter().filter(|&&c| c != "global" && c != current) {
         let rows = keys.of_context(c).iter().map(row).collect();
         sections.push((format!("in {c}"), rows));
@@ -181,6 +185,50 @@ pub fn lines(keys: &HelpKeys, view: View, query: &str) -> Vec<HelpLine> {
         .collect();
     sections.push(("query language: operators".to_owned(), ops));
     narrow(sections, query)
+}
+
+/// The `:` commands (see `app::input`), with the field commands (`:ns shop`, …).
+fn commands() -> Vec<HelpLine> {
+    let mut rows: Vec<(String, String)> = [
+        (":q  :quit", "quit"),
+        (":clear", "clear every filter"),
+        (":unfilter N", "remove filter N (1 is the first)"),
+        (
+            ":save NAME",
+            "keep the current filter as a named query in the case",
+        ),
+        (":load NAME", "bring a saved filter back"),
+        (":title TEXT", "name the case"),
+        (":analyst NAME", "the case's analyst"),
+        (":export", "the export dialog (as X)"),
+        (
+            ":since T  :until T",
+            "a time window (an RFC 3339 time or a duration back: 2h)",
+        ),
+        (":tz ZONE", "the time zone: utc, local or an IANA name"),
+        (
+            ":sessions [ACCOUNT]",
+            "the sessions of the selection or of ACCOUNT",
+        ),
+        (":coverage", "the blind spots of the data"),
+        (":help", "this help"),
+    ]
+    .iter()
+    .map(|(k, d)| ((*k).to_owned(), (*d).to_owned()))
+    .collect();
+    let field_commands: Vec<String> = fields::query_fields()
+        .flat_map(|f| f.commands.iter().map(|c| format!(":{c}")))
+        .collect();
+    if !field_commands.is_empty() {
+        rows.push((
+            ":FIELD VALUE".to_owned(),
+            format!(
+                "filter on the field (FIELD:VALUE): {}",
+                field_commands.join(" ")
+            ),
+        ));
+    }
+    rows.into_iter().map(|(k, d)| HelpLine::Row(k, d)).collect()
 }
 
 fn help_keys() -> Vec<HelpLine> {
@@ -368,6 +416,33 @@ mod tests {
         }
         assert!(all.iter().any(|l| l.contains("[A TO B]")));
         assert!(all[0].starts_with("in events (this view)"), "{all:?}");
+    }
+
+    #[test]
+    fn regression_help_listed_the_views_by_name_and_no_colon_command() {
+        let all = lines(&keys(), View::Events, "");
+        let text: Vec<String> = all.iter().map(HelpLine::text).collect();
+        let view_keys: Vec<&str> = all
+            .iter()
+            .filter_map(|l| match l {
+                HelpLine::Row(k, _) if k.len() == 1 && k.chars().all(|c| c.is_ascii_digit()) => {
+                    Some(k.as_str())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut sorted = view_keys.clone();
+        sorted.sort_unstable();
+        assert_eq!(view_keys, sorted, "views in the order of their keys");
+        for c in [
+            ":save NAME",
+            ":load NAME",
+            ":title TEXT",
+            ":analyst NAME",
+            ":export",
+        ] {
+            assert!(text.iter().any(|t| t.contains(c)), "{c} missing");
+        }
     }
 
     #[test]
