@@ -203,7 +203,7 @@ pub const COLUMNS: [Col; 10] = [
     Col::new("TIME", 8, 23, 6).keep(),
     Col::new("ACCOUNT", 12, 24, 0).keep().grow(),
     Col::new("VERB", 6, 7, 4),
-    Col::new("RESOURCE", 11, 16, 1).keep(),
+    Col::new("RESOURCE", 11, 20, 1).keep(),
     Col::new("NAMESPACE/NAME", 12, 32, 3),
     Col::new("SOURCE IP", 11, 15, 5),
     Col::new("CODE", 4, 4, 7),
