@@ -25,7 +25,7 @@ pub use row::EventRow;
 pub use time::Micros;
 
 /// `n` and the noun, singular for one: `1 request`, `3 requests`.
-pub fn plural<N: fmt::Display + PartialEq + From<u8>>(n: N, noun: &str) -> String {
+pub fn plural<N: fmt::Display + PartialEq + From<u8> + Copy>(n: N, noun: &str) -> String {
     if n == N::from(1) {
         format!("{n} {noun}")
     } else {

@@ -435,20 +435,7 @@ mod tests {
     }
 
     fn drawn_at(view: &IncidentsView, ctx: &Ctx<'_>, width: u16) -> String {
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, 10)).unwrap();
-        terminal.draw(|f| view.render(ctx, f, f.area())).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_owned())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+        crate::tui::components::testing::drawn(view, ctx, (width, 10))
     }
 
     #[test]
@@ -563,18 +550,7 @@ mod tests {
         inc.title =
             "Secrets listed across the whole cluster: 73 findings across 7 identities".into();
         let v = IncidentsView::new(vec![inc]);
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(80, 24)).unwrap();
-        terminal.draw(|f| v.render(&ctx, f, f.area())).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        let s: String = (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_owned())
-                    .collect::<String>()
-                    + "\n"
-            })
-            .collect();
+        let s = crate::tui::components::testing::drawn(&v, &ctx, (80, 24));
         let words: Vec<&str> = s.split(|c: char| c.is_whitespace() || c == '│').collect();
         for w in ["Secrets", "cluster:", "73", "findings", "identities"] {
             assert!(words.contains(&w), "{w}:\n{s}");

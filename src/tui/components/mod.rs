@@ -235,6 +235,24 @@ pub(crate) mod testing {
     use crate::detect::{Family, Severity};
     use crate::model::EventRow;
 
+    /// What `view` draws on a `w`×`h` screen, each line's trailing blanks trimmed.
+    pub fn drawn(view: &dyn Component, ctx: &Ctx<'_>, (w, h): (u16, u16)) -> String {
+        let mut terminal =
+            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+        terminal.draw(|f| view.render(ctx, f, f.area())).unwrap();
+        let buf = terminal.backend().buffer().clone();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol().to_owned())
+                    .collect::<String>()
+                    .trim_end()
+                    .to_owned()
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     pub fn finding(rule: &str, ids: &[&str]) -> Finding {
         Finding {
             rule_id: rule.into(),

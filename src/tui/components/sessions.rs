@@ -374,21 +374,8 @@ mod tests {
         v
     }
 
-    fn drawn(v: &SessionView, ctx: &Ctx<'_>, (w, h): (u16, u16)) -> String {
-        let mut terminal =
-            ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
-        terminal.draw(|f| v.render(ctx, f, f.area())).unwrap();
-        let buf = terminal.backend().buffer().clone();
-        (0..buf.area.height)
-            .map(|y| {
-                (0..buf.area.width)
-                    .map(|x| buf[(x, y)].symbol().to_owned())
-                    .collect::<String>()
-                    .trim_end()
-                    .to_owned()
-            })
-            .collect::<Vec<_>>()
-            .join("\n")
+    fn drawn(v: &SessionView, ctx: &Ctx<'_>, size: (u16, u16)) -> String {
+        crate::tui::components::testing::drawn(v, ctx, size)
     }
 
     #[test]
