@@ -74,6 +74,12 @@ fn exec_events(app: &mut App, engine: &mut Engine) {
     act(app, engine, &[Action::Submit]);
 }
 
+/// The cursor on the reverse shell: the last exec event but one.
+fn on_the_reverse_shell(app: &mut App, engine: &mut Engine) {
+    exec_events(app, engine);
+    act(app, engine, &[Action::Bottom, Action::Up]);
+}
+
 #[test]
 fn regression_detections_at_80x24_keep_rule_ids_whole_and_times_readable() {
     let (app, _) = start((80, 24));
@@ -237,13 +243,8 @@ fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
 fn sessions_of_an_exec_event_at_80x24_show_its_decoded_command_and_keep_their_place() {
     use kubesift::tui::components::View;
     let (mut app, mut engine) = start((80, 24));
-    exec_events(&mut app, &mut engine);
-    // The reverse shell: the last exec event but one.
-    act(
-        &mut app,
-        &mut engine,
-        &[Action::Bottom, Action::Up, Action::Sessions],
-    );
+    on_the_reverse_shell(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::Sessions]);
     assert_eq!(app.view, View::Sessions);
     let s = screen(&app);
     assert!(s.contains("sessions of sa:shop/web"), "{s}");
@@ -379,12 +380,8 @@ fn regression_the_detail_view_at_80_columns_cut_long_values_with_no_way_to_read_
     use kubesift::tui::components::View;
     use kubesift::tui::components::detail::DetailLine;
     let (mut app, mut engine) = start((80, 24));
-    exec_events(&mut app, &mut engine);
-    act(
-        &mut app,
-        &mut engine,
-        &[Action::Bottom, Action::Up, Action::Open],
-    );
+    on_the_reverse_shell(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::Open]);
     assert_eq!(app.view, View::Detail);
     let uri = app
         .detail
@@ -458,12 +455,8 @@ fn regression_denied_requests_read_as_successes_at_80_columns() {
 fn regression_the_detail_view_showed_the_uri_decoded_as_if_logged() {
     use kubesift::tui::components::detail::DetailLine;
     let (mut app, mut engine) = start((80, 24));
-    exec_events(&mut app, &mut engine);
-    act(
-        &mut app,
-        &mut engine,
-        &[Action::Bottom, Action::Up, Action::Open],
-    );
+    on_the_reverse_shell(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::Open]);
     let event = app.detail.event.as_ref().unwrap().clone();
     let value = |name: &str| {
         app.detail.lines().iter().find_map(|l| match l {
