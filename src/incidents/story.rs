@@ -106,7 +106,8 @@ fn best_link(i: usize, p: usize, pos: &HashMap<usize, usize>, inner: &[&Edge]) -
         let q = *pos.get(&other)?;
         (q < p).then_some((q, *e, to_first))
     });
-    let (q, e, to_first) = earlier.max_by_key(|(q, e, _)| (e.weight(), std::cmp::Reverse(*q)))?;
+    let (q, e, to_first) = earlier
+        .max_by_key(|(q, e, _)| (e.weight(), std::cmp::Reverse(*q), std::cmp::Reverse(e.at)))?;
     Some(Link {
         kind: e.name.to_owned(),
         to_step: q,

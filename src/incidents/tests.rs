@@ -271,7 +271,7 @@ fn regression_a_binding_subject_link_pointed_to_a_later_step() {
     assert_eq!((link.kind.as_str(), link.to_step), ("binding-subject", 1));
     assert!(
         link.explanation
-            .starts_with(&format!("from 10:31:00 {WORKER}"))
+            .starts_with(&format!("from 10:31:00 to 10:40:00 {WORKER}"))
             && link.explanation.contains("10:31:00"),
         "the earlier step's act is told first: {}",
         link.explanation
@@ -358,4 +358,30 @@ fn regression_an_address_was_said_used_at_the_start_of_a_finding_that_reached_it
         told.iter().all(|t| !t.contains("first seen 10:31:00")),
         "the attacker's address was not used at 10:31: {told:#?}"
     );
+}
+
+#[test]
+fn regression_a_link_told_a_later_act_before_an_earlier_one() {
+    // NODE-CRED's finding starts at 10:31 but uses worker-1's credentials only at 11:58;
+    // the foothold on worker-1 is at 10:40. The foothold's step (second in the story) was
+    // told "at 11:58:00 … used …; at 10:40:00 … placed …".
+    const FOOTHOLD: &str = "2026-05-01T10:40:00Z";
+    const USE: &str = "2026-05-01T11:58:00Z";
+    let mut cred = finding("NODE-CRED", WORKER, &["203.0.113.9"], T1, Severity::High);
+    cred.last_seen = USE.into();
+    let foothold = finding("HOSTPATH", WEB, &["10.244.2.7"], FOOTHOLD, Severity::High);
+    let clues = [
+        vec![clue(Clue::CredentialNode("worker-1".into()), USE)],
+        vec![clue(Clue::NodeFoothold("worker-1".into()), FOOTHOLD)],
+    ];
+    let incidents = build(&[cred, foothold], &clues, &Context::default());
+    assert_eq!(incidents.len(), 1, "{incidents:#?}");
+    let told = &incidents[0].steps[1]
+        .link
+        .as_ref()
+        .expect("linked")
+        .explanation;
+    let first = told.find("10:40:00").expect("the foothold's time");
+    let then = told.find("11:58:00").expect("the use's time");
+    assert!(first < then, "earliest first: {told}");
 }
