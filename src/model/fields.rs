@@ -458,7 +458,7 @@ pub const FIELDS: &[FieldSpec] = &[
         "path",
         "request path without its query (`path:/api/v1/secrets`)",
     )
-    .aliases(&["uri"])
+    .aliases(&["uri", "requestURI"])
     .storage(Storage::SearchOnly)
     .read(one!(path))
     .export("path"),

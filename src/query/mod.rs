@@ -209,7 +209,7 @@ impl Expr {
                         escape_control(value.trim_start_matches(['=', ':']))
                     )),
                     None => out.push(format!(
-                        "`{word}` was searched as words: `{}` is not a field (`kubesift search --help` lists them)",
+                        "`{word}` was searched as words: `{}` is not a field (the README's query language table lists them, as does ? in the workbench)",
                         escape_control(head)
                     )),
                 }
