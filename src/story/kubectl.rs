@@ -133,7 +133,9 @@ pub fn uri_of(r: &Req) -> String {
     }
     u.push('/');
     u.push_str(&r.resource);
-    if !r.name.is_empty() {
+    // A create posts to the collection: the name is in the body, not the path.
+    let posted = r.verb == "create" && r.subresource.is_empty();
+    if !r.name.is_empty() && !posted {
         u.push('/');
         u.push_str(&r.name);
     }
@@ -463,5 +465,18 @@ mod tests {
         let line = shown(&r);
         assert!(!line.contains('\x1b'), "{line}");
         assert!(line.contains("$'a; rm -rf /\\x1b[2J'"), "{line}");
+    }
+
+    #[test]
+    fn regression_a_rebuilt_create_uri_named_the_object_in_the_path() {
+        let mut r = req("create", "pods", "shop", "web-cache-warmup");
+        r.ua_family = "python-requests".into();
+        assert_eq!(uri_of(&r), "/api/v1/namespaces/shop/pods");
+        let mut token = req("create", "serviceaccounts", "ci", "deployer");
+        token.subresource = "token".into();
+        assert_eq!(
+            uri_of(&token),
+            "/api/v1/namespaces/ci/serviceaccounts/deployer/token"
+        );
     }
 }
