@@ -402,14 +402,7 @@ fn write_coverage(out: &mut dyn Write, c: &Coverage) -> std::io::Result<()> {
         writeln!(out, "  [{}] {}", b.kind, escape_control(&b.what))?;
         writeln!(out, "      {}", b.cost)?;
         for d in &b.detections {
-            writeln!(
-                out,
-                "      {}: {} {} ({})",
-                d.verdict(),
-                or_none(&d.number),
-                d.title,
-                d.rules.join(", ")
-            )?;
+            writeln!(out, "      {}: {}", d.verdict(), d.described())?;
         }
     }
     Ok(())

@@ -69,13 +69,24 @@ pub struct Blind {
 }
 
 impl Blind {
-    /// How the detection is affected, as the reports say it.
+    /// How the detection is affected by this blind spot, as the reports say it (it may
+    /// still fire on what other resources show: a controller's pods for its templates).
     pub fn verdict(&self) -> &'static str {
         if self.partial {
-            "misses the rest"
+            "sees only the writes with a body"
         } else {
-            "cannot fire"
+            "blind to these"
         }
+    }
+
+    /// `NUMBER TITLE (RULES)`, the number left out when the rule has none in the docs.
+    pub fn described(&self) -> String {
+        let number = if self.number.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", self.number)
+        };
+        format!("{number}{} ({})", self.title, self.rules.join(", "))
     }
 }
 

@@ -175,13 +175,7 @@ fn rows_of(c: &Coverage, tz: &jiff::tz::TimeZone) -> Vec<Row> {
         for d in &b.detections {
             out.push(row(
                 Style::Dim,
-                format!(
-                    "    {}: {} {} ({})",
-                    d.verdict(),
-                    if d.number.is_empty() { "-" } else { &d.number },
-                    d.title,
-                    d.rules.join(", ")
-                ),
+                format!("    {}: {}", d.verdict(), d.described()),
             ));
         }
     }
