@@ -502,7 +502,7 @@ impl App {
     fn back(&mut self) -> Option<Effect> {
         // An incident's story open on the list: back to the list first.
         if self.view == View::Incidents && self.incidents_view.story.is_some() {
-            self.incidents_view.story = None;
+            self.incidents_view.close_story();
             return None;
         }
         match self.stack.pop() {

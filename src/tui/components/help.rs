@@ -47,7 +47,47 @@ impl HelpKeys {
             .find(|(c, _)| *c == context)
             .map_or(&[], |(_, rows)| rows.as_slice())
     }
+
+    /// A view's own rows, then what the everywhere keys do in it (`enter` opens an
+    /// incident's story there), with the keys they are bound to.
+    fn rows_of(&self, context: &str) -> Vec<HelpLine> {
+        let mut out: Vec<HelpLine> = self
+            .of_context(context)
+            .iter()
+            .map(|(a, k)| HelpLine::Row(k.clone(), a.describe().to_owned()))
+            .collect();
+        for (c, action, what) in IN_VIEW {
+            if *c != context {
+                continue;
+            }
+            let keys: Vec<&str> = self
+                .of_context("global")
+                .iter()
+                .filter(|(a, _)| a == action)
+                .map(|(_, k)| k.as_str())
+                .collect();
+            if !keys.is_empty() {
+                out.push(HelpLine::Row(keys.join(" "), (*what).to_owned()));
+            }
+        }
+        out
+    }
 }
+
+/// What keys bound everywhere do in one view, where that is not what their name says.
+const IN_VIEW: &[(&str, Action, &str)] = &[
+    (
+        "incidents",
+        Action::Open,
+        "open the incident's story; in a story, the step's events",
+    ),
+    ("incidents", Action::Left, "from a story, back to the list"),
+    (
+        "incidents",
+        Action::Back,
+        "close the story; on the list, quit",
+    ),
+];
 
 /// One line of the help.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -146,8 +186,7 @@ pub fn lines(keys: &HelpKeys, view: View, query: &str) -> Vec<HelpLine> {
     let mut sections: Vec<(String, Vec<HelpLine>)> = Vec::new();
     let row = |(a, k): &(Action, String)| HelpLine::Row(k.clone(), a.describe().to_owned());
     let current = view.context();
-    let own: Vec<HelpLine> = keys.of_context(current).iter().map(row).collect();
-    sections.push((format!("in {current} (this view)"), own));
+    sections.push((format!("in {current} (this view)"), keys.rows_of(current)));
     for (i, title) in TOPICS.iter().enumerate() {
         let mut of_topic: Vec<&(Action, String)> = keys
             .of_context("global")
@@ -162,8 +201,7 @@ pub fn lines(keys: &HelpKeys, view: View, query: &str) -> Vec<HelpLine> {
     }
     sections.push(("commands (: opens the prompt)".to_owned(), commands()));
     for &c in CONTEXTS.iter().filter(|&&c| c != "global" && c != current) {
-        let rows = keys.of_context(c).iter().map(row).collect();
-        sections.push((format!("in {c}"), rows));
+        sections.push((format!("in {c}"), keys.rows_of(c)));
     }
     sections.push(("in the help".to_owned(), help_keys()));
     let fields_rows = fields::query_fields()
@@ -443,6 +481,21 @@ mod tests {
         ] {
             assert!(text.iter().any(|t| t.contains(c)), "{c} missing");
         }
+    }
+
+    #[test]
+    fn regression_the_help_of_the_incidents_view_named_only_c() {
+        let all = lines(&keys(), View::Incidents, "story");
+        let text: Vec<String> = all.iter().map(HelpLine::text).collect();
+        assert!(
+            text.iter()
+                .any(|t| t.contains("enter") && t.contains("open the incident's story")),
+            "{text:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("close the story")),
+            "{text:#?}"
+        );
     }
 
     #[test]

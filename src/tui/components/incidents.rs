@@ -27,6 +27,8 @@ pub struct IncidentsView {
     /// The incident whose story shows.
     pub story: Option<usize>,
     pub step: usize,
+    /// The step each story was left on: opened again, it shows that step.
+    left_on: std::collections::HashMap<usize, usize>,
 }
 
 impl IncidentsView {
@@ -39,6 +41,13 @@ impl IncidentsView {
 
     fn open(&self) -> Option<&Incident> {
         self.incidents.get(self.story?)
+    }
+
+    /// Back to the list, the story's step kept for when it opens again.
+    pub fn close_story(&mut self) {
+        if let Some(i) = self.story.take() {
+            self.left_on.insert(i, self.step);
+        }
     }
 }
 
@@ -79,7 +88,7 @@ impl Component for IncidentsView {
         match (action, self.open()) {
             (Action::Open | Action::Right, None) if self.selected < self.incidents.len() => {
                 self.story = Some(self.selected);
-                self.step = 0;
+                self.step = self.left_on.get(&self.selected).copied().unwrap_or(0);
                 Intent::Done
             }
             (Action::Open, Some(inc)) => inc.steps.get(self.step).map_or(Intent::Ignored, |s| {
@@ -89,7 +98,7 @@ impl Component for IncidentsView {
                 })
             }),
             (Action::Left, Some(_)) => {
-                self.story = None;
+                self.close_story();
                 Intent::Done
             }
             (Action::Copy, Some(inc)) => Intent::Copy(inc.id.clone()),
@@ -555,5 +564,18 @@ mod tests {
         for w in ["Secrets", "cluster:", "73", "findings", "identities"] {
             assert!(words.contains(&w), "{w}:\n{s}");
         }
+    }
+
+    #[test]
+    fn regression_a_story_opened_again_started_over_at_step_1() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut v = IncidentsView::new(vec![incident()]);
+        v.on_action(&Action::Open, &ctx);
+        v.select(1, &ctx);
+        v.on_action(&Action::Left, &ctx);
+        assert!(v.story.is_none());
+        v.on_action(&Action::Open, &ctx);
+        assert_eq!(v.position(), 1, "back on the step it was left on");
     }
 }
