@@ -472,3 +472,21 @@ fn regression_the_detail_view_showed_the_uri_decoded_as_if_logged() {
         "{decoded}"
     );
 }
+
+#[test]
+fn regression_the_account_column_mixed_short_and_whole_forms_on_a_wide_screen() {
+    for width in [120, 160, 200, 240] {
+        let (mut app, mut engine) = start((width, 40));
+        act(&mut app, &mut engine, &[Action::ViewEvents]);
+        let s = screen(&app);
+        let rows: Vec<&str> = s.lines().filter(|l| l.contains(" 08:0")).collect();
+        assert!(rows.len() > 10, "{s}");
+        let short = rows
+            .iter()
+            .any(|r| r.contains(" sa:") || r.contains(" node:"));
+        let whole = rows
+            .iter()
+            .any(|r| r.contains(" system:serviceaccount:") || r.contains(" system:node:"));
+        assert!(!(short && whole), "one form at {width} columns:\n{s}");
+    }
+}

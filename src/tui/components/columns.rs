@@ -248,7 +248,7 @@ pub fn short_account(user: &str) -> String {
 
 /// Below this width an account column shows every account in its short form, so that the
 /// column reads the same way from row to row.
-const SHORT_ACCOUNTS: u16 = 30;
+pub const SHORT_ACCOUNTS: u16 = 30;
 
 /// An account in `width` cells: whole in a wide column when it fits, else its short form
 /// (cut if need be).

@@ -243,7 +243,13 @@ pub fn summary(s: &EventRow<'_>) -> String {
 }
 
 /// A row's cell of column `col`, `width` wide.
-fn cell(s: &EventRow<'_>, col: usize, width: u16, with_code: bool, ctx: &Ctx<'_>) -> Cell<'static> {
+fn cell(
+    s: &EventRow<'_>,
+    col: usize,
+    width: u16,
+    (with_code, whole_accounts): (bool, bool),
+    ctx: &Ctx<'_>,
+) -> Cell<'static> {
     match col {
         1 => Cell::from(columns::time_cell(s.time, ctx.tz, width)),
         0 => {
@@ -259,7 +265,13 @@ fn cell(s: &EventRow<'_>, col: usize, width: u16, with_code: bool, ctx: &Ctx<'_>
                 theme::marker(),
             ))
         }
-        2 => Cell::from(columns::account_cell(&clean(&s.user), width)),
+        // Whole when every account on screen is, else all in their short form (a column
+        // mixing `sa:ci/deployer` and `system:serviceaccount:shop:web` read as two kinds).
+        2 if whole_accounts => Cell::from(columns::account_cell(&clean(&s.user), width)),
+        2 => Cell::from(columns::truncate(
+            &columns::short_account(&clean(&s.user)),
+            width,
+        )),
         // Without the CODE column (a narrow screen) a failed request's summary starts with
         // its code: a denied request must not read as a success.
         8 if !with_code && s.code.is_some_and(|c| c >= 400) => {
@@ -292,9 +304,17 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let total = e.total.unwrap_or(0);
     let mut rows = Vec::new();
     let end = (e.scroll + visible).min(total);
+    let whole_accounts = (e.scroll..end).filter_map(|p| e.row(p)).all(|s| {
+        widths[2] >= columns::SHORT_ACCOUNTS
+            && columns::width_of(&clean(&s.user)) <= usize::from(widths[2])
+    });
     for pos in e.scroll..end {
         let row = match e.row(pos) {
-            Some(s) => Row::new(shown.iter().map(|&i| cell(s, i, widths[i], with_code, ctx))),
+            Some(s) => Row::new(
+                shown
+                    .iter()
+                    .map(|&i| cell(s, i, widths[i], (with_code, whole_accounts), ctx)),
+            ),
             None => Row::new(vec![Cell::from(Span::styled("…", theme::dim()))]),
         };
         rows.push(row);
