@@ -490,3 +490,27 @@ fn regression_the_account_column_mixed_short_and_whole_forms_on_a_wide_screen() 
         assert!(!(short && whole), "one form at {width} columns:\n{s}");
     }
 }
+
+#[test]
+fn regression_a_request_naming_no_user_had_an_empty_account_cell() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+    typed(&mut app, &mut engine, "NOT user:*");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(s.contains("(no user)"), "{s}");
+}
+
+#[test]
+fn regression_the_note_under_an_empty_table_was_cut_at_80_columns() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+    typed(&mut app, &mut engine, "status_code:403");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    assert!(s.contains("no event matches the filters"), "{s}");
+    assert!(
+        s.contains("is not a") && s.contains("workbench)"),
+        "the whole note:\n{s}"
+    );
+}

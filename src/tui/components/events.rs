@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState, Wrap};
 
 use super::columns::{self, Col};
 use super::{Component, Ctx, Intent, scroll_to};
@@ -267,6 +267,11 @@ fn cell(
         }
         // Whole when every account on screen is, else all in their short form (a column
         // mixing `sa:ci/deployer` and `system:serviceaccount:shop:web` read as two kinds).
+        // A request that failed authentication names no user.
+        2 if s.user.is_empty() => Cell::from(Span::styled(
+            columns::truncate("(no user)", width),
+            theme::dim(),
+        )),
         2 if whole_accounts => Cell::from(columns::account_cell(&clean(&s.user), width)),
         2 => Cell::from(columns::truncate(
             &columns::short_account(&clean(&s.user)),
@@ -379,7 +384,7 @@ fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
                 theme::dim(),
             )));
         }
-        frame.render_widget(Paragraph::new(lines), body);
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), body);
     }
 }
 
