@@ -415,3 +415,13 @@ fn regression_show_labelled_the_decoded_uri_as_the_logged_one() {
         "{text}"
     );
 }
+
+#[test]
+fn regression_a_request_about_no_object_read_get_and_blanks() {
+    let text = ok(&["show", "0ee61e2a"]);
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("request "))
+        .unwrap();
+    assert!(line.trim_end().ends_with("get /api"), "{line}");
+}

@@ -180,10 +180,13 @@ pub fn render_text(l: &Loaded, findings: &[FindingRef<'_>]) -> String {
         .copied()
         .collect::<Vec<_>>()
         .join("/");
-    field(
-        "request",
-        &format!("{} {} {target}", e.verb, e.resource_path()),
-    );
+    // A request about no object: its path (it read `get` and blanks).
+    let request = if e.object.resource.is_empty() {
+        format!("{} {}", e.verb, e.path())
+    } else {
+        format!("{} {} {target}", e.verb, e.resource_path())
+    };
+    field("request", request.trim_end());
     // As logged, then decoded when that differs (as the workbench's detail view).
     field("uri", &e.request_uri);
     let decoded = exec::decode_uri(&e.request_uri);

@@ -332,13 +332,18 @@ pub fn build(event: Box<AuditEvent>, raw: &str, ctx: &Ctx<'_>) -> DetailState {
     field("user agent", e.user_agent.clone());
     field(
         "request",
-        format!(
-            "{} {} {}/{}",
-            e.verb,
-            e.resource_path(),
-            e.object.namespace,
-            e.object.name
-        ),
+        // As `show` tells it: `verb resource ns/name`, or `verb /path` for a request about
+        // no object (it read `get  /`).
+        if e.object.resource.is_empty() {
+            format!("{} {}", e.verb, e.path())
+        } else {
+            format!(
+                "{} {} {}",
+                e.verb,
+                e.resource_path(),
+                crate::model::row::join_target(&e.object.namespace, &e.object.name)
+            )
+        },
     );
     // As logged; decoded below when that differs (a decoded `command=` value holding `&` or
     // spaces would read as other parameters).
