@@ -459,3 +459,73 @@ fn regression_deep_query_nesting_is_an_error_not_an_abort() {
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert!(!case.exists());
 }
+
+/// The workbench on the crafted index, walked as an analyst would at 80×24 and wide: every
+/// view, an event's detail with the cursor on each line (a long value is then drawn whole
+/// under the list), the incidents with a story open, the sessions, the coverage, and a
+/// filter naming no field (its note drawn under the empty table). No raw control
+/// character is ever drawn.
+#[test]
+fn regression_the_workbench_draws_log_strings_escaped_in_every_view_and_pane() {
+    use common::workbench::{act, screen, start, typed};
+    use kubesift::tui::Action;
+    let c = crafted();
+    for size in [(80, 24), (200, 50)] {
+        let (mut app, mut engine) = start(&c.index, size);
+        // ratatui drops control characters it is given: a string drawn unescaped does not
+        // reach the terminal raw, it loses its escapes silently — the analyst never sees
+        // them. Every hostile string shows them escaped (`\x1b]0;pwned`).
+        let check = |app: &kubesift::tui::App, what: &str| {
+            let s = screen(app);
+            assert_clean(&format!("{what} at {size:?}"), s.as_bytes());
+            for (i, _) in s.match_indices("]0;pwned") {
+                assert!(
+                    s[..i].ends_with("\\x1b") || s[..i].ends_with("\\u001b"),
+                    "{what} at {size:?}: an escape dropped, not shown:\n{s}"
+                );
+            }
+        };
+        check(&app, "the first view");
+        for (view, name) in [
+            (Action::ViewIncidents, "incidents"),
+            (Action::ViewDetections, "detections"),
+            (Action::ViewPivots, "pivots"),
+            (Action::ViewTimeline, "timeline"),
+            (Action::ViewCoverage, "coverage"),
+            (Action::ViewEvents, "events"),
+        ] {
+            act(&mut app, &mut engine, &[view]);
+            check(&app, name);
+        }
+        // Every event's detail, the cursor on each of its lines.
+        for row in 0..app.events.total.unwrap_or(0) {
+            act(&mut app, &mut engine, &[Action::ViewEvents, Action::Top]);
+            act(
+                &mut app,
+                &mut engine,
+                &vec![Action::Down; usize::try_from(row).unwrap()],
+            );
+            act(&mut app, &mut engine, &[Action::Open]);
+            for line in 0..app.detail.lines().len() {
+                check(&app, &format!("detail of row {row}, line {line}"));
+                act(&mut app, &mut engine, &[Action::Down]);
+            }
+            act(&mut app, &mut engine, &[Action::Sessions]);
+            check(&app, &format!("sessions of row {row}"));
+        }
+        act(
+            &mut app,
+            &mut engine,
+            &[Action::ViewIncidents, Action::Open],
+        );
+        check(&app, "an incident's story");
+        act(&mut app, &mut engine, &[Action::Down, Action::Down]);
+        check(&app, "a later step of the story");
+        act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+        typed(&mut app, &mut engine, &format!("nofield:x{H}"));
+        act(&mut app, &mut engine, &[Action::Submit]);
+        let s = screen(&app);
+        assert!(s.contains("note: "), "the note under the empty table: {s}");
+        check(&app, "a filter naming no field");
+    }
+}

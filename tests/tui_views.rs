@@ -5,12 +5,12 @@
 
 mod common;
 
+use common::workbench::{act, typed};
 use common::{repo, sample_index};
 use kubesift::CaseStore;
-use kubesift::session::{IndexDir, Session};
 use kubesift::tui::keymap::Keymap;
 use kubesift::tui::worker::Engine;
-use kubesift::tui::{Action, App, Effect};
+use kubesift::tui::{Action, App};
 use ratatui::style::{Color, Modifier};
 
 const W: u16 = 160;
@@ -18,51 +18,7 @@ const H: u16 = 40;
 
 /// An app on the sample index, with its engine, as the workbench starts.
 fn start() -> (App, Engine) {
-    let dir = IndexDir::new(sample_index());
-    let session = Session::open(&dir).unwrap();
-    let findings = session.default_findings().unwrap();
-    let facts = session.facts().unwrap();
-    let mut app = App::new(
-        findings,
-        facts,
-        jiff::tz::TimeZone::UTC,
-        "UTC".into(),
-        (W, H),
-    );
-    let mut engine = Engine::new(session);
-    let first = app.start();
-    settle(&mut app, &mut engine, first);
-    (app, engine)
-}
-
-/// Runs effects until the app asks for nothing more: index requests through the engine,
-/// case changes on the app's case file.
-fn settle(app: &mut App, engine: &mut Engine, mut eff: Option<Effect>) {
-    loop {
-        eff = match eff {
-            Some(Effect::Request(r)) => {
-                let resp = engine.handle(r);
-                app.update(Action::Response(Box::new(resp)))
-            }
-            Some(Effect::Case(op)) => {
-                let store = CaseStore::new(app.case_file.clone().unwrap());
-                app.update(kubesift::tui::apply_case(&store, op))
-            }
-            _ => return,
-        }
-    }
-}
-
-fn typed(app: &mut App, engine: &mut Engine, text: &str) {
-    let actions: Vec<Action> = text.chars().map(Action::Char).collect();
-    act(app, engine, &actions);
-}
-
-fn act(app: &mut App, engine: &mut Engine, actions: &[Action]) {
-    for a in actions {
-        let eff = app.update(a.clone());
-        settle(app, engine, eff);
-    }
+    common::workbench::start(sample_index(), (W, H))
 }
 
 /// The screen as text, with the checkout's path (which differs between machines) shown

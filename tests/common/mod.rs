@@ -26,6 +26,8 @@ use std::process::Output;
 
 use assert_cmd::Command;
 
+pub mod workbench;
+
 /// The repository's root.
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

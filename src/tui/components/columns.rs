@@ -167,7 +167,8 @@ pub fn wrap(s: &str, first: usize, rest: usize) -> Vec<String> {
     let room = |out: &Vec<String>| if out.is_empty() { first } else { rest };
     for ch in s.chars() {
         let w = width_of(ch.encode_utf8(&mut buf));
-        if used + w > room(&out) {
+        // A character wider than a whole line takes a line of its own (no empty one first).
+        if used + w > room(&out) && !line.is_empty() {
             if ch == ' ' {
                 // A space at the edge ends the line (unseen there).
                 line.push(ch);
@@ -298,6 +299,11 @@ mod tests {
         assert_eq!(lines.concat(), text, "every character kept, in order");
         assert!(wrap("", 5, 5).is_empty());
         assert_eq!(wrap("short", 10, 10), vec!["short"]);
+    }
+
+    #[test]
+    fn regression_wrap_put_an_empty_line_before_a_character_wider_than_the_line() {
+        assert_eq!(wrap("界界", 1, 1), vec!["界", "界"]);
     }
 
     fn total(widths: &[u16]) -> u16 {
