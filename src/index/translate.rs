@@ -20,7 +20,9 @@ use crate::query::{Expr, Pattern, TimeSpec};
 use std::collections::HashSet;
 use std::sync::Arc;
 use tantivy::BitSet;
-use tantivy::query::{BitSetDocSet, ConstScorer, EnableScoring, Explanation, Scorer, Weight};
+use tantivy::query::{
+    BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Scorer, Weight,
+};
 use tantivy::{DocId, Score, SegmentReader, TERMINATED};
 
 pub(super) struct Translator<'a> {
@@ -98,18 +100,43 @@ impl Translator<'_> {
                 let field = if name == "ip" { f.ip } else { f.peer };
                 ip_query(field, p)
             }
-            (_, Pattern::Exact(v)) => Box::new(TermQuery::new(
-                Term::from_field_text(self.keyword(name)?, v),
-                IndexRecordOption::Basic,
-            )),
-            (_, Pattern::Wildcard(v)) => regex(&Glob::new(v).to_regex(), self.keyword(name)?)?,
-            (_, Pattern::Any) => regex(".+", self.keyword(name)?)?,
+            (_, Pattern::Exact(v)) => {
+                let field = self.keyword(name)?;
+                let term = Term::from_field_text(field, v);
+                if self.has_terms(field) {
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic))
+                } else {
+                    range(Bound::Included(term.clone()), Bound::Included(term))
+                }
+            }
+            (_, Pattern::Wildcard(v)) => {
+                let field = self.keyword(name)?;
+                if self.has_terms(field) {
+                    regex(&Glob::new(v).to_regex(), field)?
+                } else {
+                    column_match(name, Some(v))
+                }
+            }
+            (_, Pattern::Any) => {
+                let field = self.keyword(name)?;
+                if self.has_terms(field) {
+                    regex(".+", field)?
+                } else {
+                    column_match(name, None)
+                }
+            }
             (_, other) => {
                 return Err(query_error(format!(
                     "field `{name}` cannot match {other:?}"
                 )));
             }
         })
+    }
+
+    /// Whether a keyword field has terms (a high-cardinality field that is searched, never
+    /// counted); the others are answered from their fast column.
+    fn has_terms(&self, field: Field) -> bool {
+        self.fields.schema.get_field_entry(field).is_indexed()
     }
 
     fn keyword(&self, name: &str) -> Result<Field> {
@@ -170,6 +197,88 @@ impl Weight for KeySetQuery {
 
     fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
         Ok(Explanation::new("audit id in set", 1.0))
+    }
+}
+
+/// Documents with a value of a keyword column that matches a glob (`None`: any value). The
+/// column's dictionary is matched once per segment, then its ordinals are scanned: keyword
+/// fields have no terms (indexing a term per field and document doubled their cost at ingest).
+fn column_match(field: &str, glob: Option<&str>) -> Box<dyn Query> {
+    Box::new(ColumnMatchQuery {
+        field: field.to_owned(),
+        glob: glob.map(str::to_owned),
+    })
+}
+
+#[derive(Debug, Clone)]
+struct ColumnMatchQuery {
+    field: String,
+    glob: Option<String>,
+}
+
+impl Query for ColumnMatchQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ColumnMatchWeight {
+            field: self.field.clone(),
+            glob: self.glob.as_deref().map(Glob::new),
+        }))
+    }
+}
+
+struct ColumnMatchWeight {
+    field: String,
+    glob: Option<Glob>,
+}
+
+impl ColumnMatchWeight {
+    /// The ordinals of the segment's column values that match, as flags by ordinal.
+    fn wanted(&self, col: &tantivy::columnar::StrColumn) -> tantivy::Result<Vec<bool>> {
+        let mut wanted = vec![false; col.dictionary().num_terms()];
+        let mut stream = col.dictionary().stream()?;
+        while stream.advance() {
+            let hit = match &self.glob {
+                None => true,
+                Some(glob) => std::str::from_utf8(stream.key()).is_ok_and(|v| glob.is_match(v)),
+            };
+            if let Some(flag) = usize::try_from(stream.term_ord())
+                .ok()
+                .and_then(|ord| wanted.get_mut(ord))
+            {
+                *flag = hit;
+            }
+        }
+        Ok(wanted)
+    }
+}
+
+impl Weight for ColumnMatchWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let Some(col) = reader.fast_fields().str(&self.field)? else {
+            return Ok(Box::new(EmptyScorer));
+        };
+        let wanted = self.wanted(&col)?;
+        if !wanted.contains(&true) {
+            return Ok(Box::new(EmptyScorer));
+        }
+        let ords = col.ords();
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        for d in 0..reader.max_doc() {
+            let hit = ords.values_for_doc(d).any(|o| {
+                usize::try_from(o)
+                    .ok()
+                    .and_then(|o| wanted.get(o))
+                    .copied()
+                    .unwrap_or(false)
+            });
+            if hit {
+                docs.insert(d);
+            }
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
+        Ok(Explanation::new("column value matches", 1.0))
     }
 }
 

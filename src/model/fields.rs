@@ -31,7 +31,7 @@ pub enum FieldKind {
 /// How the index stores a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Storage {
-    /// Exact terms and a fast column (counted for pivots, read into rows): `STRING | FAST`.
+    /// A fast column (counted for pivots, read into rows, matched by queries): `FAST`.
     Keyword,
     /// Exact terms only (high cardinality: searched, never counted): `STRING`.
     SearchOnly,
