@@ -102,3 +102,53 @@ fn keyword_queries_answered_from_columns_match_as_terms_did() {
         .collect();
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Audit IDs written as UUIDs are kept as two numbers, any other form as written: both come
+/// back whole in rows, by prefix in `show`, and exactly by `id:`.
+#[test]
+fn audit_ids_kept_as_numbers_or_as_written_come_back_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let object = r#""resource":"pods","namespace":"shop","apiVersion":"v1""#;
+    let ids = [
+        "5f0c2b7e-9a41-4c3d-8e21-0b6f4d2a9c13",
+        "5F0C2B7E-9A41-4C3D-8E21-0B6F4D2A9C99",
+        "req-7",
+    ];
+    let lines: Vec<String> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let time = format!("2026-03-14T08:00:0{i}Z");
+            event(id, &time, "alice", r#""10.0.0.1""#, "get", object, 200)
+        })
+        .collect();
+    let file = write(dir.path(), "audit.log", lines.join("\n"));
+    let index = dir.path().join("idx");
+    let out = ks(&index).arg("index").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let out = ks(&index)
+        .args(["search", "--format", "jsonl", "*"])
+        .output()
+        .unwrap();
+    let listed: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            v["audit_id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    assert_eq!(listed, ids, "{}", stdout(&out));
+    for id in ids {
+        assert_eq!(count(&index, &format!("id:\"{id}\"")), 1, "{id}");
+    }
+    // A prefix names the one event it starts (the upper-case ID is kept as written).
+    for (prefix, id) in [("5f0c2b7e-9a", ids[0]), ("5F0C", ids[1]), ("req", ids[2])] {
+        let out = ks(&index)
+            .args(["show", prefix, "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{prefix}: {}", stderr(&out));
+        assert!(stdout(&out).contains(id), "{prefix}: {}", stdout(&out));
+    }
+}

@@ -7,10 +7,83 @@ use tantivy::DateTime;
 use tantivy::columnar::Column;
 
 use super::hit::Hit;
-use super::schema::from_v6;
+use super::schema::{from_v6, halves, uuid_prefix_range, uuid_string};
 use super::{IndexError, Result};
 use crate::model::fields::{self, Fill};
 use crate::model::{EventRow, Micros};
+
+/// The audit IDs of one segment: UUIDs from their two number columns, any other ID from its
+/// string column.
+pub(super) struct AuditIds {
+    hi: Column<u64>,
+    lo: Column<u64>,
+    text: Option<tantivy::columnar::StrColumn>,
+}
+
+impl AuditIds {
+    pub(super) fn open(seg: &tantivy::SegmentReader) -> Result<AuditIds> {
+        let ff = seg.fast_fields();
+        Ok(AuditIds {
+            hi: ff.u64("uuid_hi")?,
+            lo: ff.u64("uuid_lo")?,
+            text: ff.str("audit_id")?,
+        })
+    }
+
+    /// The audit ID of a document ("" when it has none).
+    pub(super) fn get(&self, doc: tantivy::DocId) -> String {
+        if let Some(uuid) = self.uuid(doc) {
+            return uuid;
+        }
+        let mut s = String::new();
+        if let Some(col) = &self.text
+            && let Some(ord) = col.term_ords(doc).next()
+        {
+            let _ = col.ord_to_str(ord, &mut s);
+        }
+        s
+    }
+
+    /// The audit ID of a document when it is a UUID.
+    pub(super) fn uuid(&self, doc: tantivy::DocId) -> Option<String> {
+        let hi = self.hi.first(doc)?;
+        Some(uuid_string(hi, self.lo.first(doc).unwrap_or(0)))
+    }
+
+    /// The distinct UUIDs (at most `limit`) of documents whose written ID starts with
+    /// `prefix`, by one pass over the column.
+    pub(super) fn uuids_with_prefix(
+        &self,
+        prefix: &str,
+        max_doc: tantivy::DocId,
+        limit: usize,
+        out: &mut std::collections::BTreeSet<String>,
+    ) {
+        let Some((from, to)) = uuid_prefix_range(prefix) else {
+            return;
+        };
+        let (from_hi, _) = halves(from);
+        let (to_hi, _) = halves(to);
+        let mut found = std::collections::BTreeSet::new();
+        for doc in 0..max_doc {
+            let Some(hi) = self.hi.first(doc) else {
+                continue;
+            };
+            if hi < from_hi || hi > to_hi {
+                continue;
+            }
+            let lo = self.lo.first(doc).unwrap_or(0);
+            let v = (u128::from(hi) << 64) | u128::from(lo);
+            if (from..=to).contains(&v) {
+                found.insert(v);
+            }
+        }
+        for v in found.into_iter().take(limit) {
+            let (hi, lo) = halves(v);
+            out.insert(uuid_string(hi, lo));
+        }
+    }
+}
 
 /// The columns of table rows of one segment.
 pub(super) struct SegmentColumns {
@@ -19,6 +92,7 @@ pub(super) struct SegmentColumns {
     code: Column<u64>,
     peer: Column<Ipv6Addr>,
     time: Column<DateTime>,
+    audit_ids: AuditIds,
 }
 
 impl SegmentColumns {
@@ -35,6 +109,7 @@ impl SegmentColumns {
             code: ff.u64("code")?,
             peer: ff.ip_addr("peer")?,
             time: ff.date("time")?,
+            audit_ids: AuditIds::open(seg)?,
         })
     }
 
@@ -58,6 +133,10 @@ impl SegmentColumns {
                 .first(doc)
                 .map(|ip| from_v6(ip).to_string().into());
             s.code = self.code.first(doc).and_then(|c| u16::try_from(c).ok());
+            // Any other audit ID is filled from its string column below.
+            if let Some(uuid) = self.audit_ids.uuid(doc) {
+                s.audit_id = uuid.into();
+            }
         }
         // Strings by term ordinal, looked up in one sorted pass per column: a dictionary
         // lookup one at a time scans a block each.

@@ -12,7 +12,7 @@ use tantivy::schema::Value;
 use tantivy::{DateTime, Index, Order, ReloadPolicy, Searcher, TantivyDocument};
 
 use super::agg::{self, AllHits, IpCounts, TermCounts, TimeHistogram};
-use super::columns::{SegmentColumns, str_column};
+use super::columns::{AuditIds, SegmentColumns, str_column};
 pub use super::hit::Hit;
 use super::manifest::{Manifest, read_manifest};
 use super::schema::Fields;
@@ -244,10 +244,12 @@ impl IndexReader {
     }
 
     /// The distinct audit IDs that start with `prefix`, sorted, at most `limit`: read from
-    /// the sorted dictionary of each segment's audit-ID column, never from the documents.
+    /// each segment's UUID columns and the sorted dictionary of its other IDs, never from the
+    /// documents.
     pub fn audit_ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
         let mut ids = std::collections::BTreeSet::new();
         for seg in self.searcher().segment_readers() {
+            AuditIds::open(seg)?.uuids_with_prefix(prefix, seg.max_doc(), limit, &mut ids);
             let Some(col) = seg.fast_fields().str("audit_id")? else {
                 continue;
             };

@@ -197,18 +197,14 @@ impl IndexReader {
         IndexRows::open(self)
     }
 
-    /// The audit ID of a row's event, from its fast column.
+    /// The audit ID of a row's event, from its fast columns.
     pub fn audit_id_of(&self, doc: u64) -> String {
         let addr = unpack(doc);
         let searcher = self.searcher();
         let seg = searcher.segment_reader(addr.segment_ord);
-        let mut out = String::new();
-        if let Ok(Some(col)) = seg.fast_fields().str("audit_id")
-            && let Some(ord) = col.term_ords(addr.doc_id).next()
-        {
-            let _ = col.ord_to_str(ord, &mut out);
-        }
-        out
+        super::columns::AuditIds::open(seg)
+            .map(|ids| ids.get(addr.doc_id))
+            .unwrap_or_default()
     }
 
     /// The event behind a row.

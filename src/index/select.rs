@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use tantivy::DateTime;
 use tantivy::columnar::{Column, StrColumn};
 
+use super::columns::AuditIds;
 use super::hit::Hit;
 use super::reader::IndexReader;
 use super::schema::from_v6;
@@ -138,6 +139,13 @@ impl IndexReader {
                 nums.fill(hits[i].doc_id(), &mut out[i]);
             }
             for (f, field) in fields.iter().enumerate() {
+                if *field == "audit_id" {
+                    let ids = AuditIds::open(seg)?;
+                    for &i in &rows {
+                        out[i].values[f] = ids.get(hits[i].doc_id());
+                    }
+                    continue;
+                }
                 let Some(col) = seg.fast_fields().str(field)? else {
                     continue;
                 };
@@ -187,6 +195,11 @@ impl IndexReader {
                 .iter()
                 .map(|f| CachedColumn::open(seg, f))
                 .collect::<Result<Vec<_>>>()?;
+            // A UUID audit ID is in two number columns, not the string column.
+            let ids = match fields.iter().position(|f| *f == "audit_id") {
+                Some(at) => Some((at, AuditIds::open(seg)?)),
+                None => None,
+            };
             let seg_ord = u64::try_from(ord).unwrap_or(u64::MAX);
             for doc in seg.doc_ids_alive() {
                 p.handle = (seg_ord << 32) | u64::from(doc);
@@ -194,6 +207,11 @@ impl IndexReader {
                 p.values.clear();
                 for c in &mut cols {
                     p.values.push(c.values(doc)?);
+                }
+                if let Some((at, ids)) = &ids
+                    && let Some(uuid) = ids.uuid(doc)
+                {
+                    p.values[*at] = uuid;
                 }
                 visit(&p);
             }

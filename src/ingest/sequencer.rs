@@ -41,25 +41,29 @@ struct FileCounts {
     formats: std::collections::BTreeSet<&'static str>,
 }
 
+/// Maps by request key, with a fast seeded hasher (keys are hashes of attacker-chosen audit
+/// IDs: a fixed hash could be made to collide).
+type KeyMap<V> = HashMap<[u8; 16], V, foldhash::fast::RandomState>;
+
 pub(super) struct Sequencer<'a> {
     writer: &'a mut IndexWriter,
     keys: KeyStore,
     /// Records whose key the index may hold (the key filter said maybe), by key.
-    suspects: HashMap<[u8; 16], (Prepared, usize)>,
+    suspects: KeyMap<(Prepared, usize)>,
     files: &'a [RunFile],
     opts: &'a IngestOptions,
     summary: &'a mut IngestSummary,
     /// Requests held back, by key (with the input they came from), and their arrival order.
-    pending: HashMap<[u8; 16], (Prepared, usize)>,
+    pending: KeyMap<(Prepared, usize)>,
     order: VecDeque<[u8; 16]>,
     /// Long-running requests still waiting for their last stage, beyond the window.
-    open: HashMap<[u8; 16], (Prepared, usize)>,
+    open: KeyMap<(Prepared, usize)>,
     open_order: VecDeque<[u8; 16]>,
     /// Stage bits learned after the event was written: key → bits to add.
-    fixups: HashMap<[u8; 16], StageSet>,
+    fixups: KeyMap<StageSet>,
     /// Lines of requests logged before 1.7 whose other line is already written: key → lines
     /// to join into the stored record.
-    late_lines: HashMap<[u8; 16], Vec<Vec<u8>>>,
+    late_lines: KeyMap<Vec<Vec<u8>>>,
     counts: Vec<FileCounts>,
     rejects: RejectLog<'a>,
     /// Inputs read to the end, waiting for a commit to be marked complete.
@@ -82,16 +86,16 @@ impl<'a> Sequencer<'a> {
         Sequencer {
             writer,
             keys,
-            suspects: HashMap::new(),
+            suspects: KeyMap::default(),
             files,
             opts,
             summary,
-            pending: HashMap::new(),
+            pending: KeyMap::default(),
             order: VecDeque::new(),
-            open: HashMap::new(),
+            open: KeyMap::default(),
             open_order: VecDeque::new(),
-            fixups: HashMap::new(),
-            late_lines: HashMap::new(),
+            fixups: KeyMap::default(),
+            late_lines: KeyMap::default(),
             counts: vec![FileCounts::default(); files.len()],
             rejects: RejectLog::new(dir, files.len()),
             done_files: Vec::new(),
