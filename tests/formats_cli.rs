@@ -7,13 +7,7 @@
 
 mod common;
 
-use common::{gzip, ks, record, stderr, stdout, write};
-
-fn count(index: &std::path::Path, q: &str) -> u64 {
-    let out = ks(index).args(["search", "--count", q]).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    stdout(&out).trim().parse().unwrap()
-}
+use common::{count, gzip, ks, record, stderr, write};
 
 fn rec(id: &str) -> String {
     let t = "2026-03-14T10:00:00.000000Z";

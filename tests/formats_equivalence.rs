@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use common::{ks, stderr, stdout};
+use common::{count, ks, stderr, stdout};
 
 /// The window converted: the densest hour of the attack story.
 const SINCE: &str = "2026-03-14T11:30";
@@ -83,14 +83,6 @@ fn format_of(index: &Path) -> BTreeSet<String> {
             v["format"].as_str().unwrap().to_owned()
         })
         .collect()
-}
-
-fn count(index: &Path, query: &str) -> u64 {
-    let out = ks(index)
-        .args(["search", "--count", query])
-        .output()
-        .unwrap();
-    stdout(&out).trim().parse().unwrap()
 }
 
 /// Findings a format loses or gains against native, each with the field loss that explains

@@ -9,21 +9,12 @@ mod common;
 
 use std::path::Path;
 
-use common::{events_in, ks, stderr, stdout, write};
+use common::{count, events_in, ks, stderr, stdout, write};
 
 fn index(index: &Path, file: &Path) -> String {
     let out = ks(index).arg("index").arg(file).output().unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
     stderr(&out)
-}
-
-fn count(index: &Path, query: &str) -> u64 {
-    let out = ks(index)
-        .args(["search", "--count", query])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{query}: {}", stderr(&out));
-    stdout(&out).trim().parse().unwrap()
 }
 
 fn detected(index: &Path) -> Vec<String> {

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{ks, stderr, stdout, write};
+use common::{count, ks, stderr, stdout, write};
 
 fn event(
     id: &str,
@@ -20,15 +20,6 @@ fn event(
     format!(
         r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api","verb":"{verb}","user":{{"username":"{user}","groups":["system:authenticated"]}},"sourceIPs":[{ips}],"userAgent":"kubectl/v1.29.3 (linux/amd64) kubernetes/6813625","objectRef":{{{object}}},"responseStatus":{{"metadata":{{}},"code":{code}}},"requestReceivedTimestamp":"{time}","stageTimestamp":"{time}"}}"#
     )
-}
-
-fn count(index: &std::path::Path, query: &str) -> u64 {
-    let out = ks(index)
-        .args(["search", "--count", query])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{query}: {}", stderr(&out));
-    stdout(&out).trim().parse().unwrap()
 }
 
 #[test]

@@ -257,11 +257,22 @@ pub fn merge_key(audit_id: &str, received: i64, raw: &str) -> [u8; 16] {
 /// 64-bit halves; any other form (upper case, no hyphens, not a UUID) is `None`, kept as it
 /// is written.
 pub fn uuid_parts(id: &str) -> Option<(u64, u64)> {
-    let b = id.as_bytes();
-    if b.len() != 36 {
+    if id.len() != 36 {
+        return None;
+    }
+    uuid_digits(id).map(|(value, _)| halves(value))
+}
+
+/// The hex digits of the start of a lower-case hyphenated UUID as a number, and how many
+/// there are; `None` when `text` cannot start one (a hyphen misplaced or missing, another
+/// character).
+fn uuid_digits(text: &str) -> Option<(u128, u32)> {
+    let b = text.as_bytes();
+    if b.len() > 36 {
         return None;
     }
     let mut value: u128 = 0;
+    let mut digits = 0u32;
     for (i, &c) in b.iter().enumerate() {
         if matches!(i, 8 | 13 | 18 | 23) {
             if c != b'-' {
@@ -275,8 +286,9 @@ pub fn uuid_parts(id: &str) -> Option<(u64, u64)> {
             _ => return None,
         };
         value = (value << 4) | u128::from(digit);
+        digits += 1;
     }
-    Some(halves(value))
+    Some((value, digits))
 }
 
 /// A 128-bit value as its high and low 64 bits.
@@ -305,35 +317,13 @@ pub fn uuid_string(hi: u64, lo: u64) -> String {
 /// The range of UUIDs (as [`uuid_parts`] reads them) whose written form starts with
 /// `prefix`; `None` when no canonical UUID can start so.
 pub fn uuid_prefix_range(prefix: &str) -> Option<(u128, u128)> {
-    let b = prefix.as_bytes();
-    if b.len() > 36 {
-        return None;
-    }
-    let mut value: u128 = 0;
-    let mut digits = 0u32;
-    for (i, &c) in b.iter().enumerate() {
-        if matches!(i, 8 | 13 | 18 | 23) {
-            if c != b'-' {
-                return None;
-            }
-            continue;
-        }
-        let digit = match c {
-            b'0'..=b'9' => c - b'0',
-            b'a'..=b'f' => c - b'a' + 10,
-            _ => return None,
-        };
-        value = (value << 4) | u128::from(digit);
-        digits += 1;
-    }
+    let (value, digits) = uuid_digits(prefix)?;
     let free = 4 * (32 - digits);
-    let lo = if free == 128 { 0 } else { value << free };
-    let span = if free == 128 {
-        u128::MAX
-    } else {
-        (1u128 << free) - 1
-    };
-    Some((lo, lo | span))
+    if free == 128 {
+        return Some((0, u128::MAX));
+    }
+    let lo = value << free;
+    Some((lo, lo | ((1u128 << free) - 1)))
 }
 
 /// The `key_hi` column value of every event with this audit ID.

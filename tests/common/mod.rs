@@ -72,6 +72,16 @@ pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Number of events matching `query`, via `search --count`.
+pub fn count(index: &Path, query: &str) -> u64 {
+    let out = ks(index)
+        .args(["search", "--count", query])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{query}: {}", stderr(&out));
+    stdout(&out).trim().parse().unwrap()
+}
+
 /// Number of events in the index, via `stats --format json`.
 pub fn events_in(index: &Path) -> u64 {
     stats(index)["events"].as_u64().unwrap()
