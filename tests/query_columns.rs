@@ -78,6 +78,11 @@ fn keyword_queries_answered_from_columns_match_as_terms_did() {
         ("ip:192.0.2.9", 1),
         ("ip:10.0.0.0/24", 2),
         ("ip:2001:db8::7", 1),
+        ("ip:*", 3),
+        ("code:*", 3),
+        ("NOT peer:*", 0),
+        ("level:meta*", 3),
+        ("stage:*complete", 3),
         ("code:403", 1),
         ("code:4xx", 1),
         ("code:>=200", 3),
@@ -133,8 +138,25 @@ fn audit_ids_kept_as_numbers_or_as_written_come_back_whole() {
     for id in ids {
         assert_eq!(count(&index, &format!("id:\"{id}\"")), 1, "{id}");
     }
-    // A prefix names the one event it starts (the upper-case ID is kept as written).
-    for (prefix, id) in [("5f0c2b7e-9a", ids[0]), ("5F0C", ids[1]), ("req", ids[2])] {
+    // UUIDs are case-insensitive: found in the other case too (`req-7` is no UUID).
+    for id in ids {
+        let other = if id.starts_with('5') && id.contains('F') {
+            id.to_ascii_lowercase()
+        } else {
+            id.to_ascii_uppercase()
+        };
+        let want = u64::from(id != "req-7");
+        assert_eq!(count(&index, &format!("id:\"{other}\"")), want, "{other}");
+    }
+    // A prefix names the one event it starts, in either case; one both UUIDs start with is
+    // ambiguous.
+    for (prefix, id) in [
+        ("5f0c2b7e-9a41-4c3d-8e21-0b6f4d2a9c1", ids[0]),
+        ("5F0C2B7E-9A41-4C3D-8E21-0B6F4D2A9C1", ids[0]),
+        ("5F0C2B7E-9A41-4C3D-8E21-0B6F4D2A9C9", ids[1]),
+        ("5f0c2b7e-9a41-4c3d-8e21-0b6f4d2a9c9", ids[1]),
+        ("req", ids[2]),
+    ] {
         let out = ks(&index)
             .args(["show", prefix, "--format", "json"])
             .output()
@@ -142,4 +164,7 @@ fn audit_ids_kept_as_numbers_or_as_written_come_back_whole() {
         assert!(out.status.success(), "{prefix}: {}", stderr(&out));
         assert!(stdout(&out).contains(id), "{prefix}: {}", stdout(&out));
     }
+    let out = ks(&index).args(["show", "5F0C"]).output().unwrap();
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("ambiguous"), "{}", stderr(&out));
 }

@@ -15,7 +15,7 @@ use super::agg::{self, AllHits, IpCounts, TermCounts, TimeHistogram};
 use super::columns::{AuditIds, SegmentColumns, str_column};
 pub use super::hit::Hit;
 use super::manifest::{Manifest, read_manifest};
-use super::schema::Fields;
+use super::schema::{Fields, same_audit_id, uuid_prefix_range};
 use super::translate::Translator;
 use super::{IndexDir, IndexError, Result};
 use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef, StageSet};
@@ -236,7 +236,7 @@ impl IndexReader {
         // The column holds a 64-bit hash of the ID: confirm each hit.
         let mut confirmed = Vec::with_capacity(hits.len());
         for h in hits {
-            if self.load(&h)?.event.audit_id == id {
+            if same_audit_id(&self.load(&h)?.event.audit_id, id) {
                 confirmed.push(h);
             }
         }
@@ -247,22 +247,35 @@ impl IndexReader {
     /// each segment's UUID columns and the sorted dictionary of its other IDs, never from the
     /// documents.
     pub fn audit_ids_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>> {
+        // UUIDs are case-insensitive: a prefix of one finds it written in either case (logs
+        // write them lower-case, tickets often upper-case).
+        let lower = prefix.to_ascii_lowercase();
+        let mut spellings = vec![prefix.to_owned()];
+        if uuid_prefix_range(&lower).is_some() {
+            for v in [lower.clone(), prefix.to_ascii_uppercase()] {
+                if !spellings.contains(&v) {
+                    spellings.push(v);
+                }
+            }
+        }
         let mut ids = std::collections::BTreeSet::new();
         for seg in self.searcher().segment_readers() {
-            AuditIds::open(seg)?.uuids_with_prefix(prefix, seg.max_doc(), limit, &mut ids);
+            AuditIds::open(seg)?.uuids_with_prefix(&lower, seg.max_doc(), limit, &mut ids);
             let Some(col) = seg.fast_fields().str("audit_id")? else {
                 continue;
             };
-            let mut terms = col
-                .dictionary()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .map_err(|e| IndexError::io("reading the audit IDs", e))?;
-            let mut taken = 0;
-            while taken < limit && terms.advance() && terms.key().starts_with(prefix.as_bytes()) {
-                ids.insert(String::from_utf8_lossy(terms.key()).into_owned());
-                taken += 1;
+            for p in &spellings {
+                let mut terms = col
+                    .dictionary()
+                    .range()
+                    .ge(p.as_bytes())
+                    .into_stream()
+                    .map_err(|e| IndexError::io("reading the audit IDs", e))?;
+                let mut taken = 0;
+                while taken < limit && terms.advance() && terms.key().starts_with(p.as_bytes()) {
+                    ids.insert(String::from_utf8_lossy(terms.key()).into_owned());
+                    taken += 1;
+                }
             }
         }
         Ok(ids.into_iter().take(limit).collect())

@@ -263,6 +263,27 @@ pub fn uuid_parts(id: &str) -> Option<(u64, u64)> {
     uuid_digits(id).map(|(value, _)| halves(value))
 }
 
+/// The spellings an audit ID is looked up by: as given, and when it is a UUID in some case,
+/// in lower and in upper case too (UUIDs are case-insensitive; logs write them lower-case,
+/// tickets often upper-case).
+pub fn uuid_spellings(id: &str) -> Vec<String> {
+    let mut out = vec![id.to_owned()];
+    let lower = id.to_ascii_lowercase();
+    if uuid_parts(&lower).is_some() {
+        for v in [lower.clone(), id.to_ascii_uppercase()] {
+            if !out.contains(&v) {
+                out.push(v);
+            }
+        }
+    }
+    out
+}
+
+/// Whether two audit IDs name the same request: equal, or the same UUID in another case.
+pub fn same_audit_id(a: &str, b: &str) -> bool {
+    a == b || (a.eq_ignore_ascii_case(b) && uuid_parts(&a.to_ascii_lowercase()).is_some())
+}
+
 /// The hex digits of the start of a lower-case hyphenated UUID as a number, and how many
 /// there are; `None` when `text` cannot start one (a hyphen misplaced or missing, another
 /// character).

@@ -12,7 +12,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Term};
 
-use super::schema::{Fields, audit_id_hash, to_v6};
+use super::schema::{Fields, audit_id_hash, to_v6, uuid_spellings};
 use super::{IndexError, Result};
 use crate::model::Micros;
 use crate::query::glob::Glob;
@@ -88,8 +88,18 @@ impl Translator<'_> {
                 Bound::Unbounded,
             ),
             ("audit_id", Pattern::Exact(id)) => {
-                let h = Term::from_field_u64(f.key_hi, audit_id_hash(id));
-                range(Bound::Included(h.clone()), Bound::Included(h))
+                let hashes: HashSet<u64> = uuid_spellings(id)
+                    .iter()
+                    .map(|v| audit_id_hash(v))
+                    .collect();
+                if hashes.len() == 1 {
+                    let h = Term::from_field_u64(f.key_hi, audit_id_hash(id));
+                    range(Bound::Included(h.clone()), Bound::Included(h))
+                } else {
+                    Box::new(KeySetQuery {
+                        hashes: Arc::new(hashes),
+                    })
+                }
             }
             ("audit_id", _) => {
                 return Err(query_error(

@@ -355,6 +355,20 @@ impl Parser {
                     ))
                 }
             }
+            "stage" | "level" if !quoted && value.contains(['*', '?']) => {
+                // The known values are spelled in one case: a glob matches them in any case.
+                let glob = Glob::new(&value.to_lowercase());
+                let mut known: Vec<Expr> = known_values(spec.name)
+                    .iter()
+                    .filter(|k| glob.is_match(&k.to_lowercase()))
+                    .map(|k| field(spec.name, Pattern::Exact((*k).to_owned())))
+                    .collect();
+                Ok(match known.len() {
+                    0 => field(spec.name, Pattern::Wildcard(value)),
+                    1 => known.remove(0),
+                    _ => Expr::Or(known),
+                })
+            }
             "stage" | "level" => Ok(field(
                 spec.name,
                 Pattern::Exact(canonical_case(spec.name, &value)),
@@ -365,7 +379,10 @@ impl Parser {
 
     fn ip_value(&mut self, spec: &'static FieldSpec) -> Result<Expr, QueryError> {
         let at = self.pos;
-        let (value, _) = self.value()?;
+        let (value, quoted) = self.value()?;
+        if !quoted && value == "*" {
+            return Ok(field(spec.name, Pattern::Any));
+        }
         if let Ok(ip) = value.parse::<IpAddr>() {
             return Ok(field(spec.name, Pattern::Ip(ip)));
         }
@@ -385,7 +402,10 @@ impl Parser {
             return Ok(field(spec.name, Pattern::Number(lo, hi)));
         }
         let op = self.comparison();
-        let (value, _) = self.value()?;
+        let (value, quoted) = self.value()?;
+        if op.is_none() && !quoted && value == "*" {
+            return Ok(field(spec.name, Pattern::Any));
+        }
         let bad = || format!("`{value}` is not a number (e.g. 403, >=400, [400 TO 499], 4xx)");
         if op.is_none()
             && value.len() == 3
@@ -408,10 +428,9 @@ impl Parser {
 
     fn time_value(&mut self, spec: &'static FieldSpec, _start: usize) -> Result<Expr, QueryError> {
         let at = self.pos;
-        let parse_time = |s: &str| TimeSpec::parse(s);
         if matches!(self.peek(), Some('[' | '{')) {
-            let (lo, hi) = self.range(parse_time)?;
-            return Ok(field(spec.name, Pattern::Time(lo, hi)));
+            let (lo, hi) = self.range(|s| TimeSpec::parse(s).map(|t| Written::new(t, s)))?;
+            return Ok(field(spec.name, Pattern::Time(lo_bound(lo), hi_bound(hi))));
         }
         let op = self.comparison();
         let (value, _) = self.value()?;
@@ -422,10 +441,6 @@ impl Parser {
             };
             self.error_at(at, format!("`{value}` is not a time{why}"))
         })?;
-        let end = match t {
-            TimeSpec::At(m) => TimeSpec::At(m.saturating_add(granularity(&value))),
-            ago @ TimeSpec::Ago(_) => ago,
-        };
         if op.is_none() && matches!(t, TimeSpec::Ago(_)) {
             // `time:2h` reads as "the last two hours".
             return Ok(field(
@@ -433,7 +448,15 @@ impl Parser {
                 Pattern::Time(Bound::Included(t), Bound::Unbounded),
             ));
         }
-        Ok(field(spec.name, compare(op, t, end, Pattern::Time)))
+        let w = Written::new(t, &value);
+        let (lo, hi) = match op {
+            Some(">=") => (Bound::Included(w), Bound::Unbounded),
+            Some(">") => (Bound::Excluded(w), Bound::Unbounded),
+            Some("<=") => (Bound::Unbounded, Bound::Included(w)),
+            Some("<") => (Bound::Unbounded, Bound::Excluded(w)),
+            _ => (Bound::Included(w), Bound::Included(w)),
+        };
+        Ok(field(spec.name, Pattern::Time(lo_bound(lo), hi_bound(hi))))
     }
 
     fn comparison(&mut self) -> Option<&'static str> {
@@ -535,19 +558,79 @@ fn compare<T: Copy>(
     }
 }
 
-/// The span an exact time value stands for: a whole day for `2024-01-02`, an hour for
-/// `2024-01-02T03`, a minute for `…T03:04`, else a second.
-fn granularity(value: &str) -> i64 {
-    match value.trim().len() {
-        10 => 24 * Micros::HOUR,
-        13 => Micros::HOUR,
-        16 => Micros::MINUTE,
+/// A time as written: where it starts and the span its precision stands for — a whole day
+/// for `2024-01-02`, an hour for `…T03`, a minute for `…T03:04`, a second for `…T03:04:05`,
+/// the place of the last digit of a fraction (`…05.25`: a hundredth of a second); none for a
+/// duration back from the newest event (`2h`).
+#[derive(Debug, Clone, Copy)]
+struct Written {
+    at: TimeSpec,
+    span: i64,
+}
+
+impl Written {
+    fn new(at: TimeSpec, value: &str) -> Written {
+        let span = match at {
+            TimeSpec::At(_) => precision(value),
+            TimeSpec::Ago(_) => 0,
+        };
+        Written { at, span }
+    }
+
+    /// The first instant after the span.
+    fn end(self) -> TimeSpec {
+        match self.at {
+            TimeSpec::At(m) => TimeSpec::At(m.saturating_add(self.span)),
+            ago @ TimeSpec::Ago(_) => ago,
+        }
+    }
+}
+
+/// A lower bound: at or after the start of a written time; after it, its whole span.
+fn lo_bound(b: Bound<Written>) -> Bound<TimeSpec> {
+    match b {
+        Bound::Included(w) => Bound::Included(w.at),
+        Bound::Excluded(w) if w.span > 0 => Bound::Included(w.end()),
+        Bound::Excluded(w) => Bound::Excluded(w.at),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// An upper bound: up to a written time takes its whole span (`time:<=2024-01-02` is the
+/// whole day); before it, before its start.
+fn hi_bound(b: Bound<Written>) -> Bound<TimeSpec> {
+    match b {
+        Bound::Included(w) if w.span > 0 => Bound::Excluded(w.end()),
+        Bound::Included(w) => Bound::Included(w.at),
+        Bound::Excluded(w) => Bound::Excluded(w.at),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// The span a written time stands for (see [`Written`]), from how much of it is written.
+fn precision(value: &str) -> i64 {
+    let v = value.trim();
+    let Some((_, time)) = v.split_once(['T', 't', ' ']) else {
+        return 24 * Micros::HOUR; // a date
+    };
+    // The zone: `Z`, or `+HH:MM` / `-HH:MM` after the clock.
+    let time = time.trim_end_matches(['Z', 'z']);
+    let time = time.find(['+', '-']).map_or(time, |i| &time[..i]);
+    if let Some((_, fraction)) = time.split_once(['.', ',']) {
+        let digits = fraction.chars().take_while(char::is_ascii_digit).count();
+        let digits = u32::try_from(digits.min(6)).unwrap_or(6);
+        return 10i64.pow(6 - digits);
+    }
+    match time.split(':').count() {
+        1 => Micros::HOUR,
+        2 => Micros::MINUTE,
         _ => Micros::SECOND,
     }
 }
 
-fn canonical_case(field: &str, value: &str) -> String {
-    let known: &[&str] = match field {
+/// The values of `stage` or `level` as the audit API spells them.
+fn known_values(field: &str) -> &'static [&'static str] {
+    match field {
         "stage" => &[
             "RequestReceived",
             "ResponseStarted",
@@ -555,332 +638,15 @@ fn canonical_case(field: &str, value: &str) -> String {
             "Panic",
         ],
         _ => &["None", "Metadata", "Request", "RequestResponse"],
-    };
-    known
+    }
+}
+
+fn canonical_case(field: &str, value: &str) -> String {
+    known_values(field)
         .iter()
         .find(|k| k.eq_ignore_ascii_case(value))
         .map_or_else(|| value.to_owned(), |k| (*k).to_owned())
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn exact(f: &'static str, v: &str) -> Expr {
-        field(f, Pattern::Exact(v.to_owned()))
-    }
-
-    #[test]
-    fn regression_code_query_at_u64_max_does_not_overflow() {
-        // `code:18446744073709551615` overflowed computing the end of its range.
-        let max = u64::MAX;
-        let n = |lo, hi| field("code", Pattern::Number(lo, hi));
-        assert_eq!(
-            parse("code:18446744073709551615").unwrap(),
-            n(Bound::Included(max), Bound::Excluded(max))
-        );
-        assert_eq!(
-            parse("code:<=18446744073709551615").unwrap(),
-            n(Bound::Unbounded, Bound::Included(max))
-        );
-        assert!(parse("code:18446744073709551616").is_err());
-    }
-
-    #[test]
-    fn regression_audit_id_wildcard_is_a_parse_error_not_a_corrupt_index() {
-        // `audit_id:abc*` parsed, then failed at search time as "index manifest is corrupt".
-        for q in ["audit_id:abc*", "id:*", "auditid:a?c", "verb:get id:*x"] {
-            let err = parse(q).unwrap_err();
-            assert!(err.message.contains("without wildcards"), "{q}: {err}");
-        }
-        assert_eq!(parse("id:abc*").unwrap_err().column, 3);
-        assert_eq!(parse("id:\"ab*\"").unwrap(), exact("audit_id", "ab*"));
-    }
-
-    #[test]
-    fn empty_and_star_match_all() {
-        assert_eq!(parse("").unwrap(), Expr::All);
-        assert_eq!(parse("  * ").unwrap(), Expr::All);
-    }
-
-    #[test]
-    fn values_with_colons_quoted_and_unquoted() {
-        let want = exact("user", "system:serviceaccount:shop:web");
-        assert_eq!(parse("user:system:serviceaccount:shop:web").unwrap(), want);
-        assert_eq!(
-            parse("user:\"system:serviceaccount:shop:web\"").unwrap(),
-            want
-        );
-    }
-
-    #[test]
-    fn boolean_operators_any_case_and_implicit_and() {
-        let e = parse("verb:create and (ns:shop OR ns:prod) not user:alice").unwrap();
-        assert_eq!(
-            e,
-            Expr::And(vec![
-                exact("verb", "create"),
-                Expr::Or(vec![exact("namespace", "shop"), exact("namespace", "prod")]),
-                Expr::Not(Box::new(exact("user", "alice"))),
-            ])
-        );
-        assert_eq!(
-            parse("verb:get ns:x").unwrap(),
-            parse("verb:get AND ns:x").unwrap()
-        );
-        assert_eq!(
-            parse("-verb:get").unwrap(),
-            Expr::Not(Box::new(exact("verb", "get")))
-        );
-    }
-
-    #[test]
-    fn prefix_and_any() {
-        assert_eq!(
-            parse("ua:curl*").unwrap(),
-            field("ua", Pattern::Wildcard("curl*".into()))
-        );
-        assert_eq!(parse("ua:\"curl*\"").unwrap(), exact("ua", "curl*"));
-        assert_eq!(
-            parse("sa:\"w*b\"").unwrap(),
-            field("sa", Pattern::Wildcard("*:w\\*b".into()))
-        );
-        assert_eq!(
-            parse("impersonated:*").unwrap(),
-            field("impersonated", Pattern::Any)
-        );
-    }
-
-    #[test]
-    fn regression_escaped_bare_value_was_compared_with_its_backslashes() {
-        // Bare values are globs: without a wildcard their escapes are resolved, as in rules.
-        assert_eq!(parse("name:a\\\\b").unwrap(), exact("name", "a\\b"));
-        assert_eq!(parse("name:what\\?").unwrap(), exact("name", "what?"));
-        assert_eq!(
-            parse("user:CORP\\alice").unwrap(),
-            exact("user", "CORP\\alice")
-        );
-        assert_eq!(
-            parse("ua:lit\\**").unwrap(),
-            field("ua", Pattern::Wildcard("lit\\**".into()))
-        );
-    }
-
-    #[test]
-    fn ip_and_cidr() {
-        assert_eq!(
-            parse("ip:10.0.0.1").unwrap(),
-            field("ip", Pattern::Ip("10.0.0.1".parse().unwrap()))
-        );
-        assert_eq!(
-            parse("ip:10.244.1.7/16").unwrap(),
-            field("ip", Pattern::Cidr("10.244.0.0/16".parse().unwrap()))
-        );
-        let err = parse("ip:banana").unwrap_err();
-        assert_eq!(err.column, 3);
-        assert!(err.message.contains("not an IP"));
-    }
-
-    #[test]
-    fn code_forms() {
-        let n = |lo, hi| field("code", Pattern::Number(lo, hi));
-        assert_eq!(
-            parse("code:403").unwrap(),
-            n(Bound::Included(403), Bound::Excluded(404))
-        );
-        assert_eq!(
-            parse("code:>=400").unwrap(),
-            n(Bound::Included(400), Bound::Unbounded)
-        );
-        assert_eq!(
-            parse("code:4xx").unwrap(),
-            n(Bound::Included(400), Bound::Excluded(500))
-        );
-        assert_eq!(
-            parse("code:[400 TO 499]").unwrap(),
-            n(Bound::Included(400), Bound::Included(499))
-        );
-        assert_eq!(
-            parse("code:{400 TO *]").unwrap(),
-            n(Bound::Excluded(400), Bound::Unbounded)
-        );
-    }
-
-    #[test]
-    fn time_forms() {
-        let t = |s: &str| TimeSpec::At(Micros::parse(s).unwrap());
-        assert_eq!(
-            parse("time:[2024-01-02T03:00:00Z TO 2024-01-02T04:00:00Z]").unwrap(),
-            field(
-                "time",
-                Pattern::Time(
-                    Bound::Included(t("2024-01-02T03:00:00Z")),
-                    Bound::Included(t("2024-01-02T04:00:00Z"))
-                )
-            )
-        );
-        assert_eq!(
-            parse("time:2024-01-02").unwrap(),
-            field(
-                "time",
-                Pattern::Time(
-                    Bound::Included(t("2024-01-02T00:00:00Z")),
-                    Bound::Excluded(t("2024-01-03T00:00:00Z"))
-                )
-            )
-        );
-        assert_eq!(
-            parse("time:>2h").unwrap(),
-            field(
-                "time",
-                Pattern::Time(
-                    Bound::Excluded(TimeSpec::Ago(2 * Micros::HOUR)),
-                    Bound::Unbounded
-                )
-            )
-        );
-        assert!(parse("time:>2h").unwrap().is_relative());
-    }
-
-    #[test]
-    fn resource_with_subresource_and_sa_shortcuts() {
-        assert_eq!(
-            parse("res:pods/exec").unwrap(),
-            Expr::And(vec![
-                exact("resource", "pods"),
-                exact("subresource", "exec")
-            ])
-        );
-        assert_eq!(parse("sa:shop:web").unwrap(), exact("sa", "shop:web"));
-        assert_eq!(
-            parse("sa:system:serviceaccount:shop:web").unwrap(),
-            exact("sa", "shop:web")
-        );
-        assert_eq!(
-            parse("sa:web").unwrap(),
-            field("sa", Pattern::Wildcard("*:web".into()))
-        );
-    }
-
-    #[test]
-    fn lower_keywords_and_canonical_stage() {
-        assert_eq!(parse("verb:GET").unwrap(), exact("verb", "get"));
-        assert_eq!(
-            parse("stage:responsecomplete").unwrap(),
-            exact("stage", "ResponseComplete")
-        );
-    }
-
-    #[test]
-    fn bare_words_and_phrases_are_text() {
-        assert_eq!(parse("bash").unwrap(), Expr::Text("bash".into()));
-        assert_eq!(
-            parse("\"/bin/bash -i\"").unwrap(),
-            Expr::Text("/bin/bash -i".into())
-        );
-        assert_eq!(
-            parse("system:anonymous").unwrap(),
-            Expr::Text("system:anonymous".into())
-        );
-    }
-
-    #[test]
-    fn regression_an_operator_after_an_operator_was_searched_as_a_word() {
-        let e = parse("ns:shop AND OR verb:get").unwrap_err();
-        assert!(
-            e.message.contains("expected a term after AND, found OR"),
-            "{e}"
-        );
-        assert_eq!(e.column, 12);
-        let e = parse("ns:shop OR AND verb:get").unwrap_err();
-        assert!(e.message.contains("after OR, found AND"), "{e}");
-        // A quoted operator is a word; NOT after an operator is a term.
-        assert!(parse("ns:shop AND \"OR\"").is_ok());
-        assert!(parse("ns:shop AND NOT verb:get").is_ok());
-    }
-
-    #[test]
-    fn regression_the_audit_events_json_paths_were_searched_as_words() {
-        // `objectRef.resource:secrets` (the Sigma rules' and the audit Event's names)
-        // matched nothing, silently.
-        assert_eq!(
-            parse("objectRef.resource:secrets").unwrap(),
-            parse("resource:secrets").unwrap()
-        );
-        assert_eq!(
-            parse("responseStatus.code:403").unwrap(),
-            parse("code:403").unwrap()
-        );
-        assert_eq!(
-            parse("user.username:alice").unwrap(),
-            parse("user:alice").unwrap()
-        );
-        assert_eq!(
-            parse("objectRef.namespace:shop").unwrap(),
-            parse("ns:shop").unwrap()
-        );
-        // Not a field: a word, with a hint for when nothing matches.
-        let e = parse("status_code:403").unwrap();
-        assert_eq!(e, Expr::Text("status_code:403".into()));
-        assert!(
-            e.hints()[0].contains("`status_code` is not a field"),
-            "{:?}",
-            e.hints()
-        );
-        let e = parse("verb=get").unwrap();
-        assert!(
-            e.hints()[0].contains("a condition is `verb:get`"),
-            "{:?}",
-            e.hints()
-        );
-        assert!(parse("bash").unwrap().hints().is_empty());
-        assert!(parse("10.0.0.1:443").unwrap().hints().is_empty());
-    }
-
-    #[test]
-    fn errors_say_where_and_why() {
-        let e = parse("usr:alice").unwrap_err();
-        assert_eq!(e.column, 0);
-        assert!(e.message.contains("did you mean `user`"), "{e}");
-        let e = parse("(verb:get").unwrap_err();
-        assert!(e.message.contains("unclosed `(`"), "{e}");
-        let e = parse("verb:get)").unwrap_err();
-        assert!(e.message.contains("unmatched `)`"), "{e}");
-        let e = parse("verb: get").unwrap_err();
-        assert!(e.message.contains("needs a value"), "{e}");
-        let e = parse("code:abc").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "at column 6: `abc` is not a number (e.g. 403, >=400, [400 TO 499], 4xx)"
-        );
-        let e = parse("\"open").unwrap_err();
-        assert!(e.message.contains("unterminated"), "{e}");
-        let e = parse("verb:get AND").unwrap_err();
-        assert!(e.message.contains("end of the query"), "{e}");
-    }
-
-    #[test]
-    fn nesting_up_to_the_limit_parses() {
-        let deep = format!("{}verb:get{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
-        assert_eq!(parse(&deep).unwrap(), exact("verb", "get"));
-        let nots = format!("{}verb:get", "NOT ".repeat(MAX_DEPTH));
-        assert!(parse(&nots).is_ok());
-        let mixed = format!("{}(verb:get)", "-".repeat(MAX_DEPTH - 1));
-        assert!(parse(&mixed).is_ok());
-        let wide = vec!["(a)"; 10_000].join(" OR ");
-        assert!(parse(&wide).is_ok(), "siblings do not nest");
-    }
-
-    #[test]
-    fn regression_deep_nesting_is_an_error_naming_the_column() {
-        let e = parse(&"(".repeat(10_000)).unwrap_err();
-        assert_eq!(e.column, MAX_DEPTH, "{e}");
-        assert!(e.message.contains("nests more than 64 levels"), "{e}");
-        let e = parse(&format!("{}x", "NOT ".repeat(500))).unwrap_err();
-        assert_eq!(e.column, 4 * MAX_DEPTH, "{e}");
-        let e = parse(&format!("{}x", "!".repeat(100_000))).unwrap_err();
-        assert_eq!(e.column, MAX_DEPTH);
-        let e = parse(&format!("{}x", "NOT (".repeat(40))).unwrap_err();
-        assert!(e.message.contains("nests more than"), "{e}");
-    }
-}
+mod tests;
