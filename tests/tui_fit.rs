@@ -464,3 +464,40 @@ fn regression_the_note_under_an_empty_table_was_cut_at_80_columns() {
         "the whole note:\n{s}"
     );
 }
+
+/// At 80 columns a zone other than UTC left the header (times read as UTC), and a filter
+/// line longer than the screen was cut with no mark (chips and the pivot count hidden).
+#[test]
+fn regression_at_80x24_the_zone_stays_in_the_header_and_long_filters_are_marked() {
+    let (mut app, mut engine) = start((80, 24));
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::ViewEvents, Action::Command],
+    );
+    typed(&mut app, &mut engine, "tz Europe/Paris");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    let header = s.lines().next().unwrap_or_default();
+    assert!(header.contains("Europe/Paris"), "{s}");
+    // Each `:` command adds a chip.
+    for command in [
+        "ns shop",
+        "user system:serviceaccount:shop:web",
+        "sa shop:web",
+        "ua web-frontend/v2.3.1 (linux/amd64)",
+        "verb get",
+    ] {
+        act(&mut app, &mut engine, &[Action::Command]);
+        typed(&mut app, &mut engine, command);
+        act(&mut app, &mut engine, &[Action::Submit]);
+    }
+    let s = screen(&app);
+    let line = s
+        .lines()
+        .find(|l| l.starts_with(" filters:"))
+        .unwrap_or_default();
+    assert!(line.contains('…') || line.contains("more"), "{s}");
+    assert!(line.contains("pivot "), "the pivot count stays: {s}");
+    assert!(line.trim_end().chars().count() <= 80, "{s}");
+}

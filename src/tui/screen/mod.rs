@@ -46,7 +46,17 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
     let mut spans = tabs(app, Tabs::Named);
     // On a narrow terminal the tabs shorten (`0 Inc`, then `0`) and the name goes, so the
     // marks and the counts stay in sight.
-    let counts = format!("   {} ev · {} fnd", app.facts.events, app.findings.len());
+    // A zone other than UTC stays in sight: times read in the wrong zone mislead.
+    let counts = if app.tz_name == "UTC" {
+        format!("   {} ev · {} fnd", app.facts.events, app.findings.len())
+    } else {
+        format!(
+            "   {} ev · {} fnd · {}",
+            app.facts.events,
+            app.findings.len(),
+            app.tz_name
+        )
+    };
     let wanted = width(&marks) + counts.chars().count();
     for shorter in [Tabs::Short, Tabs::Keys] {
         if width(&spans) + wanted > usize::from(area.width) {
@@ -93,10 +103,12 @@ fn header_counts(app: &App, room: usize) -> String {
 /// The first form that fits `room`, else the counts alone, else nothing: a number is never
 /// cut (a cut `29738` reads as `2973`).
 fn fit(forms: impl IntoIterator<Item = String>, app: &App, counts: &str, room: usize) -> String {
+    let short = format!("   {} ev · {} fnd", app.facts.events, app.findings.len());
     let last = [
         format!("{counts} · {}", app.tz_name),
+        format!("{short} · {}", app.tz_name),
         counts.to_owned(),
-        format!("   {} ev · {} fnd", app.facts.events, app.findings.len()),
+        short,
     ];
     forms
         .into_iter()
@@ -165,35 +177,75 @@ fn filters(app: &App, frame: &mut Frame, area: Rect) {
     if app.filter.is_empty() {
         spans.push(Span::styled("none (every event)", theme::dim()));
     }
-    // Numbered for `:unfilter N`.
-    let typed = Some(app.filter.query.as_str()).filter(|q| !q.trim().is_empty());
-    let labels = app
-        .filter
-        .chips
-        .iter()
-        .map(|c| c.label.as_str())
-        .chain(typed);
-    for (i, label) in labels.enumerate() {
-        let style = if app.chip_cursor == Some(i) {
-            theme::chip_selected()
-        } else {
-            theme::chip()
-        };
-        spans.push(Span::styled(format!("{} ", i + 1), theme::dim()));
-        spans.push(Span::styled(format!(" {} ", clean(label)), style));
-        spans.push(Span::raw(" "));
-    }
+    // What follows the chips, kept whole: the search and the place in the pivot history.
+    let mut tail = Vec::new();
     if let Some((s, _)) = &app.search {
-        spans.push(Span::styled("   search: ", theme::dim()));
-        spans.push(Span::styled(format!("/{}/", clean(s)), theme::search()));
+        tail.push(Span::styled("   search: ", theme::dim()));
+        tail.push(Span::styled(format!("/{}/", clean(s)), theme::search()));
     }
     if app.history.len() > 1 {
-        spans.push(Span::styled(
+        tail.push(Span::styled(
             format!("   pivot {}/{}", app.history_pos + 1, app.history.len()),
             theme::dim(),
         ));
     }
+    // Numbered for `:unfilter N`.
+    let typed = Some(app.filter.query.as_str()).filter(|q| !q.trim().is_empty());
+    let labels: Vec<String> = app
+        .filter
+        .chips
+        .iter()
+        .map(|c| c.label.as_str())
+        .chain(typed)
+        .map(|l| clean(l).into_owned())
+        .collect();
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    let room = usize::from(area.width).saturating_sub(width(&spans) + width(&tail));
+    spans.extend(chips(app, &labels, room));
+    spans.extend(tail);
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The filter chips in `room` columns: whole when they fit, else each value cut (marked
+/// `…`), else the first ones and how many more there are — never cut silently.
+fn chips(app: &App, labels: &[String], room: usize) -> Vec<Span<'static>> {
+    let render = |shown: usize, longest: usize| -> Vec<Span<'static>> {
+        let mut spans = Vec::new();
+        for (i, label) in labels.iter().take(shown).enumerate() {
+            let style = if app.chip_cursor == Some(i) {
+                theme::chip_selected()
+            } else {
+                theme::chip()
+            };
+            let label = if label.chars().count() > longest {
+                let cut: String = label.chars().take(longest.saturating_sub(1)).collect();
+                format!("{cut}…")
+            } else {
+                label.clone()
+            };
+            spans.push(Span::styled(format!("{} ", i + 1), theme::dim()));
+            spans.push(Span::styled(format!(" {label} "), style));
+            spans.push(Span::raw(" "));
+        }
+        if shown < labels.len() {
+            spans.push(Span::styled(
+                format!("+{} more", labels.len() - shown),
+                theme::marker(),
+            ));
+        }
+        spans
+    };
+    let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
+    // As many chips as fit, each as long as fits.
+    for shown in (1..=labels.len()).rev() {
+        for longest in [usize::MAX, 32, 20, 12] {
+            let spans = render(shown, longest);
+            if width(&spans) <= room {
+                return spans;
+            }
+        }
+    }
+    render(0, 12)
 }
 
 fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
