@@ -501,3 +501,49 @@ fn regression_at_80x24_the_zone_stays_in_the_header_and_long_filters_are_marked(
     assert!(line.contains("pivot "), "the pivot count stays: {s}");
     assert!(line.trim_end().chars().count() <= 80, "{s}");
 }
+
+/// The selected value's count in the Pivots view was grey on the grey of the cursor's row;
+/// no view may draw a character in the colour of its background. The status line ended in a
+/// cut hint (a stray `e` at 80 columns).
+#[test]
+fn regression_no_text_drawn_in_its_background_colour_and_status_hints_are_whole() {
+    use kubesift::tui::keymap::Keymap;
+    use ratatui::style::Color;
+    let (mut app, mut engine) = start((80, 24));
+    let views = [
+        Action::ViewIncidents,
+        Action::ViewDetections,
+        Action::ViewEvents,
+        Action::ViewPivots,
+        Action::ViewTimeline,
+        Action::ViewCase,
+        Action::ViewCoverage,
+    ];
+    let labels = [
+        "help", "back", "quit", "open", "sessions", "filter", "search", "command", "sort",
+        "forward", "coverage",
+    ];
+    for view in views {
+        act(&mut app, &mut engine, std::slice::from_ref(&view));
+        let buf = kubesift::tui::render_to_buffer(&app, &Keymap::builtin(), 80, 24);
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                let cell = &buf[(x, y)];
+                let blank = cell.symbol().trim().is_empty();
+                let (fg, bg) = (cell.fg, cell.bg);
+                assert!(
+                    blank || fg == Color::Reset || fg != bg,
+                    "{view:?}: {:?} drawn {fg:?} on {bg:?} at ({x}, {y})\n{}",
+                    cell.symbol(),
+                    screen(&app)
+                );
+            }
+        }
+        let s = screen(&app);
+        let status = s.lines().last().unwrap_or_default().trim_end();
+        assert!(
+            labels.iter().any(|l| status.ends_with(l)) || !status.starts_with("? help"),
+            "{view:?}: the status line ends in a cut hint: {status}"
+        );
+    }
+}

@@ -3,6 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, List, ListItem, ListState};
 
@@ -169,10 +170,13 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
         let width = rect.width.saturating_sub(10) as usize;
         let short_accounts =
             list.field == "user" && list.values.iter().any(|(v, _)| v.chars().count() > width);
+        let focused = i == p.column;
+        let cursor = p.rows.get(i).copied().unwrap_or(0);
         let items: Vec<ListItem<'_>> = list
             .values
             .iter()
-            .map(|(v, n)| {
+            .enumerate()
+            .map(|(row, (v, n))| {
                 // Accounts in their short form when a whole one would be cut: all of them,
                 // so that the list reads the same way from row to row.
                 let short;
@@ -191,13 +195,18 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
                 } else {
                     v.into_owned()
                 };
+                // Grey on the grey of the cursor's row could not be read.
+                let count = if focused && row == cursor {
+                    Style::default()
+                } else {
+                    theme::dim()
+                };
                 ListItem::new(Line::from(vec![
-                    Span::styled(format!("{n:>7} "), theme::dim()),
+                    Span::styled(format!("{n:>7} "), count),
                     Span::raw(v),
                 ]))
             })
             .collect();
-        let focused = i == p.column;
         let title_style = if focused {
             theme::tab_active()
         } else {
@@ -220,8 +229,7 @@ fn render_lists(p: &PivotsState, frame: &mut Frame, area: Rect) {
         } else {
             theme::dim()
         });
-        let mut state =
-            ListState::default().with_selected(Some(p.rows.get(i).copied().unwrap_or(0)));
+        let mut state = ListState::default().with_selected(Some(cursor));
         frame.render_stateful_widget(widget, *rect, &mut state);
     }
 }

@@ -273,7 +273,7 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
         return;
     }
     let text = if app.status.is_empty() {
-        hints(app, keymap)
+        hints(app, keymap, usize::from(area.width))
     } else {
         // Statuses quote paths, audit IDs, case-file values and worker errors.
         clean(&app.status).into_owned()
@@ -302,7 +302,7 @@ pub(crate) fn edited_line(line: &LineEditor) -> Vec<Span<'static>> {
 }
 
 /// Key hints for the status line, generated from the keymap.
-fn hints(app: &App, keymap: &Keymap) -> String {
+fn hints(app: &App, keymap: &Keymap, room: usize) -> String {
     let ctx = app.view.context();
     let mut actions = vec![(Action::Help, "help")];
     // The way to the blind spots, while there are some and they are not on screen.
@@ -327,11 +327,20 @@ fn hints(app: &App, keymap: &Keymap) -> String {
         (Action::PivotBack, "pivot back"),
         (Action::PivotForward, "forward"),
     ]);
-    actions
+    // Whole hints only, as many as fit (a cut one read as a stray letter).
+    let mut line = String::new();
+    for hint in actions
         .iter()
         .filter_map(|(a, label)| keymap.key_for(ctx, a).map(|k| format!("{k} {label}")))
-        .collect::<Vec<_>>()
-        .join("  ")
+    {
+        let sep = if line.is_empty() { "" } else { "  " };
+        if line.chars().count() + sep.len() + hint.chars().count() > room {
+            break;
+        }
+        line.push_str(sep);
+        line.push_str(&hint);
+    }
+    line
 }
 
 /// The height of a bordered box around `lines` lines (saturating: a popup is clamped to the
