@@ -76,9 +76,13 @@ impl App {
         f: FilterState,
         anchor: Option<Anchor>,
     ) -> Option<Effect> {
-        self.history.truncate(self.history_pos + 1);
-        self.history.push(f.clone());
-        self.history_pos = self.history.len() - 1;
+        // The same filters again (`x` with none, a query submitted unchanged) are no step
+        // back to take: the history keeps steps that changed something.
+        if self.history.get(self.history_pos) != Some(&f) {
+            self.history.truncate(self.history_pos + 1);
+            self.history.push(f.clone());
+            self.history_pos = self.history.len() - 1;
+        }
         self.apply_filter(f, anchor)
     }
 

@@ -358,3 +358,21 @@ fn regression_n_back_from_the_first_match_said_no_more_matches() {
     })));
     assert!(a.status.contains("no earlier match"), "{}", a.status);
 }
+
+#[test]
+fn regression_unchanged_filters_add_no_pivot_step() {
+    // `x` with no filter, or a query submitted unchanged, added a history entry: the first
+    // `[` afterwards did nothing.
+    let mut a = events_app(50);
+    a.update(Action::ClearFilters);
+    assert_eq!(a.history.len(), 1, "clearing no filter is no step");
+    a.update(Action::Filter);
+    typed(&mut a, "verb:get");
+    a.update(Action::Submit);
+    assert_eq!(a.history.len(), 2);
+    a.update(Action::Filter);
+    a.update(Action::Submit);
+    assert_eq!(a.history.len(), 2, "the same query again is no step");
+    a.update(Action::PivotBack);
+    assert!(a.filter.is_empty(), "one `[` goes back to no filter");
+}
