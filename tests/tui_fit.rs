@@ -442,6 +442,23 @@ fn regression_the_account_column_mixed_short_and_whole_forms_on_a_wide_screen() 
 }
 
 #[test]
+fn regression_the_detections_account_column_mixed_short_and_whole_forms() {
+    for width in [80, 120, 160, 200, 240] {
+        let (app, _) = start((width, 50));
+        let s = screen(&app);
+        let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
+        assert!(rows.len() > 10, "{s}");
+        let short = rows
+            .iter()
+            .any(|r| r.contains(" sa:") || r.contains(" node:"));
+        let whole = rows
+            .iter()
+            .any(|r| r.contains(" system:serviceaccount:") || r.contains(" system:node:"));
+        assert!(!(short && whole), "one form at {width} columns:\n{s}");
+    }
+}
+
+#[test]
 fn regression_a_request_naming_no_user_had_an_empty_account_cell() {
     let (mut app, mut engine) = start((80, 24));
     act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);

@@ -337,12 +337,13 @@ fn finding_about(ctx: &Ctx<'_>, selected: Option<usize>, frame: &mut Frame, area
 }
 
 /// A finding's cell of column `col`, `width` wide; `same_account`: the account is the
-/// previous row's (grouped by account, it shows once).
+/// previous row's (grouped by account, it shows once); `whole_accounts`: every account of
+/// the table fits its column whole (else all show short, so they read alike).
 fn cell(
     f: &Finding,
     col: usize,
     width: u16,
-    same_account: bool,
+    (same_account, whole_accounts): (bool, bool),
     d: &Detections,
     ctx: &Ctx<'_>,
 ) -> Cell<'static> {
@@ -352,7 +353,11 @@ fn cell(
             theme::severity_style(f.severity),
         )),
         3 if same_account => Cell::from(""),
-        3 => Cell::from(columns::account_cell(&clean(&f.account), width)),
+        3 if whole_accounts => Cell::from(columns::account_cell(&clean(&f.account), width)),
+        3 => Cell::from(columns::truncate(
+            &columns::short_account(&clean(&f.account)),
+            width,
+        )),
         5 => Cell::from(columns::time_cell(
             f.first_seen_micros(),
             ctx.tz,
@@ -398,6 +403,10 @@ fn findings_table(d: &Detections, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) 
     }))
     .style(theme::header_row());
     let shown = d.shown(ctx.findings);
+    let whole_accounts = shown.iter().all(|&i| {
+        widths[3] >= columns::SHORT_ACCOUNTS
+            && columns::width_of(&clean(&ctx.findings[i].account)) <= usize::from(widths[3])
+    });
     let mut prev: Option<&str> = None;
     let rows: Vec<Row<'_>> = shown
         .iter()
@@ -408,7 +417,7 @@ fn findings_table(d: &Detections, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) 
             Row::new(
                 shown_cols
                     .iter()
-                    .map(|&c| cell(f, c, widths[c], same, d, ctx)),
+                    .map(|&c| cell(f, c, widths[c], (same, whole_accounts), d, ctx)),
             )
         })
         .collect();
