@@ -190,6 +190,17 @@ impl Parser {
     fn parse_unary(&mut self) -> Result<Expr, QueryError> {
         self.skip_ws();
         let at = self.pos;
+        // `AND` where a condition should start (`AND`, `(OR x)`) searched the word and
+        // matched nothing, silently.
+        for op in ["AND", "OR"] {
+            if self.keyword(op) {
+                self.pos = at;
+                let word = self.chars[at..at + op.len()].iter().collect::<String>();
+                return Err(self.error(format!(
+                    "`{word}` joins two conditions: put one before it (quote \"{word}\" to search the word)"
+                )));
+            }
+        }
         if self.keyword("NOT") {
             return self.negation(at);
         }
@@ -477,6 +488,12 @@ impl Parser {
         let lo = self.bare()?;
         self.skip_ws();
         if !self.keyword("TO") {
+            // `[400 TO]`: the `TO` is there, the bound after it is not.
+            let next: String = self.chars[self.pos..].iter().take(3).collect();
+            if next.len() == 3 && next[..2].eq_ignore_ascii_case("TO") && next.ends_with([']', '}'])
+            {
+                return Err(self.error_at(self.pos + 2, NO_UPPER_BOUND));
+            }
             return Err(self.error("expected `TO` in range"));
         }
         self.skip_ws();
@@ -498,6 +515,9 @@ impl Parser {
         let bound = |s: &str, at: usize, inclusive: bool| -> Result<Bound<T>, QueryError> {
             if s == "*" {
                 return Ok(Bound::Unbounded);
+            }
+            if s.is_empty() {
+                return Err(self.error_at(at, NO_UPPER_BOUND));
             }
             let v = parse(s)
                 .ok_or_else(|| self.error_at(at, format!("`{s}` is not a valid range bound")))?;
@@ -557,6 +577,8 @@ fn compare<T: Copy>(
         _ => make(Bound::Included(v), Bound::Excluded(next)),
     }
 }
+
+const NO_UPPER_BOUND: &str = "nothing after `TO`: give the upper bound, or `*` for none";
 
 /// A time as written: where it starts and the span its precision stands for — a whole day
 /// for `2024-01-02`, an hour for `…T03`, a minute for `…T03:04`, a second for `…T03:04:05`,

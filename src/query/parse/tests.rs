@@ -422,3 +422,20 @@ fn regression_deep_nesting_is_an_error_naming_the_column() {
     let e = parse(&format!("{}x", "NOT (".repeat(40))).unwrap_err();
     assert!(e.message.contains("nests more than"), "{e}");
 }
+
+/// A bare `AND` searched the word and matched nothing, silently; `[400 TO]` said `TO` was
+/// missing.
+#[test]
+fn regression_an_operator_without_a_condition_and_a_range_without_its_bound_say_so() {
+    for q in ["AND", "and verb:get", "verb:get (OR x)", "OR"] {
+        let e = parse(q).unwrap_err();
+        assert!(e.message.contains("joins two conditions"), "{q}: {e}");
+    }
+    assert!(parse("\"and\"").is_ok());
+    assert!(parse("sand").is_ok());
+    for q in ["code:[400 TO]", "code:[400 TO ]", "time:{2024-01-02 TO}"] {
+        let e = parse(q).unwrap_err();
+        assert!(e.message.contains("nothing after `TO`"), "{q}: {e}");
+    }
+    assert!(parse("code:[400 TO *]").is_ok());
+}
