@@ -206,6 +206,16 @@ fn sessions_of_an_exec_event_at_80x24_show_its_decoded_command_and_keep_their_pl
         s.contains("from 198.51.100.77"),
         "the session's address:\n{s}"
     );
+    // The sessions view named no audit ID: the request the line opens is named under it.
+    let id = app
+        .events
+        .selected_row()
+        .map(|r| r.audit_id.to_string())
+        .unwrap_or_default();
+    assert!(
+        !id.is_empty() && s.contains(&format!("audit ID {id}")),
+        "{s}"
+    );
     insta::assert_snapshot!("sessions_80x24", s);
 
     // Enter opens the command's event, with its credential's lineage; q comes back to the

@@ -294,6 +294,14 @@ fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
     if let Some(code) = c.code {
         let _ = write!(head, " · {code}");
     }
+    // The request the line opens (`kubesift show` takes it), and how many more it stands for.
+    if !c.event.is_empty() {
+        let _ = write!(head, " · audit ID {}", clean(&c.event));
+        let more = c.audit_ids.len().saturating_sub(1);
+        if more > 0 {
+            let _ = write!(head, " (+{more})");
+        }
+    }
     let mut out = vec![Line::from(Span::styled(head, theme::dim()))];
     // An exec's command on a line of its own, so that it wraps apart from kubectl's flags.
     match c.command.split_once(" -- ") {
