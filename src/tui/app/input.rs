@@ -358,7 +358,12 @@ impl App {
             .into_iter()
             .filter_map(|(f, p)| {
                 let (label, chip) = p.menu?;
-                let value = f.first(&s);
+                // An exec pivots on `pods/exec`, not on every request about pods.
+                let value = if f.name == "resource" {
+                    s.resource_path()
+                } else {
+                    f.first(&s)
+                };
                 (!value.is_empty()).then(|| (format!("{label}: {value}"), chip, value))
             })
             .collect();

@@ -364,6 +364,35 @@ fn pivot_menu_history_and_clear() {
 }
 
 #[test]
+fn regression_the_pivot_menu_of_an_exec_pivots_on_pods_exec() {
+    // The menu offered `res:pods`: every request about pods, not the execs.
+    let mut a = app();
+    let req = request(a.update(Action::ViewEvents));
+    let mut r = row(0);
+    r.resource = "pods".into();
+    r.subresource = "exec".into();
+    a.update(Action::Response(Box::new(Response::Page {
+        id: id_of(&req),
+        total: 1,
+        offset: 0,
+        rows: vec![r],
+        matches: vec![false],
+    })));
+    a.update(Action::PivotMenu);
+    let menu = a.menu.clone().unwrap();
+    let at = menu
+        .items
+        .iter()
+        .position(|(label, _, _)| label.ends_with(": pods/exec"))
+        .unwrap_or_else(|| panic!("{:?}", menu.items));
+    for _ in 0..at {
+        a.update(Action::Down);
+    }
+    a.update(Action::Open);
+    assert_eq!(a.filter.chips[0].label, "res:pods/exec");
+}
+
+#[test]
 fn around_an_event_drops_filters_and_keeps_it_selected() {
     let mut a = events_app(3);
     a.update(Action::Down);
