@@ -204,7 +204,9 @@ impl Component for SessionView {
                 theme::dim(),
             )));
         }
-        let full = self.command(self.cursor.line).map(|c| full(c, ctx));
+        // Inside the pane's borders.
+        let inner = area.width.saturating_sub(2);
+        let full = self.command(self.cursor.line).map(|c| full(c, ctx, inner));
         lines::render(frame, area, title, drawn, self.cursor, full);
     }
 
@@ -280,8 +282,9 @@ impl SessionView {
     }
 }
 
-/// The command under the cursor in full: when, how often, the command, its curl twin.
-fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
+/// The command under the cursor in full: when, how often, the command, its curl twin, the
+/// audit ID of its request; `width`: the pane's.
+fn full(c: &Command, ctx: &Ctx<'_>, width: u16) -> Vec<Line<'static>> {
     let mut head = columns::time_cell(c.time, ctx.tz, 23);
     if let Some(last) = c.last {
         let _ = write!(
@@ -294,12 +297,15 @@ fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
     if let Some(code) = c.code {
         let _ = write!(head, " · {code}");
     }
-    // The request the line opens (`kubesift show` takes it), and how many more it stands for.
-    if !c.event.is_empty() {
-        let _ = write!(head, " · audit ID {}", clean(&c.event));
-        let more = c.audit_ids.len().saturating_sub(1);
-        if more > 0 {
-            let _ = write!(head, " (+{more})");
+    // The request the line opens (`kubesift show` takes it): on the first line when it fits
+    // there whole, else last.
+    let id = (!c.event.is_empty()).then(|| format!("audit ID {}", clean(&c.event)));
+    let mut tail = None;
+    if let Some(id) = id {
+        if head.chars().count() + 3 + id.chars().count() <= usize::from(width) {
+            let _ = write!(head, " · {id}");
+        } else {
+            tail = Some(Line::from(Span::styled(id, theme::dim())));
         }
     }
     let mut out = vec![Line::from(Span::styled(head, theme::dim()))];
@@ -320,6 +326,7 @@ fn full(c: &Command, ctx: &Ctx<'_>) -> Vec<Line<'static>> {
             theme::dim(),
         )));
     }
+    out.extend(tail);
     out
 }
 
