@@ -73,6 +73,9 @@ fn keyword_queries_answered_from_columns_match_as_terms_did() {
         ("NOT namespace:kube-*", 2),
         ("resource:secrets AND NOT user:bob", 1),
         ("sa:shop:web", 1),
+        // DNS names match in any case (`sa:SHOP:web` found nothing).
+        ("sa:SHOP:web", 1),
+        ("sa:WEB", 1),
         ("resource:pods OR resource:clusterrolebindings", 2),
         // The second of an event's two source addresses, a block, IPv6.
         ("ip:192.0.2.9", 1),

@@ -305,7 +305,9 @@ pub const FIELDS: &[FieldSpec] = &[
         .commands(&["user"])
         .export("account")
         .rule(),
-    FieldSpec::keyword(
+    // Namespaces and the names of service accounts, pods and nodes are lower-case DNS
+    // names: matched in any case (`sa:SHOP:web` found nothing).
+    FieldSpec::lower(
         "sa",
         "service account `ns:name`; `sa:web` is `web` in any namespace",
     )
@@ -341,10 +343,10 @@ pub const FIELDS: &[FieldSpec] = &[
     )
     .aliases(&["cred"])
     .read(opt!(credential.id)),
-    FieldSpec::keyword("pod", "pod a service-account token was bound to")
+    FieldSpec::lower("pod", "pod a service-account token was bound to")
         .read(opt!(credential.pod_name))
         .commands(&["pod"]),
-    FieldSpec::keyword("node", "node of the bound token, or the kubelet's node")
+    FieldSpec::lower("node", "node of the bound token, or the kubelet's node")
         .read(one!(node))
         .commands(&["node"]),
     FieldSpec::lower("verb", "`get`, `list`, `watch`, `create`, … (any case)")
