@@ -438,33 +438,29 @@ fn regression_the_account_column_mixed_short_and_whole_forms_on_a_wide_screen() 
     for width in [120, 160, 200, 240] {
         let (mut app, mut engine) = start((width, 40));
         act(&mut app, &mut engine, &[Action::ViewEvents]);
-        let s = screen(&app);
-        let rows: Vec<&str> = s.lines().filter(|l| l.contains(" 08:0")).collect();
-        assert!(rows.len() > 10, "{s}");
-        let short = rows
-            .iter()
-            .any(|r| r.contains(" sa:") || r.contains(" node:"));
-        let whole = rows
-            .iter()
-            .any(|r| r.contains(" system:serviceaccount:") || r.contains(" system:node:"));
-        assert!(!(short && whole), "one form at {width} columns:\n{s}");
+        assert_one_account_form(&screen(&app), " 08:0", width);
     }
+}
+
+/// The rows (lines containing `marker`) show accounts in one form: short (`sa:`, `node:`) or
+/// whole (`system:serviceaccount:`, `system:node:`), not both.
+fn assert_one_account_form(s: &str, marker: &str, width: u16) {
+    let rows: Vec<&str> = s.lines().filter(|l| l.contains(marker)).collect();
+    assert!(rows.len() > 10, "{s}");
+    let short = rows
+        .iter()
+        .any(|r| r.contains(" sa:") || r.contains(" node:"));
+    let whole = rows
+        .iter()
+        .any(|r| r.contains(" system:serviceaccount:") || r.contains(" system:node:"));
+    assert!(!(short && whole), "one form at {width} columns:\n{s}");
 }
 
 #[test]
 fn regression_the_detections_account_column_mixed_short_and_whole_forms() {
     for width in [80, 120, 160, 200, 240] {
         let (app, _) = start((width, 50));
-        let s = screen(&app);
-        let rows: Vec<&str> = s.lines().filter(|l| l.contains(" KS-")).collect();
-        assert!(rows.len() > 10, "{s}");
-        let short = rows
-            .iter()
-            .any(|r| r.contains(" sa:") || r.contains(" node:"));
-        let whole = rows
-            .iter()
-            .any(|r| r.contains(" system:serviceaccount:") || r.contains(" system:node:"));
-        assert!(!(short && whole), "one form at {width} columns:\n{s}");
+        assert_one_account_form(&screen(&app), " KS-", width);
     }
 }
 
