@@ -270,19 +270,29 @@ impl Parser {
         Ok(Expr::Text(word))
     }
 
-    /// A bare word: up to whitespace or `)`.
+    /// A bare word: up to whitespace or a parenthesis. A backslash before either keeps it in
+    /// the word (`ua:*\(linux*` globs a user agent with a parenthesis; a backslash before
+    /// anything else stays, for the glob: `\*` is a star).
     fn bare(&mut self) -> Result<String, QueryError> {
         let start = self.pos;
+        let mut out = String::new();
         while let Some(c) = self.peek() {
             if c.is_whitespace() || c == ')' || c == '(' {
                 break;
             }
             self.pos += 1;
+            match (c, self.peek()) {
+                ('\\', Some(n)) if n.is_whitespace() || n == '(' || n == ')' => {
+                    out.push(n);
+                    self.pos += 1;
+                }
+                _ => out.push(c),
+            }
         }
         if self.pos == start {
             return Err(self.error("expected a value"));
         }
-        Ok(self.chars[start..self.pos].iter().collect())
+        Ok(out)
     }
 
     fn quoted(&mut self) -> Result<String, QueryError> {

@@ -439,3 +439,21 @@ fn regression_an_operator_without_a_condition_and_a_range_without_its_bound_say_
     }
     assert!(parse("code:[400 TO *]").is_ok());
 }
+
+/// No unquoted value could hold a parenthesis or a space (`ua:*(linux/amd64)*` grouped).
+#[test]
+fn regression_a_backslash_keeps_a_parenthesis_or_a_space_in_a_bare_value() {
+    assert_eq!(
+        parse(r"ua:*\(linux/amd64\)*").unwrap(),
+        field("ua", Pattern::Wildcard("*(linux/amd64)*".to_owned()))
+    );
+    assert_eq!(
+        parse(r"ua:kubectl/v1.29\ *").unwrap(),
+        field("ua", Pattern::Wildcard("kubectl/v1.29 *".to_owned()))
+    );
+    // Glob escapes are kept for the glob.
+    assert_eq!(
+        parse(r"name:a\*").unwrap(),
+        field("name", Pattern::Exact("a*".to_owned()))
+    );
+}
