@@ -225,7 +225,7 @@ fn analyst_session_in_tmux() {
     t.wait("the note saved", |s| s.contains("note saved"));
     t.keys(&["5"]);
     t.wait("the case view", |s| {
-        s.contains("case — 1 bookmarks")
+        s.contains("case — 1 bookmark ")
             && s.contains("reverse-shell, c2")
             && s.contains("then the CSR")
     });
@@ -676,6 +676,49 @@ fn sessions_of_an_exec_event_and_the_coverage_view_in_tmux() {
     t.keys(&["6"]);
     t.wait("the coverage view", |s| {
         s.contains("coverage — blind spots: ") && s.contains("RequestReceived")
+    });
+    t.keys(&["Q"]);
+}
+
+#[test]
+fn regression_the_case_view_reads_back_a_case_changed_by_the_cli() {
+    // With the workbench open, `kubesift case add/remove` changed the case file: the case
+    // view kept its old rows, and `m` ("unmark") on a stale row bookmarked the event again.
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.json");
+    let args = format!("--case {}", shell(&case));
+    let t = start_workbench(
+        dir.path(),
+        "casefile",
+        common::sample_index(),
+        &args,
+        (100, 30),
+        "",
+    );
+    t.wait("the incidents", |s| s.contains("INC-"));
+    t.keys(&["5"]);
+    t.wait("the empty case", |s| s.contains("case — 0 bookmarks"));
+    let id = "a9c8559f-5b52-443f-9423-d40679cc3613";
+    let cli = |args: &[&str]| {
+        let out = common::ks(common::sample_index())
+            .arg("case")
+            .args(args)
+            .arg("--case")
+            .arg(&case)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    };
+    cli(&["add", id]);
+    t.wait("the bookmark added by the CLI", |s| {
+        s.contains("case — 1 bookmark ") && s.contains("the case file changed")
+    });
+    cli(&["remove", id]);
+    t.wait("the bookmark removed by the CLI", |s| {
+        s.contains("case — 0 bookmarks")
     });
     t.keys(&["Q"]);
 }

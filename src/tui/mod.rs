@@ -245,6 +245,7 @@ fn event_loop(
     stop: &AtomicBool,
     history: &mut Option<std::path::PathBuf>,
 ) -> anyhow::Result<()> {
+    let mut watch = CaseWatch::new(store);
     let run_effect = |app: &mut App, mut eff: Option<Effect>| {
         while let Some(next) = run_effect(eff, worker, store) {
             eff = app.update(next);
@@ -276,6 +277,20 @@ fn event_loop(
             continue;
         }
         if !event::poll(Duration::from_millis(25))? {
+            // The case file is shared with `kubesift case` and other workbenches: a change
+            // made elsewhere is read back (the view went stale, and acted on stale rows).
+            if watch.changed(store) {
+                watch.seen(store);
+                let reloaded = store.load().map_err(TuiError::from);
+                // This workbench's own writes read back the same: no news.
+                if reloaded.as_ref().ok() != Some(&app.case) {
+                    let reloaded =
+                        reloaded.map(|c| (c, "the case file changed: read it again".to_owned()));
+                    let eff = app.update(Action::CaseSaved(Box::new(reloaded)));
+                    run_effect(app, eff);
+                    dirty = true;
+                }
+            }
             continue;
         }
         let started = Instant::now();
@@ -293,6 +308,40 @@ fn event_loop(
         save_history(app, history);
     }
     Ok(())
+}
+
+/// Notices a change of the case file made by another process, checking at most once a
+/// second (its size and modification time).
+struct CaseWatch {
+    stamp: Option<(std::time::SystemTime, u64)>,
+    checked: Instant,
+}
+
+impl CaseWatch {
+    fn new(store: &CaseStore) -> CaseWatch {
+        CaseWatch {
+            stamp: Self::stamp(store),
+            checked: Instant::now(),
+        }
+    }
+
+    fn stamp(store: &CaseStore) -> Option<(std::time::SystemTime, u64)> {
+        let meta = std::fs::metadata(&store.path).ok()?;
+        Some((meta.modified().ok()?, meta.len()))
+    }
+
+    /// Whether the file changed since last seen (checked once a second).
+    fn changed(&mut self, store: &CaseStore) -> bool {
+        if self.checked.elapsed() < Duration::from_secs(1) {
+            return false;
+        }
+        self.checked = Instant::now();
+        Self::stamp(store) != self.stamp
+    }
+
+    fn seen(&mut self, store: &CaseStore) {
+        self.stamp = Self::stamp(store);
+    }
 }
 
 /// Runs an effect; a case change answers at once with the action that reports it.

@@ -146,7 +146,15 @@ impl App {
                     self.status = "select an event to mark".into();
                     return None;
                 };
-                self.case_change(CaseOp::Toggle(ev))
+                // What the analyst sees decides: `m` on a row shown marked unmarks it, even
+                // if another process changed the case file meanwhile (a toggle then marked
+                // it again).
+                let op = if self.case.events.contains_key(&ev.audit_id) {
+                    CaseOp::Remove(ev.audit_id)
+                } else {
+                    CaseOp::Add(ev)
+                };
+                self.case_change(op)
             }
             Action::Tag | Action::Note => {
                 let Some(ev) = self.case_target() else {

@@ -500,11 +500,28 @@ fn saved(a: &mut App, op: CaseOp) {
 }
 
 #[test]
+fn regression_m_on_a_row_shown_marked_unmarks_it_whatever_the_file_says() {
+    // The case file changed elsewhere (the bookmark removed by `kubesift case remove`): `m`
+    // on the row still shown marked bookmarked it again.
+    let mut a = events_app(10);
+    a.update(Action::Down);
+    let op = case_op(a.update(Action::ToggleMark));
+    saved(&mut a, op);
+    assert!(a.case.is_marked("id-1"));
+    let op = case_op(a.update(Action::ToggleMark));
+    assert!(matches!(&op, CaseOp::Remove(id) if id == "id-1"), "{op:?}");
+    // Applied to a file that no longer has it, the removal leaves it unmarked.
+    let mut elsewhere = crate::case::Case::default();
+    elsewhere.apply(op, Micros(0));
+    assert!(!elsewhere.is_marked("id-1"));
+}
+
+#[test]
 fn mark_tag_and_note_the_selected_event() {
     let mut a = events_app(10);
     a.update(Action::Down);
     let op = case_op(a.update(Action::ToggleMark));
-    let CaseOp::Toggle(ev) = &op else {
+    let CaseOp::Add(ev) = &op else {
         panic!("{op:?}")
     };
     assert_eq!(ev.audit_id, "id-1");

@@ -223,12 +223,15 @@ fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         .collect();
     let copies = COLUMNS[column].title;
     let title = if ctx.case.title.is_empty() {
-        format!(" case — {} bookmarks · c copies {copies} ", timeline.len())
+        format!(
+            " case — {} · c copies {copies} ",
+            crate::model::plural(timeline.len(), "bookmark")
+        )
     } else {
         format!(
-            " case {} — {} bookmarks · c copies {copies} ",
+            " case {} — {} · c copies {copies} ",
             clean(&ctx.case.title),
-            timeline.len()
+            crate::model::plural(timeline.len(), "bookmark")
         )
     };
     let table = Table::new(rows, constraints)
