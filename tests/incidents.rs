@@ -122,9 +122,14 @@ fn regression_the_markdown_story_left_a_thread_start_unexplained() {
             continue;
         }
         let next = lines.get(i + 1).copied().unwrap_or("");
+        // Indented by the width of the item's marker (`10. ` four: with three, CommonMark
+        // made the lines under steps 10 and later lists of their own).
+        let marker = l.split_once(' ').map_or(0, |(n, _)| n.len() + 1);
+        let indent = " ".repeat(marker);
         assert!(
-            next.starts_with("   - linked to step ") || next.starts_with("   - starts a thread"),
-            "step without its tie: {l}\n{next}"
+            next.starts_with(&format!("{indent}- linked to step "))
+                || next.starts_with(&format!("{indent}- starts a thread")),
+            "step without its tie, or not nested under it: {l}\n{next}"
         );
     }
     assert!(md.contains("   - starts a thread: "), "{story}");

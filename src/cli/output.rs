@@ -182,10 +182,10 @@ pub fn write_table_styled(
         .iter()
         .map(|r| r.iter().map(|c| table_cell(c, max_width)).collect())
         .collect();
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| width_of(h)).collect();
     for row in &cells {
         for (w, c) in widths.iter_mut().zip(row) {
-            *w = (*w).max(c.chars().count());
+            *w = (*w).max(width_of(c));
         }
     }
     let line = |out: &mut dyn Write, row: &[String], r: Option<usize>| -> io::Result<()> {
@@ -196,7 +196,7 @@ pub fn write_table_styled(
                 None => write!(out, "{c}")?,
             }
             if i < last {
-                let pad = w.saturating_sub(c.chars().count()) + 2;
+                let pad = w.saturating_sub(width_of(c)) + 2;
                 write!(out, "{:pad$}", "")?;
             }
         }
@@ -247,14 +247,14 @@ pub struct TableLayout {
 impl TableLayout {
     pub fn new(header: &[&str], max_width: usize) -> TableLayout {
         TableLayout {
-            widths: header.iter().map(|h| h.chars().count()).collect(),
+            widths: header.iter().map(|h| width_of(h)).collect(),
             max_width,
         }
     }
 
     pub fn measure(&mut self, row: &[String]) {
         for (w, c) in self.widths.iter_mut().zip(row) {
-            *w = (*w).max(table_cell(c, self.max_width).chars().count());
+            *w = (*w).max(width_of(&table_cell(c, self.max_width)));
         }
     }
 
@@ -274,7 +274,10 @@ impl TableLayout {
             if i == last {
                 write!(out, "{c}")?;
             } else {
-                write!(out, "{c:<w$}  ")?;
+                // Padded by display width: `{:<w$}` counts characters, and a CJK one takes
+                // two columns.
+                let pad = w.saturating_sub(width_of(c)) + 2;
+                write!(out, "{c}{:pad$}", "")?;
             }
         }
         writeln!(out)
@@ -329,6 +332,11 @@ impl<'a> CsvRows<'a> {
     }
 }
 
+/// The columns a text takes on a terminal (a CJK or full-width character two).
+fn width_of(s: &str) -> usize {
+    crate::tui::components::columns::width_of(s)
+}
+
 pub fn truncate(s: &str, max: usize) -> String {
     if max == 0 || s.chars().count() <= max {
         return s.to_owned();
@@ -353,6 +361,41 @@ mod tests {
         let s = String::from_utf8(out).unwrap();
         assert!(!s.contains('\x1b'));
         assert_eq!(s, "ONE        TWO\na\\x1b[31m  x\nbb         y\n");
+    }
+
+    /// A wide character (`日本`, `＋`) pushed the next column right: widths were counted in
+    /// characters, not terminal columns.
+    #[test]
+    fn regression_tables_align_wide_characters_by_display_width() {
+        let rows = vec![
+            vec!["日本".to_owned(), "x".to_owned()],
+            vec!["＋wide".to_owned(), "y".to_owned()],
+            vec!["ascii".to_owned(), "z".to_owned()],
+        ];
+        let mut out = Vec::new();
+        write_table(&mut out, &["tags", "note"], &rows, 0).unwrap();
+        let mut streamed = Vec::new();
+        let mut layout = TableLayout::new(&["tags", "note"], 0);
+        for r in &rows {
+            layout.measure(r);
+        }
+        layout
+            .write_header(&mut streamed, &["tags", "note"])
+            .unwrap();
+        for r in &rows {
+            layout.write_row(&mut streamed, r).unwrap();
+        }
+        for text in [out, streamed] {
+            let text = String::from_utf8(text).unwrap();
+            let columns: Vec<usize> = text
+                .lines()
+                .map(|l| {
+                    let at = l.rfind(' ').unwrap() + 1;
+                    width_of(&l[..at])
+                })
+                .collect();
+            assert!(columns.windows(2).all(|w| w[0] == w[1]), "{text}");
+        }
     }
 
     #[test]

@@ -170,6 +170,9 @@ fn markdown(
     }
     writeln!(out, "\n## Story\n")?;
     for (n, s) in inc.steps.iter().enumerate() {
+        // A line under an item is indented by the width of its marker (`9. ` three, `10. `
+        // four): with three under step 10, CommonMark made it a list of its own.
+        let indent = " ".repeat(format!("{}. ", n + 1).len());
         writeln!(
             out,
             "{}. **{}** {} `{}` {} — {} ({})",
@@ -184,12 +187,12 @@ fn markdown(
         match &s.link {
             Some(l) => writeln!(
                 out,
-                "   - linked to step {} ({}): {}",
+                "{indent}- linked to step {} ({}): {}",
                 l.to_step + 1,
                 md(&l.kind),
                 md(&l.explanation)
             )?,
-            None if n > 0 => writeln!(out, "   - {}", md(&inc.thread_start(n)))?,
+            None if n > 0 => writeln!(out, "{indent}- {}", md(&inc.thread_start(n)))?,
             None => {}
         }
     }
