@@ -334,14 +334,16 @@ fn case_marks_tags_notes_and_exports_from_the_workbench() {
     // Again to the same file, in Markdown: the file it replaces is said; the next dialog
     // opens on Markdown (it was replaced silently, and the dialog went back to HTML).
     act(&mut app, &mut engine, &[Action::Export]);
+    let erase = vec![Action::Backspace; app.export.as_ref().unwrap().path.text().chars().count()];
+    act(&mut app, &mut engine, &erase);
+    typed(&mut app, &mut engine, &out.display().to_string());
+    // The typed `.html` name picked HTML; Markdown is chosen after it (as a script would).
     let d = app.export.as_mut().unwrap();
+    assert_eq!(d.format().as_str(), "html");
     d.format = kubesift::export::ExportFormat::ALL
         .iter()
         .position(|f| f.as_str() == "markdown")
         .unwrap();
-    let erase = vec![Action::Backspace; d.path.text().chars().count()];
-    act(&mut app, &mut engine, &erase);
-    typed(&mut app, &mut engine, &out.display().to_string());
     act(&mut app, &mut engine, &[Action::Submit]);
     assert!(
         app.status.ends_with("(replacing the file that was there)"),

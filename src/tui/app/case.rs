@@ -83,6 +83,38 @@ impl ExportDialog {
         ExportScope::ALL[self.scope % ExportScope::ALL.len()]
     }
 
+    /// The format a typed file name asks for by its extension (`x.csv`: CSV), if any.
+    fn format_named(&self) -> Option<usize> {
+        let path = self.path.text();
+        let ext = Path::new(path.trim())
+            .extension()?
+            .to_str()?
+            .to_ascii_lowercase();
+        ExportFormat::ALL.iter().position(|f| f.extension() == ext)
+    }
+
+    /// After the file name changed: a known extension picks its format (a `.html` name with
+    /// JSONL selected wrote JSONL into it).
+    fn follow_name(&mut self) {
+        if let Some(format) = self.format_named() {
+            self.format = format;
+        }
+    }
+
+    /// After the format changed: a typed name with a known extension takes the format's
+    /// (`union.csv` then ↑ wrote Markdown into `union.csv`); an untyped one is the default.
+    fn follow_format(&mut self) {
+        if !self.edited {
+            self.path.set(self.default_path());
+            return;
+        }
+        if self.format_named().is_some() {
+            let typed = self.path.text().trim().to_owned();
+            let renamed = Path::new(&typed).with_extension(self.format().extension());
+            self.path.set(renamed.display().to_string());
+        }
+    }
+
     fn default_path(&self) -> String {
         let name = format!("kubesift-case.{}", self.format().extension());
         match &self.dir {
@@ -295,9 +327,7 @@ impl App {
                 } else {
                     (d.format + 1) % n
                 };
-                if !d.edited {
-                    d.path.set(d.default_path());
-                }
+                d.follow_format();
             }
             Action::NextPane | Action::PrevPane => {
                 let n = ExportScope::ALL.len();
@@ -311,12 +341,15 @@ impl App {
                 d.path.apply(Edit::Insert(*c));
                 d.edited = true;
                 d.error = None;
+                d.follow_name();
             }
             Action::Backspace => {
                 d.edited |= d.path.apply(Edit::DeleteBack);
+                d.follow_name();
             }
             Action::Edit(e) => {
                 d.edited |= d.path.apply(*e);
+                d.follow_name();
             }
             Action::Submit => return self.start_export(),
             _ => {}

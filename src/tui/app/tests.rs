@@ -708,6 +708,37 @@ fn export_dialog_picks_format_scope_and_path() {
     assert_eq!(a.status, "exported 5 events");
 }
 
+#[test]
+fn regression_the_export_format_follows_the_typed_file_name_and_back() {
+    // With JSONL selected, `mismatch.html` got JSONL; `union.csv` then ↑ got Markdown.
+    let mut a = events_app(5);
+    a.update(Action::Export);
+    let clear = "kubesift-case.html".len();
+    for _ in 0..clear {
+        a.update(Action::Backspace);
+    }
+    for c in "union.csv".chars() {
+        a.update(Action::Char(c));
+    }
+    let d = a.export.as_ref().unwrap();
+    assert_eq!(d.format().as_str(), "csv", "a .csv name picks CSV");
+    a.update(Action::Up);
+    let d = a.export.as_ref().unwrap();
+    assert_eq!((d.format().as_str(), d.path.text()), ("html", "union.html"));
+    for _ in 0.."html".len() {
+        a.update(Action::Backspace);
+    }
+    for c in "jsonl".chars() {
+        a.update(Action::Char(c));
+    }
+    let req = request(a.update(Action::Submit));
+    let Request::Export { job, .. } = req else {
+        panic!("{req:?}")
+    };
+    assert_eq!(job.format.as_str(), "jsonl");
+    assert_eq!(job.path, std::path::PathBuf::from("union.jsonl"));
+}
+
 mod nav;
 
 #[test]
