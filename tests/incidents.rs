@@ -351,3 +351,29 @@ fn incidents_jsonl_keeps_the_contract_fields_and_unknown_ids_are_errors() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn regression_incidents_csv_wrote_times_without_t_or_zone() {
+    // `incidents --format csv` wrote `2026-03-14 10:58:14` (the table's short form) where
+    // every other CSV writes RFC 3339.
+    let (_tmp, index) = hand_written_index();
+    let out = ks(&index)
+        .args(["incidents", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (first, last) = (at("first_seen"), at("last_seen"));
+    let mut n = 0;
+    for row in rows.records() {
+        let row = row.unwrap();
+        for t in [&row[first], &row[last]] {
+            assert!(t.contains('T') && t.ends_with('Z'), "{t}");
+        }
+        n += 1;
+    }
+    assert!(n > 0, "{text}");
+}

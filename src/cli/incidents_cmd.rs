@@ -55,6 +55,10 @@ fn write(out: &mut dyn Write, incidents: &[Incident], format: Format) -> std::io
             header.extend(["tactics", "audit_ids"]);
             let rows = incidents.iter().map(|i| {
                 let mut r = cells(i);
+                // Whole RFC 3339 times, as every other CSV writes them (the table's short
+                // form lost the `T` and the zone).
+                r[2].clone_from(&i.first_seen);
+                r[3].clone_from(&i.last_seen);
                 r.push(i.tactics.join(" "));
                 r.push(i.audit_ids.join(" "));
                 r

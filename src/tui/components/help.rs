@@ -51,13 +51,22 @@ impl HelpKeys {
     /// A view's own rows, then what the everywhere keys do in it (`enter` opens an
     /// incident's story there), with the keys they are bound to.
     fn rows_of(&self, context: &str) -> Vec<HelpLine> {
-        let mut out: Vec<HelpLine> = self
-            .of_context(context)
+        let in_view = |action: &Action| {
+            IN_VIEW
+                .iter()
+                .find(|(c, a, _)| *c == context && a == action)
+                .map(|(_, _, what)| *what)
+        };
+        let own = self.of_context(context);
+        let mut out: Vec<HelpLine> = own
             .iter()
-            .map(|(a, k)| HelpLine::Row(k.clone(), a.describe().to_owned()))
+            .map(|(a, k)| {
+                let what = in_view(a).unwrap_or_else(|| a.describe());
+                HelpLine::Row(k.clone(), what.to_owned())
+            })
             .collect();
         for (c, action, what) in IN_VIEW {
-            if *c != context {
+            if *c != context || own.iter().any(|(a, _)| a == action) {
                 continue;
             }
             let keys: Vec<&str> = self
@@ -74,7 +83,7 @@ impl HelpKeys {
     }
 }
 
-/// What keys bound everywhere do in one view, where that is not what their name says.
+/// What keys do in one view, where that is not what their name says.
 const IN_VIEW: &[(&str, Action, &str)] = &[
     (
         "incidents",
@@ -82,6 +91,12 @@ const IN_VIEW: &[(&str, Action, &str)] = &[
         "open the incident's story; in a story, the step's events",
     ),
     ("incidents", Action::Left, "from a story, back to the list"),
+    (
+        "incidents",
+        Action::Right,
+        "on the list, open the incident's story",
+    ),
+    ("incidents", Action::Copy, "copy the incident's id (OSC 52)"),
     (
         "incidents",
         Action::Back,
@@ -494,6 +509,20 @@ mod tests {
         );
         assert!(
             text.iter().any(|t| t.contains("close the story")),
+            "{text:#?}"
+        );
+        // `c` was said to copy "the value under the column cursor" (it copies the id), and
+        // `l` was not named.
+        let copy: Vec<String> = lines(&keys(), View::Incidents, "copy")
+            .iter()
+            .map(HelpLine::text)
+            .collect();
+        assert!(
+            copy.iter().any(|t| t.contains("copy the incident's id")),
+            "{copy:#?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("on the list, open")),
             "{text:#?}"
         );
     }
