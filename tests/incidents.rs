@@ -377,3 +377,29 @@ fn regression_incidents_csv_wrote_times_without_t_or_zone() {
     }
     assert!(n > 0, "{text}");
 }
+
+#[test]
+fn regression_export_incident_took_no_prefix() {
+    // `export --incident c60fa2ae` was "no incident" though audit IDs take prefixes.
+    let all = incidents(sample_index());
+    let id = all[0]["id"].as_str().unwrap().to_owned();
+    let bare = id.strip_prefix("INC-").unwrap();
+    for prefix in [&bare[..8], &id[..10], &bare[..8].to_ascii_uppercase()] {
+        let out = ks(sample_index())
+            .args(["export", "--incident", prefix, "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{prefix}: {}", stderr(&out));
+        let first: Value = serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+        assert_eq!(first["id"].as_str(), Some(id.as_str()), "{prefix}");
+    }
+    // `INC-` starts every id: ambiguous when there are several.
+    if all.len() > 1 {
+        let out = ks(sample_index())
+            .args(["export", "--incident", "INC-", "--format", "jsonl"])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains("ambiguous"), "{}", stderr(&out));
+    }
+}

@@ -29,8 +29,9 @@ pub struct ExportArgs {
     /// Export the events of every finding.
     #[arg(long)]
     pub detections: bool,
-    /// Export one incident's story (`kubesift incidents` lists their ids) instead of a
-    /// timeline: its steps with their links, advice and events; HTML with a graph.
+    /// Export one incident's story (`kubesift incidents` lists their ids; a unique prefix,
+    /// with or without `INC-`, will do) instead of a timeline: its steps with their links,
+    /// advice and events; HTML with a graph.
     #[arg(long, value_name = "ID", conflicts_with_all = ["case", "query", "detections"])]
     pub incident: Option<String>,
     /// Only events at or after this time.
