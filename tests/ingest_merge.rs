@@ -64,6 +64,54 @@ fn stage_records_merge_and_keep_the_most_complete() {
     assert_eq!(first["code"], 200);
 }
 
+/// A complete record is written at once, without waiting in the merge window: its request's
+/// other stage record and a copy arriving after it still merge into the one event.
+#[test]
+fn a_complete_record_first_still_merges_its_later_stage_record_and_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    let t0 = "2026-03-14T08:00:00.000001Z";
+    let complete = record(
+        "req-9",
+        "ResponseComplete",
+        t0,
+        "2026-03-14T08:00:00.2Z",
+        "get",
+        "alice",
+        "/api/v1/pods",
+    );
+    let received = record(
+        "req-9",
+        "RequestReceived",
+        t0,
+        t0,
+        "get",
+        "alice",
+        "/api/v1/pods",
+    );
+    let lines = [complete.clone(), received, complete];
+    let file = write(dir.path(), "audit.log", lines.join("\n"));
+    let index = dir.path().join("idx");
+    let out = ks(&index).arg("index").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("2 records merged into events"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(events_in(&index), 1);
+    let out = ks(&index)
+        .args(["show", "req-9", "--format", "json"])
+        .output()
+        .unwrap();
+    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let event = &shown["event"];
+    assert_eq!(event["stage"], "ResponseComplete");
+    assert_eq!(
+        event["stages"],
+        serde_json::json!(["RequestReceived", "ResponseComplete"])
+    );
+}
+
 #[test]
 fn a_later_more_complete_record_replaces_the_event() {
     // The complete record arrives in a later file: the event is replaced, not duplicated.

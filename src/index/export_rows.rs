@@ -206,12 +206,12 @@ impl IndexReader {
     }
 }
 
-/// The stored fields of a document up to its first bytes value: the numbers (file, line,
+/// The stored fields of a document up to its first text value: the numbers (file, line,
 /// record) and the `row`, stored before the raw record, which is never read.
 #[derive(Default)]
 struct StoredHead {
     numbers: Vec<(Field, u64)>,
-    bytes: Option<(Field, Vec<u8>)>,
+    text: Option<(Field, String)>,
 }
 
 impl StoredHead {
@@ -237,8 +237,8 @@ impl StoredHead {
             line: self.number(fields.line).unwrap_or(0),
             record: self.number(fields.record),
         });
-        let extras = match &self.bytes {
-            Some((f, b)) if *f == fields.row => RowExtras::decode(b),
+        let extras = match &self.text {
+            Some((f, text)) if *f == fields.row => RowExtras::decode(text),
             _ => RowExtras::default(),
         };
         row.audit_id = extras.audit_id.into();
@@ -259,11 +259,10 @@ impl DocumentDeserialize for StoredHead {
         while let Some((field, value)) = d.next_field::<StoredValue>()? {
             match value {
                 StoredValue::Number(n) => head.numbers.push((field, n)),
-                StoredValue::Bytes(b) => {
-                    head.bytes = Some((field, b));
+                StoredValue::Text(t) => {
+                    head.text = Some((field, t));
                     break;
                 }
-                StoredValue::Other => {}
             }
         }
         Ok(head)
@@ -273,8 +272,7 @@ impl DocumentDeserialize for StoredHead {
 /// A stored value as [`StoredHead`] reads it.
 enum StoredValue {
     Number(u64),
-    Bytes(Vec<u8>),
-    Other,
+    Text(String),
 }
 
 impl ValueDeserialize for StoredValue {
@@ -294,11 +292,7 @@ impl ValueVisitor for StoredVisitor {
         Ok(StoredValue::Number(n))
     }
 
-    fn visit_bytes(&self, b: Vec<u8>) -> std::result::Result<StoredValue, DeserializeError> {
-        Ok(StoredValue::Bytes(b))
-    }
-
-    fn visit_string(&self, _: String) -> std::result::Result<StoredValue, DeserializeError> {
-        Ok(StoredValue::Other)
+    fn visit_string(&self, text: String) -> std::result::Result<StoredValue, DeserializeError> {
+        Ok(StoredValue::Text(text))
     }
 }

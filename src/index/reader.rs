@@ -193,11 +193,11 @@ impl IndexReader {
         let get_u64 = |f| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
         let file_id = get_u64(self.fields.file);
         let line = get_u64(self.fields.line);
-        let raw_bytes = doc
+        let raw = doc
             .get_first(self.fields.raw)
-            .and_then(|v| v.as_bytes())
-            .unwrap_or_default();
-        let raw = String::from_utf8_lossy(raw_bytes).into_owned();
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_owned();
         let seg = searcher.segment_reader(hit.addr().segment_ord);
         let stages = seg
             .fast_fields()

@@ -43,13 +43,13 @@ impl RowExtras {
     }
 
     /// The stored bytes.
-    pub fn encode(&self) -> Vec<u8> {
+    pub fn encode(&self) -> String {
         // Strings and string lists always serialise.
-        serde_json::to_vec(self).unwrap_or_default()
+        serde_json::to_string(self).unwrap_or_default()
     }
 
-    pub(super) fn decode(bytes: &[u8]) -> RowExtras {
-        serde_json::from_slice(bytes).unwrap_or_default()
+    pub(super) fn decode(text: &str) -> RowExtras {
+        serde_json::from_str(text).unwrap_or_default()
     }
 }
 

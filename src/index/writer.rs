@@ -223,8 +223,8 @@ impl IndexWriter {
         Ok(Some(StoredDoc {
             raw: doc
                 .get_first(self.fields.raw)
-                .and_then(|v| v.as_bytes())
-                .map(<[u8]>::to_vec)
+                .and_then(|v| v.as_str())
+                .map(|s| s.as_bytes().to_vec())
                 .unwrap_or_default(),
             file: u64_of(self.fields.file),
             line: u64_of(self.fields.line),

@@ -55,7 +55,7 @@ pub(super) fn build_doc(
     };
     let stored = redacted.as_deref().unwrap_or(raw);
     let key = merge_key(event, raw);
-    PreparedDoc::new(key, fields.document(event, key, stored.as_bytes(), file_id))
+    PreparedDoc::new(key, fields.document(event, key, stored, file_id))
 }
 
 /// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a

@@ -200,6 +200,13 @@ impl<'a> Sequencer<'a> {
             }
             Known::Absent => {
                 self.counts[file].added += 1;
+                // A complete record (the only one of a request under a policy that omits
+                // `RequestReceived`) has nothing to wait for: written at once, it skips the
+                // window's map. A stage record coming later still merges into it, through the
+                // key store, like one coming after the window.
+                if p.complete() && !p.is_legacy_half() {
+                    return self.write_new(key, p, file);
+                }
                 self.hold_back(key, p, file)
             }
         }
@@ -546,7 +553,7 @@ impl<'a> Sequencer<'a> {
             };
             event.cluster = stored.cluster;
             // The stored raw is already redacted: rebuild the document from it as is.
-            let doc = fields.document(&event, key, raw.as_bytes(), stored.file);
+            let doc = fields.document(&event, key, raw, stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
         }
@@ -581,7 +588,7 @@ impl<'a> Sequencer<'a> {
                 continue;
             };
             event.cluster = stored.cluster;
-            let doc = fields.document(&event, key, joined.as_bytes(), stored.file);
+            let doc = fields.document(&event, key, &joined, stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages)?;
         }
