@@ -405,6 +405,34 @@ fn regression_case_add_refused_the_audit_id_prefix_show_takes() {
 }
 
 #[test]
+fn regression_case_add_took_a_tag_or_note_starting_with_a_hyphen_for_an_option() {
+    // `case add ID --tag -neg` failed with "unexpected argument '-n'": it needed `--tag=-neg`.
+    let dir = tempfile::tempdir().unwrap();
+    let case = dir.path().join("case.json");
+    let c = case.to_str().unwrap();
+    run(
+        sample_index(),
+        &[
+            "case",
+            "add",
+            REVERSE_SHELL,
+            "--tag",
+            "-neg",
+            "--note",
+            "-- not the admin",
+            "--case",
+            c,
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&case).unwrap()).unwrap();
+    assert_eq!(
+        v["events"][REVERSE_SHELL]["tags"],
+        serde_json::json!(["-neg"])
+    );
+    assert_eq!(v["events"][REVERSE_SHELL]["note"], "-- not the admin");
+}
+
+#[test]
 fn regression_an_export_of_a_query_was_titled_case_timeline() {
     let tmp = tempfile::tempdir().unwrap();
     let case = sample_case(tmp.path());

@@ -35,10 +35,10 @@ pub enum CaseCommand {
         #[arg(required = true, value_name = "AUDIT_ID")]
         ids: Vec<String>,
         /// Tags to add (repeatable; commas separate several).
-        #[arg(long = "tag", value_name = "TAG")]
+        #[arg(long = "tag", value_name = "TAG", allow_hyphen_values = true)]
         tags: Vec<String>,
         /// A note (`-` reads it from stdin).
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", allow_hyphen_values = true)]
         note: Option<String>,
     },
     /// Remove events (with their tags and notes) from the case.
