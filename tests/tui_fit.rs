@@ -570,3 +570,68 @@ fn regression_no_text_drawn_in_its_background_colour_and_status_hints_are_whole(
         );
     }
 }
+
+#[test]
+fn regression_a_long_export_path_hid_the_field_and_its_error_at_80x24() {
+    // The dialog's height counted lines, not wrapped rows: a long path pushed its own end,
+    // the cursor and the error below the box.
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Export]);
+    let default = app.export.as_ref().unwrap().path.text().chars().count();
+    act(&mut app, &mut engine, &vec![Action::Backspace; default]);
+    let path = format!("/no-such-dir-{}/timeline.csv", "x".repeat(150));
+    typed(&mut app, &mut engine, &path);
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert!(app.export.as_ref().unwrap().error.is_some());
+    let s = screen(&app);
+    assert!(s.contains('✗'), "the error is in view:\n{s}");
+    assert!(
+        s.contains('█'),
+        "the cursor at the path's end is in view:\n{s}"
+    );
+    assert!(s.contains("format (↑/↓)"), "the box starts on screen:\n{s}");
+}
+
+#[test]
+fn regression_the_note_editor_hid_the_cursor_below_its_box_at_80x24() {
+    let (mut app, mut engine) = start((80, 24));
+    let dir = tempfile::tempdir().unwrap();
+    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    on_the_reverse_shell(&mut app, &mut engine);
+    act(&mut app, &mut engine, &[Action::Note]);
+    let note = (1..=30)
+        .map(|i| format!("line {i} of the note"))
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n";
+    typed(&mut app, &mut engine, &note);
+    typed(&mut app, &mut engine, "the last words");
+    let s = screen(&app);
+    assert!(s.contains("the last words"), "{s}");
+}
+
+#[test]
+fn regression_the_case_pane_cut_a_long_note_without_a_sign_and_showed_no_tags() {
+    let (mut app, mut engine) = start((80, 24));
+    let dir = tempfile::tempdir().unwrap();
+    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    on_the_reverse_shell(&mut app, &mut engine);
+    act(
+        &mut app,
+        &mut engine,
+        &[Action::ToggleMark, Action::ViewCase],
+    );
+    let mut case = app.case.clone();
+    for b in case.events.values_mut() {
+        b.tags = vec!["exfil".into(), "needs-review".into()];
+        b.note = (1..=40)
+            .map(|i| format!("finding {i}"))
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    app.set_case(Ok(case));
+    let s = screen(&app);
+    assert!(s.contains("tags exfil, needs-review"), "{s}");
+    assert!(s.contains("… (a shows the whole note)"), "{s}");
+    assert!(!s.contains("finding 40"), "{s}");
+}

@@ -53,6 +53,14 @@ fn screen_body(size: (u16, u16)) -> Rect {
     table_body(regions(Rect::new(0, 0, size.0, size.1)).main)
 }
 
+/// Screen rows `lines` take once wrapped (without trimming) to `width` columns.
+pub fn wrapped_rows(lines: &[ratatui::text::Line<'_>], width: u16) -> usize {
+    use ratatui::widgets::{Paragraph, Wrap};
+    Paragraph::new(lines.to_vec())
+        .wrap(Wrap { trim: false })
+        .line_count(width.max(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

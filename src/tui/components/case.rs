@@ -257,9 +257,19 @@ fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         );
     }
 
-    // The selected bookmark's whole note, and the saved filters.
+    note_pane(timeline.get(cursor).copied(), ctx, frame, about);
+}
+
+/// The selected bookmark's tags and whole note (cut with a sign when it does not fit), and
+/// the saved filters.
+fn note_pane(
+    selected: Option<(&String, &crate::case::Bookmark)>,
+    ctx: &Ctx<'_>,
+    frame: &mut Frame,
+    about: Rect,
+) {
     let mut lines = Vec::new();
-    if let Some((id, b)) = timeline.get(cursor) {
+    if let Some((id, b)) = selected {
         lines.push(Line::from(vec![
             Span::styled("audit ID ", theme::label()),
             Span::raw(clean(id).into_owned()),
@@ -270,6 +280,12 @@ fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
             Span::styled("event ", theme::label()),
             Span::raw(clean(&b.summary).into_owned()),
         ]));
+        if !b.tags.is_empty() {
+            lines.push(Line::from(vec![
+                Span::styled("tags ", theme::label()),
+                Span::raw(clean(&b.tags.join(", ")).into_owned()),
+            ]));
+        }
         for l in b.note.lines() {
             lines.push(Line::from(clean(l).into_owned()));
         }
@@ -290,12 +306,36 @@ fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         Line::from(" note (enter: the event · m unmark · # tags · a note · X export) ")
             .style(theme::title()),
     );
+    cut_to_fit(
+        &mut lines,
+        about.width.saturating_sub(2),
+        usize::from(about.height.saturating_sub(2)),
+    );
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
             .wrap(Wrap { trim: false }),
         about,
     );
+}
+
+/// Cuts lines that wrap to more rows than `rows` at `width`, saying so on the last row: a
+/// long note was cut at the pane's edge without a sign.
+fn cut_to_fit(lines: &mut Vec<Line<'static>>, width: u16, rows: usize) {
+    if rows == 0 || layout::wrapped_rows(lines, width) <= rows {
+        return;
+    }
+    let marker = Line::from(Span::styled("… (a shows the whole note)", theme::dim()));
+    while !lines.is_empty() {
+        lines.push(marker.clone());
+        let fits = layout::wrapped_rows(lines, width) <= rows;
+        lines.pop();
+        if fits {
+            break;
+        }
+        lines.pop();
+    }
+    lines.push(marker);
 }
 
 #[cfg(test)]
