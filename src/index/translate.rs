@@ -23,7 +23,7 @@ use tantivy::BitSet;
 use tantivy::query::{
     BitSetDocSet, ConstScorer, EmptyScorer, EnableScoring, Explanation, Scorer, Weight,
 };
-use tantivy::{DocId, Score, SegmentReader, TERMINATED};
+use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 
 pub(super) struct Translator<'a> {
     pub fields: &'a Fields,
@@ -155,29 +155,114 @@ impl Translator<'_> {
             .ok_or_else(|| query_error(format!("field `{name}` is not in the index")))
     }
 
-    /// Words of the event text: one word is a term, several a phrase; `word*` a prefix.
+    /// Words of the event: one word is a term, several a phrase; `word*` a prefix. Searched in
+    /// the text field and in the words of the account, the user agent's family and the
+    /// request path (their column and terms, matched once per segment: not indexed twice).
     fn text(&mut self, text: &str) -> Result<Box<dyn Query>> {
         let field = self.fields.text;
-        if let Some(prefix) = text.strip_suffix('*')
+        let (in_text, wanted): (Box<dyn Query>, Words) = if let Some(prefix) =
+            text.strip_suffix('*')
             && !prefix.is_empty()
             && prefix.chars().all(char::is_alphanumeric)
         {
-            return regex(
-                &format!("{}.*", regex_syntax::escape(&prefix.to_lowercase())),
-                field,
-            );
+            let lower = prefix.to_lowercase();
+            let query = regex(&format!("{}.*", regex_syntax::escape(&lower)), field)?;
+            (query, Words::prefix(lower))
+        } else {
+            let mut terms = Vec::new();
+            let mut stream = self.text_analyzer.token_stream(text);
+            while let Some(tok) = stream.next() {
+                terms.push(Term::from_field_text(field, &tok.text));
+            }
+            let query: Box<dyn Query> = match terms.len() {
+                0 => return Ok(Box::new(EmptyQuery)),
+                1 => Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
+                _ => Box::new(PhraseQuery::new(terms)),
+            };
+            (query, Words::phrase(text))
+        };
+        let mut clauses = vec![(Occur::Should, in_text)];
+        for column in WORDED_COLUMNS {
+            clauses.push((
+                Occur::Should,
+                Box::new(ColumnMatchQuery {
+                    field: (*column).to_owned(),
+                    matcher: ValueMatch::Words(wanted.clone()),
+                }),
+            ));
         }
-        let mut terms = Vec::new();
-        let mut stream = self.text_analyzer.token_stream(text);
-        while let Some(tok) = stream.next() {
-            terms.push(Term::from_field_text(field, &tok.text));
+        if let Some(path) = self.fields.keyword("path") {
+            clauses.push((
+                Occur::Should,
+                Box::new(TermWordsQuery {
+                    field: path,
+                    words: wanted,
+                }),
+            ));
         }
-        Ok(match terms.len() {
-            0 => Box::new(EmptyQuery),
-            1 => Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
-            _ => Box::new(PhraseQuery::new(terms)),
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+}
+
+/// Keyword columns whose words bare-word search matches (with the `path` terms), kept out of
+/// the text field.
+const WORDED_COLUMNS: &[&str] = &["user", "ua_family"];
+
+/// Words a value must hold in a row, as the text field's analyzer cuts them (runs of letters
+/// and digits, lower-cased; one of 40 bytes or more is no word): the last a prefix or whole.
+#[derive(Debug, Clone)]
+pub(super) struct Words {
+    words: Vec<String>,
+    prefix: bool,
+}
+
+impl Words {
+    pub(super) fn phrase(text: &str) -> Words {
+        Words {
+            words: words_of(text)
+                .into_iter()
+                .filter(|w| !w.is_empty())
+                .collect(),
+            prefix: false,
+        }
+    }
+
+    fn prefix(word: String) -> Words {
+        Words {
+            words: vec![word],
+            prefix: true,
+        }
+    }
+
+    pub(super) fn is_match(&self, value: &str) -> bool {
+        let Some((last, head)) = self.words.split_last() else {
+            return false;
+        };
+        words_of(value).windows(self.words.len()).any(|w| {
+            w[..head.len()] == *head
+                && if self.prefix {
+                    w[head.len()].starts_with(last.as_str())
+                } else {
+                    w[head.len()] == *last
+                }
         })
     }
+}
+
+/// The words of a value as tantivy's default analyzer gives them; a word it drops (40 bytes
+/// or more) is kept as an empty one, so that the words around it are not next to each other.
+fn words_of(value: &str) -> Vec<String> {
+    value
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            if w.len() >= 40 {
+                String::new()
+            } else {
+                w.to_lowercase()
+            }
+        })
+        .collect()
 }
 
 /// Documents whose `key_hi` (the hash of the audit ID) is in a set: the events of a finding.
@@ -216,28 +301,57 @@ impl Weight for KeySetQuery {
 fn column_match(field: &str, glob: Option<&str>) -> Box<dyn Query> {
     Box::new(ColumnMatchQuery {
         field: field.to_owned(),
-        glob: glob.map(str::to_owned),
+        matcher: glob.map_or(ValueMatch::Any, |g| ValueMatch::Glob(g.to_owned())),
     })
+}
+
+/// What a column value must be.
+#[derive(Debug, Clone)]
+enum ValueMatch {
+    Any,
+    Glob(String),
+    Words(Words),
 }
 
 #[derive(Debug, Clone)]
 struct ColumnMatchQuery {
     field: String,
-    glob: Option<String>,
+    matcher: ValueMatch,
 }
 
 impl Query for ColumnMatchQuery {
     fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         Ok(Box::new(ColumnMatchWeight {
             field: self.field.clone(),
-            glob: self.glob.as_deref().map(Glob::new),
+            matcher: match &self.matcher {
+                ValueMatch::Any => Matcher::Any,
+                ValueMatch::Glob(g) => Matcher::Glob(Glob::new(g)),
+                ValueMatch::Words(w) => Matcher::Words(w.clone()),
+            },
         }))
+    }
+}
+
+/// A [`ValueMatch`] ready to match.
+enum Matcher {
+    Any,
+    Glob(Glob),
+    Words(Words),
+}
+
+impl Matcher {
+    fn is_match(&self, value: &[u8]) -> bool {
+        match self {
+            Matcher::Any => true,
+            Matcher::Glob(glob) => std::str::from_utf8(value).is_ok_and(|v| glob.is_match(v)),
+            Matcher::Words(words) => std::str::from_utf8(value).is_ok_and(|v| words.is_match(v)),
+        }
     }
 }
 
 struct ColumnMatchWeight {
     field: String,
-    glob: Option<Glob>,
+    matcher: Matcher,
 }
 
 impl ColumnMatchWeight {
@@ -246,10 +360,7 @@ impl ColumnMatchWeight {
         let mut wanted = vec![false; col.dictionary().num_terms()];
         let mut stream = col.dictionary().stream()?;
         while stream.advance() {
-            let hit = match &self.glob {
-                None => true,
-                Some(glob) => std::str::from_utf8(stream.key()).is_ok_and(|v| glob.is_match(v)),
-            };
+            let hit = self.matcher.is_match(stream.key());
             if let Some(flag) = usize::try_from(stream.term_ord())
                 .ok()
                 .and_then(|ord| wanted.get_mut(ord))
@@ -289,6 +400,55 @@ impl Weight for ColumnMatchWeight {
 
     fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
         Ok(Explanation::new("column value matches", 1.0))
+    }
+}
+
+/// Documents with a term of a raw-token field (the request path) whose words, once
+/// percent-decoded, hold [`Words`]: the segment's term dictionary is matched once, then the
+/// postings of the matching terms gathered.
+#[derive(Debug, Clone)]
+struct TermWordsQuery {
+    field: Field,
+    words: Words,
+}
+
+impl Query for TermWordsQuery {
+    fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(self.clone()))
+    }
+}
+
+impl Weight for TermWordsQuery {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let index = reader.inverted_index(self.field)?;
+        let mut docs = BitSet::with_max_value(reader.max_doc());
+        let mut found = false;
+        let mut stream = index.terms().stream()?;
+        while stream.advance() {
+            let Ok(term) = std::str::from_utf8(stream.key()) else {
+                continue;
+            };
+            let decoded = percent_encoding::percent_decode_str(term).decode_utf8_lossy();
+            if !self.words.is_match(&decoded) {
+                continue;
+            }
+            found = true;
+            let mut postings =
+                index.read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)?;
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                docs.insert(doc);
+                doc = postings.advance();
+            }
+        }
+        if !found {
+            return Ok(Box::new(EmptyScorer));
+        }
+        Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
+    }
+
+    fn explain(&self, _: &SegmentReader, _: DocId) -> tantivy::Result<Explanation> {
+        Ok(Explanation::new("a term's words match", 1.0))
     }
 }
 

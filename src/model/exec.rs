@@ -203,16 +203,25 @@ pub fn form_decode(s: &str) -> Cow<'_, str> {
 /// Decodes a whole request URI for display and full-text search: the path percent-decoded
 /// and the query form-decoded.
 pub fn decode_uri(uri: &str) -> String {
-    let (path, query) = split_uri(uri);
+    let (path, _) = split_uri(uri);
     let mut out = percent_decode_str(&path).decode_utf8_lossy().into_owned();
+    let query = decode_query(uri);
     if !query.is_empty() {
         out.push('?');
-        for (i, (k, v)) in query_pairs(&query).enumerate() {
-            if i > 0 {
-                out.push('&');
-            }
-            let _ = write!(out, "{k}={v}");
+        out.push_str(&query);
+    }
+    out
+}
+
+/// The query of a request URI decoded as [`decode_uri`] decodes it (`k=v&…`), without `?`.
+pub fn decode_query(uri: &str) -> String {
+    let (_, query) = split_uri(uri);
+    let mut out = String::new();
+    for (i, (k, v)) in query_pairs(&query).enumerate() {
+        if i > 0 {
+            out.push('&');
         }
+        let _ = write!(out, "{k}={v}");
     }
     out
 }
