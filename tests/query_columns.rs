@@ -234,3 +234,68 @@ fn bare_words_find_the_account_client_and_path_outside_the_text_field() {
         assert_eq!(count(&index, query), *want, "{query}");
     }
 }
+
+/// The groups a username implies (`system:authenticated`, a service account's, a node's) are
+/// not indexed (they were most of the index's postings): `group:` finds them through the
+/// account, and only where the log lists them.
+#[test]
+fn group_queries_find_implied_groups_only_where_the_log_lists_them() {
+    let line = |id: &str, user: &str, groups: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{{"username":"{user}"{groups}}},"sourceIPs":["10.0.0.1"],"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"2026-03-14T08:00:00Z","stageTimestamp":"2026-03-14T08:00:00Z"}}"#
+        )
+    };
+    let lines = [
+        line(
+            "sa",
+            "system:serviceaccount:shop:web",
+            r#","groups":["system:serviceaccounts","system:serviceaccounts:shop","system:authenticated"]"#,
+        ),
+        line(
+            "alice",
+            "alice",
+            r#","groups":["system:authenticated","devs"]"#,
+        ),
+        line("bob", "bob", ""),
+        line(
+            "anon",
+            "system:anonymous",
+            r#","groups":["system:unauthenticated"]"#,
+        ),
+        line(
+            "node",
+            "system:node:n1",
+            r#","groups":["system:nodes","system:authenticated"]"#,
+        ),
+        // A log that lacks a group the API server always adds: nothing is implied for it.
+        line(
+            "bot",
+            "system:serviceaccount:ops:bot",
+            r#","groups":["system:serviceaccounts","system:serviceaccounts:ops"]"#,
+        ),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "audit.log", lines.join("\n"));
+    let index = dir.path().join("idx");
+    let out = ks(&index).arg("index").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let cases: &[(&str, u64)] = &[
+        ("group:system:authenticated", 3),
+        ("NOT group:system:authenticated", 3),
+        ("group:system:serviceaccounts", 2),
+        ("group:system:serviceaccounts:shop", 1),
+        ("group:system:serviceaccounts:ops", 1),
+        ("group:system:serviceaccounts:*", 2),
+        ("group:devs", 1),
+        ("group:*", 5),
+        ("NOT group:*", 1),
+        ("group:system:unauthenticated", 1),
+        ("group:system:nodes", 1),
+        ("group:*authenticated", 4),
+        ("group:system:AUTHENTICATED", 0),
+        ("groups:devs OR group:system:nodes", 2),
+    ];
+    for (query, want) in cases {
+        assert_eq!(count(&index, query), *want, "{query}");
+    }
+}

@@ -8,8 +8,8 @@
 use std::net::{IpAddr, Ipv6Addr};
 
 use tantivy::schema::{
-    DateOptions, DateTimePrecision, FAST, Field, IndexRecordOption, IpAddrOptions, NumericOptions,
-    STORED, Schema, TextFieldIndexing, TextOptions,
+    DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, IpAddrOptions,
+    NumericOptions, STORED, Schema, TextFieldIndexing, TextOptions,
 };
 use tantivy::{DateTime, TantivyDocument};
 
@@ -18,7 +18,7 @@ use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 pub const MAX_TERM_BYTES: usize = 1024;
@@ -91,6 +91,11 @@ pub struct Fields {
     /// What an export row needs beside the columns (audit ID, path, exec command, an odd IP):
     /// [`RowExtras`](super::row_extras::RowExtras), stored before the raw record.
     pub row: Field,
+    /// Set (to 1) on an event whose logged groups lack one its username implies
+    /// ([`implied_groups`]): all of its groups are indexed, none implied.
+    pub groups_whole: Field,
+    /// The `group` keyword field, indexed without the groups a username implies.
+    group: Option<Field>,
     keywords: Vec<(&'static FieldSpec, Field)>,
 }
 
@@ -130,7 +135,7 @@ impl Fields {
         let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
         let uuid_hi = b.add_u64_field("uuid_hi", FAST);
         let uuid_lo = b.add_u64_field("uuid_lo", FAST);
-        let keywords = KEYWORD_LAYOUT
+        let keywords: Vec<(&FieldSpec, Field)> = KEYWORD_LAYOUT
             .iter()
             .filter_map(|name| fields::get(name))
             .map(|spec| {
@@ -147,6 +152,11 @@ impl Fields {
             })
             .collect();
         let row = b.add_text_field("row", STORED);
+        let groups_whole = b.add_u64_field("groups_whole", INDEXED);
+        let group = keywords
+            .iter()
+            .find(|(spec, _)| spec.name == "group")
+            .map(|(_, f)| *f);
         Fields {
             schema: b.build(),
             key_hi,
@@ -165,6 +175,8 @@ impl Fields {
             uuid_lo,
             audit_id,
             row,
+            groups_whole,
+            group,
             keywords,
         }
     }
@@ -185,6 +197,10 @@ impl Fields {
         let mut doc = TantivyDocument::with_capacity(raw.len() + DOC_VALUES_BYTES);
         let row = EventRow::of(e);
         for (spec, field) in &self.keywords {
+            if Some(*field) == self.group {
+                self.add_groups(&mut doc, &row, *field);
+                continue;
+            }
             (spec.read)(&row, &mut |value| {
                 if !value.is_empty() {
                     doc.add_text(*field, clamp(value));
@@ -224,6 +240,53 @@ impl Fields {
         }
         doc
     }
+}
+
+impl Fields {
+    /// The groups of a request but those its username implies, which the API server gives
+    /// every service account, node and authenticated user: indexed, they were most of the
+    /// index's postings. When the log lacks one of them, every group is indexed and
+    /// `groups_whole` set, so that the query implies none for the event.
+    fn add_groups(&self, doc: &mut TantivyDocument, row: &EventRow<'_>, field: Field) {
+        let implied = implied_groups(&row.user);
+        let whole = !implied.iter().all(|g| row.groups.iter().any(|x| x == g));
+        for g in row.groups.iter() {
+            if g.is_empty() || (!whole && implied.iter().any(|i| i == g)) {
+                continue;
+            }
+            doc.add_text(field, clamp(g));
+        }
+        if whole && !implied.is_empty() {
+            doc.add_u64(self.groups_whole, 1);
+        }
+    }
+}
+
+/// The groups the API server gives every request of a username: `system:unauthenticated` to
+/// `system:anonymous`; `system:authenticated` to everyone else, with `system:serviceaccounts`
+/// and `system:serviceaccounts:NAMESPACE` to a service account and `system:nodes` to a node.
+/// None for no username, or one too long for the `user` column to hold whole.
+pub fn implied_groups(username: &str) -> Vec<std::borrow::Cow<'static, str>> {
+    use std::borrow::Cow;
+    if username.is_empty() || username.len() > MAX_TERM_BYTES {
+        return Vec::new();
+    }
+    if username == "system:anonymous" {
+        return vec![Cow::Borrowed("system:unauthenticated")];
+    }
+    let mut groups = vec![Cow::Borrowed("system:authenticated")];
+    if let Some((ns, name)) = username
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|rest| rest.split_once(':'))
+    {
+        if !ns.is_empty() && !name.is_empty() {
+            groups.push(Cow::Borrowed("system:serviceaccounts"));
+            groups.push(Cow::Owned(format!("system:serviceaccounts:{ns}")));
+        }
+    } else if username.starts_with("system:node:") {
+        groups.push(Cow::Borrowed("system:nodes"));
+    }
+    groups
 }
 
 impl Default for Fields {
@@ -438,8 +501,18 @@ mod tests {
     use crate::model::fields::FIELDS;
 
     /// Fields of the schema that are no field of an event.
-    const INTERNAL: [&str; 10] = [
-        "key_hi", "key_lo", "stages", "file", "line", "record", "raw", "row", "uuid_hi", "uuid_lo",
+    const INTERNAL: [&str; 11] = [
+        "key_hi",
+        "key_lo",
+        "stages",
+        "file",
+        "line",
+        "record",
+        "raw",
+        "row",
+        "uuid_hi",
+        "uuid_lo",
+        "groups_whole",
     ];
 
     #[test]
@@ -550,7 +623,8 @@ mod tests {
     /// `record`, the element index within a line; version 4 `row`, what exports read beside
     /// the columns; version 5 dropped the terms of keyword, time, code and address fields,
     /// answered from their columns; version 6 keeps UUID audit IDs as two numbers; version 7
-    /// stores the raw record and `row` as text, not bytes, and records no field norms.)
+    /// stores the raw record and `row` as text, not bytes, and records no field norms; version 8
+    /// leaves out the groups a username implies, with `groups_whole`.)
     #[test]
     fn schema_is_unchanged_within_its_version() {
         let json = serde_json::to_string(&Fields::new().schema).unwrap();
@@ -560,9 +634,9 @@ mod tests {
                 let _ = write!(hex, "{b:02x}");
                 hex
             });
-        assert_eq!(SCHEMA_VERSION, 7, "a new version: update the digest below");
+        assert_eq!(SCHEMA_VERSION, 8, "a new version: update the digest below");
         assert_eq!(
-            digest, "f4ae2c2304e16b5f91f952e54a087ffc8f0d2550a4e1b5f8332273f42c6ee00b",
+            digest, "2cfe53e35ebf7dc16a3a4bb14d80a4581e74e2a96d5e4d1f35dd12ebcd040390",
             "the schema changed: bump SCHEMA_VERSION"
         );
     }

@@ -12,7 +12,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{DateTime, Term};
 
-use super::schema::{Fields, audit_id_hash, to_v6, uuid_spellings};
+use super::schema::{Fields, audit_id_hash, implied_groups, to_v6, uuid_spellings};
 use super::{IndexError, Result};
 use crate::model::Micros;
 use crate::query::glob::Glob;
@@ -46,6 +46,7 @@ impl Translator<'_> {
             Expr::AuditIds(ids) => Box::new(KeySetQuery {
                 hashes: Arc::new(ids.iter().map(|id| audit_id_hash(id)).collect()),
             }),
+            Expr::Field { field, pattern } if *field == "group" => self.group(pattern)?,
             Expr::Field { field, pattern } => self.field(field, pattern)?,
         })
     }
@@ -141,6 +142,34 @@ impl Translator<'_> {
                 )));
             }
         })
+    }
+
+    /// A group: one indexed with the event, or one its username implies (which the index
+    /// leaves out, see `Fields::add_groups`) unless the event's groups are all indexed.
+    fn group(&mut self, pattern: &Pattern) -> Result<Box<dyn Query>> {
+        let listed = self.field("group", pattern)?;
+        let inner = match pattern {
+            Pattern::Exact(v) => ValueMatch::Exact(v.clone()),
+            Pattern::Wildcard(v) => ValueMatch::Glob(v.clone()),
+            Pattern::Any => ValueMatch::Any,
+            _ => return Ok(listed),
+        };
+        let implied: Box<dyn Query> = Box::new(ColumnMatchQuery {
+            field: "user".to_owned(),
+            matcher: ValueMatch::ImpliedGroup(Box::new(inner)),
+        });
+        let whole = Term::from_field_u64(self.fields.groups_whole, 1);
+        let unless_whole = BooleanQuery::new(vec![
+            (Occur::Must, implied),
+            (
+                Occur::MustNot,
+                Box::new(TermQuery::new(whole, IndexRecordOption::Basic)),
+            ),
+        ]);
+        Ok(Box::new(BooleanQuery::new(vec![
+            (Occur::Should, listed),
+            (Occur::Should, Box::new(unless_whole)),
+        ])))
     }
 
     /// Whether a keyword field has terms (a high-cardinality field that is searched, never
@@ -309,8 +338,23 @@ fn column_match(field: &str, glob: Option<&str>) -> Box<dyn Query> {
 #[derive(Debug, Clone)]
 enum ValueMatch {
     Any,
+    Exact(String),
     Glob(String),
     Words(Words),
+    /// A username that implies a group that matches ([`implied_groups`]).
+    ImpliedGroup(Box<ValueMatch>),
+}
+
+impl ValueMatch {
+    fn matcher(&self) -> Matcher {
+        match self {
+            ValueMatch::Any => Matcher::Any,
+            ValueMatch::Exact(v) => Matcher::Exact(v.clone()),
+            ValueMatch::Glob(g) => Matcher::Glob(Glob::new(g)),
+            ValueMatch::Words(w) => Matcher::Words(w.clone()),
+            ValueMatch::ImpliedGroup(inner) => Matcher::ImpliedGroup(Box::new(inner.matcher())),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -323,11 +367,7 @@ impl Query for ColumnMatchQuery {
     fn weight(&self, _: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
         Ok(Box::new(ColumnMatchWeight {
             field: self.field.clone(),
-            matcher: match &self.matcher {
-                ValueMatch::Any => Matcher::Any,
-                ValueMatch::Glob(g) => Matcher::Glob(Glob::new(g)),
-                ValueMatch::Words(w) => Matcher::Words(w.clone()),
-            },
+            matcher: self.matcher.matcher(),
         }))
     }
 }
@@ -335,14 +375,22 @@ impl Query for ColumnMatchQuery {
 /// A [`ValueMatch`] ready to match.
 enum Matcher {
     Any,
+    Exact(String),
     Glob(Glob),
     Words(Words),
+    ImpliedGroup(Box<Matcher>),
 }
 
 impl Matcher {
     fn is_match(&self, value: &[u8]) -> bool {
         match self {
             Matcher::Any => true,
+            Matcher::Exact(v) => value == v.as_bytes(),
+            Matcher::ImpliedGroup(inner) => std::str::from_utf8(value).is_ok_and(|user| {
+                implied_groups(user)
+                    .iter()
+                    .any(|g| inner.is_match(g.as_bytes()))
+            }),
             Matcher::Glob(glob) => std::str::from_utf8(value).is_ok_and(|v| glob.is_match(v)),
             Matcher::Words(words) => std::str::from_utf8(value).is_ok_and(|v| words.is_match(v)),
         }
