@@ -6,6 +6,25 @@ mod common;
 
 use common::{events_in, ks, record, stats, stderr, synthetic_log, write};
 
+/// Indexes `lines` as one log in `dir`; its summary must say `merged`.
+fn index_log(dir: &std::path::Path, lines: &[String], merged: &str) -> std::path::PathBuf {
+    let file = write(dir, "audit.log", lines.join("\n"));
+    let index = dir.join("idx");
+    let out = ks(&index).arg("index").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains(merged), "{}", stderr(&out));
+    index
+}
+
+/// What `show ID --format json` prints.
+fn show(index: &std::path::Path, id: &str) -> serde_json::Value {
+    let out = ks(index)
+        .args(["show", id, "--format", "json"])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 #[test]
 fn stage_records_merge_and_keep_the_most_complete() {
     let dir = tempfile::tempdir().unwrap();
@@ -40,21 +59,9 @@ fn stage_records_merge_and_keep_the_most_complete() {
             "/api/v1/pods",
         ),
     ];
-    let file = write(dir.path(), "audit.log", lines.join("\n"));
-    let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(&file).output().unwrap();
-    assert!(out.status.success());
-    assert!(
-        stderr(&out).contains("1 record merged into events"),
-        "{}",
-        stderr(&out)
-    );
+    let index = index_log(dir.path(), &lines, "1 record merged into events");
     assert_eq!(events_in(&index), 2);
-    let out = ks(&index)
-        .args(["show", "req-1", "--format", "json"])
-        .output()
-        .unwrap();
-    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = show(&index, "req-1");
     let first = &shown[0]["event"];
     assert_eq!(first["stage"], "ResponseComplete");
     assert_eq!(
@@ -89,21 +96,9 @@ fn a_complete_record_first_still_merges_its_later_stage_record_and_copy() {
         "/api/v1/pods",
     );
     let lines = [complete.clone(), received, complete];
-    let file = write(dir.path(), "audit.log", lines.join("\n"));
-    let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("2 records merged into events"),
-        "{}",
-        stderr(&out)
-    );
+    let index = index_log(dir.path(), &lines, "2 records merged into events");
     assert_eq!(events_in(&index), 1);
-    let out = ks(&index)
-        .args(["show", "req-9", "--format", "json"])
-        .output()
-        .unwrap();
-    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = show(&index, "req-9");
     let event = &shown["event"];
     assert_eq!(event["stage"], "ResponseComplete");
     assert_eq!(
@@ -186,11 +181,7 @@ fn a_later_more_complete_record_replaces_the_event() {
             .status
             .success()
     );
-    let out = ks(&index)
-        .args(["show", "w-1", "--format", "json"])
-        .output()
-        .unwrap();
-    let shown: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown = show(&index, "w-1");
     assert_eq!(shown["event"]["stage"], "ResponseComplete");
     assert_eq!(
         shown["event"]["stages"],

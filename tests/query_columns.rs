@@ -22,9 +22,30 @@ fn event(
     )
 }
 
+/// An index of `lines` (one audit log), in a directory that lives as long as the guard.
+fn indexed(lines: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(dir.path(), "audit.log", lines.join("\n"));
+    let index = dir.path().join("idx");
+    let out = ks(&index).arg("index").arg(&file).output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    (dir, index)
+}
+
+/// Each query matches as many events as it says (every miss listed).
+fn assert_counts(index: &std::path::Path, cases: &[(&str, u64)]) {
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter_map(|(q, want)| {
+            let got = count(index, q);
+            (got != *want).then(|| format!("{q}: {got} events, not {want}"))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
 #[test]
 fn keyword_queries_answered_from_columns_match_as_terms_did() {
-    let dir = tempfile::tempdir().unwrap();
     let lines = [
         event(
             "a",
@@ -54,11 +75,7 @@ fn keyword_queries_answered_from_columns_match_as_terms_did() {
             201,
         ),
     ];
-    let file = write(dir.path(), "audit.log", lines.join("\n"));
-    let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
-
+    let (_dir, index) = indexed(&lines);
     let cases: &[(&str, u64)] = &[
         ("user:alice", 1),
         ("user:nobody", 0),
@@ -92,14 +109,7 @@ fn keyword_queries_answered_from_columns_match_as_terms_did() {
         ("time:>=2026-03-14T09:00:00Z", 2),
         ("time:[2026-03-14T08:30:00Z TO 2026-03-14T09:30:00Z]", 1),
     ];
-    let wrong: Vec<String> = cases
-        .iter()
-        .filter_map(|(q, want)| {
-            let got = count(&index, q);
-            (got != *want).then(|| format!("{q}: {got} events, not {want}"))
-        })
-        .collect();
-    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert_counts(&index, cases);
 }
 
 /// Audit IDs written as UUIDs are kept as two numbers, any other form as written: both come
@@ -205,11 +215,7 @@ fn bare_words_find_the_account_client_and_path_outside_the_text_field() {
             r#""impersonatedUser":{"username":"system:admin"},"#,
         ),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "audit.log", lines.join("\n"));
-    let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (_dir, index) = indexed(&lines);
     let cases: &[(&str, u64)] = &[
         ("web", 1),
         ("WEB", 1),
@@ -230,9 +236,7 @@ fn bare_words_find_the_account_client_and_path_outside_the_text_field() {
         ("container", 1),
         ("nothing-like-it", 0),
     ];
-    for (query, want) in cases {
-        assert_eq!(count(&index, query), *want, "{query}");
-    }
+    assert_counts(&index, cases);
 }
 
 /// The groups a username implies (`system:authenticated`, a service account's, a node's) are
@@ -274,11 +278,7 @@ fn group_queries_find_implied_groups_only_where_the_log_lists_them() {
             r#","groups":["system:serviceaccounts","system:serviceaccounts:ops"]"#,
         ),
     ];
-    let dir = tempfile::tempdir().unwrap();
-    let file = write(dir.path(), "audit.log", lines.join("\n"));
-    let index = dir.path().join("idx");
-    let out = ks(&index).arg("index").arg(&file).output().unwrap();
-    assert!(out.status.success(), "{}", stderr(&out));
+    let (_dir, index) = indexed(&lines);
     let cases: &[(&str, u64)] = &[
         ("group:system:authenticated", 3),
         ("NOT group:system:authenticated", 3),
@@ -295,7 +295,5 @@ fn group_queries_find_implied_groups_only_where_the_log_lists_them() {
         ("group:system:AUTHENTICATED", 0),
         ("groups:devs OR group:system:nodes", 2),
     ];
-    for (query, want) in cases {
-        assert_eq!(count(&index, query), *want, "{query}");
-    }
+    assert_counts(&index, cases);
 }

@@ -30,6 +30,14 @@ fn on_the_reverse_shell(app: &mut App, engine: &mut Engine) {
     act(app, engine, &[Action::Bottom, Action::Up]);
 }
 
+/// An app at `size` whose case file is in a directory that lives as long as the guard.
+fn with_a_case_file(size: (u16, u16)) -> (App, Engine, tempfile::TempDir) {
+    let (mut app, engine) = start(size);
+    let dir = tempfile::tempdir().unwrap();
+    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    (app, engine, dir)
+}
+
 #[test]
 fn regression_detections_at_80x24_keep_rule_ids_whole_and_times_readable() {
     let (app, _) = start((80, 24));
@@ -594,9 +602,7 @@ fn regression_a_long_export_path_hid_the_field_and_its_error_at_80x24() {
 
 #[test]
 fn regression_the_note_editor_hid_the_cursor_below_its_box_at_80x24() {
-    let (mut app, mut engine) = start((80, 24));
-    let dir = tempfile::tempdir().unwrap();
-    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    let (mut app, mut engine, _case) = with_a_case_file((80, 24));
     on_the_reverse_shell(&mut app, &mut engine);
     act(&mut app, &mut engine, &[Action::Note]);
     let note = (1..=30)
@@ -612,9 +618,7 @@ fn regression_the_note_editor_hid_the_cursor_below_its_box_at_80x24() {
 
 #[test]
 fn regression_the_case_pane_cut_a_long_note_without_a_sign_and_showed_no_tags() {
-    let (mut app, mut engine) = start((80, 24));
-    let dir = tempfile::tempdir().unwrap();
-    app.case_file = Some(dir.path().join("case.json").display().to_string());
+    let (mut app, mut engine, _case) = with_a_case_file((80, 24));
     on_the_reverse_shell(&mut app, &mut engine);
     act(
         &mut app,
