@@ -587,7 +587,7 @@ fn regression_a_long_export_path_hid_the_field_and_its_error_at_80x24() {
     act(&mut app, &mut engine, &[Action::ViewEvents, Action::Export]);
     let default = app.export.as_ref().unwrap().path.text().chars().count();
     act(&mut app, &mut engine, &vec![Action::Backspace; default]);
-    let path = format!("/no-such-dir-{}/timeline.csv", "x".repeat(150));
+    let path = format!("/no-such-dir-{}/timeline.csv", "x".repeat(600));
     typed(&mut app, &mut engine, &path);
     act(&mut app, &mut engine, &[Action::Submit]);
     assert!(app.export.as_ref().unwrap().error.is_some());
@@ -636,6 +636,7 @@ fn regression_the_case_pane_cut_a_long_note_without_a_sign_and_showed_no_tags() 
     app.set_case(Ok(case));
     let s = screen(&app);
     assert!(s.contains("tags exfil, needs-review"), "{s}");
+    assert!(s.contains("finding 1"), "the note's start shows:\n{s}");
     assert!(s.contains("… (a shows the whole note)"), "{s}");
     assert!(!s.contains("finding 40"), "{s}");
 }

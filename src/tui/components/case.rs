@@ -196,11 +196,19 @@ fn short_summary(summary: &str) -> String {
 
 fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let cursor = view.selected;
+    let timeline = ctx.case.timeline();
+    // The note pane grows with the selected bookmark's note, up to half the view.
+    let (about_lines, keep) = pane_lines(timeline.get(cursor).copied(), ctx);
+    let rows = layout::wrapped_rows(&about_lines, area.width.saturating_sub(2));
+    let most = (area.height / 2).max(8);
+    let about_height = u16::try_from(rows)
+        .unwrap_or(u16::MAX)
+        .saturating_add(2)
+        .clamp(8, most);
     let [list, about] = area.layout(&Layout::vertical([
         Constraint::Min(5),
-        Constraint::Length(8),
+        Constraint::Length(about_height),
     ]));
-    let timeline = ctx.case.timeline();
     let widths = widths(area.width);
     let shown = columns::shown(&widths);
     let column = columns::visible(view.column, &widths);
@@ -257,17 +265,15 @@ fn render_case(view: &CaseView, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
         );
     }
 
-    note_pane(timeline.get(cursor).copied(), ctx, frame, about);
+    note_pane(about_lines, keep, frame, about);
 }
 
-/// The selected bookmark's tags and whole note (cut with a sign when it does not fit), and
-/// the saved filters.
-fn note_pane(
+/// The lines of the note pane: the selected bookmark's audit ID, tags and event, its whole
+/// note, and the saved filters; and how many lines lead (kept whatever the pane's height).
+fn pane_lines(
     selected: Option<(&String, &crate::case::Bookmark)>,
     ctx: &Ctx<'_>,
-    frame: &mut Frame,
-    about: Rect,
-) {
+) -> (Vec<Line<'static>>, usize) {
     let mut lines = Vec::new();
     if let Some((id, b)) = selected {
         lines.push(Line::from(vec![
@@ -276,16 +282,19 @@ fn note_pane(
             Span::styled("   bookmarked ", theme::label()),
             Span::raw(clean(&b.added).into_owned()),
         ]));
-        lines.push(Line::from(vec![
-            Span::styled("event ", theme::label()),
-            Span::raw(clean(&b.summary).into_owned()),
-        ]));
         if !b.tags.is_empty() {
             lines.push(Line::from(vec![
                 Span::styled("tags ", theme::label()),
                 Span::raw(clean(&b.tags.join(", ")).into_owned()),
             ]));
         }
+        lines.push(Line::from(vec![
+            Span::styled("event ", theme::label()),
+            Span::raw(clean(&b.summary).into_owned()),
+        ]));
+    }
+    let keep = lines.len();
+    if let Some((_, b)) = selected {
         for l in b.note.lines() {
             lines.push(Line::from(clean(l).into_owned()));
         }
@@ -302,12 +311,18 @@ fn note_pane(
             Span::raw(saved.join("   ")),
         ]));
     }
+    (lines, keep)
+}
+
+/// The note pane, its lines cut with a sign when they do not fit (but the `keep` first).
+fn note_pane(mut lines: Vec<Line<'static>>, keep: usize, frame: &mut Frame, about: Rect) {
     let block = Block::bordered().title(
         Line::from(" note (enter: the event · m unmark · # tags · a note · X export) ")
             .style(theme::title()),
     );
     cut_to_fit(
         &mut lines,
+        keep,
         about.width.saturating_sub(2),
         usize::from(about.height.saturating_sub(2)),
     );
@@ -321,12 +336,12 @@ fn note_pane(
 
 /// Cuts lines that wrap to more rows than `rows` at `width`, saying so on the last row: a
 /// long note was cut at the pane's edge without a sign.
-fn cut_to_fit(lines: &mut Vec<Line<'static>>, width: u16, rows: usize) {
+fn cut_to_fit(lines: &mut Vec<Line<'static>>, keep: usize, width: u16, rows: usize) {
     if rows == 0 || layout::wrapped_rows(lines, width) <= rows {
         return;
     }
     let marker = Line::from(Span::styled("… (a shows the whole note)", theme::dim()));
-    while !lines.is_empty() {
+    while lines.len() > keep {
         lines.push(marker.clone());
         let fits = layout::wrapped_rows(lines, width) <= rows;
         lines.pop();

@@ -106,22 +106,68 @@ pub fn export_dialog(app: &App, frame: &mut Frame) {
         )));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(vec![Span::styled("file: ", theme::label())]));
-    if let Some(l) = lines.last_mut() {
-        l.spans.extend(super::edited_line(&d.path));
-    }
+    let mut tail = Vec::new();
     if d.running {
-        lines.push(Line::from(Span::styled("exporting…", theme::dim())));
+        tail.push(Line::from(Span::styled("exporting…", theme::dim())));
     }
     if let Some(e) = &d.error {
-        lines.push(Line::from(Span::styled(
+        tail.push(Line::from(Span::styled(
             format!("✗ {}", clean(e)),
             theme::error(),
         )));
     }
+    // As wide as a long path wants (within the screen); the path wraps, and when the box
+    // would still be taller than the screen it shows the part around the cursor.
+    let screen = frame.area();
+    let widest = d.path.text().chars().count() + 8;
+    let width = u16::try_from(widest)
+        .unwrap_or(u16::MAX)
+        .clamp(70, screen.width.saturating_sub(4).max(70));
+    let inner = usize::from(width.min(screen.width).saturating_sub(2)).max(8);
+    let other = wrapped_rows(&lines, inner_u16(inner)) + wrapped_rows(&tail, inner_u16(inner));
+    // A path too long for the row of `file:` starts on the next one.
+    let path_rows = usize::from(screen.height).saturating_sub(3 + other).max(1);
+    let room = (path_rows * inner).saturating_sub(2).max(8);
+    let mut file = vec![Span::styled("file: ", theme::label())];
+    file.extend(super::edited_line(&around_cursor(&d.path, room)));
+    lines.push(Line::from(file));
+    lines.extend(tail);
     let block = Block::bordered()
         .title(Line::from(" export — enter writes · esc cancels ").style(theme::title()));
-    // A long path wraps: the box grows with it, and the error under it stays in view.
     let last = lines.len().saturating_sub(1);
-    wrapped_popup(frame, lines, (70, 3, u16::MAX), last, block);
+    wrapped_popup(frame, lines, (width, 3, u16::MAX), last, block);
+}
+
+fn inner_u16(n: usize) -> u16 {
+    u16::try_from(n).unwrap_or(u16::MAX)
+}
+
+/// The line as it is when it has at most `room` characters; else the `room` around its
+/// cursor, marked `…` where cut.
+fn around_cursor(line: &LineEditor, room: usize) -> LineEditor {
+    let chars: Vec<char> = line.text().chars().collect();
+    if chars.len() <= room {
+        return line.clone();
+    }
+    let at = line.split().0.chars().count();
+    let span = room.saturating_sub(2).max(1);
+    let start = at
+        .saturating_sub(span.saturating_sub(1))
+        .min(chars.len() - span);
+    let end = (start + span).min(chars.len());
+    let mut text = String::new();
+    if start > 0 {
+        text.push('…');
+    }
+    text.extend(&chars[start..end]);
+    let after = end - at.min(end);
+    if end < chars.len() {
+        text.push('…');
+    }
+    let mut shown = LineEditor::new(text);
+    let trailing = usize::from(end < chars.len());
+    for _ in 0..after + trailing {
+        shown.apply(Edit::Left);
+    }
+    shown
 }
