@@ -45,7 +45,8 @@ impl AtomicFile {
             .prefix(&format!("{TMP_PREFIX}{}@{}@", std::process::id(), host()))
             .suffix(&format!("-{name}"))
             .rand_bytes(6)
-            .tempfile_in(dir)?;
+            .tempfile_in(dir)
+            .map_err(|e| unnamed_temp_error(&e, dir))?;
         Ok(AtomicFile { tmp, target })
     }
 
@@ -64,6 +65,30 @@ impl AtomicFile {
         }
         Ok(())
     }
+}
+
+/// The error of creating the temporary file, about the directory the user named: tempfile's
+/// names the temporary file, and said "No such file or directory" of a missing directory.
+fn unnamed_temp_error(e: &io::Error, dir: &Path) -> io::Error {
+    let shown = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    if !shown.is_dir() {
+        return io::Error::new(
+            e.kind(),
+            format!("directory {} does not exist", shown.display()),
+        );
+    }
+    let why = e.raw_os_error().map_or_else(
+        || e.kind().to_string(),
+        |code| io::Error::from_raw_os_error(code).to_string(),
+    );
+    io::Error::new(
+        e.kind(),
+        format!("cannot create a file in {}: {why}", shown.display()),
+    )
 }
 
 /// Writes `bytes` to `path` atomically (see the module documentation).
@@ -358,6 +383,21 @@ mod tests {
         ] {
             assert_eq!(temp_writer(other, legacy), None, "{other}");
         }
+    }
+
+    #[test]
+    fn regression_writing_into_a_missing_directory_named_the_temporary_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let missing = dir.path().join("no-such-dir").join("x.html");
+        let Err(e) = write_atomic(&missing, b"x") else {
+            panic!("wrote into a missing directory")
+        };
+        let msg = e.to_string();
+        assert!(
+            msg.contains("no-such-dir") && msg.contains("does not exist"),
+            "{msg}"
+        );
+        assert!(!msg.contains(TMP_PREFIX), "{msg}");
     }
 
     #[test]

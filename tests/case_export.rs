@@ -433,6 +433,22 @@ fn regression_case_add_took_a_tag_or_note_starting_with_a_hyphen_for_an_option()
 }
 
 #[test]
+fn regression_an_export_into_a_missing_directory_named_a_temporary_file_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("no-such-dir").join("timeline.html");
+    let out = ks(sample_index())
+        .args(["export", "--query", "verb:get", "--format", "html", "-o"])
+        .arg(&target)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert_eq!(err.matches("does not exist").count(), 1, "{err}");
+    assert!(err.contains("no-such-dir"), "{err}");
+    assert!(!err.contains(".kubesift-tmp"), "{err}");
+}
+
+#[test]
 fn regression_an_export_of_a_query_was_titled_case_timeline() {
     let tmp = tempfile::tempdir().unwrap();
     let case = sample_case(tmp.path());

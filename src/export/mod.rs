@@ -286,7 +286,7 @@ trait Sink {
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error("cannot write the export: {0}")]
-    Io(#[source] std::io::Error),
+    Io(std::io::Error),
     #[error("{0}")]
     Other(String),
 }
