@@ -235,8 +235,23 @@ fn bare_words_find_the_account_client_and_path_outside_the_text_field() {
         ("admin", 1),
         ("container", 1),
         ("nothing-like-it", 0),
+        // A trailing `*` after punctuation: the last word a prefix (`web-7d9f*` found
+        // nothing).
+        ("web-1-can*", 1),
+        ("example.c*", 1),
+        ("\"shop we*\"", 1),
+        ("system:serviceacc*", 1),
     ];
     assert_counts(&index, cases);
+    // Words that cannot match are refused, not searched for nothing.
+    for query in ["-", "web -", "\"\"", "*ctl", "k*l", "text:*ctl"] {
+        let out = ks(&index)
+            .args(["search", "--count", query])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{query}: {}", stdout(&out));
+        assert!(stderr(&out).contains('`'), "{query}: {}", stderr(&out));
+    }
 }
 
 /// The groups a username implies (`system:authenticated`, a service account's, a node's) are

@@ -5,8 +5,8 @@ use std::ops::Bound;
 
 use ipnet::IpNet;
 use tantivy::query::{
-    AllQuery, BooleanQuery, EmptyQuery, Occur, PhraseQuery, Query, RangeQuery, RegexQuery,
-    TermQuery,
+    AllQuery, BooleanQuery, EmptyQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery,
+    RegexQuery, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
@@ -198,17 +198,32 @@ impl Translator<'_> {
             let query = regex(&format!("{}.*", regex_syntax::escape(&lower)), field)?;
             (query, Words::prefix(lower))
         } else {
+            // `web-7d9f*`: words whose last is a prefix.
+            let (body, prefix) = match text.strip_suffix('*') {
+                Some(body) => (body, true),
+                None => (text, false),
+            };
             let mut terms = Vec::new();
-            let mut stream = self.text_analyzer.token_stream(text);
+            let mut stream = self.text_analyzer.token_stream(body);
             while let Some(tok) = stream.next() {
                 terms.push(Term::from_field_text(field, &tok.text));
             }
             let query: Box<dyn Query> = match terms.len() {
                 0 => return Ok(Box::new(EmptyQuery)),
+                1 if prefix => regex(
+                    &format!(
+                        "{}.*",
+                        regex_syntax::escape(terms[0].value().as_str().unwrap_or_default())
+                    ),
+                    field,
+                )?,
                 1 => Box::new(TermQuery::new(terms.remove(0), IndexRecordOption::Basic)),
+                _ if prefix => Box::new(PhrasePrefixQuery::new(terms)),
                 _ => Box::new(PhraseQuery::new(terms)),
             };
-            (query, Words::phrase(text))
+            let mut wanted = Words::phrase(body);
+            wanted.prefix = prefix;
+            (query, wanted)
         };
         let mut clauses = vec![(Occur::Should, in_text)];
         for column in WORDED_COLUMNS {

@@ -136,8 +136,8 @@ impl Parser {
     fn operand_after(&mut self, op: &str) -> Result<(), QueryError> {
         self.skip_ws();
         let save = self.pos;
-        for other in ["AND", "OR"] {
-            if self.keyword(other) {
+        for (other, sym) in [("AND", "&&"), ("OR", "||")] {
+            if self.keyword(other) || self.symbol(sym) {
                 self.pos = save;
                 return Err(self.error(format!("expected a term after {op}, found {other}")));
             }
@@ -192,7 +192,13 @@ impl Parser {
         let at = self.pos;
         // `AND` where a condition should start (`AND`, `(OR x)`) searched the word and
         // matched nothing, silently.
-        for op in ["AND", "OR"] {
+        for (op, sym) in [("AND", "&&"), ("OR", "||")] {
+            if self.symbol(sym) {
+                self.pos = at;
+                return Err(self.error(format!(
+                    "`{sym}` joins two conditions: put one before it (quote \"{sym}\" to search it)"
+                )));
+            }
             if self.keyword(op) {
                 self.pos = at;
                 let word = self.chars[at..at + op.len()].iter().collect::<String>();
@@ -238,7 +244,11 @@ impl Parser {
                 Ok(e)
             }
             Some(')') => Err(self.error("unexpected `)`")),
-            Some('"') => Ok(Expr::Text(self.quoted()?)),
+            Some('"') => {
+                let start = self.pos;
+                let phrase = self.quoted()?;
+                self.words(start, phrase)
+            }
             Some(_) => self.field_or_word(),
         }
     }
@@ -267,7 +277,31 @@ impl Parser {
             }
         }
         let word = self.bare()?;
-        Ok(Expr::Text(word))
+        self.words(start, word)
+    }
+
+    /// Words to search: refused when they hold no word (letters or digits: `-`, `""` matched
+    /// nothing, silently), or a `*` other than at the end (`*ctl` searched `ctl`).
+    fn words(&self, start: usize, text: String) -> Result<Expr, QueryError> {
+        if !text.chars().any(char::is_alphanumeric) {
+            return Err(self.error_at(
+                start,
+                format!(
+                    "`{text}` has no word to search for (words are letters and digits; quote a \
+                     phrase, or name a field)"
+                ),
+            ));
+        }
+        if text.trim_end_matches('*').contains('*') {
+            return Err(self.error_at(
+                start,
+                format!(
+                    "`{text}`: a searched word takes `*` only at its end (`kube*`); to match \
+                     anywhere, name a field (`user:*ctl*`, `ua:*ctl*`)"
+                ),
+            ));
+        }
+        Ok(Expr::Text(text))
     }
 
     /// A bare word: up to whitespace or a parenthesis. A backslash before either keeps it in
@@ -334,7 +368,10 @@ impl Parser {
             Some(FieldKind::Ip) => self.ip_value(spec),
             Some(FieldKind::Number) => self.number_value(spec),
             Some(FieldKind::Time) => self.time_value(spec, start),
-            Some(FieldKind::Text) => Ok(Expr::Text(self.value()?.0)),
+            Some(FieldKind::Text) => {
+                let text = self.value()?.0;
+                self.words(start, text)
+            }
         }
     }
 

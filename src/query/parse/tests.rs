@@ -457,3 +457,23 @@ fn regression_a_backslash_keeps_a_parenthesis_or_a_space_in_a_bare_value() {
         field("name", Pattern::Exact("a*".to_owned()))
     );
 }
+
+/// `&& verb:get`, `ns:shop && || verb:get` matched nothing, silently: the word forms were
+/// errors, the symbols were searched as words.
+#[test]
+fn regression_a_leading_or_doubled_symbol_operator_matched_nothing_silently() {
+    for q in ["&& verb:get", "|| ns:shop", "(&& x)"] {
+        let e = parse(q).unwrap_err();
+        assert!(e.message.contains("joins two conditions"), "{q}: {e}");
+    }
+    for q in [
+        "ns:shop && || verb:get",
+        "ns:shop AND || verb:get",
+        "a || && b",
+    ] {
+        let e = parse(q).unwrap_err();
+        assert!(e.message.contains("expected a term after"), "{q}: {e}");
+    }
+    assert!(parse("ns:shop && verb:get || verb:list").is_ok());
+    assert!(parse("\"a && b\"").is_ok());
+}
