@@ -24,6 +24,8 @@ pub fn suggest(name: &str) -> Option<&'static str> {
                 .map(move |n| (n, f.name))
         })
         .map(|(alias, canonical)| (edit_distance(&lower, alias), canonical))
+        // A name every character of which must change (`a` for `ua`) is no typo.
+        .filter(|(d, _)| *d < lower.chars().count())
         .filter(|(d, _)| *d <= 1 || (*d <= 2 && lower.len() > 4))
         .min_by_key(|(d, _)| *d)
         .map(|(_, n)| n)
@@ -66,6 +68,15 @@ mod tests {
         assert_eq!(suggest(&"x".repeat(1 << 20)), None);
         assert!(started.elapsed() < std::time::Duration::from_secs(2));
         assert_eq!(suggest("namespacexx"), Some("namespace"));
+    }
+
+    #[test]
+    fn regression_a_one_letter_name_was_taken_for_a_typo_of_a_field() {
+        // `a:b:c` said "did you mean `user`?".
+        for name in ["a", "b", "x", "z"] {
+            assert_eq!(suggest(name), None, "{name}");
+        }
+        assert_eq!(suggest("nx"), Some("namespace"));
     }
 
     #[test]
