@@ -640,3 +640,27 @@ fn regression_the_case_pane_cut_a_long_note_without_a_sign_and_showed_no_tags() 
     assert!(s.contains("… (a shows the whole note)"), "{s}");
     assert!(!s.contains("finding 40"), "{s}");
 }
+
+#[test]
+fn regression_a_long_query_hid_its_end_and_the_cursor_at_80x24() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Filter]);
+    let query = format!(
+        "ns:shop AND {} AND verb:get-the-end",
+        "user:alice ".repeat(12)
+    );
+    typed(&mut app, &mut engine, &query);
+    let s = screen(&app);
+    let prompt = s.lines().last().unwrap();
+    assert!(prompt.contains("verb:get-the-end█"), "{prompt}");
+    assert!(prompt.contains('…'), "the cut start is marked: {prompt}");
+}
+
+#[test]
+fn regression_a_long_status_was_cut_at_the_edge_without_a_sign() {
+    let (mut app, _engine) = start((80, 24));
+    app.status = format!("tags of the event: {}", "needs-review, ".repeat(10));
+    let s = screen(&app);
+    let status = s.lines().last().unwrap();
+    assert!(status.trim_end().ends_with('…'), "{status}");
+}

@@ -144,7 +144,7 @@ fn inner_u16(n: usize) -> u16 {
 
 /// The line as it is when it has at most `room` characters; else the `room` around its
 /// cursor, marked `…` where cut.
-fn around_cursor(line: &LineEditor, room: usize) -> LineEditor {
+pub(super) fn around_cursor(line: &LineEditor, room: usize) -> LineEditor {
     let chars: Vec<char> = line.text().chars().collect();
     if chars.len() <= room {
         return line.clone();

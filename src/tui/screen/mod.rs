@@ -261,7 +261,17 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
                 theme::dim(),
             ));
         } else {
-            spans.extend(edited_line(&input.line));
+            // A query longer than the line shows the part around the cursor (the cursor and
+            // the end of a long query were off screen), leaving room for half an error.
+            let error = input
+                .error
+                .as_ref()
+                .map_or(0, |_| usize::from(area.width) / 2);
+            let prompt = input.mode.prompt().chars().count() + 2;
+            let room = usize::from(area.width)
+                .saturating_sub(prompt + error + 1)
+                .max(8);
+            spans.extend(edited_line(&dialogs::around_cursor(&input.line, room)));
         }
         if let Some((col, msg)) = &input.error {
             spans.push(Span::styled(
@@ -275,8 +285,9 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
     let text = if app.status.is_empty() {
         hints(app, keymap, usize::from(area.width))
     } else {
-        // Statuses quote paths, audit IDs, case-file values and worker errors.
-        clean(&app.status).into_owned()
+        // Statuses quote paths, audit IDs, case-file values and worker errors; one longer
+        // than the line ends in `…` (it was cut at the edge without a sign).
+        crate::tui::components::columns::truncate(&clean(&app.status), area.width)
     };
     let style = if app.status.starts_with("error") {
         theme::error()
