@@ -99,6 +99,10 @@ queries = [
     ["search", "--count", "ip:10.244.0.0/16 code:>=400"],
     ["search", "--limit", "50", "res:pods/exec"],
     ["search", "--limit", "50", "--format", "jsonl", "ns:kube-system verb:create"],
+    # Bare words match the user and client-family columns and the path terms by dictionary
+    # scans; implied groups are found through the user column.
+    ["search", "--count", "web"],
+    ["search", "--count", "group:system:serviceaccounts"],
 ]
 for q in queries:
     times = []

@@ -312,3 +312,25 @@ fn group_queries_find_implied_groups_only_where_the_log_lists_them() {
     ];
     assert_counts(&index, cases);
 }
+
+/// A username longer than the `user` column keeps was credited at query time, from its cut
+/// form, with the groups its whole form implied, though the log listed none.
+#[test]
+fn regression_an_overlong_username_was_credited_with_groups_the_log_never_listed() {
+    let long = format!("system:serviceaccount:ns:{}", "x".repeat(2000));
+    let edge = format!("system:serviceaccount:ns:{}", "y".repeat(1021 - 25));
+    let line = |id: &str, user: &str| {
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"{id}","stage":"ResponseComplete","requestURI":"/api","verb":"get","user":{{"username":"{user}"}},"sourceIPs":["10.0.0.1"],"responseStatus":{{"metadata":{{}},"code":200}},"requestReceivedTimestamp":"2026-03-14T08:00:00Z","stageTimestamp":"2026-03-14T08:00:00Z"}}"#
+        )
+    };
+    let (_dir, index) = indexed(&[line("a", &long), line("b", &edge)]);
+    assert_counts(
+        &index,
+        &[
+            ("group:system:serviceaccounts", 0),
+            ("group:system:authenticated", 0),
+            ("group:*", 0),
+        ],
+    );
+}

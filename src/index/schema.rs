@@ -265,10 +265,12 @@ impl Fields {
 /// The groups the API server gives every request of a username: `system:unauthenticated` to
 /// `system:anonymous`; `system:authenticated` to everyone else, with `system:serviceaccounts`
 /// and `system:serviceaccounts:NAMESPACE` to a service account and `system:nodes` to a node.
-/// None for no username, or one too long for the `user` column to hold whole.
+/// None for no username, or one the `user` column may hold cut: the query side reads the
+/// column, and a cut name (1021 to 1024 bytes, [`clamp`]) must imply what the whole one did
+/// at ingest — nothing.
 pub fn implied_groups(username: &str) -> Vec<std::borrow::Cow<'static, str>> {
     use std::borrow::Cow;
-    if username.is_empty() || username.len() > MAX_TERM_BYTES {
+    if username.is_empty() || username.len() > MAX_TERM_BYTES - 4 {
         return Vec::new();
     }
     if username == "system:anonymous" {
