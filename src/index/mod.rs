@@ -21,6 +21,7 @@
 pub mod agg;
 mod columns;
 pub mod dir;
+pub mod doc;
 pub mod export_rows;
 mod hit;
 pub mod keys;

@@ -7,11 +7,13 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
+use tantivy::DateTime;
 use tantivy::schema::{
     DateOptions, DateTimePrecision, FAST, Field, INDEXED, IndexRecordOption, IpAddrOptions,
     NumericOptions, STORED, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{DateTime, TantivyDocument};
+
+use super::doc::EventDoc;
 
 use crate::model::fields::{self, FieldSpec, Storage};
 use crate::model::{AuditEvent, EventRow, exec};
@@ -191,10 +193,10 @@ impl Fields {
 
     /// Builds the document of an event, all fields but `stages` (added when the request's
     /// stage records have been merged).
-    pub fn document(&self, e: &AuditEvent, key: [u8; 16], raw: &str, file: u64) -> TantivyDocument {
-        // Room for the raw record and the other values at once: grown from tantivy's default
-        // (1 KiB), the buffer was reallocated and copied twice per record.
-        let mut doc = TantivyDocument::with_capacity(raw.len() + DOC_VALUES_BYTES);
+    pub fn document(&self, e: &AuditEvent, key: [u8; 16], raw: &str, file: u64) -> EventDoc {
+        // Room for the raw record and the other values at once: grown from a small buffer, it
+        // was reallocated and copied twice per record.
+        let mut doc = EventDoc::with_capacity(raw.len() + DOC_VALUES_BYTES);
         let row = EventRow::of(e);
         for (spec, field) in &self.keywords {
             if Some(*field) == self.group {
@@ -224,13 +226,13 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        doc.add_text(self.text, compact_text(e, row.grant.is_none()));
+        doc.add_text(self.text, &compact_text(e, row.grant.is_none()));
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         if let Some(r) = e.source.record {
             doc.add_u64(self.record, r);
         }
-        doc.add_text(self.row, super::row_extras::RowExtras::of(e).encode());
+        doc.add_text(self.row, &super::row_extras::RowExtras::of(e).encode());
         doc.add_text(self.raw, raw);
         if let Some((hi, lo)) = uuid_parts(&e.audit_id) {
             doc.add_u64(self.uuid_hi, hi);
@@ -247,7 +249,7 @@ impl Fields {
     /// every service account, node and authenticated user: indexed, they were most of the
     /// index's postings. When the log lacks one of them, every group is indexed and
     /// `groups_whole` set, so that the query implies none for the event.
-    fn add_groups(&self, doc: &mut TantivyDocument, row: &EventRow<'_>, field: Field) {
+    fn add_groups(&self, doc: &mut EventDoc, row: &EventRow<'_>, field: Field) {
         let implied = implied_groups(&row.user);
         let whole = !implied.iter().all(|g| row.groups.iter().any(|x| x == g));
         for g in row.groups.iter() {

@@ -13,6 +13,7 @@ use tantivy::schema::Value;
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexSettings, ReloadPolicy, TantivyDocument, Term};
 
+use super::doc::EventDoc;
 use super::manifest::{Manifest, read_manifest};
 use super::schema::{Fields, split_key};
 use super::{IndexDir, IndexError, Result};
@@ -21,11 +22,11 @@ use crate::model::{Stage, StageSet};
 /// A document ready to add, built off the writer thread.
 pub struct PreparedDoc {
     pub key: [u8; 16],
-    doc: TantivyDocument,
+    doc: EventDoc,
 }
 
 impl PreparedDoc {
-    pub fn new(key: [u8; 16], doc: TantivyDocument) -> Self {
+    pub fn new(key: [u8; 16], doc: EventDoc) -> Self {
         PreparedDoc { key, doc }
     }
 }
@@ -93,7 +94,7 @@ pub struct StoredDoc {
 
 pub struct IndexWriter {
     index: Index,
-    writer: tantivy::IndexWriter<TantivyDocument>,
+    writer: tantivy::IndexWriter<EventDoc>,
     fields: Fields,
     pub manifest: Manifest,
 }

@@ -177,6 +177,46 @@ mod tests {
         (tmp, session)
     }
 
+    /// A scan reads rows on a thread of its own, in batches: every event comes once, oldest
+    /// first, across batch and segment boundaries.
+    #[test]
+    fn a_scan_yields_every_row_once_in_time_order_across_batches() {
+        use crate::detect::row::RowSource;
+        let tmp = tempfile::tempdir().unwrap();
+        let event = |i: u32| {
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-{i}","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":"list","user":{{"username":"u{}"}},"objectRef":{{"resource":"pods","apiVersion":"v1"}},"requestReceivedTimestamp":"2026-01-10T08:{:02}:{:02}.{:06}Z","stageTimestamp":"2026-01-10T08:00:00Z"}}"#,
+                i % 7,
+                i / 3600 % 60,
+                i / 60 % 60,
+                i % 60
+            )
+        };
+        // Two files whose times interleave: even seconds in one, odd in the other.
+        let paths: Vec<_> = (0..2u32)
+            .map(|f| {
+                let path = tmp.path().join(format!("audit-{f}.log"));
+                let lines: Vec<String> = (0..2500u32).map(|i| event(i * 2 + f)).collect();
+                std::fs::write(&path, lines.join("\n")).unwrap();
+                path
+            })
+            .collect();
+        let dir = IndexDir::new(tmp.path().join("idx"));
+        ingest(&dir, &paths, &IngestOptions::default(), &Quiet).unwrap();
+        let session = Session::open(&dir).unwrap();
+        let rows = session.reader.rows().unwrap();
+        let (mut times, mut docs) = (Vec::new(), std::collections::HashSet::new());
+        rows.scan(&mut |r| {
+            times.push(r.time);
+            docs.insert(r.doc);
+        })
+        .unwrap();
+        assert_eq!(times.len(), 5000);
+        assert_eq!(docs.len(), 5000, "no row twice");
+        assert!(times.is_sorted(), "oldest first");
+        assert_ne!(times.first(), times.last());
+    }
+
     #[test]
     fn stored_findings_are_shown_while_current_and_only_default_ones_are_stored() {
         let (_tmp, session) = session_on(LIST_ALL_SECRETS);
