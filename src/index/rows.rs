@@ -15,7 +15,7 @@ use super::reader::{Hit, IndexReader};
 use super::{IndexError, Result};
 use crate::detect::EventSource;
 use crate::detect::row::{
-    Actor, COLUMNS, Interner, Ip, Row, RowSource, ScanError, Slot, Sym, Vocab,
+    Actor, COLUMNS, EMPTY, Interner, Ip, Row, RowSource, ScanError, Slot, Sym, Vocab,
 };
 use crate::model::{AuditEvent, Micros};
 
@@ -39,24 +39,6 @@ impl SymColumn {
             }
         }
         Ok(SymColumn { column, syms })
-    }
-
-    fn first(&self, doc: u32) -> Sym {
-        self.column
-            .as_ref()
-            .and_then(|c| c.term_ords(doc).next())
-            .and_then(|o| self.syms.get(usize::try_from(o).ok()?).copied())
-            .unwrap_or(0)
-    }
-
-    fn all(&self, doc: u32, out: &mut Vec<Sym>) {
-        out.clear();
-        if let Some(c) = &self.column {
-            out.extend(
-                c.term_ords(doc)
-                    .filter_map(|o| self.syms.get(usize::try_from(o).ok()?).copied()),
-            );
-        }
     }
 }
 
@@ -90,21 +72,139 @@ impl SegmentRows {
         })
     }
 
-    /// Fills `row` with document `doc` of segment `seg_ord`.
-    fn fill(&self, v: &Vocab, seg_ord: u32, doc: u32, row: &mut Row) {
-        row.time = micros(&self.time, doc);
-        row.doc = pack(DocAddress::new(seg_ord, doc));
-        row.peer = self.peer.first(doc).map_or(Ip(0), |ip| Ip(u128::from(ip)));
-        row.code = self
-            .code
-            .first(doc)
-            .map_or(0, |c| u16::try_from(c).unwrap_or(u16::MAX));
-        for ((_, slot), col) in COLUMNS.iter().zip(&self.cols) {
-            match slot {
-                Slot::Sym(_, set) => *set(row) = col.first(doc),
-                Slot::Actor => row.actor = Actor::parse(v.s(col.first(doc))),
-                Slot::Facts => col.all(doc, &mut row.facts),
+    /// Fills `out[p]` with the document `docs[p]` of segment `seg_ord`, for every `p`: each
+    /// column is read for the whole chunk at once, in document order (tantivy's batch
+    /// lookups walk a column's blocks once; a lookup per document searched them anew).
+    fn fill_chunk(
+        &self,
+        v: &Vocab,
+        seg_ord: u32,
+        docs: &[u32],
+        out: &mut Vec<Row>,
+        scratch: &mut Scratch,
+    ) {
+        out.resize_with(docs.len(), Row::default);
+        scratch.sort(docs);
+        let unknown = Actor::parse(v.s(EMPTY));
+        for &(doc, p) in &scratch.by_doc {
+            let row = &mut out[p];
+            let mut facts = std::mem::take(&mut row.facts);
+            facts.clear();
+            *row = Row {
+                time: micros(&self.time, doc),
+                doc: pack(DocAddress::new(seg_ord, doc)),
+                actor: unknown,
+                facts,
+                ..Row::default()
+            };
+        }
+        let by_doc = std::mem::take(&mut scratch.by_doc);
+        each_value(
+            &self.peer,
+            scratch,
+            Ipv6Addr::UNSPECIFIED,
+            |i, ip, first| {
+                if let Some(r) = row_at(out, &by_doc, i).filter(|_| first) {
+                    r.peer = Ip(u128::from(ip));
+                }
+            },
+        );
+        each_value(&self.code, scratch, 0, |i, c, first| {
+            if let Some(r) = row_at(out, &by_doc, i).filter(|_| first) {
+                r.code = u16::try_from(c).unwrap_or(u16::MAX);
             }
+        });
+        for ((_, slot), col) in COLUMNS.iter().zip(&self.cols) {
+            let Some(column) = &col.column else {
+                continue;
+            };
+            let sym = |ord: u64| {
+                usize::try_from(ord)
+                    .ok()
+                    .and_then(|o| col.syms.get(o).copied())
+                    .unwrap_or(EMPTY)
+            };
+            let ords = column.ords();
+            // Of a column with several values for a document, the first (but every fact).
+            match *slot {
+                Slot::Sym(_, set) => each_value(ords, scratch, 0, |i, ord, first| {
+                    if let Some(r) = row_at(out, &by_doc, i).filter(|_| first) {
+                        *set(r) = sym(ord);
+                    }
+                }),
+                Slot::Actor => each_value(ords, scratch, 0, |i, ord, first| {
+                    if let Some(r) = row_at(out, &by_doc, i).filter(|_| first) {
+                        r.actor = Actor::parse(v.s(sym(ord)));
+                    }
+                }),
+                Slot::Facts => each_value(ords, scratch, 0, |i, ord, _| {
+                    if let Some(r) = row_at(out, &by_doc, i) {
+                        r.facts.push(sym(ord));
+                    }
+                }),
+            }
+        }
+        scratch.by_doc = by_doc;
+    }
+}
+
+/// The row of the `i`-th document by number of a chunk.
+fn row_at<'a>(out: &'a mut [Row], by_doc: &[(u32, usize)], i: usize) -> Option<&'a mut Row> {
+    out.get_mut(by_doc.get(i)?.1)
+}
+
+/// The buffers of [`SegmentRows::fill_chunk`], kept from chunk to chunk.
+#[derive(Default)]
+struct Scratch {
+    /// (document, position in the chunk), by document.
+    by_doc: Vec<(u32, usize)>,
+    /// The chunk's documents in increasing order.
+    docs: Vec<u32>,
+    found_docs: Vec<u32>,
+    found_rows: Vec<u32>,
+}
+
+impl Scratch {
+    fn sort(&mut self, docs: &[u32]) {
+        self.by_doc.clear();
+        self.by_doc.extend(docs.iter().copied().zip(0..));
+        self.by_doc.sort_unstable();
+        self.docs.clear();
+        self.docs.extend(self.by_doc.iter().map(|&(d, _)| d));
+    }
+}
+
+/// Calls `f(i, value, first)` for every value of the documents `scratch.docs` (sorted) in
+/// `column`, `i` being the document's index in `scratch.docs`; several values of one document
+/// come in column order, `first` set for the first.
+fn each_value<T>(
+    column: &Column<T>,
+    scratch: &mut Scratch,
+    zero: T,
+    mut f: impl FnMut(usize, T, bool),
+) where
+    T: PartialOrd + Copy + std::fmt::Debug + Send + Sync + 'static,
+{
+    let Scratch {
+        docs,
+        found_docs,
+        found_rows,
+        ..
+    } = scratch;
+    found_docs.clear();
+    found_rows.clear();
+    column.index.docids_to_rowids(docs, found_docs, found_rows);
+    let mut values = vec![zero; found_rows.len()];
+    column.values.get_vals(found_rows, &mut values);
+    let mut i = 0;
+    let mut last = None;
+    for (doc, value) in found_docs.iter().zip(values) {
+        while docs.get(i).is_some_and(|d| d < doc) {
+            i += 1;
+        }
+        if docs.get(i) == Some(doc) {
+            f(i, value, last != Some(*doc));
+            last = Some(*doc);
         }
     }
 }
@@ -157,14 +257,19 @@ impl RowSource for IndexRows {
         let (full_tx, full_rx) = crossbeam_channel::bounded::<Vec<Row>>(SCAN_BATCHES);
         let (empty_tx, empty_rx) = crossbeam_channel::bounded::<Vec<Row>>(SCAN_BATCHES + 2);
         std::thread::scope(|scope| {
-            scope.spawn(move || self.fill_batches(&full_tx, &empty_rx));
+            let filler = std::thread::Builder::new()
+                .name("kubesift-rows".into())
+                .spawn_scoped(scope, move || self.fill_batches(&full_tx, &empty_rx));
+            if let Err(e) = filler {
+                return Err(format!("cannot start a thread: {e}").into());
+            }
             for batch in &full_rx {
                 batch.iter().for_each(&mut *f);
                 // The filler may be done: then the batch is dropped here.
                 let _ = empty_tx.try_send(batch);
             }
-        });
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -180,26 +285,39 @@ impl IndexRows {
         full: &crossbeam_channel::Sender<Vec<Row>>,
         empty: &crossbeam_channel::Receiver<Vec<Row>>,
     ) {
-        // The next document of every segment, smallest (time, segment, doc) first.
+        let mut scratch = Scratch::default();
+        // Per segment: its rows decoded a chunk ahead, the next of them, where the chunk ends
+        // in its time order.
+        let mut chunks: Vec<(Vec<Row>, usize, usize)> =
+            vec![(Vec::new(), 0, 0); self.segments.len()];
         let mut heads = BinaryHeap::with_capacity(self.segments.len());
-        let mut cursor = vec![0usize; self.segments.len()];
-        for (s, seg) in self.segments.iter().enumerate() {
-            if let Some(&doc) = seg.order.first() {
-                heads.push(Reverse((micros(&seg.time, doc), s, doc)));
+        let refill = |s: usize, chunk: &mut (Vec<Row>, usize, usize), scratch: &mut Scratch| {
+            let seg = &self.segments[s];
+            let end = (chunk.2 + SCAN_BATCH_ROWS).min(seg.order.len());
+            let docs = &seg.order[chunk.2..end];
+            seg.fill_chunk(&self.vocab, ordinal(s), docs, &mut chunk.0, scratch);
+            chunk.1 = 0;
+            chunk.2 = end;
+            !docs.is_empty()
+        };
+        for (s, chunk) in chunks.iter_mut().enumerate() {
+            if refill(s, chunk, &mut scratch) {
+                heads.push(Reverse((chunk.0[0].time, s)));
             }
         }
         let mut batch: Vec<Row> = Vec::with_capacity(SCAN_BATCH_ROWS);
         let mut used = 0;
-        while let Some(Reverse((_, s, doc))) = heads.pop() {
-            let seg = &self.segments[s];
+        while let Some(Reverse((_, s))) = heads.pop() {
+            let chunk = &mut chunks[s];
             if used == batch.len() {
                 batch.push(Row::default());
             }
-            seg.fill(&self.vocab, ordinal(s), doc, &mut batch[used]);
+            // Every field of a chunk's row is written when it is decoded again.
+            std::mem::swap(&mut batch[used], &mut chunk.0[chunk.1]);
             used += 1;
-            cursor[s] += 1;
-            if let Some(&next) = seg.order.get(cursor[s]) {
-                heads.push(Reverse((micros(&seg.time, next), s, next)));
+            chunk.1 += 1;
+            if chunk.1 < chunk.0.len() || refill(s, chunk, &mut scratch) {
+                heads.push(Reverse((chunk.0[chunk.1].time, s)));
             }
             if used == SCAN_BATCH_ROWS {
                 let next = empty

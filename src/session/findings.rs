@@ -177,22 +177,42 @@ mod tests {
         (tmp, session)
     }
 
-    /// A scan reads rows on a thread of its own, in batches: every event comes once, oldest
-    /// first, across batch and segment boundaries.
+    /// A scan reads rows on a thread of its own, a chunk of each segment's column at a time:
+    /// every event comes once, oldest first, across chunk and segment boundaries, with the
+    /// values of its own document (columns a document has no value in included).
     #[test]
-    fn a_scan_yields_every_row_once_in_time_order_across_batches() {
+    fn a_scan_yields_every_row_once_in_time_order_with_its_own_values() {
         use crate::detect::row::RowSource;
         let tmp = tempfile::tempdir().unwrap();
+        // Event i: user `u{i}`; a code when i % 3 != 0; a source IP when i % 5 == 0; a verb
+        // that sets facts (`create` of a pod with a host path) when i % 7 == 0.
         let event = |i: u32| {
+            let code = if i % 3 == 0 {
+                String::new()
+            } else {
+                format!(r#","responseStatus":{{"code":{}}}"#, 200 + i % 300)
+            };
+            let ips = if i % 5 == 0 {
+                format!(r#","sourceIPs":["10.1.{}.{}"]"#, i / 250, i % 250)
+            } else {
+                String::new()
+            };
+            let (verb, body) = if i % 7 == 0 {
+                (
+                    "create",
+                    r#","requestObject":{"kind":"Pod","spec":{"volumes":[{"name":"h","hostPath":{"path":"/"}}],"containers":[{"name":"c","image":"x"}]}}"#,
+                )
+            } else {
+                ("list", "")
+            };
             format!(
-                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-{i}","stage":"ResponseComplete","requestURI":"/api/v1/pods","verb":"list","user":{{"username":"u{}"}},"objectRef":{{"resource":"pods","apiVersion":"v1"}},"requestReceivedTimestamp":"2026-01-10T08:{:02}:{:02}.{:06}Z","stageTimestamp":"2026-01-10T08:00:00Z"}}"#,
-                i % 7,
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"id-{i}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/ns/pods","verb":"{verb}","user":{{"username":"u{i}"}}{ips},"objectRef":{{"resource":"pods","namespace":"ns","apiVersion":"v1"}}{code}{body},"requestReceivedTimestamp":"2026-01-10T08:{:02}:{:02}.{:06}Z","stageTimestamp":"2026-01-10T08:00:00Z"}}"#,
                 i / 3600 % 60,
                 i / 60 % 60,
                 i % 60
             )
         };
-        // Two files whose times interleave: even seconds in one, odd in the other.
+        // Two files whose times interleave: even events in one, odd in the other.
         let paths: Vec<_> = (0..2u32)
             .map(|f| {
                 let path = tmp.path().join(format!("audit-{f}.log"));
@@ -205,16 +225,42 @@ mod tests {
         ingest(&dir, &paths, &IngestOptions::default(), &Quiet).unwrap();
         let session = Session::open(&dir).unwrap();
         let rows = session.reader.rows().unwrap();
-        let (mut times, mut docs) = (Vec::new(), std::collections::HashSet::new());
+        let v = rows.vocab();
+        let (mut seen, mut docs, mut wrong) =
+            (Vec::new(), std::collections::HashSet::new(), Vec::new());
         rows.scan(&mut |r| {
-            times.push(r.time);
+            let i: u32 = v.s(r.user).trim_start_matches('u').parse().unwrap();
+            seen.push(i);
             docs.insert(r.doc);
+            let code = if i % 3 == 0 { 0 } else { 200 + i % 300 };
+            let ip = if i % 5 == 0 {
+                format!("10.1.{}.{}", i / 250, i % 250)
+            } else {
+                String::new()
+            };
+            let facts = !r.facts.is_empty();
+            if u32::from(r.code) != code
+                || r.peer.to_string() != ip
+                || facts != (i % 7 == 0)
+                || v.s(r.verb).is_empty()
+            {
+                wrong.push(format!(
+                    "event {i}: code {}, peer {:?}, facts {facts}",
+                    r.code,
+                    r.peer.to_string()
+                ));
+            }
         })
         .unwrap();
-        assert_eq!(times.len(), 5000);
+        assert_eq!(seen.len(), 5000);
         assert_eq!(docs.len(), 5000, "no row twice");
-        assert!(times.is_sorted(), "oldest first");
-        assert_ne!(times.first(), times.last());
+        assert!(seen.iter().copied().eq(0..5000), "oldest first");
+        assert!(
+            wrong.is_empty(),
+            "{} rows wrong: {:?}",
+            wrong.len(),
+            &wrong[..wrong.len().min(5)]
+        );
     }
 
     #[test]
