@@ -226,7 +226,10 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        doc.add_text(self.text, &compact_text(e, row.grant.is_none()));
+        let text = compact_text(e, row.grant.is_none());
+        if !text.is_empty() {
+            doc.add_text(self.text, &text);
+        }
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         if let Some(r) = e.source.record {

@@ -114,7 +114,9 @@ impl IndexWriter {
                 docstore_compression: Compressor::Zstd(ZstdCompressor {
                     compression_level: Some(1),
                 }),
-                docstore_blocksize: 128 * 1024,
+                // Fewer, larger blocks cost less to compress (a fresh zstd context and tables
+                // per block); a stored record is still read in a fraction of a millisecond.
+                docstore_blocksize: 256 * 1024,
                 ..IndexSettings::default()
             };
             Index::builder()
