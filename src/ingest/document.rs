@@ -31,19 +31,22 @@ pub(super) fn prepare_event(
     fields: &Fields,
     keep_secrets: bool,
 ) -> Prepared {
+    let key = merge_key(event, raw);
     Prepared {
-        key: merge_key(event, raw),
-        body: Body::Doc(build_doc(event, raw, file_id, fields, keep_secrets)),
+        key,
+        body: Body::Doc(build_doc(event, raw, key, file_id, fields, keep_secrets)),
         stages: event.stages,
         long_running: is_long_running(&event.verb, &event.object.subresource, &event.request_uri),
         format: event.format,
     }
 }
 
-/// The document of an event; Secret values are redacted from the stored record.
+/// The document of an event whose request key is `key`; Secret values are redacted from the
+/// stored record.
 pub(super) fn build_doc(
     event: &AuditEvent,
     raw: &str,
+    key: [u8; 16],
     file_id: u64,
     fields: &Fields,
     keep_secrets: bool,
@@ -54,7 +57,6 @@ pub(super) fn build_doc(
         None
     };
     let stored = redacted.as_deref().unwrap_or(raw);
-    let key = merge_key(event, raw);
     PreparedDoc::new(key, fields.document(event, key, stored, file_id))
 }
 

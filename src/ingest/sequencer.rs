@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use crossbeam_channel::Receiver;
 
-use super::document::build_doc;
+use super::document::{build_doc, merge_key};
 use super::reject::{RecordError, Reject};
 use super::reject_log::RejectLog;
 use super::source::InputProblem;
@@ -338,7 +338,8 @@ impl<'a> Sequencer<'a> {
                 }
                 let fields = self.writer.fields().clone();
                 let keep = self.opts.keep_secret_values;
-                return Ok(Some(build_doc(&d.event, &d.raw, f.id, &fields, keep)));
+                let key = merge_key(&d.event, &d.raw);
+                return Ok(Some(build_doc(&d.event, &d.raw, key, f.id, &fields, keep)));
             }
             Some(Err(e)) => e,
             None => RecordError::NotAnEvent("the record holds no audit event".to_owned()),

@@ -325,7 +325,7 @@ pub const FIELDS: &[FieldSpec] = &[
         .commands(&["group"]),
     FieldSpec::lower(
         "actor_kind",
-        "`anonymous`, `service-account`, `node`, `control-plane`, `human`, `unknown` (the record names no user)",
+        "`anonymous`, `service-account`, `node`, `control-plane`, `human`, `unknown` (the record has no `user` object at all; a request that failed authentication, `\"user\":{}`, is `anonymous`)",
     )
     .aliases(&["kind", "actor"])
     .read(one!(actor_kind))

@@ -38,20 +38,28 @@ pub fn family(ua: &str) -> String {
     if ua.is_empty() {
         return String::new();
     }
-    let lower = ua.to_ascii_lowercase();
-    if lower.starts_with("mozilla/") {
+    // Case-insensitive, without lower-casing the whole agent (a copy per event).
+    let starts = |prefix: &str| {
+        ua.as_bytes()
+            .get(..prefix.len())
+            .is_some_and(|b| b.eq_ignore_ascii_case(prefix.as_bytes()))
+    };
+    if starts("mozilla/") {
         return "browser".to_owned();
     }
-    if lower.starts_with("openapi-generator/") && lower.contains("python") {
+    if starts("openapi-generator/") && ua.to_ascii_lowercase().contains("python") {
         return "python-kubernetes".to_owned();
     }
-    if lower.starts_with("python-urllib") {
+    if starts("python-urllib") {
         return "python-urllib".to_owned();
     }
-    let product = lower
+    // The separators are ASCII: the first word of the lower-cased agent is the lower-cased
+    // first word.
+    let product = ua
         .split([' ', '/', '('])
         .find(|s| !s.is_empty())
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .to_ascii_lowercase();
     // "kube-controller-manager/v1.29.0 (linux/amd64) kubernetes/abc/system:serviceaccount:…"
     // keeps the binary name; client-go default agents look like "<binary>/<version> (…)".
     product
