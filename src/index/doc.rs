@@ -48,6 +48,22 @@ impl EventDoc {
         ));
     }
 
+    /// Adds the non-empty `parts` as one text, a space between each; nothing when all are
+    /// empty.
+    pub fn add_text_joined(&mut self, field: Field, parts: &[&str]) {
+        let start = self.text.len();
+        for part in parts.iter().filter(|p| !p.is_empty()) {
+            if self.text.len() > start {
+                self.text.push(' ');
+            }
+            self.text.push_str(part);
+        }
+        if self.text.len() > start {
+            let end = self.text.len();
+            self.values.push((field, Slot::Str { start, end }));
+        }
+    }
+
     pub fn add_u64(&mut self, field: Field, value: u64) {
         self.values.push((field, Slot::U64(value)));
     }
@@ -152,5 +168,11 @@ mod tests {
         );
         assert_eq!(doc.values(b).collect::<Vec<_>>(), [DocValue::U64(7)]);
         assert_eq!(doc.iter_fields_and_values().count(), 4);
+        doc.add_text_joined(b, &["", "a", "", "b c"]);
+        doc.add_text_joined(b, &["", ""]);
+        assert_eq!(
+            doc.values(b).collect::<Vec<_>>(),
+            [DocValue::U64(7), DocValue::Str("a b c")]
+        );
     }
 }

@@ -226,10 +226,7 @@ impl Fields {
         if let Some(peer) = e.peer_ip().and_then(parse_ip) {
             doc.add_ip_addr(self.peer, peer);
         }
-        let text = compact_text(e, row.grant.is_none());
-        if !text.is_empty() {
-            doc.add_text(self.text, &text);
-        }
+        add_search_text(&mut doc, self.text, e, row.grant.is_none());
         doc.add_u64(self.file, file);
         doc.add_u64(self.line, e.source.line);
         if let Some(r) = e.source.record {
@@ -253,10 +250,10 @@ impl Fields {
     /// index's postings. When the log lacks one of them, every group is indexed and
     /// `groups_whole` set, so that the query implies none for the event.
     fn add_groups(&self, doc: &mut EventDoc, row: &EventRow<'_>, field: Field) {
-        let implied = implied_groups(&row.user);
-        let whole = !implied.iter().all(|g| row.groups.iter().any(|x| x == g));
+        let implied = Implied::of(&row.user);
+        let whole = !implied.all_in(&row.groups);
         for g in row.groups.iter() {
-            if g.is_empty() || (!whole && implied.iter().any(|i| i == g)) {
+            if g.is_empty() || (!whole && implied.contains(g)) {
                 continue;
             }
             doc.add_text(field, clamp(g));
@@ -274,26 +271,97 @@ impl Fields {
 /// column, and a cut name (1021 to 1024 bytes, [`clamp`]) must imply what the whole one did
 /// at ingest — nothing.
 pub fn implied_groups(username: &str) -> Vec<std::borrow::Cow<'static, str>> {
-    use std::borrow::Cow;
-    if username.is_empty() || username.len() > MAX_TERM_BYTES - 4 {
-        return Vec::new();
-    }
-    if username == "system:anonymous" {
-        return vec![Cow::Borrowed("system:unauthenticated")];
-    }
-    let mut groups = vec![Cow::Borrowed("system:authenticated")];
-    if let Some((ns, name)) = username
-        .strip_prefix("system:serviceaccount:")
-        .and_then(|rest| rest.split_once(':'))
-    {
-        if !ns.is_empty() && !name.is_empty() {
-            groups.push(Cow::Borrowed("system:serviceaccounts"));
-            groups.push(Cow::Owned(format!("system:serviceaccounts:{ns}")));
-        }
-    } else if username.starts_with("system:node:") {
-        groups.push(Cow::Borrowed("system:nodes"));
+    let implied = Implied::of(username);
+    let mut groups: Vec<std::borrow::Cow<'static, str>> = implied
+        .names
+        .iter()
+        .take(implied.count)
+        .map(|g| std::borrow::Cow::Borrowed(*g))
+        .collect();
+    if let Some(ns) = implied.sa_namespace {
+        groups.push(std::borrow::Cow::Owned(format!("{SA_GROUP}:{ns}")));
     }
     groups
+}
+
+/// The group every service account has; `SA_GROUP:NAMESPACE` is its namespace's.
+const SA_GROUP: &str = "system:serviceaccounts";
+
+/// [`implied_groups`] without building them (every event's document asks).
+struct Implied<'a> {
+    names: [&'static str; 2],
+    count: usize,
+    /// The namespace of `system:serviceaccounts:NAMESPACE`.
+    sa_namespace: Option<&'a str>,
+}
+
+impl<'a> Implied<'a> {
+    fn of(username: &'a str) -> Implied<'a> {
+        let none = Implied {
+            names: ["", ""],
+            count: 0,
+            sa_namespace: None,
+        };
+        if username.is_empty() || username.len() > MAX_TERM_BYTES - 4 {
+            return none;
+        }
+        if username == "system:anonymous" {
+            return Implied {
+                names: ["system:unauthenticated", ""],
+                count: 1,
+                ..none
+            };
+        }
+        let authenticated = Implied {
+            names: ["system:authenticated", ""],
+            count: 1,
+            ..none
+        };
+        if let Some((ns, name)) = username
+            .strip_prefix("system:serviceaccount:")
+            .and_then(|rest| rest.split_once(':'))
+        {
+            if !ns.is_empty() && !name.is_empty() {
+                return Implied {
+                    names: ["system:authenticated", SA_GROUP],
+                    count: 2,
+                    sa_namespace: Some(ns),
+                };
+            }
+        } else if username.starts_with("system:node:") {
+            return Implied {
+                names: ["system:authenticated", "system:nodes"],
+                count: 2,
+                ..none
+            };
+        }
+        authenticated
+    }
+
+    fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    fn contains(&self, group: &str) -> bool {
+        self.names.iter().take(self.count).any(|g| *g == group)
+            || self.sa_namespace.is_some_and(|ns| {
+                group
+                    .strip_prefix(SA_GROUP)
+                    .and_then(|rest| rest.strip_prefix(':'))
+                    == Some(ns)
+            })
+    }
+
+    /// Whether every implied group is among `groups`.
+    fn all_in(&self, groups: &[String]) -> bool {
+        let has = |g: &str| groups.iter().any(|x| x == g);
+        self.names.iter().take(self.count).all(|g| has(g))
+            && self.sa_namespace.is_none_or(|ns| {
+                groups
+                    .iter()
+                    .any(|x| x.strip_prefix(SA_GROUP).and_then(|r| r.strip_prefix(':')) == Some(ns))
+            })
+    }
 }
 
 impl Default for Fields {
@@ -476,24 +544,27 @@ fn clamp(s: &str) -> &str {
 /// status message and the authorization reason. To keep the token count (and indexing time)
 /// low, the full user agent and RBAC "allowed by" reasons are not worded here: they have
 /// keyword fields (`ua`, `role`, `binding`).
-pub fn compact_text(e: &AuditEvent, with_reason: bool) -> String {
+fn add_search_text(doc: &mut EventDoc, field: Field, e: &AuditEvent, with_reason: bool) {
     // The words of the account, the user agent's family and the request path are searched
     // in their own column and terms (see `translate::Words`): indexed here too, they were
     // half of the text's words and cost a tenth of ingest.
     let query = exec::decode_query(&e.request_uri);
-    let mut parts: Vec<&str> = vec![&query];
-    if let Some(x) = &e.exec {
-        parts.push(&x.command_line);
-    }
-    if let Some(imp) = &e.impersonated {
-        parts.push(&imp.username);
-    }
-    parts.extend([e.status_message.as_str(), e.status_reason.as_str()]);
-    if with_reason {
-        parts.push(&e.authz_reason);
-    }
-    parts.retain(|p| !p.is_empty());
-    parts.join(" ")
+    let reason = if with_reason {
+        e.authz_reason.as_str()
+    } else {
+        ""
+    };
+    doc.add_text_joined(
+        field,
+        &[
+            &query,
+            e.exec.as_ref().map_or("", |x| x.command_line.as_str()),
+            e.impersonated.as_ref().map_or("", |u| u.username.as_str()),
+            &e.status_message,
+            &e.status_reason,
+            reason,
+        ],
+    );
 }
 
 #[cfg(test)]
