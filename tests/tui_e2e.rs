@@ -722,3 +722,37 @@ fn regression_the_case_view_reads_back_a_case_changed_by_the_cli() {
     });
     t.keys(&["Q"]);
 }
+
+#[test]
+fn regression_a_paste_longer_than_a_kilobyte_reaches_the_prompt_whole() {
+    // crossterm's default reader waited on the terminal edge-triggered and read 1 KiB at a
+    // time: the rest of a 3000-character paste stayed unread until the next key (the prompt
+    // showed the first kilobyte, the process idle).
+    if !common::tool("tmux", "-V") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let t = start_workbench(
+        dir.path(),
+        "paste",
+        common::sample_index(),
+        "",
+        (100, 30),
+        "",
+    );
+    t.wait("the incidents", |s| s.contains("INC-"));
+    t.keys(&["\\"]);
+    t.wait("the filter prompt", |s| s.contains("filter>"));
+    let paste = format!("verb:get {}QEND", "x".repeat(3000));
+    t.run(&["send-keys", "-t", t.session, "-l", &paste]);
+    t.wait("the end of the paste", |s| {
+        s.lines()
+            .any(|l| l.starts_with("filter>") && l.contains("xQEND"))
+    });
+    // Then the line is whole: its start, after Ctrl-A.
+    t.keys(&["C-a"]);
+    t.wait("the start of the pasted line", |s| {
+        s.lines().any(|l| l.starts_with("filter> verb:get xxx"))
+    });
+    t.keys(&["Escape", "Q"]);
+}

@@ -294,7 +294,9 @@ fn event_loop(
             continue;
         }
         let started = Instant::now();
-        while event::poll(Duration::ZERO)? {
+        // Not `Duration::ZERO`: crossterm's level-triggered reader returns at once with a zero
+        // timeout without looking at the keys it has already read but not yet handed out.
+        while event::poll(Duration::from_millis(1))? {
             if let Some(action) = translate(&event::read()?, app, keymap) {
                 let eff = app.update(action);
                 run_effect(app, eff);
