@@ -343,24 +343,24 @@ impl<'a> Implied<'a> {
     }
 
     fn contains(&self, group: &str) -> bool {
-        self.names.iter().take(self.count).any(|g| *g == group)
-            || self.sa_namespace.is_some_and(|ns| {
-                group
-                    .strip_prefix(SA_GROUP)
-                    .and_then(|rest| rest.strip_prefix(':'))
-                    == Some(ns)
-            })
+        self.names.iter().take(self.count).any(|g| *g == group) || self.is_namespace_group(group)
     }
 
     /// Whether every implied group is among `groups`.
     fn all_in(&self, groups: &[String]) -> bool {
         let has = |g: &str| groups.iter().any(|x| x == g);
         self.names.iter().take(self.count).all(|g| has(g))
-            && self.sa_namespace.is_none_or(|ns| {
-                groups
-                    .iter()
-                    .any(|x| x.strip_prefix(SA_GROUP).and_then(|r| r.strip_prefix(':')) == Some(ns))
-            })
+            && (self.sa_namespace.is_none() || groups.iter().any(|x| self.is_namespace_group(x)))
+    }
+
+    /// Whether `group` is `system:serviceaccounts:NAMESPACE` of the account's namespace.
+    fn is_namespace_group(&self, group: &str) -> bool {
+        self.sa_namespace.is_some_and(|ns| {
+            group
+                .strip_prefix(SA_GROUP)
+                .and_then(|rest| rest.strip_prefix(':'))
+                == Some(ns)
+        })
     }
 }
 
@@ -592,6 +592,56 @@ mod tests {
         "uuid_lo",
         "groups_whole",
     ];
+
+    /// Ingest checks the implied groups without building them; the query side builds them:
+    /// both must be one rule, or `group:` would find what the index left out.
+    #[test]
+    fn implied_groups_checked_in_place_are_the_ones_built() {
+        let long_sa = format!("system:serviceaccount:ns:{}", "a".repeat(MAX_TERM_BYTES));
+        let users = [
+            "",
+            "alice@example.com",
+            "system:anonymous",
+            "system:node:worker-1",
+            "system:serviceaccount:shop:web",
+            "system:serviceaccount:shop:",
+            "system:serviceaccount::web",
+            "system:serviceaccount:a:b:c",
+            "system:kube-scheduler",
+            long_sa.as_str(),
+        ];
+        let candidates = [
+            "",
+            "system:authenticated",
+            "system:unauthenticated",
+            "system:nodes",
+            "system:serviceaccounts",
+            "system:serviceaccounts:shop",
+            "system:serviceaccounts:shop2",
+            "system:serviceaccountsXshop",
+            "system:serviceaccounts:a",
+            "system:serviceaccounts:ns",
+        ];
+        for user in users {
+            let built = implied_groups(user);
+            let implied = Implied::of(user);
+            for g in candidates {
+                assert_eq!(
+                    implied.contains(g),
+                    built.iter().any(|b| b == g),
+                    "{user:?} implies {g:?}?"
+                );
+            }
+            let all: Vec<String> = built.iter().map(ToString::to_string).collect();
+            assert!(implied.all_in(&all), "{user:?}: all of {all:?}");
+            for missing in 0..all.len() {
+                let mut fewer = all.clone();
+                fewer.remove(missing);
+                assert!(!implied.all_in(&fewer), "{user:?}: {fewer:?} lacks one");
+            }
+            assert_eq!(implied.is_empty(), built.is_empty(), "{user:?}");
+        }
+    }
 
     #[test]
     fn keyword_fields_are_the_registrys() {

@@ -79,6 +79,61 @@ pub fn is_tool(family: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The family was read from a lower-cased copy of the whole agent; it is now read
+    /// without one: the same family for agents of any case, script or control character.
+    #[test]
+    fn family_without_lowercasing_the_agent_is_the_same() {
+        fn by_copy(ua: &str) -> String {
+            let ua = ua.trim();
+            if ua.is_empty() {
+                return String::new();
+            }
+            let lower = ua.to_ascii_lowercase();
+            if lower.starts_with("mozilla/") {
+                return "browser".to_owned();
+            }
+            if lower.starts_with("openapi-generator/") && lower.contains("python") {
+                return "python-kubernetes".to_owned();
+            }
+            if lower.starts_with("python-urllib") {
+                return "python-urllib".to_owned();
+            }
+            let product = lower
+                .split([' ', '/', '('])
+                .find(|s| !s.is_empty())
+                .unwrap_or_default();
+            product
+                .trim_end_matches(".exe")
+                .chars()
+                .filter(|c| !c.is_control())
+                .take(64)
+                .collect()
+        }
+        let long = "X".repeat(200);
+        let agents = [
+            "",
+            " ",
+            "MOZILLA/5.0 (X11)",
+            "Mozillé/5.0",
+            "mozilla",
+            "OpenAPI-Generator/29.0/PYTHON",
+            "openapi-generator/1.0/go",
+            "Python-urllib/3.11",
+            "KUBECTL.EXE/v1.29 (windows)",
+            "\u{feff}kubectl/1.0",
+            "kube\u{1b}[31mctl/1.0",
+            "  (linux) curl/8",
+            "Ünïcödé/1",
+            "日本語/1.0",
+            "/leading/slash",
+            "a(b)c d",
+            long.as_str(),
+        ];
+        for ua in agents {
+            assert_eq!(family(ua), by_copy(ua), "{ua:?}");
+        }
+    }
+
     #[test]
     fn families() {
         assert_eq!(

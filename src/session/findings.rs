@@ -263,6 +263,51 @@ mod tests {
         );
     }
 
+    /// A request whose later stage came in a later ingest replaced its first document (a
+    /// delete and an add): the chunked row reader skips the deleted one and reads the new
+    /// one's values.
+    #[test]
+    fn a_scan_reads_a_replaced_event_once_with_its_later_stage() {
+        use crate::detect::row::RowSource;
+        let tmp = tempfile::tempdir().unwrap();
+        let record = |i: u32, stage: &str, code: &str| {
+            format!(
+                r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"id-{i}","stage":"{stage}","requestURI":"/api/v1/pods","verb":"list","user":{{"username":"u{i}"}},"objectRef":{{"resource":"pods","apiVersion":"v1"}}{code},"requestReceivedTimestamp":"2026-01-10T08:{:02}:{:02}Z","stageTimestamp":"2026-01-10T09:00:00Z"}}"#,
+                i / 60 % 60,
+                i % 60
+            )
+        };
+        let first: Vec<String> = (0..1500u32)
+            .map(|i| record(i, "RequestReceived", ""))
+            .collect();
+        let path1 = tmp.path().join("a.log");
+        std::fs::write(&path1, first.join("\n")).unwrap();
+        let path2 = tmp.path().join("b.log");
+        let later = [700u32, 1300]
+            .map(|i| record(i, "ResponseComplete", r#","responseStatus":{"code":201}"#));
+        std::fs::write(&path2, later.join("\n")).unwrap();
+        let dir = IndexDir::new(tmp.path().join("idx"));
+        ingest(&dir, &[path1], &IngestOptions::default(), &Quiet).unwrap();
+        ingest(&dir, &[path2], &IngestOptions::default(), &Quiet).unwrap();
+        let session = Session::open(&dir).unwrap();
+        let rows = session.reader.rows().unwrap();
+        let v = rows.vocab();
+        let mut seen = Vec::new();
+        rows.scan(&mut |r| {
+            let i: u32 = v.s(r.user).trim_start_matches('u').parse().unwrap();
+            seen.push((i, r.code));
+        })
+        .unwrap();
+        assert_eq!(seen.len(), 1500, "a replaced event once");
+        assert!(seen.iter().map(|(i, _)| *i).eq(0..1500), "oldest first");
+        let coded: Vec<_> = seen.iter().filter(|(_, c)| *c != 0).collect();
+        assert_eq!(
+            coded,
+            [&(700, 201), &(1300, 201)],
+            "the later stage's values"
+        );
+    }
+
     #[test]
     fn stored_findings_are_shown_while_current_and_only_default_ones_are_stored() {
         let (_tmp, session) = session_on(LIST_ALL_SECRETS);
