@@ -16,12 +16,15 @@ use tantivy::schema::document::{Document, ReferenceValue, ReferenceValueLeaf, Va
 pub struct EventDoc {
     values: Vec<(Field, Slot)>,
     text: String,
+    /// The stored record, moved in whole rather than copied into `text`.
+    raw: String,
 }
 
 /// A value; text is a range of the document's buffer.
 #[derive(Debug, Clone, Copy)]
 enum Slot {
     Str { start: usize, end: usize },
+    Raw,
     U64(u64),
     Date(DateTime),
     Ip(Ipv6Addr),
@@ -33,7 +36,16 @@ impl EventDoc {
         EventDoc {
             values: Vec::with_capacity(48),
             text: String::with_capacity(text_bytes),
+            raw: String::new(),
         }
+    }
+
+    /// Adds the record as stored, taking it as it is (kilobytes, where the other values of a
+    /// document are a few bytes each). A second record replaces the first.
+    pub fn add_raw(&mut self, field: Field, raw: String) {
+        self.values.retain(|(_, slot)| !matches!(slot, Slot::Raw));
+        self.raw = raw;
+        self.values.push((field, Slot::Raw));
     }
 
     pub fn add_text(&mut self, field: Field, value: &str) {
@@ -111,6 +123,7 @@ impl<'a> Value<'a> for DocValue<'a> {
 pub struct DocValues<'a> {
     values: std::slice::Iter<'a, (Field, Slot)>,
     text: &'a str,
+    raw: &'a str,
 }
 
 impl<'a> Iterator for DocValues<'a> {
@@ -121,6 +134,7 @@ impl<'a> Iterator for DocValues<'a> {
         let value = match *slot {
             // A range is taken from the buffer as it grew, at char boundaries: always in it.
             Slot::Str { start, end } => DocValue::Str(self.text.get(start..end).unwrap_or("")),
+            Slot::Raw => DocValue::Str(self.raw),
             Slot::U64(v) => DocValue::U64(v),
             Slot::Date(d) => DocValue::Date(d),
             Slot::Ip(ip) => DocValue::Ip(ip),
@@ -141,6 +155,7 @@ impl Document for EventDoc {
         DocValues {
             values: self.values.iter(),
             text: &self.text,
+            raw: &self.raw,
         }
     }
 }
@@ -174,5 +189,15 @@ mod tests {
             doc.values(b).collect::<Vec<_>>(),
             [DocValue::U64(7), DocValue::Str("a b c")]
         );
+        let c = Field::from_field_id(2);
+        doc.add_raw(c, "{\"first\":1}".to_owned());
+        doc.add_raw(c, "{\"kept\":2}".to_owned());
+        doc.add_text(a, "after");
+        assert_eq!(
+            doc.values(c).collect::<Vec<_>>(),
+            [DocValue::Str("{\"kept\":2}")]
+        );
+        assert_eq!(doc.values(a).last(), Some(DocValue::Str("after")));
+        assert_eq!(doc.iter_fields_and_values().count(), 7);
     }
 }

@@ -241,13 +241,15 @@ impl StoredHead {
             Some((f, text)) if *f == fields.row => RowExtras::decode(text),
             _ => RowExtras::default(),
         };
-        row.audit_id = extras.audit_id.into();
-        row.path = extras.path.into();
+        row.audit_id = extras.audit_id;
+        row.path = extras.path;
         if extras.peer.is_some() {
-            row.source_ip = extras.peer.map(Cow::Owned);
+            row.source_ip = extras.peer;
         }
-        row.exec = (!extras.command.is_empty())
-            .then(|| Cow::Owned(ExecInfo::from_parts(StreamKind::Exec, extras.command, None)));
+        row.exec = (!extras.command.is_empty()).then(|| {
+            let command = extras.command.into_owned();
+            Cow::Owned(ExecInfo::from_parts(StreamKind::Exec, command, None))
+        });
     }
 }
 

@@ -5,6 +5,7 @@
 //! columns. The whole raw JSON is deliberately not full-text
 //! indexed: term hashing would dominate ingest time.
 
+use std::borrow::Cow;
 use std::net::{IpAddr, Ipv6Addr};
 
 use tantivy::DateTime;
@@ -20,7 +21,7 @@ use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 pub const MAX_TERM_BYTES: usize = 1024;
@@ -193,10 +194,18 @@ impl Fields {
 
     /// Builds the document of an event, all fields but `stages` (added when the request's
     /// stage records have been merged).
-    pub fn document(&self, e: &AuditEvent, key: [u8; 16], raw: &str, file: u64) -> EventDoc {
-        // Room for the raw record and the other values at once: grown from a small buffer, it
-        // was reallocated and copied twice per record.
-        let mut doc = EventDoc::with_capacity(raw.len() + DOC_VALUES_BYTES);
+    /// The stored record is taken as it is when owned (the line the reader cut), copied when
+    /// borrowed.
+    pub fn document(
+        &self,
+        e: &AuditEvent,
+        key: [u8; 16],
+        raw: Cow<'_, str>,
+        file: u64,
+    ) -> EventDoc {
+        // Room for the other values at once: grown from a small buffer, it was reallocated
+        // and copied twice per record.
+        let mut doc = EventDoc::with_capacity(DOC_VALUES_BYTES);
         let row = EventRow::of(e);
         for (spec, field) in &self.keywords {
             if Some(*field) == self.group {
@@ -233,7 +242,7 @@ impl Fields {
             doc.add_u64(self.record, r);
         }
         doc.add_text(self.row, &super::row_extras::RowExtras::of(e).encode());
-        doc.add_text(self.raw, raw);
+        doc.add_raw(self.raw, raw.into_owned());
         if let Some((hi, lo)) = uuid_parts(&e.audit_id) {
             doc.add_u64(self.uuid_hi, hi);
             doc.add_u64(self.uuid_lo, lo);
@@ -752,7 +761,9 @@ mod tests {
     /// the columns; version 5 dropped the terms of keyword, time, code and address fields,
     /// answered from their columns; version 6 keeps UUID audit IDs as two numbers; version 7
     /// stores the raw record and `row` as text, not bytes, and records no field norms; version 8
-    /// leaves out the groups a username implies, with `groups_whole`.)
+    /// leaves out the groups a username implies, with `groups_whole`; version 9 has the same
+    /// fields, its column dictionaries written without zstd, which a build of version 8 wrote
+    /// and this one cannot read.)
     #[test]
     fn schema_is_unchanged_within_its_version() {
         let json = serde_json::to_string(&Fields::new().schema).unwrap();
@@ -762,7 +773,7 @@ mod tests {
                 let _ = write!(hex, "{b:02x}");
                 hex
             });
-        assert_eq!(SCHEMA_VERSION, 8, "a new version: update the digest below");
+        assert_eq!(SCHEMA_VERSION, 9, "a new version: update the digest below");
         assert_eq!(
             digest, "2cfe53e35ebf7dc16a3a4bb14d80a4581e74e2a96d5e4d1f35dd12ebcd040390",
             "the schema changed: bump SCHEMA_VERSION"

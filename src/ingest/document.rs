@@ -1,6 +1,8 @@
 //! From a decoded event to what the sequencer merges and the index stores: the request key
 //! its stage records share, the redacted document, and the [`Prepared`] record.
 
+use std::borrow::Cow;
+
 use super::formats;
 use super::redact;
 use super::work::{Body, Prepared};
@@ -23,15 +25,16 @@ pub(super) fn legacy_half(event: &AuditEvent, raw: &str) -> Prepared {
     }
 }
 
-/// Builds the index document of one decoded event.
+/// Builds the index document of one decoded event; an owned `raw` (the line as the reader
+/// cut it) is stored without a copy.
 pub(super) fn prepare_event(
     event: &AuditEvent,
-    raw: &str,
+    raw: Cow<'_, str>,
     file_id: u64,
     fields: &Fields,
     keep_secrets: bool,
 ) -> Prepared {
-    let key = merge_key(event, raw);
+    let key = merge_key(event, &raw);
     Prepared {
         key,
         body: Body::Doc(build_doc(event, raw, key, file_id, fields, keep_secrets)),
@@ -45,18 +48,18 @@ pub(super) fn prepare_event(
 /// stored record.
 pub(super) fn build_doc(
     event: &AuditEvent,
-    raw: &str,
+    raw: Cow<'_, str>,
     key: [u8; 16],
     file_id: u64,
     fields: &Fields,
     keep_secrets: bool,
 ) -> PreparedDoc {
-    let redacted = if !keep_secrets && redact::needs_redaction(event, raw) {
-        redact::redact_record(raw, redact::Scope::of(event))
+    let redacted = if !keep_secrets && redact::needs_redaction(event, &raw) {
+        redact::redact_record(&raw, redact::Scope::of(event))
     } else {
         None
     };
-    let stored = redacted.as_deref().unwrap_or(raw);
+    let stored = redacted.map_or(raw, Cow::Owned);
     PreparedDoc::new(key, fields.document(event, key, stored, file_id))
 }
 

@@ -9,6 +9,7 @@
 //! The messages between the threads are in `work.rs`; from a decoded event to its document
 //! and request key is `document.rs`. This file runs the threads and is the parser threads.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::thread;
@@ -27,7 +28,7 @@ use super::work::{Body, Done, Outcome, Prepared, RunFile, Work};
 use super::{IngestOptions, IngestSummary, Progress};
 use crate::index::schema::Fields;
 use crate::index::{IndexDir, IndexError, IndexWriter, WriterOptions};
-use crate::model::{SourceFormat, SourceRef, Stage, StageSet};
+use crate::model::{AuditEvent, SourceFormat, SourceRef, Stage, StageSet};
 
 /// Runs an ingest of `inputs` into the index at `dir`.
 pub fn run(
@@ -205,11 +206,12 @@ fn prepare_piece(
             return;
         }
     };
-    let text = match std::str::from_utf8(&bytes) {
+    // Owned, so that the record can be stored as the reader cut it, without a copy.
+    let text = match String::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let err = RecordError::NotUtf8(e.valid_up_to());
-            out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes)));
+            let err = RecordError::NotUtf8(e.utf8_error().valid_up_to());
+            out.push(Outcome::Reject(Reject::new(name, line, &err, e.as_bytes())));
             return;
         }
     };
@@ -228,16 +230,19 @@ fn prepare_piece(
                 ..
             }),
             _,
-        ) => formats::Early::Decoded(formats::eks::decode_cli_event(text, &source, opts)),
-        (_, None) => formats::decode_early(text, &source, opts),
-        (_, Some(_)) => formats::Early::Decoded(formats::decode(text, &source, opts)),
+        ) => formats::Early::Decoded(formats::eks::decode_cli_event(&text, &source, opts)),
+        (_, None) => formats::decode_early(&text, &source, opts),
+        (_, Some(_)) => formats::Early::Decoded(formats::decode(&text, &source, opts)),
     };
-    let decoded = match early {
+    let mut decoded = match early {
         formats::Early::Deferred(probe, fmt) => {
-            let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, text);
+            let key = crate::index::schema::merge_key(&probe.audit_id, probe.received.0, &text);
             out.push(Outcome::Event(Box::new(Prepared {
                 key,
-                body: Body::Deferred { raw: bytes, source },
+                body: Body::Deferred {
+                    raw: text.into_bytes(),
+                    source,
+                },
                 stages: StageSet::of(Stage::RequestReceived),
                 long_running: probe.long_running,
                 format: fmt,
@@ -251,28 +256,69 @@ fn prepare_piece(
         out.push(Outcome::Skip);
         return;
     }
+    // The common case, one event that is the whole line: the line is moved into its document.
+    let whole = decoded.len() == 1
+        && matches!(&decoded[0], Ok(d) if d.raw.as_ptr() == text.as_ptr() && d.raw.len() == text.len());
+    if whole && let Some(Ok(d)) = decoded.pop() {
+        let formats::Decoded { event, raw } = d;
+        drop(raw);
+        drop(decoded);
+        let event = complete(event, format, ctx);
+        out.push(Outcome::Event(Box::new(prepare(
+            &event,
+            Cow::Owned(text),
+            f,
+            fields,
+            ctx,
+        ))));
+        return;
+    }
     for decoded in decoded {
         match decoded {
-            Ok(mut d) => {
-                if let Some(fmt) = format
-                    && d.event.format == SourceFormat::Native
-                {
-                    d.event.format = fmt;
-                }
-                if d.event.cluster.is_empty()
-                    && let Some(c) = &ctx.cluster
-                {
-                    d.event.cluster.clone_from(c);
-                }
-                let prepared = if formats::legacy::is_split_request(&d.event) {
-                    legacy_half(&d.event, &d.raw)
-                } else {
-                    prepare_event(&d.event, &d.raw, f.id, fields, ctx.keep_secrets)
-                };
-                out.push(Outcome::Event(Box::new(prepared)));
+            Ok(d) => {
+                let event = complete(d.event, format, ctx);
+                out.push(Outcome::Event(Box::new(prepare(
+                    &event, d.raw, f, fields, ctx,
+                ))));
             }
             Err(RecordError::NotAudit(_)) => out.push(Outcome::Skip),
-            Err(err) => out.push(Outcome::Reject(Reject::new(name, line, &err, &bytes))),
+            Err(err) => out.push(Outcome::Reject(Reject::new(
+                name,
+                line,
+                &err,
+                text.as_bytes(),
+            ))),
         }
+    }
+}
+
+/// The format an input's path or head named, and the cluster given on the command line,
+/// applied to a decoded event.
+fn complete(mut event: AuditEvent, format: Option<SourceFormat>, ctx: &WorkerCtx) -> AuditEvent {
+    if let Some(fmt) = format
+        && event.format == SourceFormat::Native
+    {
+        event.format = fmt;
+    }
+    if event.cluster.is_empty()
+        && let Some(c) = &ctx.cluster
+    {
+        event.cluster.clone_from(c);
+    }
+    event
+}
+
+/// The sequencer's record of one decoded event.
+fn prepare(
+    event: &AuditEvent,
+    raw: Cow<'_, str>,
+    f: &RunFile,
+    fields: &Fields,
+    ctx: &WorkerCtx,
+) -> Prepared {
+    if formats::legacy::is_split_request(event) {
+        legacy_half(event, &raw)
+    } else {
+        prepare_event(event, raw, f.id, fields, ctx.keep_secrets)
     }
 }

@@ -7,6 +7,7 @@
 //! replaces it; a less complete one only adds its stage (applied before the final commit).
 //! Commits carry the manifest, so a killed run leaves a consistent index.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -339,7 +340,7 @@ impl<'a> Sequencer<'a> {
                 let fields = self.writer.fields().clone();
                 let keep = self.opts.keep_secret_values;
                 let key = merge_key(&d.event, &d.raw);
-                return Ok(Some(build_doc(&d.event, &d.raw, key, f.id, &fields, keep)));
+                return Ok(Some(build_doc(&d.event, d.raw, key, f.id, &fields, keep)));
             }
             Some(Err(e)) => e,
             None => RecordError::NotAnEvent("the record holds no audit event".to_owned()),
@@ -554,7 +555,7 @@ impl<'a> Sequencer<'a> {
             };
             event.cluster = stored.cluster;
             // The stored raw is already redacted: rebuild the document from it as is.
-            let doc = fields.document(&event, key, raw, stored.file);
+            let doc = fields.document(&event, key, Cow::Borrowed(raw), stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
         }
@@ -589,7 +590,7 @@ impl<'a> Sequencer<'a> {
                 continue;
             };
             event.cluster = stored.cluster;
-            let doc = fields.document(&event, key, &joined, stored.file);
+            let doc = fields.document(&event, key, Cow::Borrowed(&joined), stored.file);
             self.writer
                 .replace(PreparedDoc::new(key, doc), stored.stages)?;
         }

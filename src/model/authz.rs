@@ -4,21 +4,22 @@ use serde::Serialize;
 
 /// What an RBAC "allowed by" reason names.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RbacGrant {
+pub struct RbacGrant<'a> {
     /// `ClusterRoleBinding` or `RoleBinding`.
-    pub binding_kind: String,
+    pub binding_kind: &'a str,
     /// The binding's name (`name/namespace` for a RoleBinding, as logged).
-    pub binding: String,
+    pub binding: &'a str,
     /// `ClusterRole` or `Role`.
-    pub role_kind: String,
-    pub role: String,
+    pub role_kind: &'a str,
+    pub role: &'a str,
     /// `User`, `Group` or `ServiceAccount`.
-    pub subject_kind: String,
-    pub subject: String,
+    pub subject_kind: &'a str,
+    pub subject: &'a str,
 }
 
-/// Parses `RBAC: allowed by ClusterRoleBinding "b" of ClusterRole "r" to Group "g"`.
-pub fn rbac_grant(reason: &str) -> Option<RbacGrant> {
+/// Parses `RBAC: allowed by ClusterRoleBinding "b" of ClusterRole "r" to Group "g"`, borrowing
+/// the names from the reason (every event's row reads it).
+pub fn rbac_grant(reason: &str) -> Option<RbacGrant<'_>> {
     let rest = reason.strip_prefix("RBAC: allowed by ")?;
     let (binding_kind, rest) = rest.split_once(' ')?;
     let (binding, rest) = quoted(rest)?;
@@ -29,12 +30,12 @@ pub fn rbac_grant(reason: &str) -> Option<RbacGrant> {
     let (subject_kind, rest) = rest.split_once(' ')?;
     let (subject, _) = quoted(rest)?;
     Some(RbacGrant {
-        binding_kind: binding_kind.to_owned(),
-        binding: binding.to_owned(),
-        role_kind: role_kind.to_owned(),
-        role: role.to_owned(),
-        subject_kind: subject_kind.to_owned(),
-        subject: subject.to_owned(),
+        binding_kind,
+        binding,
+        role_kind,
+        role,
+        subject_kind,
+        subject,
     })
 }
 

@@ -269,13 +269,13 @@ macro_rules! each {
 
 fn role(r: &EventRow<'_>, out: &mut dyn FnMut(&str)) {
     if let Some(g) = &r.grant {
-        out(&g.role);
+        out(g.role);
     }
 }
 
 fn binding(r: &EventRow<'_>, out: &mut dyn FnMut(&str)) {
     if let Some(g) = &r.grant {
-        out(&g.binding);
+        out(g.binding);
     }
 }
 

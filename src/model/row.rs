@@ -59,7 +59,7 @@ pub struct EventRow<'a> {
     /// The authorization reason annotation.
     pub reason: Cow<'a, str>,
     /// The RBAC binding and role the reason names.
-    pub grant: Option<RbacGrant>,
+    pub grant: Option<RbacGrant<'a>>,
     pub exec: Option<Cow<'a, ExecInfo>>,
     /// The kind of `exec`: exec, attach, portforward, node-proxy.
     pub stream: Cow<'a, str>,
