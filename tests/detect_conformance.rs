@@ -59,11 +59,7 @@ fn decode(records: &[String]) -> Option<Vec<AuditEvent>> {
             obj.insert("stageTimestamp".into(), "2024-01-01T00:00:00Z".into());
         }
         let r = &v.to_string();
-        for d in decode_record(
-            r,
-            &SourceRef::default(),
-            NormalizeOptions { keep_bodies: true },
-        ) {
+        for d in decode_record(r, &SourceRef::default(), NormalizeOptions { whole: true }) {
             events.push(d.ok()?.event);
         }
     }

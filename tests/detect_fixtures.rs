@@ -28,7 +28,7 @@ fn decode(events: &[serde_json::Value], case: &str) -> Vec<AuditEvent> {
         for d in decode_record(
             &text,
             &SourceRef::default(),
-            NormalizeOptions { keep_bodies: true },
+            NormalizeOptions { whole: true },
         ) {
             out.push(
                 d.unwrap_or_else(|err| panic!("{case}: fixture event does not decode: {err}"))

@@ -320,7 +320,7 @@ fn decode(v: &Value) -> AuditEvent {
     decode_record(
         &text,
         &SourceRef::default(),
-        NormalizeOptions { keep_bodies: true },
+        NormalizeOptions { whole: true },
     )
     .remove(0)
     .unwrap()

@@ -653,7 +653,7 @@ mod tests {
         let e = native::parse(
             event_json,
             SourceRef::default(),
-            NormalizeOptions { keep_bodies: true },
+            NormalizeOptions { whole: true },
         )
         .unwrap();
         e.facts

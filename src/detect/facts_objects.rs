@@ -299,7 +299,7 @@ mod tests {
         crate::ingest::formats::native::parse(
             &json,
             crate::model::SourceRef::default(),
-            crate::ingest::formats::NormalizeOptions { keep_bodies: true },
+            crate::ingest::formats::NormalizeOptions { whole: true },
         )
         .unwrap()
         .facts

@@ -274,7 +274,12 @@ impl Credential {
     pub const NODE_NAME_KEY: &'static str = "authentication.kubernetes.io/node-name";
 
     pub fn from_user(user: &UserInfo) -> Credential {
-        let get = |k: &str| user.extra_value(k).map(str::to_owned);
+        Credential::from_extra(|k| user.extra_value(k))
+    }
+
+    /// The credential of a `user.extra`, given how to read the first value of a key.
+    pub fn from_extra<'a>(extra: impl Fn(&str) -> Option<&'a str>) -> Credential {
+        let get = |k: &str| extra(k).map(str::to_owned);
         Credential {
             id: get(Self::ID_KEY),
             pod_name: get(Self::POD_NAME_KEY),

@@ -159,7 +159,7 @@ pub fn decode_stored(
     format: SourceFormat,
     source: SourceRef,
 ) -> std::result::Result<AuditEvent, String> {
-    let opts = NormalizeOptions { keep_bodies: true };
+    let opts = NormalizeOptions { whole: true };
     formats::renormalize(raw, format, source, opts).map_err(|e| e.to_string())
 }
 

@@ -62,7 +62,7 @@ impl Target for Records {
             bytes.clone()
         };
         let opts = NormalizeOptions {
-            keep_bodies: bytes.len() % 2 == 0,
+            whole: bytes.len() % 2 == 0,
         };
         let format = formats::sniff_file(&plain[..plain.len().min(64 << 10)], name);
         for piece in pieces(&plain) {

@@ -13,7 +13,7 @@ fn decode(v: &serde_json::Value) -> AuditEvent {
     let mut out = crate::decode_record(
         &text,
         &SourceRef::default(),
-        crate::NormalizeOptions { keep_bodies: true },
+        crate::NormalizeOptions { whole: true },
     );
     out.remove(0).unwrap().event
 }

@@ -231,7 +231,11 @@ fn normalize(
         response_object: log.response,
         request_received_timestamp: time.clone(),
         stage_timestamp: time,
-        annotations: Some(annotations),
+        annotations: Some(native::Pairs(
+            (annotations.into_iter())
+                .map(|(k, v)| (native::Text(k), native::Text(v)))
+                .collect(),
+        )),
         ..RawEvent::default()
     };
     let mut event = native::normalize(raw, source.clone(), opts)?;

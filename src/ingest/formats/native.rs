@@ -56,7 +56,7 @@ pub(super) struct RawEvent<'a> {
     #[serde(borrow, default)]
     pub(super) timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
-    pub(super) annotations: Option<BTreeMap<Str<'a>, Str<'a>>>,
+    pub(super) annotations: Option<Pairs<'a, Text<'a>>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -68,7 +68,79 @@ pub(super) struct RawUser<'a> {
     #[serde(borrow, default)]
     pub(super) groups: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
-    pub(super) extra: Option<BTreeMap<Str<'a>, Option<Vec<Str<'a>>>>>,
+    pub(super) extra: Option<Pairs<'a, Option<Vec<Text<'a>>>>>,
+}
+
+/// The members of a JSON object in the order written, their text borrowed where it has no
+/// escapes: what `annotations` and `user.extra` are read into. Maps of owned strings were
+/// built for every record and, but for a few keys, dropped unread (a twentieth of ingest).
+/// A key written twice is read last-wins, as a map reads it.
+pub(super) struct Pairs<'a, V>(pub(super) Vec<(Text<'a>, V)>);
+
+impl<V> Default for Pairs<'_, V> {
+    fn default() -> Self {
+        Pairs(Vec::new())
+    }
+}
+
+impl<V> Pairs<'_, V> {
+    pub(super) fn get(&self, key: &str) -> Option<&V> {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k.0 == key)
+            .map(|(_, v)| v)
+    }
+}
+
+impl<'de: 'a, 'a, V: Deserialize<'de>> Deserialize<'de> for Pairs<'a, V> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members<'a, V>(std::marker::PhantomData<(Text<'a>, V)>);
+        impl<'de: 'a, 'a, V: Deserialize<'de>> serde::de::Visitor<'de> for Members<'a, V> {
+            type Value = Pairs<'a, V>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a map")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Self::Value, M::Error> {
+                let mut members = Vec::with_capacity(map.size_hint().unwrap_or(4).min(16));
+                while let Some((k, v)) = map.next_entry::<Text<'a>, V>()? {
+                    members.push((k, v));
+                }
+                Ok(Pairs(members))
+            }
+        }
+        d.deserialize_map(Members(std::marker::PhantomData))
+    }
+}
+
+/// A JSON string, borrowed from the record unless it has escapes. (`Cow<str>` borrows only
+/// as a field marked `borrow`, not inside a map or a list.)
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Text<'a>(pub(super) Str<'a>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Chars;
+        impl<'de> serde::de::Visitor<'de> for Chars {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v)))
+            }
+        }
+        d.deserialize_str(Chars)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -101,8 +173,11 @@ pub(super) struct RawStatus<'a> {
 /// How much of a record to keep when normalizing.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct NormalizeOptions {
-    /// Keep `requestObject` / `responseObject` on the event (for display and detections).
-    pub keep_bodies: bool,
+    /// Keep the whole record on the event, for reading one event (display, Sigma rules):
+    /// `requestObject` / `responseObject`, every annotation and every `user.extra` key.
+    /// Without it (ingest) the event keeps what the index reads: the authorization
+    /// annotations and the credential of `user.extra`, as their own fields.
+    pub whole: bool,
 }
 
 /// Parses and normalizes one native record. `json` must be the whole record.
@@ -179,21 +254,27 @@ pub(super) fn normalize(
     } = check(&raw)?;
     // No `user` at all (not even `{}`) says nothing about who it was.
     let named = raw.user.is_some();
-    let user = user_info(raw.user.unwrap_or_default());
+    let (user, credential) = user_info(raw.user.unwrap_or_default(), opts.whole);
     let actor = if named {
         Actor::classify(&user.username, &user.groups)
     } else {
         Actor::unknown()
     };
-    let credential = Credential::from_user(&user);
     let object = raw.object_ref.map(object_ref).unwrap_or_default();
     let status = raw.response_status.unwrap_or_default();
-    let annotations: BTreeMap<String, String> = raw
-        .annotations
-        .unwrap_or_default()
-        .into_iter()
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
+    let notes = raw.annotations.unwrap_or_default();
+    let note = |key: &str| notes.get(key).map(|v| v.0.to_string()).unwrap_or_default();
+    let decision = note("authorization.k8s.io/decision");
+    let authz_reason = note("authorization.k8s.io/reason");
+    let salvaged = notes.get(super::salvage::ANNOTATION).is_some();
+    let annotations: BTreeMap<String, String> = if opts.whole {
+        // Collected into a map: a key written twice keeps its last value.
+        (notes.0.into_iter())
+            .map(|(k, v)| (k.0.into_owned(), v.0.into_owned()))
+            .collect()
+    } else {
+        BTreeMap::new()
+    };
     let request_uri = owned(raw.request_uri);
     let user_agent = owned(raw.user_agent);
     let mut exec = ExecInfo::from_request(&object.resource, &object.subresource, &request_uri);
@@ -203,9 +284,8 @@ pub(super) fn normalize(
     {
         x.fill_from_options(body.get());
     }
-    let salvaged = annotations.contains_key(super::salvage::ANNOTATION);
     let has_bodies = raw.request_object.is_some() || raw.response_object.is_some();
-    let body = |b: Option<&RawValue>| b.filter(|_| opts.keep_bodies).map(RawValue::to_owned);
+    let body = |b: Option<&RawValue>| b.filter(|_| opts.whole).map(RawValue::to_owned);
     let mut event = AuditEvent {
         time,
         received,
@@ -215,18 +295,12 @@ pub(super) fn normalize(
         stages: stage.map(StageSet::of).unwrap_or_default(),
         level: owned(raw.level),
         verb: owned(raw.verb),
-        decision: annotations
-            .get("authorization.k8s.io/decision")
-            .cloned()
-            .unwrap_or_default(),
-        authz_reason: annotations
-            .get("authorization.k8s.io/reason")
-            .cloned()
-            .unwrap_or_default(),
+        decision,
+        authz_reason,
         actor,
         credential,
         user,
-        impersonated: raw.impersonated_user.map(user_info),
+        impersonated: raw.impersonated_user.map(|u| user_info(u, opts.whole).0),
         source_ips: raw
             .source_ips
             .unwrap_or_default()
@@ -276,8 +350,16 @@ fn parse_time(s: Option<&str>, field: &str) -> Result<Option<Micros>, RecordErro
     }
 }
 
-fn user_info(u: RawUser<'_>) -> UserInfo {
-    UserInfo {
+/// The user, with `extra` whole when asked; and the credential `extra` names.
+fn user_info(u: RawUser<'_>, whole: bool) -> (UserInfo, Credential) {
+    let extra = u.extra.unwrap_or_default();
+    let credential = Credential::from_extra(|key| {
+        extra
+            .get(key)
+            .and_then(|v| v.as_ref()?.first())
+            .map(|v| v.0.as_ref())
+    });
+    let user = UserInfo {
         username: owned(u.username),
         uid: owned(u.uid),
         groups: u
@@ -286,16 +368,18 @@ fn user_info(u: RawUser<'_>) -> UserInfo {
             .into_iter()
             .map(Cow::into_owned)
             .collect(),
-        extra: u
-            .extra
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(k, v)| {
-                let values = v.unwrap_or_default().into_iter().map(Cow::into_owned);
-                (k.into_owned(), values.collect())
-            })
-            .collect(),
-    }
+        extra: if whole {
+            (extra.0.into_iter())
+                .map(|(k, v)| {
+                    let values = v.unwrap_or_default().into_iter().map(|t| t.0.into_owned());
+                    (k.0.into_owned(), values.collect())
+                })
+                .collect()
+        } else {
+            BTreeMap::new()
+        },
+    };
+    (user, credential)
 }
 
 fn object_ref(o: RawObjectRef<'_>) -> ObjectRef {
@@ -397,6 +481,56 @@ mod tests {
         let err = parse(bad, src(), NormalizeOptions::default()).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("objectRef"), "{msg}");
+    }
+
+    /// Annotations and `user.extra` are read as members, not maps: what the event keeps must
+    /// be what maps of the same JSON hold — a key written twice is read last-wins, escaped
+    /// keys and values are unescaped, a null value is no value.
+    #[test]
+    fn annotations_and_extra_read_as_members_are_read_as_maps() {
+        let records = [
+            r#"{"auditID":"a","verb":"get","stageTimestamp":"2024-01-02T03:04:05Z","user":{"username":"system:serviceaccount:shop:web","extra":{"authentication.kubernetes.io/pod-name":["web-0"],"authentication.kubernetes.io/credential-id":["JTI=1"],"authentication.kubernetes.io/pod-name":["web-1","web-2"],"authentication.kubernetes.io/node-name":null,"authentication.kubernetes.io/pod-uid":[]}},"annotations":{"authorization.k8s.io/decision":"forbid","authorization.k8s.io/reason":"no","authorization.k8s.io/decision":"allow","kubesift.io/salvaged":"cut"}}"#,
+            r#"{"auditID":"b","verb":"get","stageTimestamp":"2024-01-02T03:04:05Z","user":{"username":"u","extra":{"authentication.kubernetes.io/credential-id":["X509SHA256=AB"]}},"annotations":{"authorization.k8s.io/decision":"allow","x":"é"}}"#,
+            r#"{"auditID":"c","verb":"get","stageTimestamp":"2024-01-02T03:04:05Z","user":{"username":"u","extra":{}},"annotations":{}}"#,
+            r#"{"auditID":"d","verb":"get","stageTimestamp":"2024-01-02T03:04:05Z","user":{"username":"u","extra":null},"annotations":null}"#,
+        ];
+        for json in records {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            let notes: BTreeMap<String, String> =
+                serde_json::from_value(v["annotations"].clone()).unwrap_or_default();
+            let extra: BTreeMap<String, Option<Vec<String>>> =
+                serde_json::from_value(v["user"]["extra"].clone()).unwrap_or_default();
+            let extra: BTreeMap<String, Vec<String>> = extra
+                .into_iter()
+                .map(|(k, v)| (k, v.unwrap_or_default()))
+                .collect();
+            let whole = parse(json, src(), NormalizeOptions { whole: true }).unwrap();
+            let lean = parse(json, src(), NormalizeOptions::default()).unwrap();
+            assert_eq!(whole.annotations, notes, "{json}");
+            assert_eq!(whole.user.extra, extra, "{json}");
+            let first = |k: &str| extra.get(k).and_then(|v| v.first()).cloned();
+            let expected = Credential {
+                id: first(Credential::ID_KEY),
+                pod_name: first(Credential::POD_NAME_KEY),
+                pod_uid: first(Credential::POD_UID_KEY),
+                node_name: first(Credential::NODE_NAME_KEY),
+            };
+            let note = |k: &str| notes.get(k).cloned().unwrap_or_default();
+            for e in [&whole, &lean] {
+                assert_eq!(e.credential, expected, "{json}");
+                assert_eq!(e.decision, note("authorization.k8s.io/decision"), "{json}");
+                assert_eq!(
+                    e.authz_reason,
+                    note("authorization.k8s.io/reason"),
+                    "{json}"
+                );
+                assert_eq!(
+                    e.salvaged,
+                    notes.contains_key(super::super::salvage::ANNOTATION)
+                );
+            }
+            assert!(lean.annotations.is_empty() && lean.user.extra.is_empty());
+        }
     }
 
     #[test]

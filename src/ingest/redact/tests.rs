@@ -202,7 +202,7 @@ fn body_key() -> &'static str {
 }
 
 #[test]
-fn gke_and_wrapped_events_are_redacted_where_they_keep_bodies() {
+fn gke_and_wrapped_events_are_redacted_where_they_whole() {
     let gke = format!(
         r#"{{"protoPayload":{{"methodName":"io.k8s.core.v1.secrets.create","request":{{"@type":"core.k8s.io/v1.Secret","data":{{"k":"{V}"}}}},"response":{{"@type":"core.k8s.io/v1.Secret","kind":"Secret","apiVersion":"v1","data":{{"k":"{V}"}}}}}},"timestamp":"2024-01-02T03:04:05Z"}}"#
     );
