@@ -117,6 +117,10 @@ impl IndexWriter {
                 // Fewer, larger blocks cost less to compress (a fresh zstd context and tables
                 // per block); a stored record is still read in a fraction of a millisecond.
                 docstore_blocksize: 256 * 1024,
+                // Blocks are compressed on the indexing thread that filled them: a thread of
+                // its own per segment copied every block to hand it over, and on a busy
+                // machine only shuffled the same work between cores.
+                docstore_compress_dedicated_thread: false,
                 ..IndexSettings::default()
             };
             Index::builder()
