@@ -80,6 +80,19 @@ impl EventDoc {
         self.values.push((field, Slot::U64(value)));
     }
 
+    /// Sets the number of `field` where it was added (a placeholder), or adds it.
+    pub fn set_u64(&mut self, field: Field, value: u64) {
+        match self.values.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, slot)) => *slot = Slot::U64(value),
+            None => self.add_u64(field, value),
+        }
+    }
+
+    /// The fields of the values, in the order they were added.
+    pub fn fields(&self) -> impl Iterator<Item = Field> + '_ {
+        self.values.iter().map(|(f, _)| *f)
+    }
+
     pub fn add_date(&mut self, field: Field, value: DateTime) {
         self.values.push((field, Slot::Date(value)));
     }
@@ -189,6 +202,13 @@ mod tests {
             doc.values(b).collect::<Vec<_>>(),
             [DocValue::U64(7), DocValue::Str("a b c")]
         );
+        doc.set_u64(b, 9);
+        doc.set_u64(Field::from_field_id(5), 1);
+        assert_eq!(
+            doc.values(b).collect::<Vec<_>>(),
+            [DocValue::U64(9), DocValue::Str("a b c")]
+        );
+        assert_eq!(doc.values(Field::from_field_id(5)).count(), 1);
         let c = Field::from_field_id(2);
         doc.add_raw(c, "{\"first\":1}".to_owned());
         doc.add_raw(c, "{\"kept\":2}".to_owned());
@@ -198,6 +218,6 @@ mod tests {
             [DocValue::Str("{\"kept\":2}")]
         );
         assert_eq!(doc.values(a).last(), Some(DocValue::Str("after")));
-        assert_eq!(doc.iter_fields_and_values().count(), 7);
+        assert_eq!(doc.iter_fields_and_values().count(), 8);
     }
 }

@@ -207,20 +207,15 @@ impl Fields {
         // and copied twice per record.
         let mut doc = EventDoc::with_capacity(DOC_VALUES_BYTES);
         let row = EventRow::of(e);
-        for (spec, field) in &self.keywords {
-            if Some(*field) == self.group {
-                self.add_groups(&mut doc, &row, *field);
-                continue;
-            }
-            (spec.read)(&row, &mut |value| {
-                if !value.is_empty() {
-                    doc.add_text(*field, clamp(value));
-                }
-            });
-        }
+        // Values are added in the order of their fields in the schema (tantivy sorts a
+        // document's values by field for its terms: a sorted list costs it one pass), but for
+        // `row`, stored before the raw record: the store keeps the order of the document, and
+        // exports read the stored values up to the first text.
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
         doc.add_u64(self.key_lo, lo);
+        // Known when the request's stage records are merged: set by the writer.
+        doc.add_u64(self.stages, 0);
         // Ingest keeps event times within Micros::EARLIEST..=LATEST; never overflow all the same.
         doc.add_date(
             self.time,
@@ -249,6 +244,21 @@ impl Fields {
         } else if !e.audit_id.is_empty() {
             doc.add_text(self.audit_id, clamp(&e.audit_id));
         }
+        let mut groups_whole = false;
+        for (spec, field) in &self.keywords {
+            if Some(*field) == self.group {
+                groups_whole = Fields::add_groups(&mut doc, &row, *field);
+                continue;
+            }
+            (spec.read)(&row, &mut |value| {
+                if !value.is_empty() {
+                    doc.add_text(*field, clamp(value));
+                }
+            });
+        }
+        if groups_whole {
+            doc.add_u64(self.groups_whole, 1);
+        }
         doc
     }
 }
@@ -258,7 +268,8 @@ impl Fields {
     /// every service account, node and authenticated user: indexed, they were most of the
     /// index's postings. When the log lacks one of them, every group is indexed and
     /// `groups_whole` set, so that the query implies none for the event.
-    fn add_groups(&self, doc: &mut EventDoc, row: &EventRow<'_>, field: Field) {
+    /// Returns whether `groups_whole` is to be set.
+    fn add_groups(doc: &mut EventDoc, row: &EventRow<'_>, field: Field) -> bool {
         let implied = Implied::of(&row.user);
         let whole = !implied.all_in(&row.groups);
         for g in row.groups.iter() {
@@ -267,9 +278,7 @@ impl Fields {
             }
             doc.add_text(field, clamp(g));
         }
-        if whole && !implied.is_empty() {
-            doc.add_u64(self.groups_whole, 1);
-        }
+        whole && !implied.is_empty()
     }
 }
 
@@ -585,6 +594,7 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::*;
+    use crate::index::doc::DocValue;
     use crate::model::fields::FIELDS;
 
     /// Fields of the schema that are no field of an event.
@@ -601,6 +611,60 @@ mod tests {
         "uuid_lo",
         "groups_whole",
     ];
+
+    /// A document lists its values in the order of their fields, so that tantivy's sort of
+    /// them is cheap, but for `row`: the first text stored, before the raw record, which is
+    /// all an export reads of the store. The writer's stage bits take the placeholder's place.
+    #[test]
+    fn document_values_are_in_field_order() {
+        use crate::ingest::formats::{NormalizeOptions, native};
+        let records = [
+            // A UUID audit ID, two source IPs, an exec command, groups lacking an implied one.
+            r#"{"auditID":"8f1c2d3e-0000-4000-8000-000000000001","stage":"ResponseComplete","verb":"create","requestURI":"/api/v1/namespaces/shop/pods/web-0/exec?command=sh&container=web","user":{"username":"system:serviceaccount:shop:web","groups":["system:serviceaccounts"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=1"]}},"sourceIPs":["1.2.3.4","10.0.0.1"],"userAgent":"kubectl/v1.30.0","objectRef":{"resource":"pods","namespace":"shop","name":"web-0","subresource":"exec"},"responseStatus":{"code":101},"requestReceivedTimestamp":"2024-01-02T03:04:05Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed by RoleBinding \"b/shop\" of Role \"r\" to ServiceAccount \"web/shop\""}}"#,
+            // Any other audit ID, no code, a non-resource path, no user.
+            r#"{"auditID":"not-a-uuid","verb":"get","requestURI":"/healthz?verbose=1","stageTimestamp":"2024-01-02T03:04:05Z"}"#,
+        ];
+        let fields = Fields::new();
+        for json in records {
+            let e = native::parse(
+                json,
+                crate::model::SourceRef::default(),
+                NormalizeOptions::default(),
+            )
+            .unwrap();
+            let mut doc = fields.document(&e, [7; 16], Cow::Borrowed(json), 3);
+            doc.set_u64(fields.stages, 4);
+            let order: Vec<Field> = doc.fields().collect();
+            let at = |f: Field| order.iter().position(|x| *x == f);
+            assert_eq!(at(fields.row).map(|p| p + 1), at(fields.raw), "{order:?}");
+            let ids: Vec<u32> = order
+                .iter()
+                .filter(|f| **f != fields.row)
+                .map(|f| f.field_id())
+                .collect();
+            assert!(ids.windows(2).all(|w| w[0] <= w[1]), "{ids:?} for {json}");
+            assert_eq!(
+                doc.values(fields.stages).collect::<Vec<_>>(),
+                [DocValue::U64(4)]
+            );
+            assert_eq!(
+                doc.values(fields.raw).collect::<Vec<_>>(),
+                [DocValue::Str(json)]
+            );
+        }
+        let e = native::parse(
+            records[0],
+            crate::model::SourceRef::default(),
+            NormalizeOptions::default(),
+        )
+        .unwrap();
+        let doc = fields.document(&e, [7; 16], Cow::Borrowed(records[0]), 3);
+        assert_eq!(
+            doc.values(fields.groups_whole).collect::<Vec<_>>(),
+            [DocValue::U64(1)]
+        );
+        assert_eq!(doc.values(fields.ip).count(), 2);
+    }
 
     /// Ingest checks the implied groups without building them; the query side builds them:
     /// both must be one rule, or `group:` would find what the index left out.

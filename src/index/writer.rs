@@ -169,7 +169,7 @@ impl IndexWriter {
 
     pub fn add(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {
         let mut doc = prepared.doc;
-        doc.add_u64(self.fields.stages, u64::from(stages.0));
+        doc.set_u64(self.fields.stages, u64::from(stages.0));
         self.writer.add_document(doc)?;
         Ok(())
     }
