@@ -68,7 +68,50 @@ pub(super) struct RawUser<'a> {
     #[serde(borrow, default)]
     pub(super) groups: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
-    pub(super) extra: Option<Pairs<'a, Option<Vec<Text<'a>>>>>,
+    pub(super) extra: Option<Pairs<'a, Option<Values<'a>>>>,
+}
+
+/// The strings of a `user.extra` key: nearly always one, held without a list of its own.
+#[derive(Default)]
+pub(super) struct Values<'a> {
+    first: Option<Text<'a>>,
+    rest: Vec<Text<'a>>,
+}
+
+impl<'a> Values<'a> {
+    fn first(&self) -> Option<&Text<'a>> {
+        self.first.as_ref()
+    }
+
+    fn into_strings(self) -> impl Iterator<Item = String> {
+        (self.first.into_iter().chain(self.rest)).map(|t| t.0.into_owned())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Values<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Strings<'a>(std::marker::PhantomData<Text<'a>>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for Strings<'a> {
+            type Value = Values<'a>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<S: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: S,
+            ) -> Result<Self::Value, S::Error> {
+                let mut values = Values {
+                    first: seq.next_element::<Text<'a>>()?,
+                    rest: Vec::new(),
+                };
+                while let Some(v) = seq.next_element::<Text<'a>>()? {
+                    values.rest.push(v);
+                }
+                Ok(values)
+            }
+        }
+        d.deserialize_seq(Strings(std::marker::PhantomData))
+    }
 }
 
 /// The members of a JSON object in the order written, their text borrowed where it has no
@@ -371,8 +414,10 @@ fn user_info(u: RawUser<'_>, whole: bool) -> (UserInfo, Credential) {
         extra: if whole {
             (extra.0.into_iter())
                 .map(|(k, v)| {
-                    let values = v.unwrap_or_default().into_iter().map(|t| t.0.into_owned());
-                    (k.0.into_owned(), values.collect())
+                    (
+                        k.0.into_owned(),
+                        v.unwrap_or_default().into_strings().collect(),
+                    )
                 })
                 .collect()
         } else {
