@@ -71,16 +71,11 @@ impl EventDoc {
         }
     }
 
-    /// Adds the non-empty `parts` as one text, a space between each; nothing when all are
-    /// empty.
-    pub fn add_text_joined(&mut self, field: Field, parts: &[&str]) {
+    /// Adds the text `build` appends to the buffer (given where it starts), nothing when it
+    /// appends none.
+    pub fn add_text_built(&mut self, field: Field, build: impl FnOnce(&mut String, usize)) {
         let start = self.text.len();
-        for part in parts.iter().filter(|p| !p.is_empty()) {
-            if self.text.len() > start {
-                self.text.push(' ');
-            }
-            self.text.push_str(part);
-        }
+        build(&mut self.text, start);
         if self.text.len() > start {
             self.push_text(field, start);
         }
@@ -241,8 +236,11 @@ mod tests {
         );
         assert_eq!(doc.values(b).collect::<Vec<_>>(), [DocValue::U64(7)]);
         assert_eq!(doc.iter_fields_and_values().count(), 4);
-        doc.add_text_joined(b, &["", "a", "", "b c"]);
-        doc.add_text_joined(b, &["", ""]);
+        doc.add_text_built(b, |t, start| {
+            assert_eq!(t.len(), start);
+            t.push_str("a b c");
+        });
+        doc.add_text_built(b, |_, _| {});
         assert_eq!(
             doc.values(b).collect::<Vec<_>>(),
             [DocValue::U64(7), DocValue::Str("a b c")]

@@ -215,15 +215,24 @@ pub fn decode_uri(uri: &str) -> String {
 
 /// The query of a request URI decoded as [`decode_uri`] decodes it (`k=v&…`), without `?`.
 pub fn decode_query(uri: &str) -> String {
-    let (_, query) = split_uri(uri);
     let mut out = String::new();
-    for (i, (k, v)) in query_pairs(&query).enumerate() {
-        if i > 0 {
+    decode_query_into(uri, &mut out);
+    out
+}
+
+/// [`decode_query`], appended to `out` (every event's search text holds it).
+pub fn decode_query_into(uri: &str, out: &mut String) {
+    let (_, query) = split_uri(uri);
+    let start = out.len();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if out.len() > start {
             out.push('&');
         }
-        let _ = write!(out, "{k}={v}");
+        out.push_str(&form_decode(k));
+        out.push('=');
+        out.push_str(&form_decode(v));
     }
-    out
 }
 
 /// Joins an argv into one line a shell would split back into the same argv.
@@ -273,6 +282,25 @@ pub fn shell_quote_into(arg: &str, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_decoded_into_a_buffer_is_appended_as_decoded_alone() {
+        for uri in [
+            "/api/v1/pods",
+            "/api/v1/pods?",
+            "/api/v1/namespaces/a/pods/b/exec?command=sh&command=-c&command=echo+hi%21&stdin=true",
+            "/api/v1/pods?&&watch=1&x&=y",
+            "/api/v1/pods?labelSelector=app%3Dweb\\u0026limit=500",
+        ] {
+            let mut text = String::from("before ");
+            decode_query_into(uri, &mut text);
+            assert_eq!(text, format!("before {}", decode_query(uri)), "{uri}");
+        }
+        assert_eq!(
+            decode_query("/p?command=echo+hi%21&stdin=true&x"),
+            "command=echo hi!&stdin=true&x="
+        );
+    }
 
     fn exec(uri: &str) -> ExecInfo {
         ExecInfo::from_request("pods", "exec", uri).unwrap()
