@@ -15,6 +15,9 @@ use super::writer::{IndexWriter, KeyHasher};
 /// Merge key → stage bits.
 pub type KeyTable = HashMap<[u8; 16], u8, BuildHasherDefault<KeyHasher>>;
 
+/// Most keys the table of keys written since the last commit has room for at first.
+const RECENT_CAPACITY: usize = 1 << 20;
+
 /// The false-positive rate of each filter (a false positive costs one batched lookup).
 const FALSE_POSITIVES: f64 = 0.002;
 
@@ -115,6 +118,10 @@ impl IndexWriter {
         let searcher = self.searcher()?;
         let committed = usize::try_from(searcher.num_docs()).unwrap_or(0);
         let mut store = KeyStore::new(committed.saturating_add(expected_new));
+        // Room for the new keys up to a commit's worth (a checkpoint every GiB of input, about
+        // a kilobyte a record) at once: grown from nothing, the table was rehashed some twenty
+        // times on the way.
+        store.recent.reserve(expected_new.min(RECENT_CAPACITY));
         for seg in searcher.segment_readers() {
             let ff = seg.fast_fields();
             let (hi, lo) = (ff.u64("key_hi")?, ff.u64("key_lo")?);

@@ -169,8 +169,15 @@ fn parse_worker(
             } => {
                 let f = &files[file];
                 let mut outcomes = Vec::with_capacity(pieces.len());
+                // One file name for the batch: each decoded event takes its own copy.
+                let mut source = SourceRef {
+                    file: f.input.name.clone(),
+                    line: 0,
+                    record: None,
+                };
                 for piece in pieces {
-                    prepare_piece(piece, (f, format), fields, ctx, &mut outcomes);
+                    let at = (f, format, &mut source);
+                    prepare_piece(piece, at, fields, ctx, &mut outcomes);
                 }
                 Done::Batch {
                     seq,
@@ -189,7 +196,7 @@ fn parse_worker(
 
 fn prepare_piece(
     piece: Piece,
-    (f, format): (&RunFile, Option<SourceFormat>),
+    (f, format, source): (&RunFile, Option<SourceFormat>, &mut SourceRef),
     fields: &Fields,
     ctx: &WorkerCtx,
     out: &mut Vec<Outcome>,
@@ -215,11 +222,9 @@ fn prepare_piece(
             return;
         }
     };
-    let source = SourceRef {
-        file: name.clone(),
-        line,
-        record: element.map(|e| e.index),
-    };
+    source.line = line;
+    source.record = element.map(|e| e.index);
+    let source = &*source;
     let opts = NormalizeOptions::default();
     // Inputs whose format is known from the path or head are decoded whole, so that the
     // format is applied to every record; so are the elements of `filter-log-events` output.
@@ -230,9 +235,9 @@ fn prepare_piece(
                 ..
             }),
             _,
-        ) => formats::Early::Decoded(formats::eks::decode_cli_event(&text, &source, opts)),
-        (_, None) => formats::decode_early(&text, &source, opts),
-        (_, Some(_)) => formats::Early::Decoded(formats::decode(&text, &source, opts)),
+        ) => formats::Early::Decoded(formats::eks::decode_cli_event(&text, source, opts)),
+        (_, None) => formats::decode_early(&text, source, opts),
+        (_, Some(_)) => formats::Early::Decoded(formats::decode(&text, source, opts)),
     };
     let mut decoded = match early {
         formats::Early::Deferred(probe, fmt) => {
@@ -241,7 +246,7 @@ fn prepare_piece(
                 key,
                 body: Body::Deferred {
                     raw: text.into_bytes(),
-                    source,
+                    source: source.clone(),
                 },
                 stages: StageSet::of(Stage::RequestReceived),
                 long_running: probe.long_running,
