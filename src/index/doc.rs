@@ -109,21 +109,60 @@ impl EventDoc {
         }
     }
 
-    /// The values of `field`, as tantivy reads them.
-    pub fn values(&self, field: Field) -> impl Iterator<Item = DocValue<'_>> {
+    /// The values of `field`.
+    pub fn values(&self, field: Field) -> impl Iterator<Item = Leaf<'_>> {
         self.iter_fields_and_values()
             .filter(move |(f, _)| *f == field)
-            .map(|(_, v)| v)
+            .map(|(_, v)| v.leaf())
     }
 }
 
-/// A value of an [`EventDoc`] as tantivy reads it.
+/// A value of an [`EventDoc`] as read back.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum DocValue<'a> {
+pub enum Leaf<'a> {
     Str(&'a str),
     U64(u64),
     Date(DateTime),
     Ip(Ipv6Addr),
+}
+
+/// A value of an [`EventDoc`] as tantivy reads it: where it lies, resolved when read. Held as
+/// a document and an index (tantivy's term writer collects every value of every document with
+/// its field and sorts them), so that a field and value take 24 bytes, not 32: a document's
+/// list of them stays a small allocation.
+#[derive(Clone, Copy)]
+pub struct DocValue<'a> {
+    doc: &'a EventDoc,
+    at: u32,
+}
+
+impl<'a> DocValue<'a> {
+    /// The value.
+    pub fn leaf(self) -> Leaf<'a> {
+        let doc = self.doc;
+        match doc.values.get(self.at as usize).map(|(_, slot)| *slot) {
+            // A range is taken from the buffer as it grew, at char boundaries: always in it.
+            Some(Slot::Str { start, end }) => {
+                Leaf::Str(doc.text.get(start as usize..end as usize).unwrap_or(""))
+            }
+            Some(Slot::Raw) => Leaf::Str(&doc.raw),
+            Some(Slot::U64(v)) => Leaf::U64(v),
+            Some(Slot::Date(d)) => Leaf::Date(d),
+            Some(Slot::Ip(at)) => Leaf::Ip(
+                doc.ips
+                    .get(at as usize)
+                    .copied()
+                    .unwrap_or(Ipv6Addr::UNSPECIFIED),
+            ),
+            None => Leaf::Str(""),
+        }
+    }
+}
+
+impl std::fmt::Debug for DocValue<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.leaf().fmt(f)
+    }
 }
 
 impl<'a> Value<'a> for DocValue<'a> {
@@ -131,48 +170,34 @@ impl<'a> Value<'a> for DocValue<'a> {
     type ObjectIter = std::iter::Empty<(&'a str, Self)>;
 
     fn as_value(&self) -> ReferenceValue<'a, Self> {
-        ReferenceValue::Leaf(match *self {
-            DocValue::Str(s) => ReferenceValueLeaf::Str(s),
-            DocValue::U64(v) => ReferenceValueLeaf::U64(v),
-            DocValue::Date(d) => ReferenceValueLeaf::Date(d),
-            DocValue::Ip(ip) => ReferenceValueLeaf::IpAddr(ip),
+        ReferenceValue::Leaf(match self.leaf() {
+            Leaf::Str(s) => ReferenceValueLeaf::Str(s),
+            Leaf::U64(v) => ReferenceValueLeaf::U64(v),
+            Leaf::Date(d) => ReferenceValueLeaf::Date(d),
+            Leaf::Ip(ip) => ReferenceValueLeaf::IpAddr(ip),
         })
     }
 }
 
 /// The fields and values of an [`EventDoc`].
 pub struct DocValues<'a> {
-    values: std::slice::Iter<'a, (Field, Slot)>,
-    text: &'a str,
-    raw: &'a str,
-    ips: &'a [Ipv6Addr],
+    doc: &'a EventDoc,
+    next: u32,
 }
 
 impl<'a> Iterator for DocValues<'a> {
     type Item = (Field, DocValue<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        let (field, slot) = self.values.next()?;
-        let value = match *slot {
-            // A range is taken from the buffer as it grew, at char boundaries: always in it.
-            Slot::Str { start, end } => {
-                DocValue::Str(self.text.get(start as usize..end as usize).unwrap_or(""))
-            }
-            Slot::Raw => DocValue::Str(self.raw),
-            Slot::U64(v) => DocValue::U64(v),
-            Slot::Date(d) => DocValue::Date(d),
-            Slot::Ip(at) => DocValue::Ip(
-                self.ips
-                    .get(at as usize)
-                    .copied()
-                    .unwrap_or(Ipv6Addr::UNSPECIFIED),
-            ),
-        };
-        Some((*field, value))
+        let at = self.next;
+        let (field, _) = self.doc.values.get(at as usize)?;
+        self.next = at.checked_add(1)?;
+        Some((*field, DocValue { doc: self.doc, at }))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        self.values.size_hint()
+        let left = self.doc.values.len().saturating_sub(self.next as usize);
+        (left, Some(left))
     }
 }
 
@@ -181,12 +206,7 @@ impl Document for EventDoc {
     type FieldsValuesIter<'a> = DocValues<'a>;
 
     fn iter_fields_and_values(&self) -> DocValues<'_> {
-        DocValues {
-            values: self.values.iter(),
-            text: &self.text,
-            raw: &self.raw,
-            ips: &self.ips,
-        }
+        DocValues { doc: self, next: 0 }
     }
 }
 
@@ -200,6 +220,8 @@ mod tests {
     fn a_new_documents_values_fit_a_small_allocation() {
         assert!(std::mem::size_of::<(Field, Slot)>() <= 24);
         assert!(VALUES * std::mem::size_of::<(Field, Slot)>() <= 1024);
+        // tantivy's term writer collects a document's fields and values into one list.
+        assert!(std::mem::size_of::<(Field, DocValue<'_>)>() <= 24);
         let (a, b) = (Field::from_field_id(0), Field::from_field_id(1));
         let mut doc = EventDoc::with_capacity(0);
         let ips: Vec<Ipv6Addr> = (0..5u16)
@@ -210,10 +232,7 @@ mod tests {
             doc.add_text(b, "x");
         }
         let back: Vec<_> = doc.values(a).collect();
-        assert_eq!(
-            back,
-            ips.iter().map(|ip| DocValue::Ip(*ip)).collect::<Vec<_>>()
-        );
+        assert_eq!(back, ips.iter().map(|ip| Leaf::Ip(*ip)).collect::<Vec<_>>());
         assert_eq!(doc.values(b).count(), 5);
     }
 
@@ -228,13 +247,9 @@ mod tests {
         let texts: Vec<_> = doc.values(a).collect();
         assert_eq!(
             texts,
-            [
-                DocValue::Str("héllo"),
-                DocValue::Str(""),
-                DocValue::Str("wörld")
-            ]
+            [Leaf::Str("héllo"), Leaf::Str(""), Leaf::Str("wörld")]
         );
-        assert_eq!(doc.values(b).collect::<Vec<_>>(), [DocValue::U64(7)]);
+        assert_eq!(doc.values(b).collect::<Vec<_>>(), [Leaf::U64(7)]);
         assert_eq!(doc.iter_fields_and_values().count(), 4);
         doc.add_text_built(b, |t, start| {
             assert_eq!(t.len(), start);
@@ -243,13 +258,13 @@ mod tests {
         doc.add_text_built(b, |_, _| {});
         assert_eq!(
             doc.values(b).collect::<Vec<_>>(),
-            [DocValue::U64(7), DocValue::Str("a b c")]
+            [Leaf::U64(7), Leaf::Str("a b c")]
         );
         doc.set_u64(b, 9);
         doc.set_u64(Field::from_field_id(5), 1);
         assert_eq!(
             doc.values(b).collect::<Vec<_>>(),
-            [DocValue::U64(9), DocValue::Str("a b c")]
+            [Leaf::U64(9), Leaf::Str("a b c")]
         );
         assert_eq!(doc.values(Field::from_field_id(5)).count(), 1);
         let c = Field::from_field_id(2);
@@ -258,9 +273,9 @@ mod tests {
         doc.add_text(a, "after");
         assert_eq!(
             doc.values(c).collect::<Vec<_>>(),
-            [DocValue::Str("{\"kept\":2}")]
+            [Leaf::Str("{\"kept\":2}")]
         );
-        assert_eq!(doc.values(a).last(), Some(DocValue::Str("after")));
+        assert_eq!(doc.values(a).last(), Some(Leaf::Str("after")));
         assert_eq!(doc.iter_fields_and_values().count(), 8);
     }
 }

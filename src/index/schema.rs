@@ -600,7 +600,7 @@ mod tests {
     use sha2::{Digest, Sha256};
 
     use super::*;
-    use crate::index::doc::DocValue;
+    use crate::index::doc::Leaf;
     use crate::model::fields::FIELDS;
 
     /// Fields of the schema that are no field of an event.
@@ -649,11 +649,11 @@ mod tests {
             assert!(ids.windows(2).all(|w| w[0] <= w[1]), "{ids:?} for {json}");
             assert_eq!(
                 doc.values(fields.stages).collect::<Vec<_>>(),
-                [DocValue::U64(4)]
+                [Leaf::U64(4)]
             );
             assert_eq!(
                 doc.values(fields.raw).collect::<Vec<_>>(),
-                [DocValue::Str(json)]
+                [Leaf::Str(json)]
             );
         }
         let e = native::parse(
@@ -665,7 +665,7 @@ mod tests {
         let doc = fields.document(&e, [7; 16], Cow::Borrowed(records[0]), 3);
         assert_eq!(
             doc.values(fields.groups_whole).collect::<Vec<_>>(),
-            [DocValue::U64(1)]
+            [Leaf::U64(1)]
         );
         assert_eq!(doc.values(fields.ip).count(), 2);
     }
@@ -687,7 +687,7 @@ mod tests {
         let fields = Fields::new();
         let doc = fields.document(&e, [7; 16], Cow::Borrowed(json), 3);
         let first_stored_text = doc.iter_fields_and_values().find(|(f, v)| {
-            fields.schema.get_field_entry(*f).is_stored() && matches!(v, DocValue::Str(_))
+            fields.schema.get_field_entry(*f).is_stored() && matches!(v.leaf(), Leaf::Str(_))
         });
         assert_eq!(first_stored_text.map(|(f, _)| f), Some(fields.row));
     }
