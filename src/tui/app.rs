@@ -681,7 +681,7 @@ impl App {
                 }
                 None
             }
-            Response::Found { offset, .. } => self.on_found(offset),
+            Response::Found { offset, any, .. } => self.on_found(offset, any),
             Response::Event { event, raw, .. } => {
                 let credential = event.credential.id.clone();
                 self.detail = detail::build(event, &raw, &ctx);

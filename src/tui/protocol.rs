@@ -124,6 +124,9 @@ pub enum Response {
     Found {
         id: u64,
         offset: Option<u64>,
+        /// Whether any event matches at all, before or after: with no `offset`, "no later
+        /// match" and "no match at all" are different answers.
+        any: bool,
     },
     /// The index was reloaded: its facts now, and its findings (stored ones when fresh,
     /// else computed).
@@ -361,6 +364,7 @@ mod tests {
         let stale = Response::Found {
             id: first,
             offset: None,
+            any: false,
         };
         assert!(!p.is_fresh(&stale));
         let error = Response::Error {

@@ -263,9 +263,12 @@ impl Engine {
                 } else {
                     crate::index::reader::TimeOrder::Oldest
                 };
-                let next =
-                    self.reader()
-                        .search(&expr.clone().and(search).and(window), 1, 0, order)?;
+                let next = self.reader().search(
+                    &expr.clone().and(search.clone()).and(window),
+                    1,
+                    0,
+                    order,
+                )?;
                 let offset = match next.first() {
                     Some(h) => {
                         let ti = self.take_time_index(&expr)?;
@@ -275,7 +278,8 @@ impl Engine {
                     }
                     None => None,
                 };
-                Response::Found { id, offset }
+                let any = offset.is_some() || self.reader().count(&expr.and(search))? > 0;
+                Response::Found { id, offset, any }
             }
             Request::Sessions { id, who } => self.sessions(id, who),
             Request::Lineage { id, credential } => {

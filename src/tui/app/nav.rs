@@ -215,8 +215,9 @@ impl App {
     }
 
     /// Where the event looked for is: the page around it, with the cursor on it. With none,
-    /// a kept place looks before its time, and a search stays where it is.
-    pub(super) fn on_found(&mut self, offset: Option<u64>) -> Option<Effect> {
+    /// a kept place looks before its time, and a search stays where it is (`any`: whether it
+    /// matches some event at all).
+    pub(super) fn on_found(&mut self, offset: Option<u64>, any: bool) -> Option<Effect> {
         let keeping = self.keeping.take();
         let seeking_mark = self.seeking_mark.take();
         if let Some(pos) = offset {
@@ -240,6 +241,8 @@ impl App {
                         "no marked event {} this one among these events: staying here",
                         if backwards { "before" } else { "after" }
                     );
+                } else if let Some((text, _)) = self.search.as_ref().filter(|_| !any) {
+                    self.status = format!("no event matches /{text} among these events");
                 } else if self.search.is_some() {
                     self.status = if self.finding_backwards {
                         "no earlier match: staying on this one"

@@ -240,6 +240,7 @@ fn search_highlights_and_jumps_without_filtering() {
     let page = request(a.update(Action::Response(Box::new(Response::Found {
         id: id_of(&req),
         offset: Some(4),
+        any: true,
     }))));
     let rows: Vec<EventRow<'static>> = (0..10).map(row).collect();
     a.update(Action::Response(Box::new(Response::Page {
@@ -771,6 +772,7 @@ fn regression_u_past_the_last_mark_said_nothing_or_no_more_matches() {
     a.update(Action::Response(Box::new(Response::Found {
         id: id_of(&req),
         offset: None,
+        any: true,
     })));
     assert!(
         a.status.contains("no marked event after this one"),
@@ -783,6 +785,7 @@ fn regression_u_past_the_last_mark_said_nothing_or_no_more_matches() {
     a.update(Action::Response(Box::new(Response::Found {
         id: id_of(&req),
         offset: None,
+        any: true,
     })));
     assert!(a.status.contains("no later match"), "{}", a.status);
 }

@@ -12,6 +12,7 @@ fn found(a: &mut App, find: &Request, offset: Option<u64>, total: u64) -> Option
     let eff = a.update(Action::Response(Box::new(Response::Found {
         id: id_of(find),
         offset,
+        any: true,
     })));
     let req = request(eff);
     let Request::Page { offset: from, .. } = req else {
@@ -117,10 +118,31 @@ fn regression_next_match_past_the_last_stays_put() {
     let eff = a.update(Action::Response(Box::new(Response::Found {
         id: id_of(&next),
         offset: None,
+        any: true,
     })));
     assert_eq!(eff, None, "nothing to load: the rows are there");
     assert_eq!(a.events.selected, 4, "stays on the last match");
     assert!(a.status.contains("no later match"), "{}", a.status);
+}
+
+#[test]
+fn regression_search_matching_nothing_at_all_said_no_later_match() {
+    let mut a = events_app(10);
+    a.update(Action::Down);
+    a.update(Action::Search);
+    let find = request(typed(&mut a, "user:nobody"));
+    let eff = a.update(Action::Response(Box::new(Response::Found {
+        id: id_of(&find),
+        offset: None,
+        any: false,
+    })));
+    assert_eq!(eff, None, "nothing to load: the rows are there");
+    assert_eq!(a.events.selected, 1, "stays where it was");
+    assert!(
+        a.status.contains("no event matches /user:nobody"),
+        "{}",
+        a.status
+    );
 }
 
 #[test]
@@ -355,6 +377,7 @@ fn regression_n_back_from_the_first_match_said_no_more_matches() {
     a.update(Action::Response(Box::new(Response::Found {
         id: id_of(&prev),
         offset: None,
+        any: true,
     })));
     assert!(a.status.contains("no earlier match"), "{}", a.status);
 }
