@@ -249,7 +249,7 @@ impl Component for CoverageView {
             .rows
             .get(self.cursor.line)
             .map(|r| vec![Line::from(r.text.trim().to_owned())]);
-        lines::render(frame, area, title, drawn, self.cursor, full);
+        lines::render(frame, area, &title, drawn, self.cursor, full);
     }
 
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {

@@ -309,6 +309,10 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
     };
     // The list's lines, inside the border and after the highlight symbol.
     let width = usize::from(area.width.saturating_sub(2 + 2));
+    // A line not told whole ends in `…` where it is cut.
+    let cut = |text: &str, cells: usize| {
+        columns::truncate(text, u16::try_from(cells).unwrap_or(u16::MAX))
+    };
     let items = inc.steps.iter().enumerate().map(|(n, s)| {
         let head = format!("{:>3} {} ", n + 1, story_time(ctx, &s.time, narrow));
         let rule = format!(" {} ", s.rule_id);
@@ -319,7 +323,7 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
         let mut text_lines = if selected {
             columns::wrap(&text, width.saturating_sub(lead), width.saturating_sub(6))
         } else {
-            vec![text]
+            vec![cut(&text, width.saturating_sub(lead))]
         };
         if text_lines.is_empty() {
             text_lines.push(String::new());
@@ -357,7 +361,7 @@ fn story(ctx: &Ctx<'_>, inc: &Incident, step: usize, frame: &mut Frame, area: Re
                 lines.push(Line::from(Span::styled(l, theme::dim())));
             }
         } else {
-            lines.push(Line::from(Span::styled(link, theme::dim())));
+            lines.push(Line::from(Span::styled(cut(&link, width), theme::dim())));
         }
         ListItem::new(lines)
     });
@@ -549,6 +553,25 @@ mod tests {
         v.select(0, &ctx);
         let s = drawn_at(&v, &ctx, 80);
         assert!(!s.contains("nowhere else"), "{s}");
+    }
+
+    #[test]
+    fn regression_story_lines_not_selected_were_cut_without_an_ellipsis() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut inc = incident();
+        inc.steps[1].title =
+            "Service-account or node credential used with a new client from a far place".into();
+        inc.steps[1].link.as_mut().unwrap().explanation = "system:serviceaccount:shop:web from 198.51.100.77 again, as in KS-A (first seen 11:31:40), and nowhere else".into();
+        let mut v = IncidentsView::new(vec![inc]);
+        v.on_action(&Action::Open, &ctx);
+        v.select(0, &ctx);
+        let s = drawn_at(&v, &ctx, 80);
+        let lines: Vec<&str> = s.lines().collect();
+        let step = lines.iter().position(|l| l.contains("  2 ")).expect(&s);
+        for l in &lines[step..=step + 1] {
+            assert!(l.trim_end_matches([' ', '│']).ends_with('…'), "{l}\n{s}");
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::{Ctx, scroll_to};
+use super::{Ctx, columns, scroll_to};
 use crate::tui::theme;
 
 /// Lines of the pane that shows the line under the cursor in full (a rule, three lines).
@@ -48,11 +48,13 @@ pub fn visible(size: (u16, u16)) -> u64 {
 pub fn render(
     frame: &mut Frame,
     area: Rect,
-    title: String,
+    title: &str,
     lines: Vec<Line<'static>>,
     cursor: Cursor,
     full: Option<Vec<Line<'static>>>,
 ) {
+    // The title and the lines are cut with `…` where they end, not clipped by the border.
+    let title = columns::truncate(title, area.width.saturating_sub(2));
     let block = Block::bordered().title(Line::from(title).style(theme::title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -67,6 +69,7 @@ pub fn render(
         .skip(cursor.scroll)
         .take(usize::from(list.height))
         .map(|(i, l)| {
+            let l = cut(l, usize::from(list.width));
             if i == cursor.line {
                 l.style(theme::selected())
             } else {
@@ -84,4 +87,42 @@ pub fn render(
     ))];
     text.extend(full.unwrap_or_default());
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), below);
+}
+/// `line` cut to `width` cells, ending in `…` (in the style of the text it cuts) when cut.
+fn cut(line: Line<'static>, width: usize) -> Line<'static> {
+    if width == 0 || line.width() <= width {
+        return line;
+    }
+    let (style, alignment) = (line.style, line.alignment);
+    let room = width - 1;
+    let mut used = 0;
+    let mut spans = Vec::new();
+    let mut cut_style = style;
+    for span in line.spans {
+        cut_style = span.style;
+        let w = span.width();
+        if used + w <= room {
+            used += w;
+            spans.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        let mut buf = [0u8; 4];
+        for ch in span.content.chars() {
+            let cw = columns::width_of(ch.encode_utf8(&mut buf));
+            if used + cw > room {
+                break;
+            }
+            used += cw;
+            text.push(ch);
+        }
+        spans.push(Span::styled(text, span.style));
+        break;
+    }
+    spans.push(Span::styled("…", cut_style));
+    Line {
+        spans,
+        style,
+        alignment,
+    }
 }

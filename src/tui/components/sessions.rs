@@ -207,7 +207,7 @@ impl Component for SessionView {
         // Inside the pane's borders.
         let inner = area.width.saturating_sub(2);
         let full = self.command(self.cursor.line).map(|c| full(c, ctx, inner));
-        lines::render(frame, area, title, drawn, self.cursor, full);
+        lines::render(frame, area, &title, drawn, self.cursor, full);
     }
 
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {
@@ -439,6 +439,16 @@ mod tests {
             "the decoded exec in full below the list: {s}"
         );
         insta::assert_snapshot!("sessions_80x21", s);
+    }
+
+    #[test]
+    fn regression_the_sessions_title_was_clipped_by_the_border_without_an_ellipsis() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let s = drawn(&view(), &ctx, (80, 21));
+        let top = s.lines().next().unwrap_or_default();
+        assert!(top.contains("…"), "{top}");
+        assert!(top.trim_end().ends_with('┐'), "{top}");
     }
 
     #[test]
