@@ -146,15 +146,33 @@ fn inner_u16(n: usize) -> u16 {
 /// cursor, marked `…` where cut.
 pub(super) fn around_cursor(line: &LineEditor, room: usize) -> LineEditor {
     let chars: Vec<char> = line.text().chars().collect();
-    if chars.len() <= room {
+    // Counted in cells as drawn (a CJK character takes two, a control character its escape):
+    // counted in characters, a wide query ran off the line.
+    let mut buf = [0u8; 4];
+    let cells: Vec<usize> = chars
+        .iter()
+        .map(|c| crate::tui::components::columns::width_of(&clean(c.encode_utf8(&mut buf))))
+        .collect();
+    let at = line.split().0.chars().count();
+    // The cursor's cell at the end of the line.
+    let end_block = usize::from(at == chars.len());
+    if cells.iter().sum::<usize>() + end_block <= room {
         return line.clone();
     }
-    let at = line.split().0.chars().count();
+    // Room left for the text, an ellipsis on each side.
     let span = room.saturating_sub(2).max(1);
-    let start = at
-        .saturating_sub(span.saturating_sub(1))
-        .min(chars.len() - span);
-    let end = (start + span).min(chars.len());
+    let mut used = cells.get(at).copied().unwrap_or(1);
+    // As much before the cursor as fits, then after it.
+    let mut start = at;
+    while start > 0 && used + cells[start - 1] <= span {
+        start -= 1;
+        used += cells[start];
+    }
+    let mut end = (at + 1).min(chars.len());
+    while end < chars.len() && used + cells[end] <= span {
+        used += cells[end];
+        end += 1;
+    }
     let mut text = String::new();
     if start > 0 {
         text.push('…');
@@ -170,4 +188,56 @@ pub(super) fn around_cursor(line: &LineEditor, room: usize) -> LineEditor {
         shown.apply(Edit::Left);
     }
     shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::components::columns::width_of;
+
+    fn at(text: &str, cursor_from_end: usize) -> LineEditor {
+        let mut l = LineEditor::new(text);
+        l.apply(Edit::End);
+        for _ in 0..cursor_from_end {
+            l.apply(Edit::Left);
+        }
+        l
+    }
+
+    /// The cells a shown line takes, its cursor's block at the end included.
+    fn cells(l: &LineEditor) -> usize {
+        width_of(&clean(l.text())) + usize::from(l.split().1.is_empty())
+    }
+
+    #[test]
+    fn regression_a_wide_query_ran_off_the_prompt_counted_in_characters() {
+        let text = format!("user:{}", "名前".repeat(40));
+        for from_end in [0, 1, 7, 40, 80, 84] {
+            let line = at(&text, from_end);
+            let shown = around_cursor(&line, 30);
+            assert!(
+                cells(&shown) <= 30,
+                "{} cells: {}",
+                cells(&shown),
+                shown.text()
+            );
+            // The character under the cursor is the one it stood on.
+            assert_eq!(
+                shown.split().1.trim_end_matches('…').chars().next(),
+                line.split().1.chars().next(),
+                "{from_end}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_line_that_fits_is_shown_as_it_is_and_a_long_one_around_its_cursor() {
+        let line = at("verb:get", 3);
+        assert_eq!(around_cursor(&line, 20).text(), "verb:get");
+        let long = at(&"abcdefghij".repeat(10), 50);
+        let shown = around_cursor(&long, 20);
+        assert!(cells(&shown) <= 20, "{}", shown.text());
+        assert!(shown.text().starts_with('…') && shown.text().ends_with('…'));
+        assert_eq!(shown.split().1.chars().next(), Some('a'));
+    }
 }
