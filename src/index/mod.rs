@@ -34,6 +34,7 @@ pub mod schema;
 pub mod select;
 pub mod store;
 mod translate;
+mod uuid;
 pub mod writer;
 
 use std::path::PathBuf;
