@@ -664,3 +664,22 @@ fn regression_a_long_status_was_cut_at_the_edge_without_a_sign() {
     let status = s.lines().last().unwrap();
     assert!(status.trim_end().ends_with('…'), "{status}");
 }
+
+#[test]
+fn regression_a_long_search_was_cut_at_the_edge_of_the_filter_line_without_a_sign() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewEvents, Action::Search]);
+    typed(
+        &mut app,
+        &mut engine,
+        "verb:create-and-a-very-long-search-text-that-goes-on-past-the-line",
+    );
+    act(&mut app, &mut engine, &[Action::Submit]);
+    let s = screen(&app);
+    let line = s
+        .lines()
+        .find(|l| l.contains("search: /"))
+        .expect("the filter line names the search");
+    assert!(line.trim_end().ends_with('…'), "{line}\n{s}");
+    assert!(line.chars().count() <= 80, "{line}");
+}

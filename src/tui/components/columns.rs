@@ -7,7 +7,7 @@
 //! way in every table: a time keeps `HH:MM:SS`, an account its readable short form
 //! (`sa:shop/web`), any other value ends in `…`.
 
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 
 use crate::model::Micros;
 
@@ -215,6 +215,45 @@ pub fn truncate(s: &str, width: u16) -> String {
         out.push('…');
     }
     out
+}
+
+/// `line` cut to `width` cells, ending in `…` (in the style of the text it cuts) when cut.
+pub fn cut_line(line: Line<'static>, width: usize) -> Line<'static> {
+    if width == 0 || line.width() <= width {
+        return line;
+    }
+    let (style, alignment) = (line.style, line.alignment);
+    let room = width - 1;
+    let mut used = 0;
+    let mut spans = Vec::new();
+    let mut cut_style = style;
+    for span in line.spans {
+        cut_style = span.style;
+        let w = span.width();
+        if used + w <= room {
+            used += w;
+            spans.push(span);
+            continue;
+        }
+        let mut text = String::new();
+        let mut buf = [0u8; 4];
+        for ch in span.content.chars() {
+            let cw = width_of(ch.encode_utf8(&mut buf));
+            if used + cw > room {
+                break;
+            }
+            used += cw;
+            text.push(ch);
+        }
+        spans.push(Span::styled(text, span.style));
+        break;
+    }
+    spans.push(Span::styled("…", cut_style));
+    Line {
+        spans,
+        style,
+        alignment,
+    }
 }
 
 /// A time in `width` cells: the whole `YYYY-MM-DD HH:MM:SS.mmm`, without milliseconds, the

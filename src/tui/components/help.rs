@@ -442,6 +442,7 @@ pub fn render(
         (scroll + page).min(all.len()),
         all.len()
     );
+    let title = super::columns::truncate(&title, area.width.saturating_sub(2));
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(shown)

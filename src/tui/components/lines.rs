@@ -69,12 +69,8 @@ pub fn render(
         .skip(cursor.scroll)
         .take(usize::from(list.height))
         .map(|(i, l)| {
-            let l = cut(l, usize::from(list.width));
-            if i == cursor.line {
-                l.style(theme::selected())
-            } else {
-                l
-            }
+            let l = columns::cut_line(l, usize::from(list.width));
+            if i == cursor.line { lit(l) } else { l }
         })
         .collect();
     frame.render_widget(Paragraph::new(shown), list);
@@ -88,41 +84,46 @@ pub fn render(
     text.extend(full.unwrap_or_default());
     frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }), below);
 }
-/// `line` cut to `width` cells, ending in `…` (in the style of the text it cuts) when cut.
-fn cut(line: Line<'static>, width: usize) -> Line<'static> {
-    if width == 0 || line.width() <= width {
-        return line;
-    }
-    let (style, alignment) = (line.style, line.alignment);
-    let room = width - 1;
-    let mut used = 0;
-    let mut spans = Vec::new();
-    let mut cut_style = style;
-    for span in line.spans {
-        cut_style = span.style;
-        let w = span.width();
-        if used + w <= room {
-            used += w;
-            spans.push(span);
-            continue;
+
+/// The line under the cursor: on the selection's grey, its dim parts made readable (grey on
+/// grey they could not be read).
+fn lit(mut line: Line<'static>) -> Line<'static> {
+    for span in &mut line.spans {
+        if span.style.fg == theme::dim().fg {
+            span.style.fg = Some(ratatui::style::Color::Gray);
         }
-        let mut text = String::new();
-        let mut buf = [0u8; 4];
-        for ch in span.content.chars() {
-            let cw = columns::width_of(ch.encode_utf8(&mut buf));
-            if used + cw > room {
-                break;
-            }
-            used += cw;
-            text.push(ch);
-        }
-        spans.push(Span::styled(text, span.style));
-        break;
     }
-    spans.push(Span::styled("…", cut_style));
-    Line {
-        spans,
-        style,
-        alignment,
+    line.style(theme::selected())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regression_the_selected_line_drew_its_dim_parts_grey_on_grey() {
+        let line = Line::from(vec![
+            Span::styled("12:05:15", theme::dim()),
+            Span::raw("  kubectl get pods"),
+        ]);
+        let lit = lit(line);
+        assert_eq!(lit.style.bg, theme::selected().bg);
+        for span in &lit.spans {
+            assert_ne!(span.style.fg, lit.style.bg, "{:?} unreadable", span.content);
+        }
+    }
+
+    #[test]
+    fn a_line_cut_to_its_width_ends_in_an_ellipsis_in_the_style_it_cut() {
+        let line = Line::from(vec![
+            Span::styled("abc", theme::dim()),
+            Span::styled("名前名前", theme::title()),
+        ]);
+        let cut = columns::cut_line(line.clone(), 8);
+        assert_eq!(cut.width(), 8);
+        assert_eq!(cut.to_string(), "abc名前…");
+        assert_eq!(cut.spans.last().map(|s| s.style), Some(theme::title()));
+        assert_eq!(columns::cut_line(line.clone(), 11), line, "it fits");
+        assert_eq!(columns::cut_line(line, 4).to_string(), "abc…");
     }
 }

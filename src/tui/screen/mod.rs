@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
 
 use super::action::Action;
 use super::app::{App, InputMode};
-use super::components::{View, help};
+use super::components::{View, columns, help};
 use super::keymap::Keymap;
 use super::layout;
 use super::lineedit::LineEditor;
@@ -203,7 +203,9 @@ fn filters(app: &App, frame: &mut Frame, area: Rect) {
     let room = usize::from(area.width).saturating_sub(width(&spans) + width(&tail));
     spans.extend(chips(app, &labels, room));
     spans.extend(tail);
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    // A search longer than the line ends in `…` (it was cut at the edge without a sign).
+    let line = columns::cut_line(Line::from(spans), usize::from(area.width));
+    frame.render_widget(Paragraph::new(line), area);
 }
 
 /// The filter chips in `room` columns: whole when they fit, else each value cut (marked
