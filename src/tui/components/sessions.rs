@@ -90,11 +90,14 @@ impl SessionView {
                 .rposition(|r| matches!(r, Row::Session(_)))
                 .unwrap_or(0);
             let visible = usize::try_from(lines::visible(ctx.size)).unwrap_or(usize::MAX);
-            self.cursor.scroll = if line - heading < visible {
+            let scroll = if line - heading < visible {
                 heading
             } else {
                 line.saturating_sub(3)
             };
+            // Never past the list's end at the bottom: a command near the end of a long
+            // session left the list half empty.
+            self.cursor.scroll = scroll.min(self.rows.len().saturating_sub(visible));
             self.cursor.select(line as u64, ctx);
         }
     }
@@ -449,6 +452,46 @@ mod tests {
         let top = s.lines().next().unwrap_or_default();
         assert!(top.contains("…"), "{top}");
         assert!(top.trim_end().ends_with('┐'), "{top}");
+    }
+
+    #[test]
+    fn regression_sessions_opened_on_a_late_command_scrolled_the_list_half_empty() {
+        let shared = Shared {
+            size: (80, 24),
+            ..Shared::default()
+        };
+        let ctx = shared.ctx();
+        let mut long = sessions();
+        long[0].commands = (0..40)
+            .map(|i| {
+                command(
+                    i,
+                    &format!("kubectl get pods -n ns-{i}"),
+                    &format!("ev-{i}"),
+                )
+            })
+            .collect();
+        let mut v = SessionView::loading(
+            Identity::Account("system:serviceaccount:shop:web".into()),
+            Some("ev-39".into()),
+        );
+        v.on_sessions(long, &ctx);
+        let visible = usize::try_from(lines::visible(ctx.size)).unwrap();
+        assert_eq!(
+            v.cursor.scroll,
+            v.rows.len() - visible,
+            "the list ends at the bottom"
+        );
+        assert!(v.cursor.line >= v.cursor.scroll && v.cursor.line < v.cursor.scroll + visible);
+        // Early in the session it still shows the command a few lines down.
+        v.focus_on(Some("ev-20"), &ctx);
+        assert_eq!(
+            v.cursor.line,
+            v.rows
+                .iter()
+                .position(|r| matches!(r, Row::Command(0, 20)))
+                .unwrap()
+        );
     }
 
     #[test]
