@@ -88,6 +88,22 @@ fn detail_view_shows_the_decoded_command() {
 }
 
 #[test]
+fn regression_detail_lines_longer_than_the_pane_were_cut_without_a_sign() {
+    let (mut app, mut engine) = start();
+    select_finding(&mut app, &mut engine, "KS-EXEC-REVERSE-SHELL");
+    act(&mut app, &mut engine, &[Action::Open, Action::Open]);
+    let s = screen(&app);
+    let uri = s
+        .lines()
+        .find(|l| l.contains("uri decoded"))
+        .expect("the decoded URI's line");
+    assert!(
+        uri.trim_end_matches([' ', '│']).ends_with('…'),
+        "{uri}\n{s}"
+    );
+}
+
+#[test]
 fn pivots_and_timeline_views() {
     let (mut app, mut engine) = start();
     act(&mut app, &mut engine, &[Action::ViewPivots]);

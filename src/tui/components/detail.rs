@@ -209,6 +209,8 @@ fn render_detail(d: &DetailState, frame: &mut Frame, area: Rect) {
                 Line::from(spans)
             }
         };
+        // A value longer than its line ends in `…` (the pane below shows it whole).
+        line = super::columns::cut_line(line, usize::from(inner.width));
         if i == d.cursor {
             line = line.style(theme::selected());
         }
