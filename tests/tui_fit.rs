@@ -551,8 +551,8 @@ fn regression_no_text_drawn_in_its_background_colour_and_status_hints_are_whole(
         Action::ViewCoverage,
     ];
     let labels = [
-        "help", "back", "quit", "open", "sessions", "filter", "search", "command", "sort",
-        "forward", "coverage",
+        "help", "back", "quit", "open", "sessions", "filter", "search", "command", "sort", "order",
+        "find", "copy", "forward", "coverage",
     ];
     for view in views {
         act(&mut app, &mut engine, std::slice::from_ref(&view));
@@ -682,4 +682,17 @@ fn regression_a_long_search_was_cut_at_the_edge_of_the_filter_line_without_a_sig
         .expect("the filter line names the search");
     assert!(line.trim_end().ends_with('…'), "{line}\n{s}");
     assert!(line.chars().count() <= 80, "{line}");
+}
+
+#[test]
+fn regression_the_home_view_hinted_q_as_back_where_it_quits() {
+    let (mut app, mut engine) = start((200, 50));
+    let s = screen(&app);
+    let hints = s.lines().last().unwrap_or_default();
+    assert!(hints.contains("Q quit"), "{hints}");
+    assert!(!hints.contains("q back"), "{hints}");
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    let s = screen(&app);
+    let hints = s.lines().last().unwrap_or_default();
+    assert!(hints.contains("q back"), "{hints}");
 }

@@ -499,6 +499,13 @@ impl App {
         }
     }
 
+    /// Whether `back` (`q`) would quit: on the home view with nothing to go back to.
+    pub(crate) fn back_quits(&self) -> bool {
+        !(self.view == View::Incidents && self.incidents_view.story.is_some())
+            && self.stack.is_empty()
+            && (self.view == self.root() || self.findings.is_empty())
+    }
+
     fn back(&mut self) -> Option<Effect> {
         // An incident's story open on the list: back to the list first.
         if self.view == View::Incidents && self.incidents_view.story.is_some() {

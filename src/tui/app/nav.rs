@@ -245,9 +245,9 @@ impl App {
                     self.status = format!("no event matches /{text} among these events");
                 } else if self.search.is_some() {
                     self.status = if self.finding_backwards {
-                        "no earlier match: staying on this one"
+                        "no earlier match: staying here"
                     } else {
-                        "no later match: staying on this one"
+                        "no later match: staying here"
                     }
                     .into();
                 }

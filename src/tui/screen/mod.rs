@@ -322,11 +322,11 @@ fn hints(app: &App, keymap: &Keymap, room: usize) -> String {
     if app.coverage_view.blind_spots() > 0 && app.view != View::Coverage {
         actions.push((Action::ViewCoverage, "coverage"));
     }
-    actions.extend([
-        (Action::Back, "back"),
-        (Action::Quit, "quit"),
-        (Action::Open, "open"),
-    ]);
+    // On the home view `back` quits: hinted as "back" there, it misled.
+    if !app.back_quits() {
+        actions.push((Action::Back, "back"));
+    }
+    actions.extend([(Action::Quit, "quit"), (Action::Open, "open")]);
     if app.view != View::Sessions {
         actions.push((Action::Sessions, "sessions"));
     }
