@@ -154,7 +154,9 @@ impl Action {
             Action::RemoveChip => "remove a filter: select it (←/→), again to remove (:unfilter N)",
             Action::AroundMinute => "events around this one (±1 min)",
             Action::AroundTenMinutes => "events around this one (±10 min)",
-            Action::Copy => "copy the value under the column cursor (OSC 52)",
+            Action::Copy => {
+                "copy what is under the cursor: a column's value, a field, a command (OSC 52)"
+            }
             Action::ToggleFold => "fold / unfold",
             Action::ExpandAll => "unfold all",
             Action::CollapseAll => "fold all",

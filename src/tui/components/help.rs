@@ -98,6 +98,11 @@ const IN_VIEW: &[(&str, Action, &str)] = &[
     ),
     ("incidents", Action::Copy, "copy the incident's id (OSC 52)"),
     (
+        "sessions",
+        Action::Copy,
+        "copy the command under the cursor (OSC 52)",
+    ),
+    (
         "incidents",
         Action::Back,
         "close the story; on the list, quit",
@@ -525,6 +530,16 @@ mod tests {
         assert!(
             text.iter().any(|t| t.contains("on the list, open")),
             "{text:#?}"
+        );
+        // In the sessions view `c` copies the command, not a column's value.
+        let copy: Vec<String> = lines(&keys(), View::Sessions, "copy")
+            .iter()
+            .map(HelpLine::text)
+            .collect();
+        assert!(
+            copy.iter()
+                .any(|t| t.contains("copy the command under the cursor")),
+            "{copy:#?}"
         );
     }
 
