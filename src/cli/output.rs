@@ -90,7 +90,7 @@ impl<'a> From<EventRow<'a>> for EventRecord<'a> {
             user: r.user,
             groups: r.groups,
             actor_kind: r.actor_kind,
-            service_account: r.service_account,
+            service_account: r.service_account.map(Cow::into_owned),
             impersonated_user: r.impersonated,
             credential: r.credential,
             source_ips: r.source_ips,

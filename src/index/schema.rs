@@ -24,13 +24,14 @@ use crate::model::{AuditEvent, EventRow, exec};
 
 /// Bumped whenever the schema or the meaning of a field changes; an index built with another
 /// version must be rebuilt.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Longest value kept in a keyword field; longer values are cut (the raw record keeps all).
 pub const MAX_TERM_BYTES: usize = 1024;
 
-/// What a document holds besides its raw record, about: keyword values, the event text.
-const DOC_VALUES_BYTES: usize = 1024;
+/// What a document holds besides its raw record, about: keyword values, the event text. The
+/// reader cuts each record with this much room behind it, where the document's text goes.
+pub const DOC_VALUES_BYTES: usize = 1024;
 
 /// The keyword fields of the registry in the order the schema declares them. An index
 /// addresses its fields by position, so this order is part of [`SCHEMA_VERSION`]: a new
@@ -137,6 +138,9 @@ impl Fields {
         let record = b.add_u64_field("record", STORED);
         // Stored as text, not bytes: tantivy writes and reads a bytes value one byte at a time
         // (a twentieth of indexing time), a string at once. Records are UTF-8 (decoded JSON).
+        // Before `raw`: exports read the store up to its first text, and a document whose
+        // values follow its fields' order is one tantivy sorts in a single pass.
+        let row = b.add_text_field("row", STORED);
         let raw = b.add_text_field("raw", STORED);
         let audit_id = b.add_text_field("audit_id", TextOptions::default().set_fast("raw"));
         let uuid_hi = b.add_u64_field("uuid_hi", FAST);
@@ -157,7 +161,6 @@ impl Fields {
                 (spec, b.add_text_field(spec.name, options))
             })
             .collect();
-        let row = b.add_text_field("row", STORED);
         let groups_whole = b.add_u64_field("groups_whole", INDEXED);
         let group = keywords
             .iter()
@@ -195,8 +198,10 @@ impl Fields {
             .map(|(_, f)| *f)
     }
 
-    /// Builds the document of an event, all fields but `stages` (added when the request's
-    /// stage records have been merged).
+    /// Builds the document of an event, `stages` the event's own (the writer sets the
+    /// request's when its stage records merged into more: see [`PreparedDoc`]).
+    ///
+    /// [`PreparedDoc`]: super::PreparedDoc
     /// The stored record is taken as it is when owned (the line the reader cut), copied when
     /// borrowed.
     pub fn document(
@@ -208,17 +213,19 @@ impl Fields {
     ) -> EventDoc {
         // Room for the other values at once: grown from a small buffer, it was reallocated
         // and copied twice per record.
-        let mut doc = EventDoc::with_capacity(DOC_VALUES_BYTES);
+        let mut doc = EventDoc::with_record(raw.into_owned(), DOC_VALUES_BYTES);
         let row = EventRow::of(e);
-        // Values are added in the order of their fields in the schema (tantivy sorts a
-        // document's values by field for its terms: a sorted list costs it one pass), but for
-        // `row`, stored before the raw record: the store keeps the order of the document, and
-        // exports read the stored values up to the first text.
+        // Values are added in the order of their fields in the schema: tantivy sorts a
+        // document's values by field for its terms (a sorted list costs it one pass), and the
+        // store keeps the document's order (exports read the stored values up to the first
+        // text, `row`, declared before the raw record).
         let (hi, lo) = split_key(key);
         doc.add_u64(self.key_hi, hi);
         doc.add_u64(self.key_lo, lo);
-        // Known when the request's stage records are merged: set by the writer.
-        doc.add_u64(self.stages, 0);
+        // The request's stages are known when its records have been merged; nearly always
+        // they are this record's, and the writer leaves the document untouched (see
+        // `IndexWriter::add`).
+        doc.add_u64(self.stages, u64::from(e.stages.0));
         // Ingest keeps event times within Micros::EARLIEST..=LATEST; never overflow all the same.
         doc.add_date(
             self.time,
@@ -240,7 +247,7 @@ impl Fields {
             doc.add_u64(self.record, r);
         }
         doc.add_text(self.row, &super::row_extras::RowExtras::of(e).encode());
-        doc.add_raw(self.raw, raw.into_owned());
+        doc.add_record(self.raw);
         if let Some((hi, lo)) = uuid_parts(&e.audit_id) {
             doc.add_u64(self.uuid_hi, hi);
             doc.add_u64(self.uuid_lo, lo);
@@ -550,11 +557,7 @@ mod tests {
             let mut doc = fields.document(&e, [7; 16], Cow::Borrowed(json), 3);
             doc.set_u64(fields.stages, 4);
             let order: Vec<Field> = doc.fields().collect();
-            let ids: Vec<u32> = order
-                .iter()
-                .filter(|f| **f != fields.row)
-                .map(|f| f.field_id())
-                .collect();
+            let ids: Vec<u32> = order.iter().map(|f| f.field_id()).collect();
             assert!(ids.windows(2).all(|w| w[0] <= w[1]), "{ids:?} for {json}");
             assert_eq!(
                 doc.values(fields.stages).collect::<Vec<_>>(),
@@ -720,7 +723,8 @@ mod tests {
     /// stores the raw record and `row` as text, not bytes, and records no field norms; version 8
     /// leaves out the groups a username implies, with `groups_whole`; version 9 has the same
     /// fields, its column dictionaries written without zstd, which a build of version 8 wrote
-    /// and this one cannot read.)
+    /// and this one cannot read; version 10 declares `row` before `raw`, so that a document's
+    /// values are in field order throughout.)
     #[test]
     fn schema_is_unchanged_within_its_version() {
         let json = serde_json::to_string(&Fields::new().schema).unwrap();
@@ -730,9 +734,9 @@ mod tests {
                 let _ = write!(hex, "{b:02x}");
                 hex
             });
-        assert_eq!(SCHEMA_VERSION, 9, "a new version: update the digest below");
+        assert_eq!(SCHEMA_VERSION, 10, "a new version: update the digest below");
         assert_eq!(
-            digest, "2cfe53e35ebf7dc16a3a4bb14d80a4581e74e2a96d5e4d1f35dd12ebcd040390",
+            digest, "d556826673304e6029610a2da654bfe94cab64c9bf860c32d42a92c1c1f3f8e7",
             "the schema changed: bump SCHEMA_VERSION"
         );
     }

@@ -23,11 +23,20 @@ use crate::model::{Stage, StageSet};
 pub struct PreparedDoc {
     pub key: [u8; 16],
     doc: EventDoc,
+    /// The stages the document holds (its event's, as [`Fields::document`] writes them).
+    ///
+    /// [`Fields::document`]: super::schema::Fields::document
+    stages: StageSet,
 }
 
 impl PreparedDoc {
-    pub fn new(key: [u8; 16], doc: EventDoc) -> Self {
-        PreparedDoc { key, doc }
+    /// The document of `event` (its stages as the document holds them).
+    pub fn new(key: [u8; 16], doc: EventDoc, event: &crate::model::AuditEvent) -> Self {
+        PreparedDoc {
+            key,
+            doc,
+            stages: event.stages,
+        }
     }
 }
 
@@ -169,7 +178,11 @@ impl IndexWriter {
 
     pub fn add(&mut self, prepared: PreparedDoc, stages: StageSet) -> Result<()> {
         let mut doc = prepared.doc;
-        doc.set_u64(self.fields.stages, u64::from(stages.0));
+        // Only when merging changed them: the document was built on a parser thread, and
+        // reading it here (the writer's thread) cost a cache miss per event for nothing.
+        if stages != prepared.stages {
+            doc.set_u64(self.fields.stages, u64::from(stages.0));
+        }
         self.writer.add_document(doc)?;
         Ok(())
     }

@@ -60,7 +60,7 @@ pub(super) fn build_doc(
         None
     };
     let stored = redacted.map_or(raw, Cow::Owned);
-    PreparedDoc::new(key, fields.document(event, key, stored, file_id))
+    PreparedDoc::new(key, fields.document(event, key, stored, file_id), event)
 }
 
 /// The request a record belongs to: (auditID, requestReceivedTimestamp). Without a

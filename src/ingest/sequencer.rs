@@ -556,8 +556,10 @@ impl<'a> Sequencer<'a> {
             event.cluster = stored.cluster;
             // The stored raw is already redacted: rebuild the document from it as is.
             let doc = fields.document(&event, key, Cow::Borrowed(raw), stored.file);
-            self.writer
-                .replace(PreparedDoc::new(key, doc), stored.stages.union(bits))?;
+            self.writer.replace(
+                PreparedDoc::new(key, doc, &event),
+                stored.stages.union(bits),
+            )?;
         }
         Ok(())
     }
@@ -592,7 +594,7 @@ impl<'a> Sequencer<'a> {
             event.cluster = stored.cluster;
             let doc = fields.document(&event, key, Cow::Borrowed(&joined), stored.file);
             self.writer
-                .replace(PreparedDoc::new(key, doc), stored.stages)?;
+                .replace(PreparedDoc::new(key, doc, &event), stored.stages)?;
         }
         Ok(())
     }

@@ -314,7 +314,7 @@ impl<R: Read> Splitter<R> {
                 }
                 return Some(Piece::Record(RawRecord {
                     line,
-                    bytes: bytes.to_vec(),
+                    bytes: with_room(bytes),
                     element: None,
                 }));
             }
@@ -404,7 +404,7 @@ impl<R: Read> Splitter<R> {
                     element,
                 } => Piece::Record(RawRecord {
                     line,
-                    bytes: self.buf[start..end].to_vec(),
+                    bytes: with_room(&self.buf[start..end]),
                     element,
                 }),
                 Step::Garbage {
@@ -453,6 +453,14 @@ impl<R: Read> Iterator for Splitter<R> {
     fn next(&mut self) -> Option<Piece> {
         self.next_piece()
     }
+}
+
+/// A record's bytes, with room behind them for the rest of its index document (which takes
+/// the record's buffer as its own: see `EventDoc::with_record`).
+fn with_room(bytes: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(bytes.len() + crate::index::schema::DOC_VALUES_BYTES);
+    v.extend_from_slice(bytes);
+    v
 }
 
 /// Trims ASCII whitespace, and a byte order mark at the start (files concatenated from

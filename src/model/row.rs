@@ -31,7 +31,7 @@ pub struct EventRow<'a> {
     /// `anonymous`, `service-account`, `node`, `control-plane`, `human` or `unknown`.
     pub actor_kind: Cow<'a, str>,
     /// `namespace:name`, when the user is a service account.
-    pub service_account: Option<String>,
+    pub service_account: Option<Cow<'a, str>>,
     pub sa_namespace: Cow<'a, str>,
     /// The impersonated username, when the request impersonated someone.
     pub impersonated: Option<Cow<'a, str>>,
@@ -86,7 +86,7 @@ impl<'a> EventRow<'a> {
             user: b(&e.user.username),
             groups: Cow::Borrowed(&e.user.groups),
             actor_kind: b(e.actor.kind.as_str()),
-            service_account: e.actor.service_account(),
+            service_account: service_account_of(e),
             sa_namespace: b(e.actor.sa_namespace.as_deref().unwrap_or_default()),
             impersonated: e.impersonated.as_ref().map(|u| b(&u.username)),
             credential: Cow::Borrowed(&e.credential),
@@ -159,6 +159,20 @@ fn b(s: &str) -> Cow<'_, str> {
     Cow::Borrowed(s)
 }
 
+/// `namespace:name` of a service account: the end of its username when that is how it
+/// reads (nearly always: no string built per event), else built.
+fn service_account_of(e: &AuditEvent) -> Option<Cow<'_, str>> {
+    let (ns, name) = (
+        e.actor.sa_namespace.as_deref()?,
+        e.actor.sa_name.as_deref()?,
+    );
+    let tail = e.user.username.strip_prefix("system:serviceaccount:");
+    match tail.and_then(|t| t.split_once(':')) {
+        Some((n, m)) if n == ns && m == name => tail.map(Cow::Borrowed),
+        _ => e.actor.service_account().map(Cow::Owned),
+    }
+}
+
 /// The node of the bound token, else the kubelet's own node.
 fn node_of(e: &AuditEvent) -> &str {
     e.credential
@@ -189,6 +203,37 @@ pub fn join_target(namespace: &str, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_account_is_read_from_its_username_without_a_copy() {
+        let mut e = crate::ingest::formats::native::parse(
+            r#"{"auditID":"a","verb":"get","stageTimestamp":"2024-01-02T03:04:05Z"}"#,
+            SourceRef::default(),
+            crate::ingest::formats::NormalizeOptions::default(),
+        )
+        .unwrap();
+        for (user, want) in [
+            ("system:serviceaccount:shop:web", Some("shop:web")),
+            ("system:serviceaccount:a:b:c", None),
+            ("alice", None),
+        ] {
+            e.user.username = user.into();
+            e.actor = super::super::Actor::classify(user, &[]);
+            let sa = service_account_of(&e);
+            assert_eq!(
+                sa.as_deref(),
+                e.actor.service_account().as_deref(),
+                "{user}"
+            );
+            if let Some(w) = want {
+                assert!(matches!(sa, Some(Cow::Borrowed(s)) if s == w), "{user}");
+            }
+        }
+        // A username that does not spell the account it was classified as: built.
+        e.user.username = "system:serviceaccount:other:x".into();
+        e.actor = super::super::Actor::classify("system:serviceaccount:shop:web", &[]);
+        assert_eq!(service_account_of(&e).as_deref(), Some("shop:web"));
+    }
 
     #[test]
     fn joins_resources_and_targets() {
