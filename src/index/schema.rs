@@ -474,7 +474,8 @@ fn clamp(s: &str) -> &str {
 }
 
 /// The text behind bare-word search, with the words of the `user` and `ua_family` columns and
-/// the `path` terms: the URI's query (decoded), the exec command, the impersonated user, the
+/// the `path` terms: the URI's query (decoded, without the paging and watch parameters every
+/// client sends: `exec::search_query_into`), the exec command, the impersonated user, the
 /// status message and the authorization reason. To keep the token count (and indexing time)
 /// low, the full user agent and RBAC "allowed by" reasons are not worded here: they have
 /// keyword fields (`ua`, `role`, `binding`).
@@ -497,7 +498,7 @@ fn add_search_text(doc: &mut EventDoc, field: Field, e: &AuditEvent, with_reason
     // Written straight into the document: the decoded query, then the other parts, a space
     // between each.
     doc.add_text_built(field, |text, start| {
-        exec::decode_query_into(&e.request_uri, text);
+        exec::search_query_into(&e.request_uri, text);
         for part in parts.iter().filter(|p| !p.is_empty()) {
             if text.len() > start {
                 text.push(' ');

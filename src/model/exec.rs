@@ -220,12 +220,40 @@ pub fn decode_query(uri: &str) -> String {
     out
 }
 
-/// [`decode_query`], appended to `out` (every event's search text holds it).
+/// [`decode_query`], appended to `out`.
 pub fn decode_query_into(uri: &str, out: &mut String) {
+    decode_pairs_into(uri, out, |_| true);
+}
+
+/// Query parameters every client sends to page through lists and hold watches open: in
+/// nearly every request of a busy cluster, searched by no one (a watch is `verb:watch`).
+const CLIENT_PLUMBING: [&str; 9] = [
+    "allowWatchBookmarks",
+    "continue",
+    "limit",
+    "resourceVersion",
+    "resourceVersionMatch",
+    "sendInitialEvents",
+    "timeout",
+    "timeoutSeconds",
+    "watch",
+];
+
+/// The query as an event's search text holds it: [`decode_query`] without the
+/// [`CLIENT_PLUMBING`] parameters (their words were a thirtieth of ingest).
+pub fn search_query_into(uri: &str, out: &mut String) {
+    decode_pairs_into(uri, out, |k| !CLIENT_PLUMBING.contains(&k));
+}
+
+/// The query's `k=v` pairs whose key (as written) `keep` takes, form-decoded, `&` between.
+fn decode_pairs_into(uri: &str, out: &mut String, keep: impl Fn(&str) -> bool) {
     let (_, query) = split_uri(uri);
     let start = out.len();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        if !keep(k) {
+            continue;
+        }
         if out.len() > start {
             out.push('&');
         }
@@ -300,6 +328,25 @@ mod tests {
             decode_query("/p?command=echo+hi%21&stdin=true&x"),
             "command=echo hi!&stdin=true&x="
         );
+    }
+
+    #[test]
+    fn the_search_text_leaves_out_the_paging_and_watch_parameters_only() {
+        let uri = "/api/v1/namespaces/a/pods?allowWatchBookmarks=true&labelSelector=app%3Dweb&resourceVersion=123&timeout=9m&timeoutSeconds=540&watch=true&limit=500&continue=abc&fieldSelector=spec.nodeName%3Dworker-3&dryRun=All";
+        let mut text = String::new();
+        search_query_into(uri, &mut text);
+        assert_eq!(
+            text,
+            "labelSelector=app=web&fieldSelector=spec.nodeName=worker-3&dryRun=All"
+        );
+        let mut text = String::new();
+        search_query_into(
+            "/api/v1/namespaces/a/pods/b/exec?command=sh&stdin=true",
+            &mut text,
+        );
+        assert_eq!(text, "command=sh&stdin=true");
+        // Display keeps every parameter.
+        assert!(decode_query(uri).contains("resourceVersion=123"));
     }
 
     fn exec(uri: &str) -> ExecInfo {
