@@ -34,15 +34,11 @@ fn hex_digits(digits: &[u8], acc: u64) -> Option<u64> {
 /// The value of each lower-case hex digit; 0x80 (no digit) for every other byte.
 const HEX: [u8; 256] = {
     let mut t = [0x80u8; 256];
-    let mut i = 0;
-    while i < 10 {
-        t[b'0' as usize + i] = i as u8;
-        i += 1;
-    }
-    let mut i = 0;
-    while i < 6 {
-        t[b'a' as usize + i] = 10 + i as u8;
-        i += 1;
+    let mut d: u8 = 0;
+    while d < 16 {
+        let c = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+        t[c as usize] = d;
+        d += 1;
     }
     t
 };
