@@ -8,8 +8,10 @@
 #   bench/ingest.sh [SIZE] [SHAPE]   SIZE defaults to 1G (K/M/G suffixes); SHAPE is
 #                                    `staged` (default: RequestReceived and ResponseComplete
 #                                    records, about two per request), `single` (one record
-#                                    per request, as policies that omit RequestReceived write)
-#                                    or `both` (staged, then single)
+#                                    per request, as policies that omit RequestReceived write),
+#                                    `bodies` (single, 5 % of requests with bodies and most
+#                                    users without extras: bench/bodies.py), `both` (staged,
+#                                    then single) or `all` (staged, single, bodies)
 #   BENCH_DIR=/path bench/ingest.sh   where data and indexes go (default: bench/out)
 #   RUNS=N bench/ingest.sh            interleaved jq / index runs per shape (default 2)
 # The binary is built in CARGO_TARGET_DIR when that is set, else in target/.
@@ -19,9 +21,10 @@ size=${1:-1G}
 shape=${2:-staged}
 runs=${RUNS:-2}
 case "$shape" in
-  staged | single) shapes=("$shape") ;;
+  staged | single | bodies) shapes=("$shape") ;;
   both) shapes=(staged single) ;;
-  *) echo "SHAPE must be staged, single or both, not $shape" >&2; exit 2 ;;
+  all) shapes=(staged single bodies) ;;
+  *) echo "SHAPE must be staged, single, bodies, both or all, not $shape" >&2; exit 2 ;;
 esac
 out=${BENCH_DIR:-bench/out}
 mkdir -p "$out"
@@ -43,6 +46,16 @@ bench_shape() {
   local shape_args=()
   if [ "$shape" = single ]; then shape_args=(--single-stage); fi
   local data="$out/data-$size-$shape"
+  if [ "$shape" = bodies ] && [ ! -s "$data/audit.log" ]; then
+    local single="$out/data-$size-single"
+    if [ ! -s "$single/audit.log" ]; then
+      echo "generating $size of single audit log into $single ..."
+      python3 tools/gen_sample_logs.py --out "$single" --target-bytes "$size" --layout single --no-gzip --quiet \
+        --truth-dir "$single/truth" --single-stage
+    fi
+    mkdir -p "$data"
+    python3 bench/bodies.py "$single/audit.log" "$data/audit.log"
+  fi
   if [ ! -s "$data/audit.log" ]; then
     echo "generating $size of $shape audit log into $data ..."
     python3 tools/gen_sample_logs.py --out "$data" --target-bytes "$size" --layout single --no-gzip --quiet \
