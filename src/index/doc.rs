@@ -41,11 +41,6 @@ enum Slot {
 const VALUES: usize = 40;
 
 impl EventDoc {
-    /// A document with room for `text_bytes` of text and a typical number of values.
-    pub fn with_capacity(text_bytes: usize) -> EventDoc {
-        EventDoc::with_record(String::new(), text_bytes)
-    }
-
     /// A document holding `record` (added as a value by [`EventDoc::add_record`]), taken as
     /// it is, with room for `text_bytes` of text behind it: none is allocated when the
     /// record's buffer has that room already (the reader cuts records so).
@@ -233,7 +228,7 @@ mod tests {
         // tantivy's term writer collects a document's fields and values into one list.
         assert!(std::mem::size_of::<(Field, DocValue<'_>)>() <= 24);
         let (a, b) = (Field::from_field_id(0), Field::from_field_id(1));
-        let mut doc = EventDoc::with_capacity(0);
+        let mut doc = EventDoc::with_record(String::new(), 0);
         let ips: Vec<Ipv6Addr> = (0..5u16)
             .map(|i| Ipv6Addr::new(i, 0, 0, 0, 0, 0, 0, 1))
             .collect();
@@ -249,7 +244,7 @@ mod tests {
     #[test]
     fn values_read_back_as_added() {
         let (a, b) = (Field::from_field_id(0), Field::from_field_id(1));
-        let mut doc = EventDoc::with_capacity(4);
+        let mut doc = EventDoc::with_record(String::new(), 4);
         doc.add_text(a, "héllo");
         doc.add_u64(b, 7);
         doc.add_text(a, "");

@@ -310,10 +310,7 @@ mod tests {
 
     #[test]
     fn coverage_lists_gaps_levels_and_blind_spots_at_80x21() {
-        let shared = Shared {
-            size: (80, 24),
-            ..Shared::default()
-        };
+        let shared = Shared::sized(80, 24);
         let ctx = shared.ctx();
         let mut v = CoverageView::default();
         assert!(drawn(&v, &ctx, (80, 21)).contains("computing"));

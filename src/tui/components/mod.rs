@@ -321,6 +321,14 @@ pub(crate) mod testing {
     }
 
     impl Shared {
+        /// The shared state of a screen `width` × `height`.
+        pub fn sized(width: u16, height: u16) -> Shared {
+            Shared {
+                size: (width, height),
+                ..Shared::default()
+            }
+        }
+
         pub fn ctx(&self) -> Ctx<'_> {
             Ctx {
                 findings: &self.findings,

