@@ -15,13 +15,13 @@ use crate::model::{Micros, SourceFormat, SourceRef};
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Record<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     category: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     resource_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     time: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     operation_name: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     properties: Option<Properties<'a>>,
@@ -38,11 +38,11 @@ struct Properties<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct TextRecord<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     category: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     resource_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     time: Option<Cow<'a, str>>,
     #[serde(borrow)]
     properties: TextProperties<'a>,

@@ -13,7 +13,7 @@ use crate::model::{Micros, SourceFormat, SourceRef};
 
 #[derive(Deserialize)]
 struct LogEvent<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     message: Option<Cow<'a, str>>,
     /// Milliseconds since the epoch.
     #[serde(default)]
@@ -73,9 +73,9 @@ pub fn decode_cli_event<'a>(json: &'a str, source: &SourceRef, opts: NormalizeOp
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Firehose<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     message_type: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     log_group: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     log_events: Option<Vec<LogEvent<'a>>>,

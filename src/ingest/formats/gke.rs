@@ -23,12 +23,12 @@ use crate::model::{AuditEvent, Micros, SourceFormat, SourceRef};
 struct LogEntry<'a> {
     #[serde(borrow, default)]
     proto_payload: Option<AuditLog<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     timestamp: Option<Str<'a>>,
     /// When Cloud Logging received the entry: the time of last resort.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     receive_timestamp: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     insert_id: Option<Str<'a>>,
     #[serde(borrow, default)]
     labels: Option<BTreeMap<Str<'a>, Str<'a>>>,
@@ -42,13 +42,13 @@ struct LogEntry<'a> {
 #[serde(rename_all = "camelCase")]
 struct AuditLog<'a> {
     /// Not part of the AuditLog message, but some hand-made records put the time here.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     timestamp: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     service_name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     method_name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     resource_name: Option<Str<'a>>,
     #[serde(borrow, default)]
     authentication_info: Option<AuthInfo<'a>>,
@@ -67,7 +67,7 @@ struct AuditLog<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct AuthInfo<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     principal_email: Option<Str<'a>>,
 }
 
@@ -80,9 +80,14 @@ struct AuthzInfo {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct RequestMetadata<'a> {
-    #[serde(borrow, default, alias = "callerIP")]
+    #[serde(
+        borrow,
+        default,
+        alias = "callerIP",
+        deserialize_with = "super::native::opt_str"
+    )]
     caller_ip: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     caller_supplied_user_agent: Option<Str<'a>>,
 }
 
@@ -90,26 +95,26 @@ struct RequestMetadata<'a> {
 struct GrpcStatus<'a> {
     #[serde(default)]
     code: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     message: Option<Str<'a>>,
 }
 
 /// A `metav1.Status` response body: a failed request when `status` is `Failure`.
 #[derive(Deserialize)]
 struct StatusBody<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     status: Option<Str<'a>>,
     #[serde(default)]
     code: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     reason: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     message: Option<Str<'a>>,
 }
 
 #[derive(Deserialize)]
 struct Operation<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "super::native::opt_str")]
     id: Option<Str<'a>>,
     #[serde(default)]
     first: Option<bool>,

@@ -20,25 +20,25 @@ pub(super) type Str<'a> = Cow<'a, str>;
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RawEvent<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) kind: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) level: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "auditID")]
+    #[serde(borrow, default, rename = "auditID", deserialize_with = "opt_str")]
     pub(super) audit_id: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) stage: Option<Str<'a>>,
-    #[serde(borrow, default, rename = "requestURI")]
+    #[serde(borrow, default, rename = "requestURI", deserialize_with = "opt_str")]
     pub(super) request_uri: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) verb: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(super) user: Option<RawUser<'a>>,
     #[serde(borrow, default)]
     pub(super) impersonated_user: Option<RawUser<'a>>,
-    #[serde(borrow, default, rename = "sourceIPs")]
+    #[serde(borrow, default, rename = "sourceIPs", deserialize_with = "opt_strs")]
     pub(super) source_ips: Option<Vec<Str<'a>>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) user_agent: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(super) object_ref: Option<RawObjectRef<'a>>,
@@ -48,12 +48,12 @@ pub(super) struct RawEvent<'a> {
     pub(super) request_object: Option<&'a RawValue>,
     #[serde(borrow, default)]
     pub(super) response_object: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) request_received_timestamp: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) stage_timestamp: Option<Str<'a>>,
     /// v1beta1 only.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) timestamp: Option<Str<'a>>,
     #[serde(borrow, default)]
     pub(super) annotations: Option<Pairs<'a, Text<'a>>>,
@@ -61,11 +61,11 @@ pub(super) struct RawEvent<'a> {
 
 #[derive(Deserialize, Default)]
 pub(super) struct RawUser<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) username: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) uid: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_strs")]
     pub(super) groups: Option<Vec<Str<'a>>>,
     #[serde(borrow, default)]
     pub(super) extra: Option<Pairs<'a, Option<Values<'a>>>>,
@@ -186,20 +186,36 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
     }
 }
 
+/// An optional string, borrowed from the record unless it has escapes. `#[serde(borrow)]`
+/// borrows only a field whose type is `Cow<str>` itself: an `Option<Cow<str>>` was read into
+/// an owned `String`, an allocation for every string of every record.
+pub(super) fn opt_str<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Str<'a>>, D::Error> {
+    Ok(Option::<Text<'a>>::deserialize(d)?.map(|t| t.0))
+}
+
+/// An optional list of strings, each borrowed as [`opt_str`] borrows.
+pub(super) fn opt_strs<'de: 'a, 'a, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<Str<'a>>>, D::Error> {
+    Ok(Option::<Vec<Text<'a>>>::deserialize(d)?.map(|v| v.into_iter().map(|t| t.0).collect()))
+}
+
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct RawObjectRef<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) resource: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) namespace: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) name: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) api_group: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) api_version: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) subresource: Option<Str<'a>>,
 }
 
@@ -207,9 +223,9 @@ pub(super) struct RawObjectRef<'a> {
 pub(super) struct RawStatus<'a> {
     #[serde(default)]
     pub(super) code: Option<i64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) reason: Option<Str<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "opt_str")]
     pub(super) message: Option<Str<'a>>,
 }
 
@@ -494,6 +510,28 @@ mod tests {
     }
 
     const EXEC: &str = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseStarted","requestURI":"/api/v1/namespaces/shop/pods/web-0/exec?command=sh\u0026command=-c\u0026command=cat+%2Fvar%2Frun%2Fsecrets%2Fkubernetes.io%2Fserviceaccount%2Ftoken\u0026container=web\u0026stdin=true\u0026stdout=true\u0026tty=true","verb":"get","user":{"username":"system:serviceaccount:shop:web","groups":["system:serviceaccounts"],"extra":{"authentication.kubernetes.io/credential-id":["JTI=abc"],"authentication.kubernetes.io/pod-name":["web-0"],"authentication.kubernetes.io/node-name":["node-1"]}},"sourceIPs":["1.2.3.4","10.244.1.5"],"userAgent":"kubectl/v1.30.0 (linux/amd64) kubernetes/7c48c2b","objectRef":{"resource":"pods","namespace":"shop","name":"web-0","apiVersion":"v1","subresource":"exec"},"responseStatus":{"metadata":{},"code":101},"requestReceivedTimestamp":"2024-01-02T03:04:05.123456Z","stageTimestamp":"2024-01-02T03:04:05.200000Z","annotations":{"authorization.k8s.io/decision":"allow","authorization.k8s.io/reason":"RBAC: allowed"}}"#;
+
+    /// `#[serde(borrow)]` alone read every `Option<Cow<str>>` into an owned string.
+    #[test]
+    fn regression_record_strings_were_copied_not_borrowed() {
+        let raw: RawEvent<'_> = serde_json::from_str(EXEC).unwrap();
+        let borrowed = |s: &Option<Str<'_>>| matches!(s, Some(Cow::Borrowed(_)));
+        assert!(borrowed(&raw.verb) && borrowed(&raw.audit_id) && borrowed(&raw.user_agent));
+        assert!(borrowed(&raw.stage_timestamp) && borrowed(&raw.level));
+        let user = raw.user.as_ref().unwrap();
+        assert!(borrowed(&user.username));
+        let groups = user.groups.as_ref().unwrap();
+        assert!(matches!(groups[0], Cow::Borrowed("system:serviceaccounts")));
+        let ips = raw.source_ips.as_ref().unwrap();
+        assert!(ips.iter().all(|ip| matches!(ip, Cow::Borrowed(_))));
+        let object = raw.object_ref.as_ref().unwrap();
+        assert!(borrowed(&object.resource) && borrowed(&object.subresource));
+        // A string with escapes is decoded into a string of its own.
+        assert!(matches!(&raw.request_uri, Some(Cow::Owned(uri)) if uri.contains("&command=-c")));
+        // Absent and null are both none.
+        let raw: RawEvent<'_> = serde_json::from_str(r#"{"verb":null}"#).unwrap();
+        assert!(raw.verb.is_none() && raw.user_agent.is_none());
+    }
 
     #[test]
     fn normalizes_exec_over_websocket() {
