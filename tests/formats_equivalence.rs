@@ -139,6 +139,13 @@ const EXPLAINED: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "legacy",
+        "KS-WORKLOAD-MALICIOUS-COMMAND",
+        "system:serviceaccount:shop:web",
+        true,
+        "The legacy text format carries no request or response bodies: the containers' commands are in the body",
+    ),
+    (
+        "legacy",
         "KS-NODE-PRIVILEGED-SPEC",
         "system:serviceaccount:shop:web",
         true,

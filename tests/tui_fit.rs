@@ -185,7 +185,7 @@ fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
     assert!(s.contains("kill chain") && s.contains("TACTIC"), "{s}");
     insta::assert_snapshot!("detections_kill_chain_200x50", s);
     act(&mut app, &mut engine, &[Action::FindInList]);
-    typed(&mut app, &mut engine, "reverse");
+    typed(&mut app, &mut engine, "exec-reverse");
     act(&mut app, &mut engine, &[Action::Submit]);
     assert_eq!(app.detections.shown(&app.findings).len(), 1);
     let copied = act(&mut app, &mut engine, &[Action::Open]);

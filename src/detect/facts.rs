@@ -38,6 +38,7 @@ pub fn wants_bodies(resource: &str, subresource: &str) -> bool {
                 | "certificatesigningrequests"
                 | "mutatingwebhookconfigurations"
                 | "validatingwebhookconfigurations"
+                | "persistentvolumes"
         ) && (subresource.is_empty()
             || matches!(
                 subresource,
@@ -88,6 +89,12 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
         ("mutatingwebhookconfigurations" | "validatingwebhookconfigurations", "") if writes => {
             webhooks(req.as_ref(), &mut facts);
         }
+        // A PersistentVolume on a host path: any pod that claims it mounts the node's files.
+        ("persistentvolumes", "") if writes => {
+            if let Some(body) = &req {
+                pod_spec_risks(body, &mut facts);
+            }
+        }
         (r, "" | "ephemeralcontainers") if WORKLOADS.contains(&r) => {
             if writes {
                 if let Some(body) = &req {
@@ -133,6 +140,9 @@ fn pod_spec_risks(body: &Value, facts: &mut Facts) {
                 if let Some(v) = op.get("value") {
                     if parent == "hostPath" && key == "path" {
                         risk_pair("hostPath", v, facts);
+                    }
+                    if matches!(key, "command" | "args") {
+                        command_classes(&argv(Some(v)), facts);
                     }
                     risk_pair(key, v, facts);
                     walk(v, facts);
@@ -191,6 +201,12 @@ fn containers(body: &Value, facts: &mut Facts) {
 fn walk(v: &Value, facts: &mut Facts) {
     match v {
         Value::Object(map) => {
+            // A container: what its command and arguments run.
+            if map.contains_key("image") || map.contains_key("name") {
+                let mut line = argv(map.get("command"));
+                line.extend(argv(map.get("args")));
+                command_classes(&line, facts);
+            }
             for (k, val) in map {
                 risk_pair(k, val, facts);
                 walk(val, facts);
@@ -198,6 +214,36 @@ fn walk(v: &Value, facts: &mut Facts) {
         }
         Value::Array(items) => items.iter().for_each(|i| walk(i, facts)),
         _ => {}
+    }
+}
+
+/// The strings of a container's `command` or `args` list.
+fn argv(v: Option<&Value>) -> Vec<String> {
+    (v.and_then(Value::as_array).into_iter().flatten())
+        .filter_map(Value::as_str)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `container-class:CLASS` for what a container's command line does, classified as exec
+/// commands are (a `CronJob` that runs `curl … | sh`, a pod whose entry point is a reverse
+/// shell). A bare shell, a download alone, reading the pod's own token, asking the cloud's
+/// metadata service and looking around are what containers do every day: not reported.
+fn command_classes(argv: &[String], facts: &mut Facts) {
+    use execclass::ExecClass::{DownloadAndRun, HostEscape, ObfuscatedRun, ReverseShell, Tooling};
+    if argv.is_empty() {
+        return;
+    }
+    for class in execclass::classify(argv, false, false) {
+        // kubectl in a CI job or a CronJob is everyday work; a miner or a tunnel is not.
+        let reported = match class {
+            ReverseShell | DownloadAndRun | ObfuscatedRun | HostEscape => true,
+            Tooling => execclass::runs_offensive_tool(argv),
+            _ => false,
+        };
+        if reported {
+            facts.push(format!("container-class:{}", class.as_str()));
+        }
     }
 }
 

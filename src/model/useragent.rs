@@ -29,6 +29,13 @@ pub const TOOL_FAMILIES: &[&str] = &[
     "kube-hunter",
     "kubeletctl",
     "peirates",
+    "trufflehog",
+    "access_matrix",
+    "rakkess",
+    "kubiscan",
+    "azurehound",
+    "kdigger",
+    "kubestriker",
     "browser",
 ];
 

@@ -82,6 +82,9 @@ fn sensitive_op(v: &Vocab, r: &Row) -> Option<Severity> {
         ("secrets", _) if write && !useragent::is_tool(v.s(r.ua_family)) => Severity::Low,
         ("secrets", _) => Severity::High,
         ("pods", "exec" | "attach" | "portforward" | "ephemeralcontainers") => Severity::High,
+        // Kubelets rotate their client and serving certificates through CSRs (hourly on
+        // short-lived clusters); KS-CSR-* report the signers and approvals that matter.
+        ("certificatesigningrequests", "") if r.actor == Actor::Node => Severity::Low,
         ("serviceaccounts", "token") | ("certificatesigningrequests", _) | ("nodes", "proxy") => {
             Severity::High
         }

@@ -241,31 +241,72 @@ fn is_routine(times: &[i64]) -> bool {
     times.len() >= 3 && last - first >= 2 * crate::model::Micros::HOUR
 }
 
+/// A client deployed in the cluster rather than a tool in someone's hands: a service
+/// account's (or the control plane's) request from a private address, with a named client
+/// that is no hand-driven tool (`cert-manager-controller`, `velero-server`, `Jenkins`).
+fn deployed_client(v: &Vocab, r: &Row) -> bool {
+    let family = v.s(r.ua_family);
+    matches!(r.actor, Actor::ServiceAccount | Actor::ControlPlane)
+        && !r.peer.is_public()
+        && !family.is_empty()
+        && !crate::model::useragent::is_tool(family)
+}
+
+/// A deployed client's schedule: at least three occurrences over at least half an hour (a
+/// log of two hours holds a backup every thirty minutes, an informer's re-watches).
+fn is_deployed_routine(times: &[i64]) -> bool {
+    let (Some(first), Some(last)) = (times.iter().min(), times.iter().max()) else {
+        return false;
+    };
+    times.len() >= 3 && last - first >= crate::model::Micros::HOUR / 2
+}
+
+/// How one cluster-wide list of secrets reads against the account's other lists.
+enum SecretListing {
+    /// On a schedule: the same client, the same kind of address, again and again.
+    Routine,
+    /// A deployed client's informer (it lists, then watches every secret): a controller
+    /// doing its job, or one whose rights deserve a look.
+    Informer,
+    /// Anything else: someone took every secret of the cluster.
+    OffSchedule,
+}
+
 /// 18: cluster-wide list or watch of secrets, critical unless the account does it on a
-/// schedule with the same client from the same kind of address.
+/// schedule with the same client from the same kind of address, or it is a deployed
+/// client's informer (low).
 fn cluster_wide_secret_lists(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, out: &mut Hits<'_>) {
     let mut accounts: Vec<(Sym, Vec<Row>)> = by_account.into_iter().collect();
     accounts.sort_by_key(|(u, _)| *u);
     for (user, rows) in accounts {
-        let mut per_client: FxHashMap<(Sym, bool), Vec<i64>> = FxHashMap::default();
+        // Per client (its family and kind of address): the times, and whether it watched.
+        let mut per_client: FxHashMap<(Sym, bool), (Vec<i64>, bool)> = FxHashMap::default();
         for r in &rows {
-            per_client
+            let entry = per_client
                 .entry((r.ua_family, r.peer.is_public()))
-                .or_default()
-                .push(r.time);
+                .or_default();
+            entry.0.push(r.time);
+            entry.1 |= r.verb == v.k.watch;
         }
-        let routine_of = |r: &Row| {
-            let times = per_client.get(&(r.ua_family, r.peer.is_public()));
-            (
-                times.is_some_and(|t| is_routine(t)),
-                times.map_or(0, Vec::len),
-            )
+        let listing = |r: &Row| {
+            let (times, watched) = per_client
+                .get(&(r.ua_family, r.peer.is_public()))
+                .map_or((&[][..], false), |(t, w)| (&t[..], *w));
+            let deployed = deployed_client(v, r);
+            let kind = if is_routine(times) || (deployed && is_deployed_routine(times)) {
+                SecretListing::Routine
+            } else if deployed && watched {
+                SecretListing::Informer
+            } else {
+                SecretListing::OffSchedule
+            };
+            (kind, times.len())
         };
         // The lists off schedule make one finding: its note names every client they used
         // (it named the last row's alone).
         let mut off_schedule: Vec<&str> = rows
             .iter()
-            .filter(|r| !routine_of(r).0)
+            .filter(|r| matches!(listing(r).0, SecretListing::OffSchedule))
             .map(|r| display_family(v.s(r.ua_family)))
             .collect();
         off_schedule.sort_unstable();
@@ -276,22 +317,32 @@ fn cluster_wide_secret_lists(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, ou
             .collect::<Vec<_>>()
             .join(", ");
         for r in &rows {
-            let (routine, n) = routine_of(r);
-            if routine {
-                let family = display_family(v.s(r.ua_family));
-                let note = format!("routine: {n} such lists with `{family}` over the data");
-                out.add(SECRET_CLUSTER_LIST, r, Severity::Info, user, Some(note));
-                out.routine();
-            } else {
-                let note = format!(
-                    "not part of a schedule of this account ({} {clients})",
-                    if off_schedule.len() == 1 {
-                        "client"
-                    } else {
-                        "clients"
-                    }
-                );
-                out.add(SECRET_CLUSTER_LIST, r, Severity::Critical, user, Some(note));
+            let family = display_family(v.s(r.ua_family));
+            match listing(r) {
+                (SecretListing::Routine, n) => {
+                    let note = format!("routine: {n} such lists with `{family}` over the data");
+                    out.add(SECRET_CLUSTER_LIST, r, Severity::Info, user, Some(note));
+                    out.routine();
+                }
+                (SecretListing::Informer, _) => {
+                    let note = format!(
+                        "an informer of the deployed client `{family}` (it lists and watches \
+                         every secret): check that the account needs them all"
+                    );
+                    out.add(SECRET_CLUSTER_LIST, r, Severity::Low, user, Some(note));
+                    out.routine();
+                }
+                (SecretListing::OffSchedule, _) => {
+                    let note = format!(
+                        "not part of a schedule of this account ({} {clients})",
+                        if off_schedule.len() == 1 {
+                            "client"
+                        } else {
+                            "clients"
+                        }
+                    );
+                    out.add(SECRET_CLUSTER_LIST, r, Severity::Critical, user, Some(note));
+                }
             }
         }
     }
@@ -308,31 +359,68 @@ const CREATED_WORKLOADS: &[&str] = &[
     "replicationcontrollers",
 ];
 
+/// Clients whose job is to create workloads from inside the cluster: `GitOps`, CI runners,
+/// workflow engines, operators (`*-operator`, `*-controller`, kubebuilder's `manager`).
+fn is_deployer(family: &str) -> bool {
+    const DEPLOYERS: &[&str] = &[
+        "argocd",
+        "argo",
+        "workflow-controller",
+        "flux",
+        "jenkins",
+        "tekton",
+        "gitlab-runner",
+        "actions-runner",
+        "airflow",
+        "spark-operator",
+        "rancher",
+        "fleet-agent",
+        "crossplane",
+        "manager",
+        "helm",
+    ];
+    DEPLOYERS
+        .iter()
+        .any(|d| family == *d || family.strip_prefix(d).is_some_and(|r| r.starts_with('-')))
+        || family.ends_with("-operator")
+        || family.ends_with("-controller")
+}
+
 /// 16: a pod or workload created from a pod's address by something other than a controller.
+/// A deployed client that deploys (a CI runner's agents, `GitOps`, an operator), or does it
+/// on a schedule, is reported low; a pod spec that reaches the node, critical whoever sent it.
 fn pods_from_pod_ips(v: &Vocab, by_account: FxHashMap<Sym, Vec<Row>>, out: &mut Hits<'_>) {
     let mut accounts: Vec<(Sym, Vec<Row>)> = by_account.into_iter().collect();
     accounts.sort_by_key(|(u, _)| *u);
     for (user, rows) in accounts {
         let times: Vec<i64> = rows.iter().map(|r| r.time).collect();
-        let routine = times.len() >= 6 && is_routine(&times);
+        let scheduled = times.len() >= 6 && is_routine(&times);
+        let deploys = |r: &Row| {
+            deployed_client(v, r)
+                && (is_deployer(v.s(r.ua_family))
+                    || (times.len() >= 3 && is_deployed_routine(&times)))
+        };
         for r in &rows {
             let risky = r.facts.iter().map(|f| v.s(*f)).any(|f| {
                 f == "privileged" || f == "host-pid" || f.starts_with("hostpath-sensitive:")
             });
+            let routine = scheduled || deploys(r);
             let sev = match (routine, risky) {
                 (_, true) => Severity::Critical,
                 (true, false) => Severity::Low,
                 (false, false) => Severity::High,
             };
-            let note = format!(
-                "{} is a pod address{}",
-                r.peer,
-                if routine {
-                    "; this account deploys from pods routinely"
-                } else {
-                    ""
-                }
-            );
+            let why = if scheduled {
+                "; this account deploys from pods routinely".to_owned()
+            } else if routine {
+                format!(
+                    "; `{}` is a deployed client that creates workloads",
+                    display_family(v.s(r.ua_family))
+                )
+            } else {
+                String::new()
+            };
+            let note = format!("{} is a pod address{why}", r.peer);
             out.add(POD_FROM_POD_IP, r, sev, user, Some(note));
             if routine && !risky {
                 out.routine();
