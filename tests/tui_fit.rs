@@ -188,6 +188,16 @@ fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
     typed(&mut app, &mut engine, "exec-reverse");
     act(&mut app, &mut engine, &[Action::Submit]);
     assert_eq!(app.detections.shown(&app.findings).len(), 1);
+    // Regression: Esc after the find left the list filtered (the README says all again).
+    act(&mut app, &mut engine, &[Action::Cancel]);
+    assert_eq!(
+        app.detections.shown(&app.findings).len(),
+        app.findings.len()
+    );
+    act(&mut app, &mut engine, &[Action::FindInList]);
+    typed(&mut app, &mut engine, "exec-reverse");
+    act(&mut app, &mut engine, &[Action::Submit]);
+    assert_eq!(app.detections.shown(&app.findings).len(), 1);
     let copied = act(&mut app, &mut engine, &[Action::Open]);
     assert!(copied.is_none());
     assert_eq!(
@@ -511,6 +521,20 @@ fn regression_at_80x24_the_zone_stays_in_the_header_and_long_filters_are_marked(
     let s = screen(&app);
     let header = s.lines().next().unwrap_or_default();
     assert!(header.contains("Europe/Paris"), "{s}");
+    for view in [
+        Action::ViewIncidents,
+        Action::ViewDetections,
+        Action::ViewPivots,
+        Action::ViewTimeline,
+        Action::ViewCase,
+        Action::ViewCoverage,
+        Action::ViewEvents,
+    ] {
+        act(&mut app, &mut engine, std::slice::from_ref(&view));
+        let s = screen(&app);
+        let header = s.lines().next().unwrap_or_default();
+        assert!(header.contains("Europe/Paris"), "{view:?}: {s}");
+    }
     // Each `:` command adds a chip.
     for command in [
         "ns shop",

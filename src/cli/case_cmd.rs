@@ -200,7 +200,8 @@ fn list(case: &Case, format: Format) -> anyhow::Result<()> {
     match format {
         Format::Json => stdout_ok(
             crate::model::sanitize::json_to_writer_pretty(&mut out, case)
-                .map_err(std::io::Error::other)
+                // serde_json keeps an I/O error whole (a closed pipe stays one).
+                .map_err(std::io::Error::from)
                 .and_then(|()| writeln!(out)),
         )?,
         Format::Jsonl => {

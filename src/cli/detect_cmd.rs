@@ -310,7 +310,8 @@ pub fn list_rules(args: &RulesArgs) -> anyhow::Result<ExitCode> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let res = match args.format {
         Format::Json => crate::model::sanitize::json_to_writer_pretty(&mut out, &infos)
-            .map_err(std::io::Error::other)
+            // serde_json keeps an I/O error whole (a closed pipe stays one).
+            .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
         Format::Jsonl => infos.iter().try_for_each(|i| {
             writeln!(

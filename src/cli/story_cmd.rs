@@ -359,7 +359,8 @@ pub fn coverage(dir: &IndexDir, args: &CoverageArgs) -> anyhow::Result<ExitCode>
     emit(|out| match args.format {
         StoryFormat::Table => write_coverage(out, &c),
         StoryFormat::Json => json_to_writer_pretty(&mut *out, &c)
-            .map_err(std::io::Error::other)
+            // serde_json keeps an I/O error whole (a closed pipe stays one).
+            .map_err(std::io::Error::from)
             .and_then(|()| writeln!(out)),
         StoryFormat::Jsonl => write_json(out, &c.blind_spots, StoryFormat::Jsonl),
     })?;

@@ -108,13 +108,25 @@ fn csv(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(COLUMNS).map_err(io::Error::other)?;
+    w.write_record(COLUMNS).map_err(csv_io)?;
     for e in events {
         let row = cells(e, rules);
         w.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
-            .map_err(io::Error::other)?;
+            .map_err(csv_io)?;
     }
     w.flush()
+}
+
+/// A CSV writer's error as an I/O error, a write's own error kept whole: a reader closing
+/// the pipe (`| head`) is a normal end, and was reported as an error.
+fn csv_io(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => io,
+        _ => io::Error::other("the CSV writer failed"),
+    }
 }
 
 #[derive(Serialize)]
@@ -336,4 +348,43 @@ pub fn svg(g: &Graph) -> String {
     }
     s.push_str("</svg>");
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A reader that closed its end of the pipe (`| head`).
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> io::Result<usize> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Err(io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    /// `export --incident ID --format csv | head` ended with `error: Broken pipe`, exit 1: the
+    /// CSV writer's error hid the pipe's.
+    #[test]
+    fn regression_csv_story_into_a_closed_pipe_was_an_error() {
+        // More rows than the CSV writer buffers: the write of a row meets the closed pipe.
+        let line = format!(
+            r#"{{"kind":"Event","auditID":"a","verb":"get","requestURI":"/api/v1/pods","userAgent":"{}","stageTimestamp":"2024-01-01T00:00:00Z"}}"#,
+            "x".repeat(200)
+        );
+        let events: Vec<AuditEvent> = (0..100)
+            .filter_map(|_| {
+                let source = crate::model::SourceRef::default();
+                let decoded =
+                    crate::decode_record(&line, &source, crate::NormalizeOptions::default());
+                decoded.into_iter().next()?.ok().map(|d| d.event)
+            })
+            .collect();
+        assert_eq!(events.len(), 100);
+        let err = csv(&events, &HashMap::new(), &mut Closed).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "{err}");
+    }
 }

@@ -1,11 +1,12 @@
 //! Making attacker-controlled log strings safe to show, at every output edge: control
-//! characters (C0, DEL, C1) and the bidirectional overrides that reorder what a reader sees
-//! become visible text, spreadsheet formulas are neutralised, and JSON escapes what a
+//! characters (C0, DEL, C1), the bidirectional overrides that reorder what a reader sees and
+//! the characters that show nothing (zero-width, direction marks, tags) become visible text, spreadsheet formulas are neutralised, and JSON escapes what a
 //! terminal would otherwise interpret.
 //!
 //! One visible notation everywhere (tables, CSV, messages, Markdown, HTML, the workbench):
 //! `\n`, `\t`, `\r`, `\xHH` for the other C0, DEL and C1 characters (`\x1b`, `\x7f`,
-//! `\x9b`), `\u{HHHH}` for the bidi overrides (`\u{202e}`). The escape is for reading, not
+//! `\x9b`), `\u{HHHH}` for the bidi overrides and invisible characters (`\u{202e}`,
+//! `\u{200b}`). The escape is for reading, not
 //! for reversing: a log string that already holds the text `\x1b` looks the same.
 
 use std::borrow::Cow;
@@ -50,10 +51,36 @@ fn escape_except<'a>(s: &'a str, keep: &[char]) -> Cow<'a, str> {
     Cow::Owned(out)
 }
 
-/// Control characters, and the Unicode bidirectional overrides and isolates that reorder
-/// what a reader sees (`U+202A`–`U+202E`, `U+2066`–`U+2069`: "Trojan Source").
+/// Control characters, the Unicode bidirectional overrides and isolates that reorder what a
+/// reader sees (`U+202A`–`U+202E`, `U+2066`–`U+2069`: "Trojan Source"), and the characters
+/// that show nothing, so that `ad\u{200b}min` would read as `admin`: zero-width spaces and
+/// joiners, direction marks, word joiners and invisible operators, the byte-order mark, soft
+/// hyphens, Hangul fillers, variation selectors, interlinear annotation marks, tag
+/// characters, line and paragraph separators.
 pub fn is_unsafe(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{1bca0}'..='\u{1bca3}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
 }
 
 /// A CSV cell: control characters escaped as [`escape_text`] does, and a cell a spreadsheet
@@ -101,22 +128,22 @@ impl<F: Formatter> Formatter for Safe<F> {
         w: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
-        // serde_json has escaped C0 already. What is left starts with one of three bytes
-        // (DEL 0x7f; C1 0xc2 0x80–0x9f; bidi 0xe2 0x80/0x81 …), none of them a UTF-8
-        // continuation byte: a fast scan finds the candidates at character boundaries.
+        // serde_json has escaped C0 already; nearly every fragment is ASCII without DEL.
         let bytes = fragment.as_bytes();
-        let (mut start, mut at) = (0, 0);
-        while let Some(off) = memchr::memchr3(0x7f, 0xc2, 0xe2, &bytes[at..]) {
-            let i = at + off;
-            let Some(c) = fragment[i..].chars().next() else {
-                break;
-            };
+        if fragment.is_ascii() && memchr::memchr(0x7f, bytes).is_none() {
+            return w.write_all(bytes);
+        }
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
             if is_unsafe(c) {
                 w.write_all(&bytes[start..i])?;
-                write!(w, "\\u{:04x}", c as u32)?;
+                // Outside the basic plane (tag characters) as a surrogate pair, as JSON wants.
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    write!(w, "\\u{u:04x}")?;
+                }
                 start = i + c.len_utf8();
             }
-            at = i + c.len_utf8();
         }
         w.write_all(&bytes[start..])
     }
@@ -183,6 +210,31 @@ mod tests {
         assert_eq!(escape_control("x\u{9b}y\x7f"), "x\\x9by\\x7f");
         assert_eq!(escape_control("\u{202e}evil"), "\\u{202e}evil");
         assert_eq!(escape_control("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+    }
+
+    /// `zw:ad\u{200b}min` was shown as `zw:admin`; a direction mark left residue on screen.
+    #[test]
+    fn regression_invisible_characters_were_shown_raw() {
+        for (raw, shown) in [
+            ("ad\u{200b}min", "ad\\u{200b}min"),
+            ("a\u{200e}b\u{200f}", "a\\u{200e}b\\u{200f}"),
+            ("\u{feff}x", "\\u{feff}x"),
+            ("x\u{61c}", "x\\u{061c}"),
+            ("ad\u{2060}min\u{ad}", "ad\\u{2060}min\\xad"),
+            ("\u{3164}", "\\u{3164}"),
+            ("adm\u{e0041}in", "adm\\u{e0041}in"),
+            ("l1\u{2028}l2", "l1\\u{2028}l2"),
+        ] {
+            assert_eq!(escape_control(raw), shown);
+            assert_eq!(csv_cell(raw), shown);
+        }
+        // Visible text of any script stays as it is.
+        assert_eq!(escape_control("é ✓ 日本 ᄀ"), "é ✓ 日本 ᄀ");
+        // JSON: escaped (a tag character as a surrogate pair) and parsed back the same.
+        let v = serde_json::json!(["ad\u{200b}min", "t\u{e0041}", "\u{feff}"]);
+        let text = json_to_string(&v).unwrap();
+        assert_eq!(text, r#"["ad\u200bmin","t\udb40\udc41","\ufeff"]"#);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), v);
     }
 
     #[test]

@@ -459,6 +459,10 @@ impl App {
             Action::Cancel => {
                 self.search = None;
                 self.events.clear_matches();
+                // Esc after a find in the detections shows them all again.
+                if self.view == View::Detections && !self.detections.query.is_empty() {
+                    self.detections.set_query("", &self.findings);
+                }
                 None
             }
             Action::ViewDetections => self.show(View::Detections),

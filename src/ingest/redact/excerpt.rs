@@ -38,7 +38,65 @@ fn first_sensitive(text: &str) -> Option<usize> {
         .filter_map(|k| find_key(b, k, true))
         .chain(KEY_ENDINGS.iter().filter_map(|k| find_key(b, k, false)));
     let escape = super::escaped_letter(b);
-    keys.chain(escape).min().map(|i| key_start(b, i))
+    keys.chain(escape)
+        .map(|i| key_start(b, i))
+        .chain(plain_key(b))
+        .min()
+}
+
+/// Words that name a secret in plain text (`password=…`, `token: …`, `Authorization:
+/// Bearer …`), matched in any case, anywhere in a word (`dbPassword=`).
+const PLAIN_WORDS: [&str; 9] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "credential",
+    "authorization",
+];
+
+/// Short words that name a secret only as a whole word (`key=`, `data: …`, `pwd=`).
+const PLAIN_WHOLE: [&str; 5] = ["key", "data", "value", "pwd", "auth"];
+
+/// The first place, in text that is not JSON (a rejected line of a log), where a word naming
+/// a secret is followed by `=` or `:` (spaces allowed), or a `Bearer `/`Basic ` credential
+/// begins: the start of that word.
+fn plain_key(b: &[u8]) -> Option<usize> {
+    let lower = b.to_ascii_lowercase();
+    let assigned = |end: usize| {
+        let rest = lower[end..].iter().skip_while(|c| **c == b' ');
+        matches!(rest.clone().next(), Some(b'=' | b':'))
+    };
+    let word_char = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
+    let found = |word: &str, whole: bool| {
+        memchr::memmem::find_iter(&lower, word.as_bytes()).find(|&i| {
+            let end = i + word.len();
+            let bounded = !whole
+                || (i.checked_sub(1).is_none_or(|p| !word_char(lower[p]))
+                    && lower.get(end).is_none_or(|c| !word_char(*c)));
+            bounded && assigned(end)
+        })
+    };
+    let credentials = ["bearer ", "basic "]
+        .iter()
+        .filter_map(|w| memchr::memmem::find(&lower, w.as_bytes()));
+    PLAIN_WORDS
+        .iter()
+        .filter_map(|w| found(w, false))
+        .chain(PLAIN_WHOLE.iter().filter_map(|w| found(w, true)))
+        .map(|i| {
+            // Back to the start of the word (`dbPassword`).
+            let mut start = i;
+            while start > 0 && word_char(lower[start - 1]) {
+                start -= 1;
+            }
+            start
+        })
+        .chain(credentials)
+        .min()
 }
 
 /// The first place `word` ends a key: followed by a quote (after any backslashes), and,
@@ -89,6 +147,33 @@ mod tests {
             (r#"{"status":{"token":"eyJh"}}"#, r#"{"status":{"#),
         ] {
             assert_eq!(kept(text), want, "{text}");
+        }
+    }
+
+    /// A rejected line that was not JSON kept `password=…` and `token=…` in its excerpt.
+    #[test]
+    fn regression_plain_text_secrets_were_kept_in_excerpts() {
+        for (text, want) in [
+            ("not json data=REJ1 value: REJ2", "not json "),
+            ("x token=REJ5", "x "),
+            (
+                "2024-01-01 user=bob dbPassword = hunter2",
+                "2024-01-01 user=bob ",
+            ),
+            ("GET / Authorization: Bearer eyJhbGciOi", "GET / "),
+            ("curl -H 'X: Bearer abc'", "curl -H 'X: "),
+            ("client_secret:abc", ""),
+            ("API_KEY=abc", ""),
+        ] {
+            assert_eq!(kept(text), want, "{text}");
+        }
+        // Words that only look like keys, and keys with no value after them, stay.
+        for text in [
+            "monkey=1 keyboard: x",
+            "a tokenizer ran; the secret garden",
+            "verb=get resource=pods",
+        ] {
+            assert_eq!(excerpt(text), text);
         }
     }
 
