@@ -121,7 +121,7 @@ pub struct Reject {
     pub kind: String,
     pub reason: String,
     /// The first characters of the record, cut before anything that may hold a secret value
-    /// (see `redact::excerpt`), control characters escaped.
+    /// (see `redact::line_excerpt`), control characters escaped.
     pub excerpt: String,
 }
 
@@ -131,7 +131,7 @@ impl Reject {
     pub fn new(file: &str, line: u64, err: &RecordError, record: &[u8]) -> Reject {
         let text = String::from_utf8_lossy(&record[..record.len().min(Self::EXCERPT_CHARS * 4)]);
         let excerpt: String = text.chars().take(Self::EXCERPT_CHARS).collect();
-        let excerpt = super::redact::excerpt(&excerpt);
+        let excerpt = super::redact::line_excerpt(&excerpt);
         Reject {
             file: file.to_owned(),
             line,

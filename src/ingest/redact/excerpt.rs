@@ -23,9 +23,22 @@ const KEYS: [&str; 8] = [
 /// Keys that end a camel-case key (`stringData`, `requestObject`, `serviceAccountToken`).
 const KEY_ENDINGS: [&str; 3] = ["Data", "Object", "Token"];
 
-/// `text` cut before the first place a secret value could follow.
+/// `text` cut before the first place a secret value could follow: a key of a JSON text. For
+/// a reject's reason, which may quote a value the decoder found.
 pub fn excerpt(text: &str) -> Cow<'_, str> {
-    match first_sensitive(text) {
+    cut_at(text, first_sensitive(text))
+}
+
+/// A rejected line's excerpt: cut as [`excerpt`] cuts, and also before a secret named in
+/// plain text (`password=…`, `token: …`, `Bearer …`): the line may not be JSON at all.
+pub fn line_excerpt(text: &str) -> Cow<'_, str> {
+    let json = first_sensitive(text);
+    let plain = plain_key(text.as_bytes());
+    cut_at(text, json.into_iter().chain(plain).min())
+}
+
+fn cut_at(text: &str, cut: Option<usize>) -> Cow<'_, str> {
+    match cut {
         Some(cut) => Cow::Owned(format!("{}{WITHHELD}", &text[..cut])),
         None => Cow::Borrowed(text),
     }
@@ -38,10 +51,7 @@ fn first_sensitive(text: &str) -> Option<usize> {
         .filter_map(|k| find_key(b, k, true))
         .chain(KEY_ENDINGS.iter().filter_map(|k| find_key(b, k, false)));
     let escape = super::escaped_letter(b);
-    keys.chain(escape)
-        .map(|i| key_start(b, i))
-        .chain(plain_key(b))
-        .min()
+    keys.chain(escape).map(|i| key_start(b, i)).min()
 }
 
 /// Words that name a secret in plain text (`password=…`, `token: …`, `Authorization:
@@ -153,6 +163,11 @@ mod tests {
     /// A rejected line that was not JSON kept `password=…` and `token=…` in its excerpt.
     #[test]
     fn regression_plain_text_secrets_were_kept_in_excerpts() {
+        let kept = |text: &str| {
+            line_excerpt(text)
+                .strip_suffix(WITHHELD)
+                .map_or_else(|| format!("(whole) {text}"), str::to_owned)
+        };
         for (text, want) in [
             ("not json data=REJ1 value: REJ2", "not json "),
             ("x token=REJ5", "x "),
@@ -173,8 +188,11 @@ mod tests {
             "a tokenizer ran; the secret garden",
             "verb=get resource=pods",
         ] {
-            assert_eq!(excerpt(text), text);
+            assert_eq!(line_excerpt(text), text);
         }
+        // A reason is kubesift's own text: `bad value: …` is not a secret's key.
+        let reason = "bad value: no requestReceivedTimestamp, stageTimestamp or timestamp";
+        assert_eq!(excerpt(reason), reason);
     }
 
     #[test]

@@ -24,7 +24,7 @@ use serde_json::value::RawValue;
 use super::formats::paths;
 use crate::model::AuditEvent;
 
-pub use excerpt::excerpt;
+pub use excerpt::{excerpt, line_excerpt};
 
 /// What the resource of a request says its bodies hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
