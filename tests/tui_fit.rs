@@ -720,3 +720,31 @@ fn regression_the_home_view_hinted_q_as_back_where_it_quits() {
     let hints = s.lines().last().unwrap_or_default();
     assert!(hints.contains("q back"), "{hints}");
 }
+
+/// At 80x24 the finding's pane showed its summary alone: the why, history and advice lines
+/// below it were never seen, and nothing scrolled the pane.
+#[test]
+fn regression_at_80x24_a_findings_advice_is_in_sight() {
+    let (mut app, mut engine) = start((80, 24));
+    act(&mut app, &mut engine, &[Action::ViewDetections]);
+    for rule in ["sa-new-user-agent", "sa-new-activity", "exec-reverse"] {
+        act(&mut app, &mut engine, &[Action::FindInList]);
+        typed(&mut app, &mut engine, rule);
+        act(&mut app, &mut engine, &[Action::Submit]);
+        assert!(!app.detections.shown(&app.findings).is_empty(), "{rule}");
+        // Tab gives the keys to the pane; G scrolls it to its end.
+        act(&mut app, &mut engine, &[Action::NextPane, Action::Bottom]);
+        let s = screen(&app);
+        assert!(s.contains("advice:"), "{rule}: {s}");
+        // Esc gives them back to the list, and Esc again shows every finding.
+        act(&mut app, &mut engine, &[Action::Cancel, Action::Cancel]);
+        assert!(!app.detections.about_focus);
+    }
+    let before = app.detections.selected;
+    act(&mut app, &mut engine, &[Action::Down]);
+    assert_eq!(
+        app.detections.selected,
+        before + 1,
+        "j moves the list again"
+    );
+}

@@ -456,6 +456,10 @@ impl App {
                 None
             }
             Action::Back => self.back(),
+            Action::Cancel if self.view == View::Detections && self.detections.about_focus => {
+                self.detections.about_focus = false;
+                None
+            }
             Action::Cancel => {
                 self.search = None;
                 self.events.clear_matches();
@@ -543,6 +547,21 @@ impl App {
     /// Moving, and the keys of the current view.
     fn on_view(&mut self, action: &Action) -> Option<Effect> {
         let page = i64::try_from(self.page_rows()).unwrap_or(i64::MAX);
+        if self.view == View::Detections && self.detections.about_focus {
+            let lines = match action {
+                Action::Up => -1,
+                Action::Down => 1,
+                Action::PageUp | Action::HalfPageUp => -5,
+                Action::PageDown | Action::HalfPageDown => 5,
+                Action::Top => i64::MIN / 2,
+                Action::Bottom => i64::MAX / 2,
+                _ => 0,
+            };
+            if lines != 0 {
+                self.detections.scroll_about(lines);
+                return None;
+            }
+        }
         match action {
             Action::Up => self.move_by(-1),
             Action::Down => self.move_by(1),

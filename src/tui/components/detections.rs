@@ -65,6 +65,12 @@ pub struct Detections {
     pub order: Order,
     /// Only the findings whose text holds this (any case).
     pub query: String,
+    /// `Tab` gave the keys to the finding's pane: `j`/`k` scroll it.
+    pub about_focus: bool,
+    /// The first line of the finding's pane shown.
+    pub about_scroll: u16,
+    /// How far the pane scrolls: its wrapped lines less its height, as last drawn.
+    about_max: std::cell::Cell<u16>,
 }
 
 impl Default for Detections {
@@ -75,6 +81,9 @@ impl Default for Detections {
             sort: None,
             order: Order::default(),
             query: String::new(),
+            about_focus: false,
+            about_scroll: 0,
+            about_max: std::cell::Cell::new(0),
         }
     }
 }
@@ -186,6 +195,14 @@ impl Detections {
         })
     }
 
+    /// Scrolls the finding's pane (focused with `Tab`) by `n` lines.
+    /// Drawing keeps it within the pane's text (its length is known once drawn).
+    pub fn scroll_about(&mut self, n: i64) {
+        let from = self.about_scroll.min(self.about_max.get());
+        let to = i64::from(from).saturating_add(n);
+        self.about_scroll = u16::try_from(to.clamp(0, i64::from(u16::MAX))).unwrap_or_default();
+    }
+
     /// Shows only the findings holding `query`, keeping the selected one when it stays.
     pub fn set_query(&mut self, query: &str, findings: &[Finding]) {
         let current = self.current(findings);
@@ -229,6 +246,7 @@ impl Component for Detections {
 
     fn select(&mut self, pos: u64, _ctx: &Ctx<'_>) -> Option<Request> {
         self.selected = usize::try_from(pos).unwrap_or(usize::MAX);
+        self.about_scroll = 0;
         None
     }
 
@@ -236,6 +254,17 @@ impl Component for Detections {
         let widths = widths(ctx, ctx.size.0);
         let col = columns::visible(self.column, &widths);
         match action {
+            Action::NextPane | Action::PrevPane => {
+                self.about_focus = !self.about_focus;
+                return Intent::Status(
+                    if self.about_focus {
+                        "finding pane: j/k scroll it, tab or esc back to the list"
+                    } else {
+                        "the list of findings"
+                    }
+                    .to_owned(),
+                );
+            }
             Action::Left | Action::Right => {
                 let step = if *action == Action::Left { -1 } else { 1 };
                 self.column = columns::step(col, step, &widths);
@@ -269,12 +298,24 @@ impl Component for Detections {
     }
 
     fn render(&self, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
+        let lines = (self.current(ctx.findings))
+            .and_then(|i| ctx.findings.get(i))
+            .map(about_lines)
+            .unwrap_or_default();
+        // The finding's pane is as tall as its text, within nine rows and two fifths of the
+        // screen (then `Tab` scrolls it).
+        let most = (area.height * 2 / 5).max(9);
+        let about_rows = wrapped_rows(&lines, area.width)
+            .saturating_add(2)
+            .clamp(9, most);
         let [list, about] = area.layout(&Layout::vertical([
             Constraint::Min(5),
-            Constraint::Length(9),
+            Constraint::Length(about_rows),
         ]));
         findings_table(self, ctx, frame, list);
-        finding_about(ctx, self.current(ctx.findings), frame, about);
+        if !lines.is_empty() {
+            finding_about(self, lines, frame, about);
+        }
     }
 
     fn shortcuts(&self) -> &'static [(Action, &'static str)] {
@@ -287,11 +328,42 @@ impl Component for Detections {
     }
 }
 
-/// Why the selected finding fired, its history and the advice.
-fn finding_about(ctx: &Ctx<'_>, selected: Option<usize>, frame: &mut Frame, area: Rect) {
-    let Some(f) = selected.and_then(|i| ctx.findings.get(i)) else {
-        return;
+/// Why the selected finding fired, its history and the advice; `Tab` focuses it to scroll.
+fn finding_about(d: &Detections, lines: Vec<Line<'static>>, frame: &mut Frame, area: Rect) {
+    let max = wrapped_rows(&lines, area.width).saturating_sub(area.height.saturating_sub(2));
+    d.about_max.set(max);
+    let scroll = d.about_scroll.min(max);
+    let title = match (d.about_focus, max > 0) {
+        (true, _) => " finding (j/k scroll · tab: back to the list) ",
+        (false, true) => " finding (enter: its events · tab: scroll it) ",
+        (false, false) => " finding (enter: its events) ",
     };
+    let mut block = Block::bordered().title(Line::from(title).style(theme::title()));
+    if d.about_focus {
+        block = block.border_style(theme::title());
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: true })
+            .scroll((scroll, 0)),
+        area,
+    );
+}
+
+/// The rows `lines` take wrapped in a pane `width` wide (with its borders), about: words
+/// wrap a little before the last column.
+fn wrapped_rows(lines: &[Line<'_>], width: u16) -> u16 {
+    let inner = usize::from(width.saturating_sub(2)).max(1);
+    let rows: usize = lines
+        .iter()
+        .map(|l| l.width().div_ceil(inner).max(1) + l.width() / (inner * 6))
+        .sum();
+    u16::try_from(rows).unwrap_or(u16::MAX)
+}
+
+/// The selected finding's pane: its title, summary, why, history and advice.
+fn about_lines(f: &Finding) -> Vec<Line<'static>> {
     let mut lines = vec![Line::from(vec![
         Span::styled(
             format!("{} ", f.severity),
@@ -328,12 +400,7 @@ fn finding_about(ctx: &Ctx<'_>, selected: Option<usize>, frame: &mut Frame, area
         Span::styled("advice: ", theme::label()),
         Span::raw(clean(&f.advice).into_owned()),
     ]));
-    let block =
-        Block::bordered().title(Line::from(" finding (enter: its events) ").style(theme::title()));
-    frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: true }),
-        area,
-    );
+    lines
 }
 
 /// A finding's cell of column `col`, `width` wide; `same_account`: the account is the
