@@ -7,8 +7,9 @@ mod dialogs;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::action::Action;
 use super::app::{App, InputMode};
@@ -275,28 +276,69 @@ fn status(app: &App, keymap: &Keymap, frame: &mut Frame, area: Rect) {
                 .max(8);
             spans.extend(edited_line(&dialogs::around_cursor(&input.line, room)));
         }
+        let used: usize = spans.iter().map(Span::width).sum();
+        let mut above = None;
         if let Some((col, msg)) = &input.error {
-            spans.push(Span::styled(
-                format!("   ✗ at column {}: {}", col + 1, clean(msg)),
-                theme::error(),
-            ));
+            let error = format!("✗ at column {}: {}", col + 1, clean(msg));
+            // An error longer than what is left of the line is drawn whole above it (at 80
+            // columns its end was cut off, with no way to read it).
+            if used + 3 + columns::width_of(&error) > usize::from(area.width) {
+                spans.push(Span::styled(
+                    format!("   ✗ at column {} ↑", col + 1),
+                    theme::error(),
+                ));
+                above = Some(error);
+            } else {
+                spans.push(Span::styled(format!("   {error}"), theme::error()));
+            }
         }
         frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        if let Some(error) = above {
+            let line = Rect {
+                y: area.y.saturating_sub(1),
+                ..area
+            };
+            overflow(frame, line, &error, theme::error());
+        }
         return;
     }
-    let text = if app.status.is_empty() {
-        hints(app, keymap, usize::from(area.width))
-    } else {
-        // Statuses quote paths, audit IDs, case-file values and worker errors; one longer
-        // than the line ends in `…` (it was cut at the edge without a sign).
-        crate::tui::components::columns::truncate(&clean(&app.status), area.width)
-    };
     let style = if app.status.starts_with("error") {
         theme::error()
     } else {
         theme::dim()
     };
-    frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
+    if app.status.is_empty() {
+        let text = hints(app, keymap, usize::from(area.width));
+        frame.render_widget(Paragraph::new(Line::from(Span::styled(text, style))), area);
+    } else {
+        // Statuses quote paths, audit IDs, case-file values and worker errors: one longer
+        // than the line grows upwards, wrapped, rather than lose its end.
+        overflow(frame, area, &clean(&app.status), style);
+    }
+}
+
+/// Draws `text` wrapped, ending on the row of `line` and growing upwards over the view (at
+/// most four rows): a message is never cut at the edge of a narrow screen.
+fn overflow(frame: &mut Frame, line: Rect, text: &str, style: Style) {
+    let width = usize::from(line.width).max(1);
+    let needed = columns::width_of(text).div_ceil(width).max(1);
+    // Words wrap before the edge: one row of slack once it wraps at all.
+    let needed = if needed > 1 { needed + 1 } else { needed };
+    let rows = u16::try_from(needed.min(4))
+        .unwrap_or(4)
+        .min(line.y.saturating_add(1));
+    let area = Rect {
+        y: line.y + 1 - rows,
+        height: rows,
+        ..line
+    };
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(text.to_owned())
+            .style(style)
+            .wrap(Wrap { trim: true }),
+        area,
+    );
 }
 
 /// A line being edited, the cursor drawn on the character it stands on (a block at the end).
