@@ -769,3 +769,22 @@ fn regression_at_80x24_errors_are_read_whole() {
     let flat: String = s.lines().map(str::trim).collect::<Vec<_>>().join(" ");
     assert!(flat.contains("4xx"), "{s}");
 }
+
+/// The events table of data spanning days showed `HH:MM:SS` alone at 80 and 120 columns.
+#[test]
+fn regression_events_of_several_days_show_their_date() {
+    let (mut app, mut engine) = start((80, 24));
+    let (first, last) = app.facts.span.expect("the sample has a span");
+    app.facts.span = Some((
+        first,
+        kubesift::model::Micros(last.0 + 2 * 24 * 3_600_000_000),
+    ));
+    act(&mut app, &mut engine, &[Action::ViewEvents]);
+    let s = screen(&app);
+    let day = first.display_in(&app.tz)[5..10].to_owned();
+    let row = s
+        .lines()
+        .find(|l| l.contains(&format!("{day} ")))
+        .unwrap_or_else(|| panic!("no row shows its date {day}:\n{s}"));
+    assert!(row.chars().count() <= 80, "{row}");
+}

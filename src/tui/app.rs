@@ -123,6 +123,9 @@ macro_rules! ctx {
             search: $app.search.as_ref().map(|(_, e)| e),
             tz: &$app.tz,
             tz_name: &$app.tz_name,
+            dated: $app.facts.span.is_some_and(|(a, b)| {
+                a.display_in(&$app.tz).get(..10) != b.display_in(&$app.tz).get(..10)
+            }),
             size: $app.size,
         }
     };

@@ -259,12 +259,28 @@ pub fn cut_line(line: Line<'static>, width: usize) -> Line<'static> {
 /// A time in `width` cells: the whole `YYYY-MM-DD HH:MM:SS.mmm`, without milliseconds, the
 /// clock with milliseconds, or the clock alone (`HH:MM:SS`).
 pub fn time_cell(t: Micros, tz: &jiff::tz::TimeZone, width: u16) -> String {
+    dated_time_cell(t, tz, width, false)
+}
+
+/// Like [`time_cell`]; when `dated` (the data spans days) a narrow cell keeps the date
+/// before the fraction of a second: `03-14 11:41:02`, `14 11:41:02`, `14 11:41`.
+pub fn dated_time_cell(t: Micros, tz: &jiff::tz::TimeZone, width: u16, dated: bool) -> String {
     let full = t.display_in(tz);
     let cut = |a: usize, b: usize| full.get(a..b).map(str::to_owned);
-    let short = match width {
-        23.. => Some(full.clone()),
-        19..=22 => cut(0, 19),
-        12..=18 => cut(11, 23),
+    let day = |rest: (usize, usize)| {
+        Some(format!(
+            "{} {}",
+            full.get(8..10)?,
+            full.get(rest.0..rest.1)?
+        ))
+    };
+    let short = match (width, dated) {
+        (23.., _) => Some(full.clone()),
+        (19..=22, _) => cut(0, 19),
+        (14..=18, true) => cut(5, 19),
+        (11..=13, true) => day((11, 19)),
+        (8..=10, true) => day((11, 16)),
+        (12..=18, false) => cut(11, 23),
         _ => cut(11, 19),
     };
     short.unwrap_or_else(|| truncate(&full, width))
@@ -321,6 +337,19 @@ pub fn title_cell(title: &str, width: u16) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Rows of a three-day log showed clock times alone: two days' rows read alike.
+    #[test]
+    fn regression_times_of_data_spanning_days_lacked_their_date() {
+        let tz = jiff::tz::TimeZone::UTC;
+        let t = Micros::parse("2026-03-14T11:41:02.511687Z").unwrap();
+        assert_eq!(dated_time_cell(t, &tz, 8, false), "11:41:02");
+        assert_eq!(dated_time_cell(t, &tz, 8, true), "14 11:41");
+        assert_eq!(dated_time_cell(t, &tz, 11, true), "14 11:41:02");
+        assert_eq!(dated_time_cell(t, &tz, 14, true), "03-14 11:41:02");
+        assert_eq!(dated_time_cell(t, &tz, 19, true), "2026-03-14 11:41:02");
+        assert_eq!(dated_time_cell(t, &tz, 12, false), "11:41:02.511");
+    }
 
     use crate::tui::components::events::COLUMNS as EVENTS;
 

@@ -425,14 +425,15 @@ fn cell(
             &columns::short_account(&clean(&f.account)),
             width,
         )),
-        5 => Cell::from(columns::time_cell(
+        5 => Cell::from(columns::dated_time_cell(
             f.first_seen_micros(),
             ctx.tz,
             width.min(19),
+            ctx.dated,
         )),
         6 => Cell::from(Micros::parse(&f.last_seen).map_or_else(
             || columns::truncate(&clean(&f.last_seen), width),
-            |t| columns::time_cell(t, ctx.tz, width.min(19)),
+            |t| columns::dated_time_cell(t, ctx.tz, width.min(19), ctx.dated),
         )),
         7 => Cell::from(columns::truncate(&clean(summary_line(f)), width)),
         _ => Cell::from(columns::truncate(&clean(&value(f, col, d.order)), width)),

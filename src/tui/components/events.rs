@@ -147,11 +147,11 @@ impl Component for EventsState {
             },
             Action::Copy => Intent::Copy(value(
                 row,
-                columns::visible(self.column, &widths(ctx.size.0)),
+                columns::visible(self.column, &widths(ctx.size.0, ctx.dated)),
             )),
             Action::Left | Action::Right => {
                 let step = if *action == Action::Left { -1 } else { 1 };
-                self.column = columns::step(self.column, step, &widths(ctx.size.0));
+                self.column = columns::step(self.column, step, &widths(ctx.size.0, ctx.dated));
                 Intent::Done
             }
             _ => Intent::Ignored,
@@ -215,8 +215,14 @@ pub const COLUMNS: [Col; 10] = [
 pub const FIRST_COLUMN: usize = 0;
 
 /// The columns' widths for a screen `ctx.size` wide (inside the table's borders).
-fn widths(width: u16) -> Vec<u16> {
-    columns::fit(&COLUMNS, width.saturating_sub(2))
+/// The columns' widths; `dated` (the data spans days): the time column at least wide
+/// enough for `03-14 11:41:02`.
+fn widths(width: u16, dated: bool) -> Vec<u16> {
+    let mut cols = COLUMNS;
+    if dated {
+        cols[1] = Col::new("TIME", 14, 23, 6).keep();
+    }
+    columns::fit(&cols, width.saturating_sub(2))
 }
 
 /// The value of a column of a row, whole: what `c` copies.
@@ -251,7 +257,7 @@ fn cell(
     ctx: &Ctx<'_>,
 ) -> Cell<'static> {
     match col {
-        1 => Cell::from(columns::time_cell(s.time, ctx.tz, width)),
+        1 => Cell::from(columns::dated_time_cell(s.time, ctx.tz, width, ctx.dated)),
         0 => {
             let marked = ctx.finding_of.contains_key(&*s.audit_id);
             let bookmarked = ctx.case.is_marked(&s.audit_id);
@@ -293,7 +299,7 @@ fn cell(
 
 fn render_table(e: &EventsState, ctx: &Ctx<'_>, frame: &mut Frame, area: Rect) {
     let visible = u64::from(layout::table_body(area).height);
-    let widths = widths(area.width);
+    let widths = widths(area.width, ctx.dated);
     let shown = columns::shown(&widths);
     let with_code = shown.contains(&7);
     let cursor = columns::visible(e.column, &widths);

@@ -118,6 +118,9 @@ pub struct Ctx<'a> {
     pub search: Option<&'a Expr>,
     pub tz: &'a TimeZone,
     pub tz_name: &'a str,
+    /// The data spans more than one day in the zone shown: times carry their date (rows of
+    /// two days read alike as clock times alone).
+    pub dated: bool,
     /// The terminal's size (columns, rows).
     pub size: (u16, u16),
 }
@@ -339,6 +342,7 @@ pub(crate) mod testing {
                 search: None,
                 tz: &self.tz,
                 tz_name: "UTC",
+                dated: false,
                 size: self.size,
             }
         }

@@ -363,19 +363,34 @@ fn y_scale(frame: &mut Frame, gutter: Rect, max: u64, log: bool) {
     frame.render_widget(Paragraph::new(lines), gutter);
 }
 
-/// Label intervals, in minutes: the first that leaves room for a label.
-const STEPS: [i64; 12] = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440];
+/// Label intervals, in minutes: the first that leaves room for a label (a minute to a
+/// century).
+const STEPS: [i64; 21] = [
+    1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 4320, 10_080, 20_160, 43_200, 129_600,
+    525_600, 5_256_000, 52_560_000,
+];
 
-/// The time axis: `HH:MM` under the buckets where a round time falls, spaced to be read.
+/// The time axis: `HH:MM` under the buckets where a round time falls, spaced to be read;
+/// over more than a day `MM-DD HH:MM`, over more than two months the date alone (labels of
+/// several days all read `00:00`).
 pub fn time_axis(t: &TimelineState, ctx: &Ctx<'_>, width: u16) -> String {
     let n = i64::try_from(t.counts.len()).unwrap_or(1).max(1);
     let span = (t.end.0 - t.start.0).max(1);
     let per_col = span / n;
+    let day = 1440 * Micros::MINUTE;
+    // Which part of `YYYY-MM-DD HH:MM…` a label shows, and the columns a label needs.
+    let (part, room) = if span > 60 * day {
+        ((0, 10), 13)
+    } else if span > day {
+        ((5, 16), 14)
+    } else {
+        ((11, 16), 8)
+    };
     let step = STEPS
         .iter()
         .map(|m| m * Micros::MINUTE)
-        .find(|s| s / per_col.max(1) >= 8)
-        .unwrap_or(1440 * Micros::MINUTE);
+        .find(|s| s / per_col.max(1) >= room)
+        .unwrap_or(52_560_000 * Micros::MINUTE);
     let mut line = vec![' '; usize::from(width)];
     let mut at = t.start.0.div_euclid(step) * step;
     let mut free = 0usize;
@@ -384,7 +399,7 @@ pub fn time_axis(t: &TimelineState, ctx: &Ctx<'_>, width: u16) -> String {
             let x = usize::try_from(i128::from(at - t.start.0) * i128::from(n) / i128::from(span))
                 .unwrap_or(usize::MAX);
             let text = Micros(at).display_in(ctx.tz);
-            let label = format!("╵{}", text.get(11..16).unwrap_or(""));
+            let label = format!("╵{}", text.get(part.0..part.1).unwrap_or(""));
             if x >= free && x + label.chars().count() <= line.len() {
                 for (k, ch) in label.chars().enumerate() {
                     line[x + k] = ch;
@@ -538,5 +553,36 @@ mod tests {
         assert!(t.log);
         assert_eq!(count_at(0.5, 99, true), 9);
         assert!(eighths(1, 1000, 10, true) > eighths(1, 1000, 10, false));
+    }
+
+    /// Over three days every label read `00:00` or `12:00`; over centuries, `00:00`.
+    #[test]
+    fn regression_axis_labels_of_days_and_years_lacked_their_dates() {
+        let shared = Shared::default();
+        let ctx = shared.ctx();
+        let mut t = TimelineState::default();
+        let start = Micros::parse("2026-03-14T00:00:00Z").unwrap();
+        t.on_counts(
+            vec![1; 72],
+            start,
+            start.saturating_add(3 * 1440 * Micros::MINUTE),
+        );
+        let axis = time_axis(&t, &ctx, 72);
+        assert!(axis.starts_with("╵03-14 00:00"), "{axis}");
+        assert!(
+            axis.contains("03-15") || axis.contains("03-14 12:00"),
+            "{axis}"
+        );
+        let start = Micros::parse("1700-01-01T00:00:00Z").unwrap();
+        let end = Micros::parse("2200-01-01T00:00:00Z").unwrap();
+        t.on_counts(vec![1; 78], start, end);
+        let axis = time_axis(&t, &ctx, 78);
+        let labels: Vec<&str> = axis.split('╵').filter(|l| !l.trim().is_empty()).collect();
+        assert!(labels.len() >= 2, "{axis}");
+        assert!(
+            labels.iter().all(|l| l.trim().len() == 10),
+            "dates alone: {axis}"
+        );
+        assert_ne!(labels[0], labels[1], "{axis}");
     }
 }
