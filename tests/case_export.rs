@@ -316,7 +316,7 @@ fn log_strings_cannot_inject_into_exports() {
 
     let md = run(&index, &["export", "--query", "*", "--format", "markdown"]);
     assert!(!md.contains("<script>") && !md.contains('\u{1b}'));
-    // Every row of the timeline table keeps its 13 columns: no unescaped pipe.
+    // Every row of the timeline table keeps its 16 columns: no unescaped pipe.
     let table: Vec<&str> = md
         .lines()
         .skip_while(|l| !l.starts_with("| Time (UTC)"))
@@ -325,7 +325,7 @@ fn log_strings_cannot_inject_into_exports() {
     assert_eq!(table.len(), 3, "{md}");
     for l in table {
         let cells = l.replace("\\|", "").matches('|').count() - 1;
-        assert_eq!(cells, 13, "{l}");
+        assert_eq!(cells, 16, "{l}");
     }
 }
 
@@ -465,4 +465,38 @@ fn regression_an_export_of_a_query_was_titled_case_timeline() {
         &["export", &case_arg, "--format", "markdown"],
     );
     assert_eq!(whole.lines().next().unwrap(), "# INC-0314 shop compromise");
+}
+
+/// The Markdown timeline had no user agent, code or actor kind, the HTML one no code or actor
+/// kind, though every row is to carry them (README, Exports).
+#[test]
+fn regression_markdown_and_html_rows_lacked_user_agent_code_and_actor_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let jsonl = export(&case, "jsonl");
+    let event: serde_json::Value = jsonl
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|r| r["type"] == "event" && r["code"].is_u64())
+        .unwrap();
+    let (ua, code, kind) = (
+        event["user_agent"].as_str().unwrap().to_owned(),
+        event["code"].to_string(),
+        event["actor_kind"].as_str().unwrap().to_owned(),
+    );
+    let audit_id = event["audit_id"].as_str().unwrap();
+    let markdown = export(&case, "markdown");
+    assert!(markdown.contains("| User agent | Code |"), "{markdown}");
+    let row = markdown.lines().find(|l| l.contains(audit_id)).unwrap();
+    for cell in [&code, &kind] {
+        assert!(row.contains(&format!("| {cell} |")), "{cell}: {row}");
+    }
+    let product = ua.split(' ').next().unwrap();
+    assert!(row.contains(&format!("| {product} ")), "{ua}: {row}");
+    let html = export(&case, "html");
+    assert!(html.contains("<th>Actor</th>") && html.contains("<th>Code</th>"));
+    let row = html.lines().find(|l| l.contains(audit_id)).unwrap();
+    for cell in [&code, &kind] {
+        assert!(row.contains(&format!(">{cell}</td>")), "{cell}: {row}");
+    }
 }

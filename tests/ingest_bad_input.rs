@@ -160,3 +160,26 @@ fn stdin_is_an_input() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(events_in(&index), 10);
 }
+
+/// `kubesift rejects | cat` cut reasons and excerpts at 80 characters (`(failed to parse
+/// fou…`): tables are cut only for a person at a terminal.
+#[test]
+fn regression_the_rejects_table_was_cut_in_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("idx");
+    let long = format!("not json at all {} end-of-the-line", "x".repeat(150));
+    let file = write(dir.path(), "bad.log", format!("{}\n{long}\n", good("ok-1")));
+    let out = ks(&index)
+        .args(["index", "-q"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = ks(&index).args(["rejects"]).output().unwrap();
+    let table = common::stdout(&out);
+    assert!(
+        table.contains("end-of-the-line") || table.contains(&"x".repeat(100)),
+        "{table}"
+    );
+    assert!(!table.contains('…'), "{table}");
+}

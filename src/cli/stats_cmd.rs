@@ -161,7 +161,7 @@ pub fn rejects(dir: &IndexDir, args: &RejectsArgs) -> anyhow::Result<ExitCode> {
             n
         }
         Format::Table => {
-            let mut layout = output::TableLayout::new(&header, 80);
+            let mut layout = output::TableLayout::new(&header, output::cell_width(80));
             session.each_reject(&inputs, |r| {
                 layout.measure(&reject_row(r));
                 Ok(())

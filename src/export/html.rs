@@ -274,7 +274,7 @@ impl Sink for Html<'_> {
 
         writeln!(
             self.out,
-            "<h2>Events</h2>\n<div class=\"scroll\"><table><thead><tr><th>Time (UTC)</th><th>Δ</th><th>Account</th><th>Verb</th><th>Resource</th><th>Namespace/Name</th><th>Source IP</th><th>User agent</th><th>Command</th><th>Rules</th><th>Tags</th><th>Note</th><th>Audit ID</th><th>Source</th></tr></thead><tbody>"
+            "<h2>Events</h2>\n<div class=\"scroll\"><table><thead><tr><th>Time (UTC)</th><th>Δ</th><th>Account</th><th>Actor</th><th>Verb</th><th>Resource</th><th>Namespace/Name</th><th>Source IP</th><th>User agent</th><th>Code</th><th>Command</th><th>Rules</th><th>Tags</th><th>Note</th><th>Audit ID</th><th>Source</th></tr></thead><tbody>"
         )
     }
 
@@ -287,15 +287,17 @@ impl Sink for Html<'_> {
         };
         writeln!(
             self.out,
-            "<tr{class}><td class=\"mono nw\">{}</td><td class=\"mono nw\">{}</td><td class=\"acct\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"target\">{}</td><td class=\"mono nw\">{}</td><td class=\"ua\">{}</td><td class=\"mono cmd\">{}</td><td class=\"rules\">{}</td><td class=\"nw\">{}</td><td class=\"note\">{}</td><td class=\"mono nw\">{}</td><td class=\"mono src\">{}</td></tr>",
+            "<tr{class}><td class=\"mono nw\">{}</td><td class=\"mono nw\">{}</td><td class=\"acct\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"nw\">{}</td><td class=\"target\">{}</td><td class=\"mono nw\">{}</td><td class=\"ua\">{}</td><td class=\"mono nw\">{}</td><td class=\"mono cmd\">{}</td><td class=\"rules\">{}</td><td class=\"nw\">{}</td><td class=\"note\">{}</td><td class=\"mono nw\">{}</td><td class=\"mono src\">{}</td></tr>",
             esc(&e.time.rfc3339()),
             esc(&human_delta(m.delta_us)),
             esc(&e.user),
+            esc(&e.actor_kind),
             esc(&e.verb),
             esc(&e.resource_or_path()),
             esc(&e.target()),
             esc(e.peer()),
             esc(&e.user_agent),
+            e.code.map(|c| c.to_string()).unwrap_or_default(),
             esc(e.command_line()),
             m.rules
                 .iter()
