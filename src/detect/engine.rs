@@ -318,11 +318,10 @@ fn summarize(
         let _ = write!(s, " on {}", join_some(targets, 3));
     }
     if !commands.is_empty() {
-        let _ = write!(
-            s,
-            " running `{}`",
-            join_some(commands, 2).replace(", ", "`, `")
-        );
+        // Each command in its own quotes (a comma inside one is its own; `and N more`
+        // outside them).
+        let quoted: Vec<String> = commands.iter().map(|c| format!("`{c}`")).collect();
+        let _ = write!(s, " running {}", join_some(&quoted, 2));
     }
     if !ips.is_empty() {
         let _ = write!(s, " from {}", join_some(ips, 3));
@@ -366,4 +365,21 @@ pub fn counts_by_rule(findings: &[Finding]) -> HashMap<&str, usize> {
         *m.entry(f.rule_id.as_str()).or_insert(0) += 1;
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `tar cf - /etc/kubernetes and 3 more` closed its quote after the count, and a comma
+    /// inside a command split it into two quoted ones.
+    #[test]
+    fn regression_summary_quotes_swallowed_the_count_and_split_commands_at_commas() {
+        let commands: Vec<String> = ["sh -c 'a, b'", "id", "tar cf - /etc", "ls"]
+            .iter()
+            .map(|c| (*c).to_owned())
+            .collect();
+        let s = summarize("u", 1, &[], &[], &commands, &[], &[], &[], false);
+        assert_eq!(s, "u:  running `sh -c 'a, b'`, `id` and 2 more");
+    }
 }

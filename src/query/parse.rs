@@ -260,6 +260,14 @@ impl Parser {
             .take_while(|c| c.is_ascii_alphanumeric() || **c == '_' || **c == '.')
             .collect();
         let after = self.pos + ident.chars().count();
+        if ident.is_empty() && self.chars.get(after) == Some(&':') {
+            // `:get` searched the word `get`: a field name was meant, or the `:` prompt.
+            return Err(self.error_at(
+                start,
+                "a field name goes before `:` (`verb:get`; `:` commands are typed at the \
+                 workbench's `:` prompt)",
+            ));
+        }
         if !ident.is_empty() && self.chars.get(after) == Some(&':') {
             if let Some(spec) = fields::lookup(&ident) {
                 self.pos = after + 1;

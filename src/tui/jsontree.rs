@@ -61,11 +61,12 @@ impl JsonTree {
             let (text, foldable, next) = match &n.kind {
                 Kind::Open { end, array, len } if n.folded => {
                     let (o, c, what) = if *array {
-                        ('[', ']', "items")
+                        ('[', ']', "item")
                     } else {
-                        ('{', '}', "keys")
+                        ('{', '}', "key")
                     };
-                    (format!("{o} … {c}  ({len} {what})"), true, end + 1)
+                    let counted = crate::model::plural(*len, what);
+                    (format!("{o} … {c}  ({counted})"), true, end + 1)
                 }
                 Kind::Open { array, .. } => {
                     ((if *array { "[" } else { "{" }).to_owned(), true, i + 1)
@@ -231,5 +232,23 @@ mod tests {
         let c = JsonTree::new(serde_json::json!({"c": "x/y"}));
         assert_eq!(c.value_of(1), "x/y");
         assert_eq!(c.pointer_of(1), "/c");
+    }
+
+    /// A folded list of one read `(1 items)`.
+    #[test]
+    fn regression_a_folded_list_of_one_said_one_items() {
+        let mut t = JsonTree::new(serde_json::json!({"l": [1], "o": {"k": 1}}));
+        for key in ["l", "o"] {
+            let node = t
+                .lines()
+                .iter()
+                .find(|l| l.key.as_deref() == Some(key))
+                .unwrap()
+                .node;
+            t.toggle(node);
+        }
+        let text: Vec<String> = t.lines().iter().map(|l| l.text.clone()).collect();
+        assert!(text.iter().any(|l| l.contains("(1 item)")), "{text:?}");
+        assert!(text.iter().any(|l| l.contains("(1 key)")), "{text:?}");
     }
 }

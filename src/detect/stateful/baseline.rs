@@ -146,7 +146,11 @@ pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
             r,
             sev,
             r.user,
-            Some(format!("first exec after {}", a.history(r.time))),
+            Some(if a.count == 0 {
+                "its first request in the data".to_owned()
+            } else {
+                format!("first exec after {}", a.history(r.time))
+            }),
         );
     }
     a.count += 1;

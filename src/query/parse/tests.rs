@@ -477,3 +477,16 @@ fn regression_a_leading_or_doubled_symbol_operator_matched_nothing_silently() {
     assert!(parse("ns:shop && verb:get || verb:list").is_ok());
     assert!(parse("\"a && b\"").is_ok());
 }
+
+#[test]
+fn regression_a_leading_colon_searched_the_word_after_it() {
+    // `:get` found every event with the word `get`.
+    for q in [":get", "verb:get AND :list"] {
+        let err = parse(q).unwrap_err();
+        assert!(err.message.contains("field name goes before"), "{q}: {err}");
+    }
+    assert_eq!(parse("verb:get AND :list").unwrap_err().column, 13);
+    // A colon inside a quoted phrase or a value is text as before.
+    assert!(parse("\":get\"").is_ok());
+    assert!(parse("user:system:serviceaccount:shop:web").is_ok());
+}
