@@ -788,3 +788,24 @@ fn regression_events_of_several_days_show_their_date() {
         .unwrap_or_else(|| panic!("no row shows its date {day}:\n{s}"));
     assert!(row.chars().count() <= 80, "{row}");
 }
+
+/// At 60 columns the header dropped the event count (the blind-spot mark took its room).
+#[test]
+fn regression_at_60_columns_the_header_keeps_the_counts() {
+    let (mut app, mut engine) = start((60, 24));
+    let req = app.coverage_request();
+    let resp = engine.handle(req);
+    let eff = app.update(Action::Response(Box::new(resp)));
+    settle(&mut app, &mut engine, eff);
+    assert!(app.coverage_view.blind_spots() > 0);
+    let s = screen(&app);
+    let header = s.lines().next().unwrap_or_default();
+    assert!(
+        header.contains(&format!("{} ev", app.facts.events)),
+        "{header}"
+    );
+    assert!(
+        header.contains('⚠'),
+        "the blind spots stay marked: {header}"
+    );
+}

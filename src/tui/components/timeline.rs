@@ -412,6 +412,25 @@ pub fn time_axis(t: &TimelineState, ctx: &Ctx<'_>, width: u16) -> String {
     line.into_iter().collect::<String>().trim_end().to_owned()
 }
 
+/// `findings starting here: A, B and 3 more`, as many as fit `room` columns (the line was
+/// cut at the edge: a dangling comma, a finding left out unsaid).
+fn findings_line(findings: &[String], room: usize) -> String {
+    let head = "findings starting here: ";
+    for shown in (1..=findings.len()).rev() {
+        let more = findings.len() - shown;
+        let rest = if more > 0 {
+            format!(" and {more} more")
+        } else {
+            String::new()
+        };
+        let line = format!("{head}{}{rest}", findings[..shown].join(", "));
+        if line.chars().count() <= room {
+            return line;
+        }
+    }
+    format!("{head}{} (and {} more)", findings[0], findings.len() - 1)
+}
+
 /// What the cursor's bucket holds.
 fn about_cursor<'a>(t: &TimelineState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     let (a, b) = t.bucket_span(t.cursor);
@@ -439,7 +458,7 @@ fn about_cursor<'a>(t: &TimelineState, ctx: &Ctx<'_>) -> Vec<Line<'a>> {
     ))];
     if !findings_here.is_empty() {
         lines.push(Line::from(Span::styled(
-            format!("findings starting here: {}", findings_here.join(", ")),
+            findings_line(&findings_here, usize::from(ctx.size.0).saturating_sub(4)),
             theme::marker(),
         )));
     }
@@ -553,6 +572,22 @@ mod tests {
         assert!(t.log);
         assert_eq!(count_at(0.5, 99, true), 9);
         assert!(eighths(1, 1000, 10, true) > eighths(1, 1000, 10, false));
+    }
+
+    #[test]
+    fn regression_the_findings_of_a_bucket_ended_in_a_dangling_comma_at_80_columns() {
+        let f: Vec<String> = ["info KS-SECRET-CLUSTER-WIDE-LIST", "high KS-A", "low KS-B"]
+            .iter()
+            .map(|s| (*s).to_owned())
+            .collect();
+        assert_eq!(
+            findings_line(&f, 200),
+            "findings starting here: info KS-SECRET-CLUSTER-WIDE-LIST, high KS-A, low KS-B"
+        );
+        assert_eq!(
+            findings_line(&f, 76),
+            "findings starting here: info KS-SECRET-CLUSTER-WIDE-LIST and 2 more"
+        );
     }
 
     /// Over three days every label read `00:00` or `12:00`; over centuries, `00:00`.

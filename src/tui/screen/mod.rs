@@ -42,7 +42,7 @@ pub fn render(app: &App, keymap: &Keymap, frame: &mut Frame) {
 }
 
 fn header(app: &App, frame: &mut Frame, area: Rect) {
-    let marks = header_marks(app);
+    let mut marks = header_marks(app, false);
     let width = |spans: &[Span<'_>]| spans.iter().map(Span::width).sum::<usize>();
     let mut spans = tabs(app, Tabs::Named);
     // On a narrow terminal the tabs shorten (`0 Inc`, then `0`) and the name goes, so the
@@ -63,6 +63,11 @@ fn header(app: &App, frame: &mut Frame, area: Rect) {
         if width(&spans) + wanted > usize::from(area.width) {
             spans = tabs(app, shorter);
         }
+    }
+    // Still no room for the counts: the marks shorten (`⚠7`), the counts stay in sight.
+    let short_counts = format!("   {} ev · {} fnd", app.facts.events, app.findings.len());
+    if width(&spans) + width(&marks) + short_counts.chars().count() > usize::from(area.width) {
+        marks = header_marks(app, true);
     }
     spans.extend(marks);
     let room = usize::from(area.width).saturating_sub(width(&spans));
@@ -155,14 +160,16 @@ fn tabs(app: &App, form: Tabs) -> Vec<Span<'static>> {
 }
 
 /// The header's marks: the blind spots of the data set, the case's bookmarks.
-fn header_marks(app: &App) -> Vec<Span<'static>> {
+fn header_marks(app: &App, compact: bool) -> Vec<Span<'static>> {
     let mut marks = Vec::new();
     let blind = app.coverage_view.blind_spots();
     if blind > 0 {
-        marks.push(Span::styled(
-            format!(" ⚠ blind spots: {blind}"),
-            theme::marker(),
-        ));
+        let text = if compact {
+            format!(" ⚠{blind}")
+        } else {
+            format!(" ⚠ blind spots: {blind}")
+        };
+        marks.push(Span::styled(text, theme::marker()));
     }
     if !app.case.events.is_empty() {
         marks.push(Span::styled(
