@@ -201,11 +201,12 @@ impl Case {
                 format!("tags: {}", b.tags.join(", "))
             }
             CaseOp::AddTags(ev, tags) => {
+                let new = !self.events.contains_key(&ev.audit_id);
                 let b = self.entry(ev, &stamp);
                 let mut all = std::mem::take(&mut b.tags);
                 all.extend(tags);
                 b.tags = clean_tags(all);
-                format!("tags: {}", b.tags.join(", "))
+                format!("{}tags: {}", bookmarked(new), b.tags.join(", "))
             }
             CaseOp::RemoveTags(id, tags) => match self.events.get_mut(&id) {
                 Some(b) => {
@@ -215,12 +216,13 @@ impl Case {
                 None => format!("{id} is not in the case"),
             },
             CaseOp::SetNote(ev, note) => {
+                let new = !self.events.contains_key(&ev.audit_id);
                 let b = self.entry(ev, &stamp);
                 note.trim_end().clone_into(&mut b.note);
                 if b.note.is_empty() {
-                    "note removed".to_owned()
+                    format!("{}note removed", bookmarked(new))
                 } else {
-                    "note saved".to_owned()
+                    format!("{}note saved", bookmarked(new))
                 }
             }
             CaseOp::SaveFilter { name, query } => {
@@ -377,6 +379,12 @@ pub fn default_path(index_root: &Path) -> PathBuf {
     index_root.join("case.json")
 }
 
+/// The start of a message about an event that a tag or a note bookmarked first (it did so
+/// silently: the case held an event the analyst never marked, unsaid).
+fn bookmarked(new: bool) -> &'static str {
+    if new { "bookmarked; " } else { "" }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +395,19 @@ mod tests {
             time: Some(Micros(t * Micros::SECOND)),
             summary: format!("event {id}"),
         }
+    }
+
+    /// `case tag` on an event not bookmarked bookmarked it, and said only `tags: x`.
+    #[test]
+    fn regression_a_tag_or_note_bookmarked_an_event_unsaid() {
+        let mut c = Case::default();
+        let said = c.apply(CaseOp::AddTags(ev("a", 1), parse_tags("x")), Micros(1));
+        assert_eq!(said, "bookmarked; tags: x");
+        let said = c.apply(CaseOp::AddTags(ev("a", 1), parse_tags("y")), Micros(2));
+        assert_eq!(said, "tags: x, y");
+        let said = c.apply(CaseOp::SetNote(ev("b", 2), "n".into()), Micros(3));
+        assert_eq!(said, "bookmarked; note saved");
+        assert!(c.is_marked("a") && c.is_marked("b"));
     }
 
     #[test]
