@@ -193,7 +193,23 @@ fn workload_baseline(
     // 6: a new (verb, resource, subresource).
     let op = (r.verb, r.resource, r.subresource);
     if settled && !v.is_controller(r) && !a.ops.contains(&op) && !kubelet_pod_routine(v, a, r) {
-        let sev = sensitive_op(v, r).unwrap_or(Severity::Low);
+        let mut sev = sensitive_op(v, r).unwrap_or(Severity::Low);
+        // A deployed client listing or watching every secret of the cluster, allowed, with
+        // the client it always used (an exporter restarting starts an informer on every
+        // kind): KS-SECRET-CLUSTER-WIDE-LIST judges those (critical unless an informer or a
+        // schedule), not this rule again. A namespace's secrets, or a refused list, stay high.
+        let family = v.s(r.ua_family);
+        if r.resource == v.k.secrets
+            && (r.verb == v.k.list || r.verb == v.k.watch)
+            && r.namespace == EMPTY
+            && v.allowed(r)
+            && a.families.contains_key(&r.ua_family)
+            && !family.is_empty()
+            && !useragent::is_tool(family)
+            && !r.peer.is_public()
+        {
+            sev = Severity::Low;
+        }
         let note = format!(
             "{} with {} distinct operations; first `{}`",
             a.history(r.time),
