@@ -24,6 +24,8 @@ pub struct Account {
     ips: FxHashSet<Ip>,
     subnets: FxHashSet<u128>,
     secrets: FxHashSet<(Sym, Sym)>,
+    /// Helm releases whose state secrets the account read (`sh.helm.release.v1.NAME`).
+    releases: FxHashSet<(Sym, Box<str>)>,
     exec_seen: bool,
     /// Values first seen after the history settled: value → time of its last use.
     novel_family: FxHashMap<Sym, i64>,
@@ -162,7 +164,16 @@ fn first_secret_read(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &m
         return;
     }
     let key = (r.namespace, r.name);
-    if settled && !v.is_controller(r) && r.actor != Actor::Node && !a.secrets.contains(&key) {
+    // Helm keeps a release's state in one secret per revision (`….v5`, then `….v6`): a
+    // deployer reading the next revision of a release it read before reads nothing new.
+    let release = helm_release(v.s(r.name)).map(|rel| (r.namespace, Box::<str>::from(rel)));
+    let known_release = release.as_ref().is_some_and(|k| a.releases.contains(k));
+    if settled
+        && !v.is_controller(r)
+        && r.actor != Actor::Node
+        && !a.secrets.contains(&key)
+        && !known_release
+    {
         let tool = useragent::is_tool(v.s(r.ua_family));
         let sev = match (r.actor, tool) {
             (Actor::Human, false) => Severity::Low,
@@ -177,6 +188,17 @@ fn first_secret_read(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &m
         out.add(SECRET_FIRST_READ, r, sev, r.user, Some(note));
     }
     a.secrets.insert(key);
+    if let Some(k) = release {
+        a.releases.insert(k);
+    }
+}
+
+/// The release of a Helm state secret (`sh.helm.release.v1.shop.v5` → `shop`).
+fn helm_release(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix("sh.helm.release.v1.")?;
+    let (release, revision) = rest.rsplit_once(".v")?;
+    (!release.is_empty() && !revision.is_empty() && revision.bytes().all(|b| b.is_ascii_digit()))
+        .then_some(release)
 }
 
 const GAP: i64 = super::super::rules::DEFAULT_GAP;
