@@ -141,20 +141,6 @@ const TOKEN_PREFIXES: &[&str] = &[
     "npm_",
 ];
 
-/// Key names that hold secrets by convention.
-const CREDENTIAL_KEYS: &[&str] = &[
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "api_key",
-    "access_key",
-    "private_key",
-    "client_secret",
-    "credentials",
-];
-
 /// A value that is a credential whatever its key: AWS access keys, private keys, tokens of
 /// well-known services, JWTs, URLs with a password.
 fn credential_value(text: &str) -> Option<&'static str> {
@@ -216,7 +202,9 @@ fn has_url_password(text: &str) -> bool {
 /// Key names that hold secrets by convention.
 fn credential_key(k: &str) -> bool {
     let k = k.to_ascii_lowercase().replace(['-', '.'], "_");
-    CREDENTIAL_KEYS.iter().any(|n| k.contains(n))
+    crate::model::sanitize::SECRET_KEY_WORDS
+        .iter()
+        .any(|n| k.contains(n))
         && ![
             "_ttl", "_length", "_file", "_path", "_policy", "_expir", "_timeout", "_name",
         ]

@@ -16,6 +16,23 @@ use std::io;
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter, PrettyFormatter};
 
+/// Words that name a secret when a key (or a plain-text `name=value`) holds them, in lower
+/// case, matched anywhere in the name (`dbPassword`, `client_secret`, `AWS_ACCESS_KEY_ID`):
+/// the credential keys of ConfigMaps, and where a rejected line's excerpt is cut.
+pub const SECRET_KEY_WORDS: [&str; 11] = [
+    "password",
+    "passwd",
+    "secret",
+    "token",
+    "apikey",
+    "api_key",
+    "api-key",
+    "access_key",
+    "private_key",
+    "credential",
+    "authorization",
+];
+
 /// Replaces every control character (C0, DEL, C1) and bidi override with a visible escape.
 /// For one-line text: table cells, labels, the workbench. Text without them is returned as is.
 pub fn escape_control(s: &str) -> Cow<'_, str> {

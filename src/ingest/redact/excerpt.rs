@@ -54,20 +54,6 @@ fn first_sensitive(text: &str) -> Option<usize> {
     keys.chain(escape).map(|i| key_start(b, i)).min()
 }
 
-/// Words that name a secret in plain text (`password=…`, `token: …`, `Authorization:
-/// Bearer …`), matched in any case, anywhere in a word (`dbPassword=`).
-const PLAIN_WORDS: [&str; 9] = [
-    "password",
-    "passwd",
-    "secret",
-    "token",
-    "apikey",
-    "api_key",
-    "api-key",
-    "credential",
-    "authorization",
-];
-
 /// Short words that name a secret only as a whole word (`key=`, `data: …`, `pwd=`).
 const PLAIN_WHOLE: [&str; 5] = ["key", "data", "value", "pwd", "auth"];
 
@@ -93,7 +79,7 @@ fn plain_key(b: &[u8]) -> Option<usize> {
     let credentials = ["bearer ", "basic "]
         .iter()
         .filter_map(|w| memchr::memmem::find(&lower, w.as_bytes()));
-    PLAIN_WORDS
+    crate::model::sanitize::SECRET_KEY_WORDS
         .iter()
         .filter_map(|w| found(w, false))
         .chain(PLAIN_WHOLE.iter().filter_map(|w| found(w, true)))
