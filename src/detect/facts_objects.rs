@@ -4,7 +4,8 @@
 //! (`aws-auth-masters`), exposed Services (`service-type:LoadBalancer`,
 //! `service-external-ips`), Ingresses without TLS (`ingress-no-tls`), NetworkPolicies that
 //! allow everything (`netpol-allow-all:ingress`), the type of a Secret written
-//! (`secret-type:kubernetes.io/service-account-token`); and the kubelet endpoint a `nodes/proxy`
+//! (`secret-type:kubernetes.io/service-account-token`) and the account a token Secret is for
+//! (`token-for:NAME`); and the kubelet endpoint a `nodes/proxy`
 //! request reaches when it runs no command (`kubelet-path:pods`). Called by [`super::facts::extract`]; imports only `model`.
 
 use serde_json::Value;
@@ -54,6 +55,14 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, push: &mut dyn FnMut(Strin
                     "secret-type:{}",
                     t.chars().take(64).collect::<String>()
                 ));
+            }
+            // The account a legacy token Secret mints a never-expiring token for.
+            if let Some(sa) = body
+                .pointer("/metadata/annotations/kubernetes.io~1service-account.name")
+                .and_then(Value::as_str)
+                .filter(|n| !n.is_empty())
+            {
+                push(format!("token-for:{}", sa.chars().take(64).collect::<String>()));
             }
         }
         _ => {}
