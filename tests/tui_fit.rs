@@ -194,9 +194,13 @@ fn detections_find_sort_and_kill_chain_on_a_wide_screen() {
         app.detections.shown(&app.findings).len(),
         app.findings.len()
     );
+    // Regression: `/` again started from the last text, and typing appended to it.
     act(&mut app, &mut engine, &[Action::FindInList]);
+    typed(&mut app, &mut engine, "exec-rev");
+    act(&mut app, &mut engine, &[Action::Submit, Action::FindInList]);
     typed(&mut app, &mut engine, "exec-reverse");
     act(&mut app, &mut engine, &[Action::Submit]);
+    assert_eq!(app.detections.query, "exec-reverse");
     assert_eq!(app.detections.shown(&app.findings).len(), 1);
     let copied = act(&mut app, &mut engine, &[Action::Open]);
     assert!(copied.is_none());

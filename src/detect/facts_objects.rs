@@ -62,7 +62,10 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, push: &mut dyn FnMut(Strin
                 .and_then(Value::as_str)
                 .filter(|n| !n.is_empty())
             {
-                push(format!("token-for:{}", sa.chars().take(64).collect::<String>()));
+                push(format!(
+                    "token-for:{}",
+                    sa.chars().take(64).collect::<String>()
+                ));
             }
         }
         _ => {}

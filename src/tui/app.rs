@@ -490,8 +490,10 @@ impl App {
             // A new search starts empty (↑ recalls the last ones).
             Action::Search => self.open_input(InputMode::Search, String::new()),
             Action::Command => self.open_input(InputMode::Command, String::new()),
+            // A new find starts empty, as a search does (typing after the last text found
+            // nothing: `ci/deployersa:ci/deployer`).
             Action::FindInList if self.view == View::Detections => {
-                self.open_input(InputMode::FindFindings, self.detections.query.clone())
+                self.open_input(InputMode::FindFindings, String::new())
             }
             Action::SearchNext => self.find(false),
             Action::SearchPrev => self.find(true),
