@@ -6,7 +6,8 @@
 //! A `"benign"` case is a realistic look-alike the rule may report, but no finding of any
 //! rule may reach medium. Every rule has a positive case and a negative or benign one.
 //! Events may omit `stage` (taken as `ResponseComplete`). A case may name the analyst's lists
-//! it runs with: `"options": {"bad_addresses": ["CIDR"…], "image_allow": ["glob"…]}`.
+//! it runs with: `"options": {"bad_addresses": ["CIDR"…], "image_allow": ["glob"…]}`, and
+//! `"deepen": N` nests a field N levels deep into each request body.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -60,6 +61,24 @@ fn options(case: &serde_json::Value) -> DetectOptions {
     }
 }
 
+/// The events of a case; with `"deepen": N`, each request body gains a field nested N levels
+/// deep (a fixture line that deep could not be read as JSON itself).
+fn deepened(case: &serde_json::Value) -> Vec<serde_json::Value> {
+    let mut events = case["events"].as_array().unwrap().clone();
+    if let Some(depth) = case["deepen"].as_u64() {
+        let mut deep = serde_json::json!(1);
+        for _ in 0..depth {
+            deep = serde_json::json!({ "x": deep });
+        }
+        for e in &mut events {
+            if let Some(body) = e["requestObject"].as_object_mut() {
+                body.insert("nested".into(), deep.clone());
+            }
+        }
+    }
+    events
+}
+
 #[test]
 fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
     let data_rules = rules::load(&[]).unwrap();
@@ -88,7 +107,7 @@ fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
                 case["name"].as_str().unwrap_or("?")
             );
             kinds.insert(kind.to_owned());
-            let events = decode(case["events"].as_array().unwrap(), &name);
+            let events = decode(&deepened(&case), &name);
             let rows = Rows::from_events(&events);
             let found = detect::detect(&rows, &data_rules, &options(&case), &events).unwrap();
             let fired = found.iter().any(|f| f.rule_id == rule.id);

@@ -70,8 +70,20 @@ pub fn extract(e: &AuditEvent, request: Option<&str>, response: Option<&str>) ->
     if super::facts_objects::RESOURCES.contains(&resource) {
         return facts.0;
     }
-    let parse = |b: Option<&str>| b.and_then(|s| serde_json::from_str::<Value>(s).ok());
+    // A body nested past serde_json's 128 levels cannot be read: its risks would go unseen,
+    // so that it is so is a fact of its own (a way to hide a pod spec).
+    let mut too_deep = false;
+    let mut parse = |b: Option<&str>| match b.map(serde_json::from_str::<Value>)? {
+        Ok(v) => Some(v),
+        Err(e) => {
+            too_deep |= e.to_string().starts_with("recursion limit exceeded");
+            None
+        }
+    };
     let (req, resp) = (parse(request), parse(response));
+    if too_deep {
+        facts.push("body-too-deep".into());
+    }
     let writes = matches!(e.verb.as_str(), "create" | "update" | "patch");
     match (resource, sub) {
         ("pods", "binding") => binding_target(req.as_ref(), &mut facts),
