@@ -1,7 +1,7 @@
 //! The tantivy schema: a keyword field per keyword field of the registry
 //! ([`crate::model::fields`], which says whether it is a fast column or terms and how its
 //! values are read from an event), a date fast field for time, one full-text field over a compact text,
-//! and the raw record stored (zstd) after a compact `row` of what exports read beside the
+//! and the raw record stored (LZ4) after a compact `row` of what exports read beside the
 //! columns. The whole raw JSON is deliberately not full-text
 //! indexed: term hashing would dominate ingest time.
 
