@@ -123,9 +123,9 @@ impl IndexWriter {
                 // LZ4: compressing the stored records was the largest single cost of ingest
                 // with zstd level 1 (≈ 11 % of the CPU); LZ4 takes ≈ 8 % for a store 60 %
                 // larger (an index ≈ 23 % of a single-stage log instead of 15 %). An index
-                // keeps the compressor it was created with.
-                // Fewer, larger blocks cost less to compress; a stored record is still read in
-                // a fraction of a millisecond.
+                // keeps the compressor it was created with. Fewer, larger blocks cost less to
+                // compress; a stored record is still read in a fraction of a millisecond.
+                docstore_compression: Compressor::Lz4,
                 docstore_blocksize: 256 * 1024,
                 // Blocks are compressed on the indexing thread that filled them: a thread of
                 // its own per segment copied every block to hand it over, and on a busy
