@@ -7,7 +7,8 @@
 //! rule may reach medium. Every rule has a positive case and a negative or benign one.
 //! Events may omit `stage` (taken as `ResponseComplete`). A case may name the analyst's lists
 //! it runs with: `"options": {"bad_addresses": ["CIDR"…], "image_allow": ["glob"…]}`, and
-//! `"deepen": N` nests a field N levels deep into each request body.
+//! `"deepen": N` nests a field N levels deep into each request body. A positive case may
+//! give the `"severity"` its finding must have.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -123,6 +124,19 @@ fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
                     ));
                 }
                 continue;
+            }
+            // A positive case may name the severity the rule's finding must have.
+            if kind == "positive"
+                && let Some(want) = case["severity"].as_str()
+            {
+                let got: Vec<String> = found
+                    .iter()
+                    .filter(|f| f.rule_id == rule.id)
+                    .map(|f| f.severity.to_string())
+                    .collect();
+                if !got.is_empty() && !got.iter().any(|g| g == want) {
+                    failures.push(format!("{name}: severity {got:?}, want {want}"));
+                }
             }
             match (kind, fired) {
                 ("positive", false) => failures.push(format!(

@@ -566,8 +566,36 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         if list("nonResourceURLs").iter().any(|u| u == "*") {
             facts.push("rbac-wildcard:nonresource".into());
         }
+        // Write access to workloads (Falco's "ClusterRole with write privileges"): whoever
+        // holds it runs code in the cluster. `role-write:`, not `rbac-`: no powerful role.
+        let writes = verbs.iter().any(|v| {
+            matches!(
+                v.as_str(),
+                "create" | "update" | "patch" | "delete" | "deletecollection"
+            )
+        });
+        if writes && !named_only {
+            for r in resources
+                .iter()
+                .filter(|r| WORKLOAD_RESOURCES.contains(&r.as_str()))
+            {
+                facts.push(format!("role-write:{r}"));
+            }
+        }
     }
 }
+
+/// The resources that run code in the cluster.
+const WORKLOAD_RESOURCES: &[&str] = &[
+    "pods",
+    "deployments",
+    "daemonsets",
+    "statefulsets",
+    "replicasets",
+    "replicationcontrollers",
+    "jobs",
+    "cronjobs",
+];
 
 /// A JSON patch op that adds `*` to a rule's verbs or resources (`/rules/0/verbs/-`).
 fn json_patch_wildcards(body: &Value, facts: &mut Facts) {
@@ -811,6 +839,16 @@ mod tests {
                 "subject:ServiceAccount:shop:web"
             ]
         );
+    }
+
+    #[test]
+    fn roles_writing_workloads() {
+        let role = r#"{"kind":"ClusterRole","rules":[{"apiGroups":["apps"],"resources":["deployments","daemonsets","deployments/scale"],"verbs":["get","patch"]},{"apiGroups":[""],"resources":["pods"],"verbs":["list","watch"]}]}"#;
+        let f = facts_of(&ev("create", "clusterroles", "", role));
+        assert_eq!(f, vec!["role-write:deployments", "role-write:daemonsets"]);
+        // Reading workloads, or writing named ones only, is no write access to workloads.
+        let named = r#"{"rules":[{"resources":["deployments"],"resourceNames":["web"],"verbs":["update"]},{"resources":["pods"],"verbs":["get"]}]}"#;
+        assert!(facts_of(&ev("create", "clusterroles", "", named)).is_empty());
     }
 
     #[test]
