@@ -273,6 +273,7 @@ known! {
     list = "list",
     watch = "watch",
     create = "create",
+    delete = "delete",
     serviceaccounts = "serviceaccounts",
     token = "token",
 }

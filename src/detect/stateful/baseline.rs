@@ -232,6 +232,11 @@ fn workload_baseline(
         {
             sev = Severity::Low;
         }
+        // Deleting the kind of object it created earlier in the data (a CI pipeline's preview
+        // namespace, a job runner's pods) is the account cleaning up after itself.
+        if r.verb == v.k.delete && a.ops.contains(&(v.k.create, r.resource, r.subresource)) {
+            sev = sev.min(Severity::Low);
+        }
         let note = format!(
             "{} with {} distinct operations; first `{}`",
             a.history(r.time),
