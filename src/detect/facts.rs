@@ -577,25 +577,13 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
         if writes && !named_only {
             for r in resources
                 .iter()
-                .filter(|r| WORKLOAD_RESOURCES.contains(&r.as_str()))
+                .filter(|r| WORKLOADS.contains(&r.as_str()))
             {
                 facts.push(format!("role-write:{r}"));
             }
         }
     }
 }
-
-/// The resources that run code in the cluster.
-const WORKLOAD_RESOURCES: &[&str] = &[
-    "pods",
-    "deployments",
-    "daemonsets",
-    "statefulsets",
-    "replicasets",
-    "replicationcontrollers",
-    "jobs",
-    "cronjobs",
-];
 
 /// A JSON patch op that adds `*` to a rule's verbs or resources (`/rules/0/verbs/-`).
 fn json_patch_wildcards(body: &Value, facts: &mut Facts) {
