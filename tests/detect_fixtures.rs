@@ -8,7 +8,8 @@
 //! Events may omit `stage` (taken as `ResponseComplete`). A case may name the analyst's lists
 //! it runs with: `"options": {"bad_addresses": ["CIDR"…], "image_allow": ["glob"…]}`, and
 //! `"deepen": N` nests a field N levels deep into each request body. A positive case may
-//! give the `"severity"` its finding must have.
+//! give the `"severity"` its finding must have, and text its summary must have
+//! (`"summary_has"`) or lack (`"summary_lacks"`).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -136,6 +137,16 @@ fn every_rule_has_a_positive_and_a_negative_fixture_and_they_hold() {
                     .collect();
                 if !got.is_empty() && !got.iter().any(|g| g == want) {
                     failures.push(format!("{name}: severity {got:?}, want {want}"));
+                }
+            }
+            // And text its summary must (`summary_has`) or must not (`summary_lacks`) hold.
+            for (key, want) in [("summary_has", true), ("summary_lacks", false)] {
+                if let Some(text) = case[key].as_str() {
+                    for f in found.iter().filter(|f| f.rule_id == rule.id) {
+                        if f.summary.contains(text) != want {
+                            failures.push(format!("{name}: {key} `{text}`: {}", f.summary));
+                        }
+                    }
                 }
             }
             match (kind, fired) {

@@ -275,6 +275,10 @@ fn exec_commands(rs: &[&Row], src: &dyn EventSource) -> Vec<String> {
         if let Some(x) = src.event(r.doc).and_then(|e| e.exec) {
             let line = if x.command_line.is_empty() {
                 match x.kind {
+                    // SPDY port-forwards name their ports in stream headers, not the URL.
+                    crate::model::exec::StreamKind::PortForward if x.ports.is_empty() => {
+                        "port-forward (ports not logged)".to_owned()
+                    }
                     crate::model::exec::StreamKind::PortForward => {
                         format!("port-forward {}", x.ports.join(","))
                     }

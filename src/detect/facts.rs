@@ -575,10 +575,7 @@ fn rbac_rules(req: Option<&Value>, facts: &mut Facts) {
             )
         });
         if writes && !named_only {
-            for r in resources
-                .iter()
-                .filter(|r| WORKLOADS.contains(&r.as_str()))
-            {
+            for r in resources.iter().filter(|r| WORKLOADS.contains(&r.as_str())) {
                 facts.push(format!("role-write:{r}"));
             }
         }

@@ -124,13 +124,16 @@ pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
         ..Account::default()
     });
     let settled = a.settled(r.time, &state.opts);
+    // Whether the account used this client from this address before (read before the
+    // baselines below learn them from this very request).
+    let usual = a.families.contains_key(&r.ua_family) && a.ips.contains(&r.peer);
     let workload = matches!(r.actor, Actor::ServiceAccount | Actor::Node);
     if workload {
         workload_baseline(v, &state.context, a, r, settled, out);
     } else if r.actor == Actor::Human {
-        person_baseline(&state.context, a, r, settled, out);
+        person_baseline(v, &state.context, a, r, settled, out);
     }
-    first_secret_read(v, a, r, settled, out);
+    first_secret_read(v, a, r, settled, usual, out);
     // 12: first exec by the identity (that ran).
     if r.resource == v.k.pods
         && (r.subresource == v.k.exec || r.subresource == v.k.attach)
@@ -159,7 +162,14 @@ pub fn observe(state: &mut State<'_>, r: &Row, out: &mut Hits<'_>) {
 }
 
 /// 19: first read of a secret (workloads and people, not kubelets or controllers).
-fn first_secret_read(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &mut Hits<'_>) {
+fn first_secret_read(
+    v: &Vocab,
+    a: &mut Account,
+    r: &Row,
+    settled: bool,
+    usual: bool,
+    out: &mut Hits<'_>,
+) {
     if r.resource != v.k.secrets || r.verb != v.k.get || r.name == EMPTY || !v.allowed(r) {
         return;
     }
@@ -174,10 +184,21 @@ fn first_secret_read(v: &Vocab, a: &mut Account, r: &Row, settled: bool, out: &m
         && !a.secrets.contains(&key)
         && !known_release
     {
-        let tool = useragent::is_tool(v.s(r.ua_family));
+        let family = v.s(r.ua_family);
+        let tool = useragent::is_tool(family);
         let sev = match (r.actor, tool) {
+            // People read secrets with kubectl (a tool only in a workload's hands); curl or
+            // a script on a person's credential is KS-PERSON-RAW-API-CLIENT's too.
             (Actor::Human, false) => Severity::Low,
+            (Actor::Human, true) if family == "kubectl" => Severity::Low,
+            (Actor::Human, true) => Severity::Medium,
             (_, true) => Severity::High,
+            // A service account's own deployed client, the one it always used, from an
+            // address it used, reading a secret it had not read in the data (cert-manager
+            // renewing a certificate every few weeks): its job, most likely. A stolen token
+            // comes with another client or from another address (even with the same client:
+            // the sample's worker token replayed from the web pod).
+            _ if super::deployed_client(v, r) && usual => Severity::Low,
             _ => Severity::Medium,
         };
         let note = format!(
@@ -231,6 +252,15 @@ fn workload_baseline(
             && !r.peer.is_public()
         {
             sev = Severity::Low;
+        }
+        // A deployer (GitOps, CI, an operator) creating workloads with its own client from
+        // a private address is doing its job: KS-NODE-POD-FROM-POD-IP and the workload rules
+        // judge what it created.
+        if super::deployed_client(v, r)
+            && super::is_deployer(v.s(r.ua_family))
+            && a.families.contains_key(&r.ua_family)
+        {
+            sev = sev.min(Severity::Low);
         }
         // Deleting the kind of object it created earlier in the data (a CI pipeline's preview
         // namespace, a job runner's pods) is the account cleaning up after itself.
@@ -412,6 +442,7 @@ fn new_address(
 /// client family the person never used, someone else holds it; a new network alone is
 /// travel or a new VPN exit.
 fn person_baseline(
+    v: &Vocab,
     ctx: &super::context::Context,
     a: &mut Account,
     r: &Row,
@@ -422,9 +453,12 @@ fn person_baseline(
         let new_net = !a.subnets.contains(&r.peer.subnet());
         let (pod, host) = (ctx.is_pod_ip(r.peer), ctx.is_host_ip(r.peer));
         let new_client = !a.families.contains_key(&r.ua_family);
+        // From a new place, a person's secrets, exec, RBAC writes, tokens or workloads are
+        // what a stolen kubeconfig is used for: worth a look even with the usual client.
+        let sensitive = sensitive_op(v, r) == Some(Severity::High);
         let sev = if pod {
             Severity::High
-        } else if host || new_client {
+        } else if host || new_client || sensitive {
             Severity::Medium
         } else {
             Severity::Low

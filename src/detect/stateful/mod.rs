@@ -244,7 +244,7 @@ fn is_routine(times: &[i64]) -> bool {
 /// A client deployed in the cluster rather than a tool in someone's hands: a service
 /// account's (or the control plane's) request from a private address, with a named client
 /// that is no hand-driven tool (`cert-manager-controller`, `velero-server`, `Jenkins`).
-fn deployed_client(v: &Vocab, r: &Row) -> bool {
+pub(super) fn deployed_client(v: &Vocab, r: &Row) -> bool {
     let family = v.s(r.ua_family);
     matches!(r.actor, Actor::ServiceAccount | Actor::ControlPlane)
         && !r.peer.is_public()
@@ -361,7 +361,7 @@ const CREATED_WORKLOADS: &[&str] = &[
 
 /// Clients whose job is to create workloads from inside the cluster: `GitOps`, CI runners,
 /// workflow engines, operators (`*-operator`, `*-controller`, kubebuilder's `manager`).
-fn is_deployer(family: &str) -> bool {
+pub(super) fn is_deployer(family: &str) -> bool {
     const DEPLOYERS: &[&str] = &[
         "argocd",
         "argo",
