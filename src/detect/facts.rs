@@ -478,6 +478,11 @@ fn token_request(req: Option<&Value>, facts: &mut Facts) {
 }
 
 fn csr(req: Option<&Value>, resp: Option<&Value>, sub: &str, facts: &mut Facts) {
+    // A decision logged without its bodies (Metadata level): approved or denied, for which
+    // signer, nobody can tell — that someone decided is all there is.
+    if sub == "approval" && req.is_none() && resp.is_none() {
+        facts.push("csr-decision-unlogged".into());
+    }
     for body in [req, resp].into_iter().flatten() {
         let spec = body.get("spec").unwrap_or(&Value::Null);
         if spec
