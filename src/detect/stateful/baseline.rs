@@ -189,8 +189,12 @@ fn first_secret_read(
         let sev = match (r.actor, tool) {
             // People read secrets with kubectl (a tool only in a workload's hands); curl or
             // a script on a person's credential is KS-PERSON-RAW-API-CLIENT's too.
+            (Actor::Human, true) if family == "kubectl" && !is_system_namespace(v, r) => {
+                Severity::Low
+            }
+            // A person's first read of a system namespace's secrets (tokens, cloud keys).
+            (Actor::Human, false) if is_system_namespace(v, r) => Severity::Medium,
             (Actor::Human, false) => Severity::Low,
-            (Actor::Human, true) if family == "kubectl" => Severity::Low,
             (Actor::Human, true) => Severity::Medium,
             (_, true) => Severity::High,
             // A service account's own deployed client, the one it always used, from an
@@ -212,6 +216,14 @@ fn first_secret_read(
     if let Some(k) = release {
         a.releases.insert(k);
     }
+}
+
+/// The namespaces of the cluster's own components (and the managed offerings' add-ons).
+fn is_system_namespace(v: &Vocab, r: &Row) -> bool {
+    matches!(
+        v.s(r.namespace),
+        "kube-system" | "kube-public" | "kube-node-lease" | "gke-system" | "gke-managed-system"
+    )
 }
 
 /// The release of a Helm state secret (`sh.helm.release.v1.shop.v5` → `shop`).
