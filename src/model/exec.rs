@@ -140,7 +140,12 @@ impl ExecInfo {
     fn apply_param(&mut self, key: &str, value: String) {
         let flag = |v: &str| matches!(v, "true" | "1" | "True" | "TRUE");
         match key {
-            "command" | "cmd" => self.command.push(value),
+            "command" => self.command.push(value),
+            // The kubelet's /run endpoint splits its one `cmd` at whitespace (Go's
+            // strings.Fields): those are the arguments the container ran.
+            "cmd" => self
+                .command
+                .extend(value.split_whitespace().map(str::to_owned)),
             "container" => self.container = Some(value),
             "stdin" | "input" => self.stdin = flag(&value),
             "stdout" | "output" => self.stdout = flag(&value),
@@ -424,7 +429,7 @@ mod tests {
     }
 
     #[test]
-    fn node_proxy_run_endpoint() {
+    fn regression_node_proxy_run_command_was_one_quoted_word() {
         let n = ExecInfo::from_request(
             "nodes",
             "proxy",
@@ -432,7 +437,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(n.kind, StreamKind::NodeProxy);
-        assert_eq!(n.command, vec!["cat /etc/shadow"]);
+        assert_eq!(n.command, vec!["cat", "/etc/shadow"]);
+        assert_eq!(n.command_line, "cat /etc/shadow");
         assert_eq!(
             n.target.as_deref(),
             Some("/run/kube-system/kube-proxy-x/kube-proxy")
