@@ -104,13 +104,6 @@ const EXPLAINED: &[(&str, &str, &str, bool, &str)] = &[
     ),
     (
         "legacy",
-        "KS-CSR-APPROVED",
-        "system:serviceaccount:shop:web",
-        true,
-        "The legacy text format carries no request or response bodies: the CSR approval condition is in the body",
-    ),
-    (
-        "legacy",
         "KS-TOKEN-LONG-LIVED",
         "system:serviceaccount:shop:web",
         true,
