@@ -17,7 +17,7 @@ use super::{IndexError, Result};
 use crate::model::Micros;
 use crate::query::glob::Glob;
 use crate::query::{Expr, Pattern, TimeSpec};
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 use std::sync::Arc;
 use tantivy::BitSet;
 use tantivy::query::{
@@ -89,7 +89,7 @@ impl Translator<'_> {
                 Bound::Unbounded,
             ),
             ("audit_id", Pattern::Exact(id)) => {
-                let hashes: HashSet<u64> = uuid_spellings(id)
+                let hashes: FxHashSet<u64> = uuid_spellings(id)
                     .iter()
                     .map(|v| audit_id_hash(v))
                     .collect();
@@ -313,7 +313,9 @@ fn words_of(value: &str) -> Vec<String> {
 /// Found by one pass over the column of each segment.
 #[derive(Debug, Clone)]
 struct KeySetQuery {
-    hashes: Arc<HashSet<u64>>,
+    /// Hashed with Fx: the std SipHash of every document's key was half of `incidents` on a
+    /// 9.4 M-event index (one scan per finding's events).
+    hashes: Arc<FxHashSet<u64>>,
 }
 
 impl Query for KeySetQuery {
@@ -325,10 +327,28 @@ impl Query for KeySetQuery {
 impl Weight for KeySetQuery {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         let col = reader.fast_fields().u64("key_hi")?;
-        let mut docs = BitSet::with_max_value(reader.max_doc());
-        for d in 0..reader.max_doc() {
-            if col.first(d).is_some_and(|h| self.hashes.contains(&h)) {
-                docs.insert(d);
+        let max_doc = reader.max_doc();
+        let mut docs = BitSet::with_max_value(max_doc);
+        if col.get_cardinality() == tantivy::columnar::Cardinality::Full {
+            // Every document has its key: read the values in runs, not one lookup each.
+            let mut run = vec![0u64; 4096];
+            let mut start: DocId = 0;
+            while start < max_doc {
+                let n = (max_doc - start).min(4096);
+                let values = &mut run[..n as usize];
+                col.values.get_range(u64::from(start), values);
+                for (d, h) in (start..).zip(values.iter()) {
+                    if self.hashes.contains(h) {
+                        docs.insert(d);
+                    }
+                }
+                start += n;
+            }
+        } else {
+            for d in 0..max_doc {
+                if col.first(d).is_some_and(|h| self.hashes.contains(&h)) {
+                    docs.insert(d);
+                }
             }
         }
         Ok(Box::new(ConstScorer::new(BitSetDocSet::from(docs), boost)))
