@@ -313,7 +313,7 @@ fn words_of(value: &str) -> Vec<String> {
 /// Found by one pass over the column of each segment.
 #[derive(Debug, Clone)]
 struct KeySetQuery {
-    /// Hashed with Fx: the std SipHash of every document's key was half of `incidents` on a
+    /// Hashed with Fx: the std `SipHash` of every document's key was half of `incidents` on a
     /// 9.4 M-event index (one scan per finding's events).
     hashes: Arc<FxHashSet<u64>>,
 }
