@@ -330,27 +330,36 @@ fn is_download(lower: &str) -> bool {
 
 /// A fetcher told to send a body (`curl -d/--data…/-F/--form/-T/--upload-file`, `wget
 /// --post-data/--post-file`): what it sends leaves the pod. Read from the command as typed
-/// (curl's `-F` sends a form, `-f` only fails quietly), inside `sh -c` strings too; called on
+/// (curl's `-F` sends a form, `-f` only fails quietly), inside `sh -c` strings too, and only
+/// in the fetcher's own command (`curl -o x http://…; tar -T list` sends nothing); called on
 /// commands [`is_download`] took.
 fn is_upload(argv: &[String]) -> bool {
-    argv.iter()
-        .flat_map(|a| a.split(|c: char| c.is_whitespace() || "'\"`()|;&".contains(c)))
-        .any(|tok| {
-            let flag = tok.split_once('=').map_or(tok, |(f, _)| f);
-            flag.starts_with("--data")
-                || matches!(
-                    flag,
-                    "--form"
-                        | "--form-string"
-                        | "--upload-file"
-                        | "--post-data"
-                        | "--post-file"
-                        | "--body-data"
-                        | "--body-file"
-                )
-                // `-d x`, and the value attached: `-d@file`, `-T/etc/shadow`, `-Fx=@f`.
-                || ["-d", "-F", "-T"].iter().any(|f| tok.starts_with(f))
-        })
+    const FETCHERS: &[&str] = &["curl", "wget"];
+    let sends = |tok: &str| {
+        let flag = tok.split_once('=').map_or(tok, |(f, _)| f);
+        flag.starts_with("--data")
+            || matches!(
+                flag,
+                "--form"
+                    | "--form-string"
+                    | "--upload-file"
+                    | "--post-data"
+                    | "--post-file"
+                    | "--body-data"
+                    | "--body-file"
+            )
+            // `-d x`, and the value attached: `-d@file`, `-T/etc/shadow`, `-Fx=@f`.
+            || ["-d", "-F", "-T"].iter().any(|f| tok.starts_with(f))
+    };
+    // The whole argv is one command; a string inside it (`sh -c '…'`) may hold several,
+    // separated by `|`, `;`, `&` or a line break.
+    let whole = argv.join(" ");
+    whole.split(['|', ';', '&', '\n']).any(|command| {
+        let mut words = command
+            .split(|c: char| c.is_whitespace() || "'\"`()".contains(c))
+            .filter(|w| !w.is_empty());
+        words.any(|w| FETCHERS.contains(&program(w))) && words.any(sends)
+    })
 }
 
 /// Whether the authority of a URL (`host[:port]/path` after `://`, lower-cased) is this
@@ -590,6 +599,13 @@ mod tests {
                 "{argv:?}: {got:?}"
             );
         }
+        // Another command's flags after the fetcher's are not the fetcher's.
+        let got = c(&[
+            "sh",
+            "-c",
+            "curl -o /tmp/l https://dl.example.net/l; tar -T /tmp/l -cf /tmp/a",
+        ]);
+        assert!(got.contains(&down) && !got.contains(&up), "{got:?}");
         // Sending to this pod or the cluster is no upload (nor a download).
         assert!(c(&["curl", "-d", "{}", "http://localhost:8080/reload"]).is_empty());
     }
