@@ -284,3 +284,75 @@ fn regression_the_summary_said_1_files_and_called_copies_stage_records() {
         "{err}"
     );
 }
+
+/// A CSR decision logged in two stages: the `RequestReceived` record holds no body, the
+/// `ResponseComplete` one the whole object. The merged event is read from the complete
+/// record: a denial is no "decision logged without its body" (KS-CSR-APPROVED), in either
+/// order of the records; the same decision logged at Metadata level in both stages is one.
+#[test]
+fn a_csr_denial_in_two_stages_is_no_unlogged_decision() {
+    let csr = serde_json::json!({
+        "kind": "CertificateSigningRequest", "apiVersion": "certificates.k8s.io/v1",
+        "metadata": {"name": "x"},
+        "spec": {"signerName": "kubernetes.io/kube-apiserver-client", "usages": ["client auth"]},
+        "status": {"conditions": [{"type": "Denied", "status": "True"}]}
+    });
+    let stage = |stage: &str, body: bool| {
+        let mut e = serde_json::json!({
+            "kind": "Event", "apiVersion": "audit.k8s.io/v1",
+            "level": if body { "RequestResponse" } else { "Metadata" },
+            "auditID": "11111111-2222-3333-4444-555555555555", "stage": stage,
+            "requestURI": "/apis/certificates.k8s.io/v1/certificatesigningrequests/x/approval",
+            "verb": "update",
+            "user": {"username": "alice@example.com", "groups": ["system:authenticated"]},
+            "sourceIPs": ["10.0.0.5"], "userAgent": "kubectl/v1.29.3",
+            "objectRef": {"resource": "certificatesigningrequests", "name": "x",
+                          "subresource": "approval", "apiGroup": "certificates.k8s.io",
+                          "apiVersion": "v1"},
+            "requestReceivedTimestamp": "2026-01-10T08:00:00.000000Z",
+            "stageTimestamp": "2026-01-10T08:00:00.010000Z"
+        });
+        if stage == "ResponseComplete" {
+            e["responseStatus"] = serde_json::json!({"metadata": {}, "code": 200});
+            if body {
+                e["requestObject"] = csr.clone();
+                e["responseObject"] = csr.clone();
+            }
+        }
+        e.to_string()
+    };
+    let rules = |dir: &std::path::Path, lines: &[String]| -> Vec<String> {
+        let index = index_log(dir, lines, "merged");
+        let out = ks(&index)
+            .args(["detect", "--format", "json"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+        let found: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        found
+            .iter()
+            .map(|f| f["rule_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    for order in [
+        [
+            stage("RequestReceived", true),
+            stage("ResponseComplete", true),
+        ],
+        [
+            stage("ResponseComplete", true),
+            stage("RequestReceived", true),
+        ],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let found = rules(dir.path(), &order);
+        assert!(!found.iter().any(|r| r == "KS-CSR-APPROVED"), "{found:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unlogged = [
+        stage("RequestReceived", false),
+        stage("ResponseComplete", false),
+    ];
+    let found = rules(dir.path(), &unlogged);
+    assert!(found.iter().any(|r| r == "KS-CSR-APPROVED"), "{found:?}");
+}
